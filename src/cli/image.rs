@@ -1,0 +1,455 @@
+//! Image commands: images, load, import, tag, rmi, inspect, and `image ...` forms of them.
+
+use super::format::{self, Format};
+use crate::clock;
+use crate::image::reference::{glob_match, Reference};
+use crate::image::store::{self as images, short_id, Image};
+use crate::image::{archive, import as importer};
+use crate::runtime::userns::{self, IdMappings};
+use crate::store::{self, NotFound, Store};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::io::Write;
+
+#[derive(Subcommand)]
+pub enum ImageCommand {
+    /// List images
+    #[command(visible_alias = "list")]
+    Ls(ImagesArgs),
+    /// Remove images
+    #[command(visible_alias = "remove")]
+    Rm(RmiArgs),
+    /// Show low-level information about images
+    Inspect(InspectArgs),
+    /// Give an image another name
+    Tag(TagArgs),
+    /// Load images from a tar archive
+    Load(LoadArgs),
+    /// Create an image from a root filesystem tarball
+    Import(ImportArgs),
+}
+
+pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
+    match command {
+        ImageCommand::Ls(args) => images(store, args),
+        ImageCommand::Rm(args) => rmi(store, args),
+        ImageCommand::Inspect(args) => inspect(store, InspectArgs { kind: Some("image".into()), ..args }),
+        ImageCommand::Tag(args) => tag(store, args),
+        ImageCommand::Load(args) => load(store, args),
+        ImageCommand::Import(args) => import(store, args),
+    }
+}
+
+#[derive(Args)]
+pub struct ImagesArgs {
+    /// Only show images of this repository (and tag)
+    repository: Option<String>,
+    /// Show all images (by default intermediate images are hidden)
+    #[arg(short, long)]
+    all: bool,
+    /// Only show image IDs
+    #[arg(short, long)]
+    quiet: bool,
+    /// Don't truncate output
+    #[arg(long)]
+    no_trunc: bool,
+    /// Show digests
+    #[arg(long)]
+    digests: bool,
+    /// Filter output: dangling=true|false, label=KEY[=VALUE], reference=PATTERN, since=IMAGE, before=IMAGE
+    #[arg(short, long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+    /// Format output with a Go template, 'table', 'table TEMPLATE' or 'json'
+    #[arg(long)]
+    format: Option<String>,
+}
+
+/// One row of `images`: an image under one of its names (or `<none>`).
+struct Row<'a> {
+    image: &'a Image,
+    reference: Option<&'a Reference>,
+}
+
+pub fn images(store: &Store, args: ImagesArgs) -> Result<i32> {
+    let format = Format::parse(args.format.as_deref())?;
+    let mut all = images::list(store)?;
+    all.sort_by(|a, b| b.created().cmp(&a.created()).then_with(|| a.id().cmp(b.id())));
+    let filters = ImageFilters::parse(store, &args.filters)?;
+    let wanted_repo = args.repository.as_deref().map(Reference::parse).transpose()?;
+    let mut rows = Vec::new();
+    for image in all.iter().filter(|i| filters.keeps_image(i)) {
+        if image.tags.is_empty() {
+            if wanted_repo.is_none() && filters.references.is_empty() {
+                rows.push(Row { image, reference: None });
+            }
+            continue;
+        }
+        for reference in &image.tags {
+            let repo_matches = wanted_repo.as_ref().is_none_or(|w| w.repository() == reference.repository() && w.tag.as_ref().is_none_or(|t| Some(t) == reference.tag.as_ref()));
+            if repo_matches && filters.keeps_reference(reference) {
+                rows.push(Row { image, reference: Some(reference) });
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if args.quiet {
+        let mut seen = HashSet::new();
+        for row in &rows {
+            let id = display_id(row.image.id(), args.no_trunc);
+            if seen.insert(id.clone()) {
+                writeln!(out, "{id}")?;
+            }
+        }
+        return Ok(0);
+    }
+    let items: Vec<Value> = rows.iter().map(|r| row_json(r, args.no_trunc)).collect();
+    let mut columns = vec![("REPOSITORY", "{{.Repository}}"), ("TAG", "{{.Tag}}")];
+    if args.digests {
+        columns.push(("DIGEST", "{{.Digest}}"));
+    }
+    columns.extend([("IMAGE ID", "{{.ID}}"), ("CREATED", "{{.CreatedSince}}"), ("SIZE", "{{.Size}}")]);
+    format::print_list(&mut out, &format, &columns, &items)?;
+    Ok(0)
+}
+
+fn display_id(id: &str, no_trunc: bool) -> String {
+    if no_trunc {
+        id.to_string()
+    } else {
+        short_id(id).to_string()
+    }
+}
+
+fn row_json(row: &Row, no_trunc: bool) -> Value {
+    let image = row.image;
+    let (repository, tag) = match row.reference {
+        Some(r) => (r.familiar_repository(), r.tag.clone().unwrap_or_else(|| "<none>".into())),
+        None => ("<none>".into(), "<none>".into()),
+    };
+    let digest = image.record.repo_digests.first().and_then(|d| d.split('@').nth(1)).unwrap_or("<none>");
+    json!({
+        "ID": display_id(image.id(), no_trunc),
+        "Repository": repository,
+        "Tag": tag,
+        "Digest": digest,
+        "CreatedSince": clock::ago(image.created()),
+        "CreatedAt": docker_time(image.created()),
+        "Size": human_size(image.record.size),
+        "VirtualSize": human_size(image.record.size),
+        "SharedSize": "N/A",
+        "UniqueSize": "N/A",
+        "Containers": "N/A",
+    })
+}
+
+/// `2026-11-23 10:36:32 +0000 UTC`, Go's default time format as docker prints it.
+fn docker_time(t: clock::Instant) -> String {
+    let text = clock::format_rfc3339((t.0, 0));
+    format!("{} {} +0000 UTC", &text[..10], &text[11..19])
+}
+
+/// Docker's sizes: decimal units, three significant digits ("4.26MB", "77.8MB", "123MB").
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    let digits = if size >= 100.0 { 0 } else if size >= 10.0 { 1 } else { 2 };
+    let mut text = format!("{size:.digits$}");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{text}{}", UNITS[unit])
+}
+
+struct ImageFilters {
+    dangling: Option<bool>,
+    labels: Vec<(String, Option<String>)>,
+    references: Vec<String>,
+    since: Option<clock::Instant>,
+    before: Option<clock::Instant>,
+}
+
+impl ImageFilters {
+    fn parse(store: &Store, filters: &[String]) -> Result<ImageFilters> {
+        let mut parsed = ImageFilters { dangling: None, labels: Vec::new(), references: Vec::new(), since: None, before: None };
+        for filter in filters {
+            let (key, value) = filter.split_once('=').ok_or_else(|| anyhow!("bad format of filter (expected name=value): {filter}"))?;
+            match key {
+                "dangling" => {
+                    parsed.dangling = Some(match value.to_ascii_lowercase().as_str() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => bail!("invalid filter 'dangling={value}'"),
+                    })
+                }
+                "label" => parsed.labels.push(match value.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (value.to_string(), None),
+                }),
+                "reference" => parsed.references.push(value.to_string()),
+                "since" => parsed.since = Some(images::resolve(store, value)?.created()),
+                "before" => parsed.before = Some(images::resolve(store, value)?.created()),
+                other => bail!("invalid filter '{other}'"),
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn keeps_image(&self, image: &Image) -> bool {
+        let labels = image.config.config.labels.clone().unwrap_or_default();
+        self.dangling.is_none_or(|d| d == image.tags.is_empty())
+            && self.labels.iter().all(|(k, v)| labels.get(k).is_some_and(|actual| v.as_ref().is_none_or(|v| v == actual)))
+            && self.since.is_none_or(|t| image.created() > t)
+            && self.before.is_none_or(|t| image.created() < t)
+    }
+
+    fn keeps_reference(&self, reference: &Reference) -> bool {
+        let repo = reference.familiar_repository();
+        let full = reference.familiar();
+        self.references.iter().all(|p| glob_match(p, &repo) || glob_match(p, &full))
+    }
+}
+
+#[derive(Args)]
+pub struct LoadArgs {
+    /// Read from a tar archive file instead of standard input
+    #[arg(short, long)]
+    input: Option<String>,
+    /// Suppress the load output
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+pub fn load(store: &Store, args: LoadArgs) -> Result<i32> {
+    let maps = IdMappings::detect();
+    let loaded = match &args.input {
+        Some(path) => archive::load(store, &maps, std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?),
+        None => {
+            if nix::unistd::isatty(std::io::stdin()).unwrap_or(false) {
+                bail!("requested load from stdin, but stdin is empty: use -i FILE or redirect an archive into skiff load");
+            }
+            archive::load(store, &maps, std::io::stdin().lock())
+        }
+    }?;
+    if !args.quiet {
+        let mut out = std::io::stdout().lock();
+        for image in loaded {
+            if image.tags.is_empty() {
+                writeln!(out, "Loaded image ID: {}", image.id)?;
+            }
+            for tag in image.tags {
+                writeln!(out, "Loaded image: {}", tag.with_default_tag().familiar())?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// A tarball path, or - for standard input
+    file: String,
+    /// Name the new image
+    reference: Option<String>,
+    /// Apply a Dockerfile instruction to the image (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)
+    #[arg(short, long = "change")]
+    changes: Vec<String>,
+    /// Set a commit message for the imported image
+    #[arg(short, long)]
+    message: Option<String>,
+}
+
+pub fn import(store: &Store, args: ImportArgs) -> Result<i32> {
+    let tag = args.reference.as_deref().map(Reference::parse).transpose()?;
+    let maps = IdMappings::detect();
+    let id = importer::import(store, &maps, &args.file, &importer::ImportOptions { changes: args.changes, message: args.message, tag })?;
+    println!("{id}");
+    Ok(0)
+}
+
+#[derive(Args)]
+pub struct TagArgs {
+    source: String,
+    target: String,
+}
+
+pub fn tag(store: &Store, args: TagArgs) -> Result<i32> {
+    images::tag(store, &args.source, &args.target)?;
+    Ok(0)
+}
+
+#[derive(Args)]
+pub struct RmiArgs {
+    #[arg(required = true)]
+    images: Vec<String>,
+    /// Force removal of the image
+    #[arg(short, long)]
+    force: bool,
+}
+
+pub fn rmi(store: &Store, args: RmiArgs) -> Result<i32> {
+    let maps = IdMappings::detect();
+    let mut status = 0;
+    for name in &args.images {
+        match remove_image(store, &maps, name, args.force) {
+            Ok(lines) => {
+                for line in lines {
+                    println!("{line}");
+                }
+            }
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                status = 1;
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// Untags or deletes one image as docker's `rmi` does; returns the lines to print.
+fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Result<Vec<String>> {
+    let image = images::resolve(store, name)?;
+    let by_tag = Reference::parse(name).ok().map(|r| r.with_default_tag()).filter(|r| image.tags.contains(r));
+    let users = crate::container::record::users_of_image(store, image.id())?;
+    let mut lines = Vec::new();
+    let untag_all = match &by_tag {
+        Some(reference) if image.tags.len() > 1 => {
+            images::untag(store, reference)?;
+            return Ok(vec![format!("Untagged: {}", reference.familiar())]);
+        }
+        Some(_) => true,
+        None if image.tags.len() > 1 && !force => {
+            bail!("conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories", short_id(image.id()))
+        }
+        None => true,
+    };
+    if let Some(user) = users.first() {
+        if !force {
+            let what = by_tag.as_ref().map(|r| format!("repository reference \"{}\"", r.familiar())).unwrap_or_else(|| short_id(image.id()).to_string());
+            bail!("conflict: unable to remove {what} (must be forced) - container {} is using its referenced image {}", &user[..12], short_id(image.id()));
+        }
+    }
+    if untag_all {
+        for reference in &image.tags {
+            images::untag(store, reference)?;
+            lines.push(format!("Untagged: {}", reference.familiar()));
+        }
+    }
+    if users.is_empty() {
+        let unused = images::delete(store, image.id())?;
+        lines.push(format!("Deleted: {}", image.id()));
+        remove_layers(store, maps, &unused)?;
+    }
+    Ok(lines)
+}
+
+/// Layers vanish from `layers/` at once (renamed into the staging area), then are deleted
+/// inside the user namespace, where their subordinate owners are ours.
+fn remove_layers(store: &Store, maps: &IdMappings, diff_ids: &[String]) -> Result<()> {
+    let mut doomed = Vec::new();
+    for diff_id in diff_ids {
+        let target = store.tmp().join(format!("rm-{}", store::random_hex(8)));
+        if std::fs::rename(store.layer(diff_id), &target).is_ok() {
+            doomed.push(target);
+        }
+    }
+    if doomed.is_empty() {
+        return Ok(());
+    }
+    userns::run_in_userns(maps, move || {
+        for dir in doomed {
+            store::remove_tree(&dir)?;
+        }
+        Ok(String::new())
+    })?;
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct InspectArgs {
+    #[arg(required = true)]
+    names: Vec<String>,
+    /// Format output with a Go template
+    #[arg(short, long)]
+    format: Option<String>,
+    /// Only look for objects of this type (image)
+    #[arg(long = "type")]
+    kind: Option<String>,
+}
+
+pub fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
+    if let Some(kind) = args.kind.as_deref().filter(|k| *k != "image") {
+        bail!("\"{kind}\" is not a valid value for --type");
+    }
+    let image_only = args.kind.is_some();
+    let mut items = Vec::new();
+    let mut missing = Vec::new();
+    for name in &args.names {
+        match images::resolve(store, name) {
+            Ok(image) => items.push(inspect_json(store, &image)),
+            Err(e) if e.downcast_ref::<NotFound>().is_some() => missing.push(name.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    format::print_objects(&mut std::io::stdout().lock(), args.format.as_deref(), &items)?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let what = if image_only { "image" } else { "object" };
+    Err(NotFound(missing.iter().map(|m| format!("No such {what}: {m}")).collect::<Vec<_>>().join("\n")).into())
+}
+
+/// Docker's `image inspect` JSON for an image.
+fn inspect_json(store: &Store, image: &Image) -> Value {
+    let config = &image.config;
+    let run_config = serde_json::to_value(&config.config).unwrap_or_default();
+    let mut docker_config = json!({
+        "Hostname": "", "Domainname": "", "User": "", "AttachStdin": false, "AttachStdout": false, "AttachStderr": false,
+        "Tty": false, "OpenStdin": false, "StdinOnce": false, "Env": null, "Cmd": null, "Image": "", "Volumes": null,
+        "WorkingDir": "", "Entrypoint": null, "OnBuild": null, "Labels": null,
+    });
+    if let (Some(target), Value::Object(source)) = (docker_config.as_object_mut(), run_config) {
+        target.extend(source);
+    }
+    let lower: Vec<String> = image.diff_ids().iter().rev().map(|d| store.layer(d).join("diff").display().to_string()).collect();
+    let comment = config.history.last().and_then(|h| h.comment.clone()).unwrap_or_default();
+    json!({
+        "Id": image.id(),
+        "RepoTags": image.tags.iter().map(|t| t.familiar()).collect::<Vec<_>>(),
+        "RepoDigests": image.record.repo_digests,
+        "Parent": "",
+        "Comment": comment,
+        "Created": config.created.clone().unwrap_or_default(),
+        "DockerVersion": config.other.get("docker_version").cloned().unwrap_or(json!("")),
+        "Author": config.author.clone().unwrap_or_default(),
+        "Config": docker_config,
+        "Architecture": config.architecture,
+        "Variant": config.variant,
+        "Os": config.os,
+        "Size": image.record.size,
+        "GraphDriver": {"Name": "overlay", "Data": {"LowerDir": lower.join(":")}},
+        "RootFS": {"Type": "layers", "Layers": image.diff_ids()},
+        "Metadata": {"LastTagTime": image.record.added},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_as_docker() {
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(999), "999B");
+        assert_eq!(human_size(4_264_960), "4.26MB");
+        assert_eq!(human_size(77_812_345), "77.8MB");
+        assert_eq!(human_size(123_456_789), "123MB");
+        assert_eq!(human_size(1_200_000_000), "1.2GB");
+    }
+}

@@ -1,0 +1,104 @@
+//! Command-line definitions and dispatch. Every command docker users know is spelled as in
+//! docker; errors map to docker's exit codes (125 for skiff's own errors, 1 for "No such"
+//! lookups outside `run`, the container's code otherwise).
+
+pub mod format;
+mod image;
+mod run;
+mod system;
+
+use crate::store::{NotFound, Store};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "skiff", version, about = "Run containers without a daemon and without root", disable_help_subcommand = true)]
+pub struct Cli {
+    /// Where images, layers and containers are stored
+    #[arg(long, global = true, env = "SKIFF_ROOT", value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Where runtime state (pids, sockets) is kept
+    #[arg(long, global = true, env = "SKIFF_RUNROOT", value_name = "DIR")]
+    runroot: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a command in a new container
+    Run(run::RunArgs),
+    /// List images
+    #[command(alias = "image-ls")]
+    Images(image::ImagesArgs),
+    /// Load images from a tar archive (docker save, podman save or OCI layout)
+    Load(image::LoadArgs),
+    /// Create an image from a root filesystem tarball
+    Import(image::ImportArgs),
+    /// Give an image another name
+    Tag(image::TagArgs),
+    /// Remove images
+    Rmi(image::RmiArgs),
+    /// Show low-level information about images
+    Inspect(image::InspectArgs),
+    /// Manage images
+    #[command(subcommand)]
+    Image(image::ImageCommand),
+    /// Show the skiff version
+    Version(system::VersionArgs),
+    /// Show system-wide information
+    Info(system::InfoArgs),
+}
+
+/// Parses the command line, runs the command, and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 125 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let is_run = matches!(cli.command, Command::Run(_));
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => report(e, is_run),
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    let store = || Store::open(cli.root.clone(), cli.runroot.clone());
+    match cli.command {
+        Command::Run(args) => run::run(&store()?, args),
+        Command::Images(args) => image::images(&store()?, args),
+        Command::Load(args) => image::load(&store()?, args),
+        Command::Import(args) => image::import(&store()?, args),
+        Command::Tag(args) => image::tag(&store()?, args),
+        Command::Rmi(args) => image::rmi(&store()?, args),
+        Command::Inspect(args) => image::inspect(&store()?, args),
+        Command::Image(command) => image::dispatch(&store()?, command),
+        Command::Version(args) => system::version(args),
+        Command::Info(args) => system::info(&store()?, args),
+    }
+}
+
+/// Prints an error the way docker does and picks its exit code.
+fn report(e: anyhow::Error, is_run: bool) -> i32 {
+    if let Some(start) = e.downcast_ref::<crate::runtime::StartError>() {
+        eprintln!("skiff: {start}");
+        return start.exit_code();
+    }
+    let not_found = e.downcast_ref::<NotFound>().is_some();
+    if is_run {
+        eprintln!("skiff: {e:#}");
+        eprintln!("See 'skiff run --help'.");
+        return 125;
+    }
+    eprintln!("Error: {e:#}");
+    if not_found {
+        1
+    } else {
+        125
+    }
+}

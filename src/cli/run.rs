@@ -1,0 +1,121 @@
+//! `skiff run`: docker's flags, turned into the container's run options.
+
+use crate::container::options::{self, RunOptions};
+use crate::container::run as runner;
+use crate::store::Store;
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+#[command(disable_help_flag = true)]
+pub struct RunArgs {
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    help: Option<bool>,
+    /// Remove the container when it exits
+    #[arg(long)]
+    rm: bool,
+    /// Keep standard input open
+    #[arg(short, long)]
+    interactive: bool,
+    /// Allocate a pseudo-terminal
+    #[arg(short, long)]
+    tty: bool,
+    /// Assign a name to the container
+    #[arg(long)]
+    name: Option<String>,
+    /// Set environment variables (KEY=VALUE, or KEY to take it from skiff's environment)
+    #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
+    env: Vec<String>,
+    /// Read environment variables from a file
+    #[arg(long = "env-file", value_name = "FILE")]
+    env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short, long)]
+    workdir: Option<String>,
+    /// Username or UID, optionally with a group (name|uid[:group|gid])
+    #[arg(short, long)]
+    user: Option<String>,
+    /// Add additional groups to join
+    #[arg(long = "group-add", value_name = "GID")]
+    group_add: Vec<String>,
+    /// Container host name
+    #[arg(short = 'h', long)]
+    hostname: Option<String>,
+    /// Overwrite the default ENTRYPOINT of the image
+    #[arg(long)]
+    entrypoint: Option<String>,
+    /// Bind mount a volume (/host/path:/container/path[:ro])
+    #[arg(short, long = "volume", value_name = "SRC:DST[:OPTS]")]
+    volume: Vec<String>,
+    /// Mount a tmpfs directory (/path[:options])
+    #[arg(long)]
+    tmpfs: Vec<String>,
+    /// Mount the container's root filesystem as read only
+    #[arg(long)]
+    read_only: bool,
+    /// Connect the container to a network (none, host)
+    #[arg(long, alias = "net", default_value = "none")]
+    network: String,
+    /// Run an init inside the container that forwards signals and reaps processes
+    #[arg(long)]
+    init: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add", value_name = "CAP")]
+    cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    cap_drop: Vec<String>,
+    /// Give extended privileges to this container
+    #[arg(long)]
+    privileged: bool,
+    /// Security options (seccomp=unconfined|PROFILE.json, no-new-privileges)
+    #[arg(long = "security-opt", value_name = "OPT")]
+    security_opt: Vec<String>,
+    /// Set metadata on the container
+    #[arg(short, long = "label", value_name = "KEY=VALUE")]
+    label: Vec<String>,
+    /// The image to run
+    image: String,
+    /// The command and its arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
+    let mut env = Vec::new();
+    for file in &args.env_file {
+        env.extend(options::read_env_file(file)?);
+    }
+    env.extend(args.env.iter().filter_map(|e| options::resolve_env_arg(e)));
+    let network = match args.network.as_str() {
+        "default" => "none".to_string(),
+        other => other.to_string(),
+    };
+    let opts = RunOptions {
+        image: args.image,
+        command: args.command,
+        name: args.name,
+        rm: args.rm,
+        interactive: args.interactive,
+        tty: args.tty,
+        env,
+        workdir: args.workdir,
+        user: args.user,
+        group_add: args.group_add,
+        hostname: args.hostname,
+        entrypoint: args.entrypoint,
+        volumes: args.volume,
+        tmpfs: args.tmpfs,
+        read_only: args.read_only,
+        network,
+        init: args.init,
+        cap_add: args.cap_add,
+        cap_drop: args.cap_drop,
+        privileged: args.privileged,
+        security_opt: args.security_opt,
+        labels: args.label,
+    };
+    runner::run(store, &opts)
+}

@@ -1,0 +1,144 @@
+//! Creating a container: resolve the image, reserve the name, lay out the container's
+//! directory (overlay upper/work, generated /etc files) and write its record and spec.
+
+use super::options::RunOptions;
+use super::record::{self, ContainerRecord, ContainerState};
+use super::spec::{self, Paths, SpecInput};
+use crate::clock;
+use crate::image::store::{self as images, Image};
+use crate::runtime::seccomp::{self, Filters, Profile};
+use crate::runtime::userns::IdMappings;
+use crate::store::{self, NotFound, Store};
+use anyhow::{anyhow, bail, Context, Result};
+use oci_spec::runtime::Spec;
+use std::collections::HashSet;
+use std::fs;
+
+pub struct Created {
+    pub record: ContainerRecord,
+    pub spec: Spec,
+    pub paths: Paths,
+    pub seccomp: Option<Filters>,
+}
+
+pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Created> {
+    check_network(&opts.network)?;
+    let image = images::resolve(store, &opts.image).map_err(|e| match e.downcast::<NotFound>() {
+        Ok(_) => anyhow!("Unable to find image '{}' locally", display_reference(&opts.image)),
+        Err(other) => other,
+    })?;
+    let caps = spec::capabilities(opts)?;
+    let seccomp = seccomp_filters(opts, &caps)?;
+    let id = store::random_hex(32);
+    let name = claim_some_name(store, opts, &id)?;
+    let paths = Paths::new(record::dir(store, &id));
+    let result = write_container(store, maps, opts, &image, &id, &name, &paths, &caps);
+    match result {
+        Ok((record, spec)) => Ok(Created { record, spec, paths, seccomp }),
+        Err(e) => {
+            let _ = store::remove_tree(&paths.dir);
+            record::release_name(store, &name);
+            Err(e)
+        }
+    }
+}
+
+fn check_network(network: &str) -> Result<()> {
+    match network {
+        "none" | "host" => Ok(()),
+        other => bail!("network mode {other:?} is not available yet: use --network none or --network host"),
+    }
+}
+
+fn display_reference(name: &str) -> String {
+    crate::image::reference::Reference::parse(name).map(|r| r.with_default_tag().familiar()).unwrap_or_else(|_| name.to_string())
+}
+
+fn claim_some_name(store: &Store, opts: &RunOptions, id: &str) -> Result<String> {
+    if let Some(name) = &opts.name {
+        record::claim_name(store, name, id)?;
+        return Ok(name.clone());
+    }
+    loop {
+        let name = record::generate_name();
+        if record::claim_name(store, &name, id).is_ok() {
+            return Ok(name);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_container(store: &Store, maps: &IdMappings, opts: &RunOptions, image: &Image, id: &str, name: &str, paths: &Paths, caps: &HashSet<String>) -> Result<(ContainerRecord, Spec)> {
+    for dir in [&paths.dir, &paths.upper, &paths.work, &paths.dir.join("rootfs")] {
+        fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    for volume in &opts.volumes {
+        let bind = super::options::parse_volume(volume)?;
+        if !bind.source.exists() {
+            // As docker does for -v: a missing host directory is created.
+            fs::create_dir_all(&bind.source).with_context(|| format!("cannot create bind mount source {}", bind.source.display()))?;
+        }
+    }
+    let hostname = opts.hostname.clone().unwrap_or_else(|| default_hostname(opts, id));
+    write_etc_files(paths, opts, &hostname)?;
+    let args = spec::command(opts, image)?;
+    let env = spec::environment(opts, image, &hostname);
+    let spec = spec::build(&SpecInput { opts, image, paths, hostname: &hostname, args: args.clone(), env, caps, mapping: maps.mode })?;
+    store::write_json(&paths.dir.join("config.json"), &spec)?;
+    let record = ContainerRecord {
+        id: id.to_string(),
+        name: name.to_string(),
+        created: clock::format_rfc3339(clock::now()),
+        image: opts.image.clone(),
+        image_id: image.id().to_string(),
+        path: args[0].clone(),
+        args: args[1..].to_vec(),
+        options: opts.clone(),
+    };
+    record::save(store, &record)?;
+    record::save_state(store, id, &ContainerState { status: "created".into(), ..Default::default() })?;
+    Ok((record, spec))
+}
+
+fn default_hostname(opts: &RunOptions, id: &str) -> String {
+    if opts.network == "host" {
+        if let Ok(name) = nix::unistd::gethostname() {
+            return name.to_string_lossy().into_owned();
+        }
+    }
+    id[..12].to_string()
+}
+
+fn write_etc_files(paths: &Paths, opts: &RunOptions, hostname: &str) -> Result<()> {
+    let hosts = if opts.network == "host" {
+        fs::read_to_string("/etc/hosts").unwrap_or_default()
+    } else {
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n".to_string()
+    };
+    fs::write(paths.dir.join("hosts"), hosts)?;
+    fs::write(paths.dir.join("hostname"), format!("{hostname}\n"))?;
+    fs::write(paths.dir.join("resolv.conf"), fs::read_to_string("/etc/resolv.conf").unwrap_or_default())?;
+    Ok(())
+}
+
+/// Docker's default profile unless `--privileged` or `--security-opt seccomp=...` says otherwise.
+fn seccomp_filters(opts: &RunOptions, caps: &HashSet<String>) -> Result<Option<Filters>> {
+    let chosen = opts.security_opt.iter().rev().find_map(|o| o.strip_prefix("seccomp=").or_else(|| o.strip_prefix("seccomp:")));
+    let profile = match chosen {
+        Some("unconfined") => return Ok(None),
+        _ if opts.privileged => return Ok(None),
+        Some(path) => {
+            let bytes = fs::read(path).with_context(|| format!("cannot read seccomp profile {path}"))?;
+            Profile::from_json(&bytes).with_context(|| format!("invalid seccomp profile {path}"))?
+        }
+        None => Profile::docker_default(),
+    };
+    for opt in &opts.security_opt {
+        let known = opt.starts_with("seccomp") || opt.starts_with("no-new-privileges") || opt.starts_with("label") || opt.starts_with("apparmor");
+        if !known {
+            bail!("invalid --security-opt: {opt:?}");
+        }
+    }
+    let names: HashSet<String> = caps.iter().map(|c| format!("CAP_{c}")).collect();
+    Ok(Some(profile.compile(&names, seccomp::host_kernel_version())?))
+}

@@ -1,0 +1,159 @@
+//! What the user asked for in `skiff run`, kept in the container record so that the
+//! container can be recreated exactly, and the parsing of the flags' small languages.
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct RunOptions {
+    pub image: String,
+    pub command: Vec<String>,
+    pub name: Option<String>,
+    pub rm: bool,
+    pub interactive: bool,
+    pub tty: bool,
+    pub env: Vec<String>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub group_add: Vec<String>,
+    pub hostname: Option<String>,
+    pub entrypoint: Option<String>,
+    pub volumes: Vec<String>,
+    pub tmpfs: Vec<String>,
+    pub read_only: bool,
+    pub network: String,
+    pub init: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub privileged: bool,
+    pub security_opt: Vec<String>,
+    pub labels: Vec<String>,
+}
+
+/// A bind mount from `-v /host:/container[:opts]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    pub source: PathBuf,
+    pub destination: PathBuf,
+    pub readonly: bool,
+}
+
+pub fn parse_volume(spec: &str) -> Result<Bind> {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (source, destination, opts) = match parts.as_slice() {
+        [src, dst] => (*src, *dst, ""),
+        [src, dst, opts] => (*src, *dst, *opts),
+        [_] => bail!("anonymous volumes (-v {spec}) are not supported yet; bind a host directory with -v /host/dir:{spec}"),
+        _ => bail!("invalid volume specification: {spec:?}"),
+    };
+    if !source.starts_with('/') {
+        if source.starts_with('.') || source.contains('/') {
+            bail!("invalid volume specification {spec:?}: the host path must be absolute");
+        }
+        bail!("named volumes (-v {source}:{destination}) are not supported yet; bind a host directory with an absolute path");
+    }
+    check_destination(destination, spec)?;
+    let mut readonly = false;
+    for opt in opts.split(',').filter(|o| !o.is_empty()) {
+        match opt {
+            "ro" => readonly = true,
+            "rw" | "z" | "Z" | "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "nocopy" | "consistent" | "cached" | "delegated" => {}
+            other => bail!("invalid volume specification {spec:?}: unknown option {other:?}"),
+        }
+    }
+    Ok(Bind { source: PathBuf::from(source), destination: PathBuf::from(destination), readonly })
+}
+
+fn check_destination(destination: &str, spec: &str) -> Result<()> {
+    let path = Path::new(destination);
+    if !path.is_absolute() {
+        bail!("invalid volume specification {spec:?}: the container path must be absolute");
+    }
+    if path == Path::new("/") {
+        bail!("invalid volume specification {spec:?}: cannot mount over /");
+    }
+    Ok(())
+}
+
+/// `--tmpfs /run[:size=64m,mode=1777]` as a destination and mount options, with docker's
+/// defaults (noexec, nosuid, nodev) unless overridden.
+pub fn parse_tmpfs(spec: &str) -> Result<(PathBuf, Vec<String>)> {
+    let (destination, opts) = spec.split_once(':').unwrap_or((spec, ""));
+    check_destination(destination, spec)?;
+    let mut options: Vec<String> = ["rw", "noexec", "nosuid", "nodev"].iter().map(|s| s.to_string()).collect();
+    for opt in opts.split(',').filter(|o| !o.is_empty()) {
+        let opposite = match opt {
+            "exec" => Some("noexec"),
+            "suid" => Some("nosuid"),
+            "dev" => Some("nodev"),
+            "ro" => Some("rw"),
+            _ => None,
+        };
+        if let Some(o) = opposite {
+            options.retain(|x| x != o);
+        }
+        options.push(opt.to_string());
+    }
+    Ok((PathBuf::from(destination), options))
+}
+
+/// `-e K=V` as is; `-e K` takes K from skiff's own environment, or is dropped when unset.
+pub fn resolve_env_arg(arg: &str) -> Option<String> {
+    if arg.contains('=') {
+        Some(arg.to_string())
+    } else {
+        std::env::var(arg).ok().map(|v| format!("{arg}={v}"))
+    }
+}
+
+/// Lines of an `--env-file`: blank lines and `#` comments skipped, `K` alone taken from
+/// skiff's environment.
+pub fn read_env_file(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read env file {}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(resolve_env_arg)
+        .collect())
+}
+
+/// Adds or replaces `KEY=...` entries, later ones winning, as docker merges environments.
+pub fn merge_env(base: &mut Vec<String>, extra: impl IntoIterator<Item = String>) {
+    for entry in extra {
+        let key = entry.split('=').next().unwrap_or_default().to_string();
+        base.retain(|e| e.split('=').next() != Some(key.as_str()));
+        base.push(entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes() {
+        assert_eq!(parse_volume("/h:/c:ro").unwrap(), Bind { source: "/h".into(), destination: "/c".into(), readonly: true });
+        assert!(!parse_volume("/h:/c").unwrap().readonly);
+        assert!(parse_volume("rel/x:/c").is_err());
+        assert!(parse_volume("/h:c").is_err());
+        assert!(parse_volume("/h:/").is_err());
+        assert!(parse_volume("/h:/c:bogus").is_err());
+        assert!(parse_volume("name:/c").unwrap_err().to_string().contains("named volumes"));
+    }
+
+    #[test]
+    fn tmpfs_defaults() {
+        let (dst, opts) = parse_tmpfs("/run:size=64m,exec").unwrap();
+        assert_eq!(dst, PathBuf::from("/run"));
+        assert_eq!(opts, ["rw", "nosuid", "nodev", "size=64m", "exec"]);
+    }
+
+    #[test]
+    fn env_merging() {
+        let mut env = vec!["PATH=/bin".to_string(), "A=1".to_string()];
+        merge_env(&mut env, ["A=2".to_string(), "B=3".to_string()]);
+        assert_eq!(env, ["PATH=/bin", "A=2", "B=3"]);
+    }
+}

@@ -1,0 +1,132 @@
+//! The container record (`containers/<id>/container.json`) and its state
+//! (`containers/<id>/state.json`), both written atomically, and container names, which
+//! are symlinks in `names/` so that two racing `run --name x` cannot both win.
+
+use super::options::RunOptions;
+use crate::store::{self, NotFound, Store};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::path::PathBuf;
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ContainerRecord {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    /// The image as the user named it, and the id it resolved to.
+    pub image: String,
+    pub image_id: String,
+    /// The command the container runs (entrypoint and arguments combined).
+    pub path: String,
+    pub args: Vec<String>,
+    pub options: RunOptions,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct ContainerState {
+    pub status: String,
+    #[serde(default)]
+    pub pid: i32,
+    #[serde(default)]
+    pub exit_code: i32,
+    #[serde(default)]
+    pub error: String,
+    #[serde(default)]
+    pub started_at: String,
+    #[serde(default)]
+    pub finished_at: String,
+}
+
+pub fn dir(store: &Store, id: &str) -> PathBuf {
+    store.containers().join(id)
+}
+
+pub fn save(store: &Store, record: &ContainerRecord) -> Result<()> {
+    store::write_json(&dir(store, &record.id).join("container.json"), record)
+}
+
+pub fn save_state(store: &Store, id: &str, state: &ContainerState) -> Result<()> {
+    store::write_json(&dir(store, id).join("state.json"), state)
+}
+
+pub fn load(store: &Store, id: &str) -> Result<ContainerRecord> {
+    store::read_json(&dir(store, id).join("container.json"))
+}
+
+/// Reserves `name` for container `id`; fails, naming the holder, when it is taken.
+pub fn claim_name(store: &Store, name: &str, id: &str) -> Result<()> {
+    validate_name(name)?;
+    let link = store.names().join(name);
+    match std::os::unix::fs::symlink(id, &link) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let holder = fs::read_link(&link).map(|p| p.display().to_string()).unwrap_or_default();
+            bail!(
+                "Conflict. The container name \"/{name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name."
+            )
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot reserve the name {name}")),
+    }
+}
+
+pub fn release_name(store: &Store, name: &str) {
+    let _ = fs::remove_file(store.names().join(name));
+}
+
+fn validate_name(name: &str) -> Result<()> {
+    let valid = name.len() > 1
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+    if !valid {
+        bail!("Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    Ok(())
+}
+
+/// Finds a container by name, full id or unique id prefix.
+pub fn resolve(store: &Store, name_or_id: &str) -> Result<String> {
+    if let Ok(target) = fs::read_link(store.names().join(name_or_id)) {
+        return Ok(target.display().to_string());
+    }
+    let mut found = None;
+    if !name_or_id.is_empty() && name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        for entry in fs::read_dir(store.containers())? {
+            let id = entry?.file_name().to_string_lossy().into_owned();
+            if id.starts_with(name_or_id) {
+                if found.is_some() {
+                    bail!("multiple containers match {name_or_id}; give more of the id");
+                }
+                found = Some(id);
+            }
+        }
+    }
+    found.ok_or_else(|| NotFound(format!("No such container: {name_or_id}")).into())
+}
+
+/// A docker-style random name (`adjective_noun`).
+pub fn generate_name() -> String {
+    const ADJECTIVES: [&str; 16] = [
+        "brave", "calm", "eager", "fond", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nimble", "quiet", "sharp", "swift", "tidy", "witty",
+    ];
+    const NOUNS: [&str; 16] = [
+        "albatross", "beacon", "cove", "dinghy", "eddy", "fjord", "gull", "harbor", "inlet", "jetty", "keel", "lagoon", "mast", "oar", "rudder", "tide",
+    ];
+    let r = store::random_hex(4);
+    let n = u32::from_str_radix(&r, 16).unwrap_or(0);
+    format!("{}_{}{}", ADJECTIVES[(n & 15) as usize], NOUNS[((n >> 4) & 15) as usize], (n >> 8) % 100)
+}
+
+/// Ids of the containers created from image `image_id`.
+pub fn users_of_image(store: &Store, image_id: &str) -> Result<Vec<String>> {
+    let mut users = Vec::new();
+    for entry in fs::read_dir(store.containers())? {
+        let id = entry?.file_name().to_string_lossy().into_owned();
+        if let Ok(record) = load(store, &id) {
+            if record.image_id == image_id {
+                users.push(id);
+            }
+        }
+    }
+    Ok(users)
+}

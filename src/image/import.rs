@@ -1,0 +1,54 @@
+//! `skiff import`: a root filesystem tarball becomes a one-layer image.
+
+use super::change;
+use super::config::{host_architecture, History, ImageConfig, RootFs, RunConfig};
+use super::ingest::{self, LayerSource};
+use super::reference::Reference;
+use super::store as images;
+use crate::clock;
+use crate::runtime::userns::IdMappings;
+use crate::store::Store;
+use anyhow::{Context, Result};
+use std::io::Read;
+
+pub struct ImportOptions {
+    pub changes: Vec<String>,
+    pub message: Option<String>,
+    pub tag: Option<Reference>,
+}
+
+/// Imports the tarball at `source` (a path, or `-` for standard input); returns the image id.
+pub fn import(store: &Store, maps: &IdMappings, source: &str, opts: &ImportOptions) -> Result<String> {
+    let mut run_config = RunConfig::default();
+    for c in &opts.changes {
+        change::apply(&mut run_config, c)?;
+    }
+    let path = source.to_string();
+    let open: Box<dyn FnOnce() -> Result<Box<dyn Read>>> = if source == "-" {
+        Box::new(|| Ok(Box::new(std::io::stdin().lock()) as Box<dyn Read>))
+    } else {
+        // Open now, so that a missing file is reported before any work starts.
+        let file = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
+        Box::new(move || Ok(Box::new(file) as Box<dyn Read>))
+    };
+    let label = if source == "-" { "standard input".to_string() } else { source.to_string() };
+    let layers = ingest::ingest(store, maps, vec![LayerSource { open, expected_diff_id: None, label }])?;
+    let now = clock::format_rfc3339(clock::now());
+    let config = ImageConfig {
+        created: Some(now.clone()),
+        architecture: host_architecture().to_string(),
+        os: "linux".into(),
+        config: run_config,
+        rootfs: RootFs { kind: "layers".into(), diff_ids: layers.iter().map(|l| l.diff_id.clone()).collect() },
+        history: vec![History {
+            created: Some(now),
+            created_by: Some(format!("skiff import {source}")),
+            comment: opts.message.clone(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let bytes = serde_json::to_vec(&config)?;
+    let tags: Vec<Reference> = opts.tag.iter().cloned().collect();
+    Ok(images::add(store, &bytes, &tags)?.id)
+}

@@ -1,0 +1,10 @@
+//! Images: references, the image store, archive formats and layer extraction.
+
+pub mod archive;
+pub mod change;
+pub mod config;
+pub mod import;
+pub mod ingest;
+pub mod layer;
+pub mod reference;
+pub mod store;

@@ -1,0 +1,236 @@
+//! The image index: one record per image (`images/<id>.json`), its config blob
+//! (`blobs/sha256/<id>`), extracted layers (`layers/<diff id>/`), and the tags
+//! (`repositories.json`), all changed under the store lock and written atomically.
+
+use super::config::ImageConfig;
+use super::reference::Reference;
+use crate::clock;
+use crate::store::{self, hex_of, NotFound, Store};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs;
+
+/// What the store keeps about an image besides its config blob.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct ImageRecord {
+    pub id: String,
+    /// Bytes of the extracted layers, summed.
+    pub size: u64,
+    /// When this image was added to the store.
+    pub added: String,
+    #[serde(default)]
+    pub repo_digests: Vec<String>,
+}
+
+/// An image with its parsed config and current tags.
+#[derive(Clone, Debug)]
+pub struct Image {
+    pub record: ImageRecord,
+    pub config: ImageConfig,
+    pub tags: Vec<Reference>,
+}
+
+impl Image {
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+    pub fn diff_ids(&self) -> &[String] {
+        &self.config.rootfs.diff_ids
+    }
+    /// Creation time as seconds since the epoch (0 when the config has none).
+    pub fn created(&self) -> clock::Instant {
+        self.config
+            .created
+            .as_deref()
+            .and_then(clock::parse_rfc3339)
+            .unwrap_or((0, 0))
+    }
+}
+
+type Tags = BTreeMap<String, String>;
+
+fn tags_path(store: &Store) -> std::path::PathBuf {
+    store.root.join("repositories.json")
+}
+
+fn read_tags(store: &Store) -> Result<Tags> {
+    let path = tags_path(store);
+    if !path.exists() {
+        return Ok(Tags::new());
+    }
+    store::read_json(&path)
+}
+
+fn record_path(store: &Store, id: &str) -> std::path::PathBuf {
+    store.images().join(format!("{}.json", hex_of(id)))
+}
+
+fn load_image(store: &Store, record: ImageRecord, tags: &Tags) -> Result<Image> {
+    let bytes = fs::read(store.blob(&record.id))
+        .with_context(|| format!("image {} has lost its config blob", short_id(&record.id)))?;
+    let config = ImageConfig::parse(&bytes)?;
+    let mut refs: Vec<Reference> = tags
+        .iter()
+        .filter(|(_, id)| **id == record.id)
+        .filter_map(|(name, _)| Reference::parse(name).ok())
+        .collect();
+    refs.sort();
+    Ok(Image { record, config, tags: refs })
+}
+
+/// Every image in the store.
+pub fn list(store: &Store) -> Result<Vec<Image>> {
+    let tags = read_tags(store)?;
+    let mut images = Vec::new();
+    for entry in fs::read_dir(store.images())? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let record: ImageRecord = store::read_json(&path)?;
+            images.push(load_image(store, record, &tags)?);
+        }
+    }
+    Ok(images)
+}
+
+/// Finds an image by name[:tag], name@digest, full id or unique id prefix, as docker does.
+pub fn resolve(store: &Store, name: &str) -> Result<Image> {
+    let tags = read_tags(store)?;
+    if let Ok(reference) = Reference::parse(name) {
+        let reference = reference.with_default_tag();
+        if let Some(id) = tags.get(&reference.to_string()) {
+            let record = store::read_json(&record_path(store, id))?;
+            return load_image(store, record, &tags);
+        }
+        if let Some(digest) = &reference.digest {
+            if let Some(image) = list(store)?
+                .into_iter()
+                .find(|i| i.record.repo_digests.iter().any(|d| d.ends_with(digest.as_str())))
+            {
+                return Ok(image);
+            }
+        }
+    }
+    if let Some(record) = find_by_id(store, name)? {
+        return load_image(store, record, &tags);
+    }
+    Err(NotFound(format!("No such image: {name}")).into())
+}
+
+fn find_by_id(store: &Store, name: &str) -> Result<Option<ImageRecord>> {
+    let prefix = hex_of(name);
+    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+        return Ok(None);
+    }
+    if prefix.len() == 64 {
+        let path = record_path(store, prefix);
+        return Ok(path.exists().then(|| store::read_json(&path)).transpose()?);
+    }
+    let mut found = None;
+    for entry in fs::read_dir(store.images())? {
+        let file = entry?.file_name();
+        let file = file.to_string_lossy();
+        if file.starts_with(prefix) && file.ends_with(".json") {
+            if found.is_some() {
+                bail!("image id prefix {prefix} is ambiguous; give more characters");
+            }
+            found = Some(store::read_json(&store.images().join(&*file))?);
+        }
+    }
+    Ok(found)
+}
+
+/// Adds an image whose layers are already in `layers/`: writes its config blob and
+/// record, then points `tags` at it (moving them from any image that had them).
+pub fn add(store: &Store, config_bytes: &[u8], tags: &[Reference]) -> Result<ImageRecord> {
+    let id = store::sha256_digest(config_bytes);
+    let config = ImageConfig::parse(config_bytes)?;
+    let size = config
+        .rootfs
+        .diff_ids
+        .iter()
+        .map(|d| layer_size(store, d))
+        .sum();
+    let _lock = store.lock()?;
+    let blob = store.blob(&id);
+    if !blob.exists() {
+        store::write_atomic(&blob, config_bytes)?;
+    }
+    let path = record_path(store, &id);
+    let record = if path.exists() {
+        store::read_json(&path)?
+    } else {
+        let record = ImageRecord { id: id.clone(), size, added: clock::format_rfc3339(clock::now()), repo_digests: Vec::new() };
+        store::write_json(&path, &record)?;
+        record
+    };
+    if !tags.is_empty() {
+        let mut all = read_tags(store)?;
+        for tag in tags {
+            all.insert(tag.clone().with_default_tag().to_string(), id.clone());
+        }
+        store::write_json(&tags_path(store), &all)?;
+    }
+    Ok(record)
+}
+
+/// The content size recorded for an extracted layer.
+pub fn layer_size(store: &Store, diff_id: &str) -> u64 {
+    fs::read_to_string(store.layer(diff_id).join("size"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Points `target` at the image `source` resolves to.
+pub fn tag(store: &Store, source: &str, target: &str) -> Result<()> {
+    let image = resolve(store, source)?;
+    let target = Reference::parse(target)?.with_default_tag();
+    if target.digest.is_some() {
+        bail!("refusing to create a tag with a digest reference");
+    }
+    let _lock = store.lock()?;
+    let mut all = read_tags(store)?;
+    all.insert(target.to_string(), image.record.id.clone());
+    store::write_json(&tags_path(store), &all)
+}
+
+/// Removes one tag; returns false when it did not exist.
+pub fn untag(store: &Store, reference: &Reference) -> Result<bool> {
+    let _lock = store.lock()?;
+    let mut all = read_tags(store)?;
+    let removed = all.remove(&reference.clone().with_default_tag().to_string()).is_some();
+    if removed {
+        store::write_json(&tags_path(store), &all)?;
+    }
+    Ok(removed)
+}
+
+/// Deletes an untagged image's record and config; returns the layers no remaining
+/// image uses, for the caller to remove (they may belong to subordinate ids).
+pub fn delete(store: &Store, id: &str) -> Result<Vec<String>> {
+    let _lock = store.lock()?;
+    let tags = read_tags(store)?;
+    if tags.values().any(|v| v == id) {
+        bail!("image {} is still tagged", short_id(id));
+    }
+    let removed = load_image(store, store::read_json(&record_path(store, id))?, &tags)?;
+    fs::remove_file(record_path(store, id))?;
+    let _ = fs::remove_file(store.blob(id));
+    let still_used: std::collections::HashSet<String> = list(store)?
+        .iter()
+        .flat_map(|i| i.diff_ids().to_vec())
+        .collect();
+    Ok(removed
+        .diff_ids()
+        .iter()
+        .filter(|d| !still_used.contains(*d))
+        .cloned()
+        .collect())
+}
+
+/// The 12-hex-digit id docker shows.
+pub fn short_id(id: &str) -> &str {
+    let hex = hex_of(id);
+    &hex[..hex.len().min(12)]
+}

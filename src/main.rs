@@ -1,0 +1,13 @@
+//! skiff: a daemonless, rootless container runner with a docker-compatible command line.
+
+mod cli;
+mod clock;
+mod container;
+mod image;
+mod runtime;
+mod store;
+mod supervisor;
+
+fn main() {
+    std::process::exit(cli::main());
+}

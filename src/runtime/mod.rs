@@ -1,0 +1,78 @@
+//! The low-level container runtime: it turns an OCI runtime spec into a running process.
+//!
+//! `start` clones the container's first process into new namespaces, writes its id
+//! mappings, and lets it set itself up (`child`: mounts, `rootfs`; identity and privileges,
+//! `security`; then execve). Failures inside the child travel back over a socket, typed, so
+//! the caller can tell "cannot start" (125) from "cannot execute" (126) and "not found" (127).
+
+mod child;
+pub mod init;
+mod mounts;
+mod rootfs;
+pub mod seccomp;
+mod security;
+pub mod tty;
+pub mod userns;
+
+use anyhow::Result;
+use nix::unistd::Pid;
+use oci_spec::runtime::Spec;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+/// Everything `start` needs beyond the spec.
+pub struct Launch<'a> {
+    pub spec: &'a Spec,
+    /// The container directory; the spec's root path is relative to it.
+    pub bundle: &'a Path,
+    /// Where relative overlay lower directories are found.
+    pub layers_dir: &'a Path,
+    pub maps: &'a userns::IdMappings,
+    pub seccomp: Option<&'a seccomp::Filters>,
+    /// Run skiff's own init as pid 1, with the command as its child.
+    pub init: bool,
+    /// Give the container our standard input (`-i`); otherwise it reads /dev/null.
+    pub attach_stdin: bool,
+}
+
+/// A started container process.
+pub struct Started {
+    pub pid: Pid,
+    pub pidfd: OwnedFd,
+    /// The master side of the container's terminal, when the spec asks for one.
+    pub pty: Option<OwnedFd>,
+}
+
+/// Why a container did not start, with docker's exit code for each case.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum StartError {
+    Setup(String),
+    CannotExecute(String),
+    NotFound(String),
+}
+
+impl StartError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            StartError::Setup(_) => 125,
+            StartError::CannotExecute(_) => 126,
+            StartError::NotFound(_) => 127,
+        }
+    }
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Setup(m) | StartError::CannotExecute(m) | StartError::NotFound(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Starts the container described by `launch`; returns once its command has been executed
+/// (or has failed to be).
+pub fn start(launch: &Launch) -> Result<Started> {
+    child::spawn(launch)
+}

@@ -1,0 +1,125 @@
+//! The container's root filesystem, built inside its mount namespace: the overlay of the
+//! image's layers, the spec's mounts in order, a minimal /dev, pivot_root, then the masked
+//! and read-only paths and, with `--read-only`, the root itself.
+
+use super::mounts::{self, fd_path, target_in_root};
+use super::Launch;
+use anyhow::{anyhow, Context, Result};
+use nix::mount::{MntFlags, MsFlags};
+use oci_spec::runtime::Mount;
+use std::path::Path;
+
+/// Device nodes every container gets, bound from the host (they cannot be created unprivileged).
+const DEVICES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "tty"];
+const DEV_LINKS: [(&str, &str); 6] = [
+    ("fd", "/proc/self/fd"),
+    ("stdin", "/proc/self/fd/0"),
+    ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"),
+    ("ptmx", "pts/ptmx"),
+    ("core", "/proc/kcore"),
+];
+
+pub fn prepare(launch: &Launch) -> Result<()> {
+    let spec = launch.spec;
+    mounts::mount(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, "")?;
+    let root_spec = spec.root().as_ref().ok_or_else(|| anyhow!("the spec has no root"))?;
+    let root = launch.bundle.join(root_spec.path());
+    let all = spec.mounts().clone().unwrap_or_default();
+    for m in &all {
+        if m.destination() == Path::new("/") {
+            mount_rootfs(&root, m, launch.layers_dir)?;
+        } else {
+            mount_entry(&root, m)?;
+        }
+    }
+    populate_dev(&root)?;
+    pivot(&root)?;
+    let linux = spec.linux().as_ref();
+    for path in linux.and_then(|l| l.masked_paths().clone()).unwrap_or_default() {
+        mask(&path)?;
+    }
+    for path in linux.and_then(|l| l.readonly_paths().clone()).unwrap_or_default() {
+        if Path::new(&path).exists() {
+            mounts::mount(Some(&path), &path, None, MsFlags::MS_BIND | MsFlags::MS_REC, "")?;
+            mounts::make_readonly(&path, true)?;
+        }
+    }
+    if root_spec.readonly() == Some(true) {
+        mounts::make_readonly("/", false)?;
+    }
+    Ok(())
+}
+
+/// The overlay of the image layers. Lower directories are relative to the layer store, so
+/// that images with many layers fit in the one page the mount options may take.
+fn mount_rootfs(root: &Path, m: &Mount, layers_dir: &Path) -> Result<()> {
+    let (flags, data, _) = mounts::parse_options(m.options().as_deref().unwrap_or_default());
+    let previous = std::env::current_dir()?;
+    std::env::set_current_dir(layers_dir).context("cannot enter the layer store")?;
+    let result = mounts::mount(Some("overlay"), root.to_str().unwrap_or_default(), Some("overlay"), flags, &data);
+    std::env::set_current_dir(previous)?;
+    result.context("cannot mount the container's root filesystem (overlayfs in a user namespace needs Linux 5.11 or later)")
+}
+
+fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
+    let options = m.options().clone().unwrap_or_default();
+    let (flags, data, readonly) = mounts::parse_options(&options);
+    let kind = m.typ().as_deref().unwrap_or("bind");
+    let dest = m.destination();
+    if flags.contains(MsFlags::MS_BIND) || kind == "bind" {
+        let source = m.source().as_ref().ok_or_else(|| anyhow!("bind mount of {} has no source", dest.display()))?;
+        let is_dir = std::fs::metadata(source).with_context(|| format!("bind mount source {} is not accessible", source.display()))?.is_dir();
+        let target = target_in_root(root, dest, is_dir)?;
+        let recursive = flags.contains(MsFlags::MS_REC);
+        mounts::mount(source.to_str(), &fd_path(&target), None, MsFlags::MS_BIND | (flags & MsFlags::MS_REC), "")?;
+        if readonly {
+            // The descriptor still names what lies under the new mount; open the mount itself.
+            let mounted = target_in_root(root, dest, is_dir)?;
+            mounts::make_readonly(&fd_path(&mounted), recursive)?;
+        }
+        return Ok(());
+    }
+    let target = target_in_root(root, dest, true)?;
+    let flags = if readonly { flags | MsFlags::MS_RDONLY } else { flags };
+    let source = m.source().as_ref().and_then(|s| s.to_str()).unwrap_or(kind);
+    mounts::mount(Some(source), &fd_path(&target), Some(kind), flags, &data)
+}
+
+fn populate_dev(root: &Path) -> Result<()> {
+    for name in DEVICES {
+        let host = format!("/dev/{name}");
+        if !Path::new(&host).exists() {
+            continue;
+        }
+        let target = target_in_root(root, Path::new(&host), false)?;
+        mounts::mount(Some(&host), &fd_path(&target), None, MsFlags::MS_BIND, "")?;
+    }
+    // Through a descriptor of the container's /dev, never a host path an image could redirect.
+    let dev = target_in_root(root, Path::new("/dev"), true)?;
+    let dev = nix::fcntl::openat(&dev, ".", nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())?;
+    for (name, link) in DEV_LINKS {
+        match nix::unistd::symlinkat(link, &dev, name) {
+            Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot create /dev/{name}")),
+        }
+    }
+    Ok(())
+}
+
+fn pivot(root: &Path) -> Result<()> {
+    nix::unistd::chdir(root).context("cannot enter the root filesystem")?;
+    nix::unistd::pivot_root(".", ".").context("pivot_root failed")?;
+    nix::mount::umount2(".", MntFlags::MNT_DETACH).context("cannot detach the old root")?;
+    nix::unistd::chdir("/")?;
+    Ok(())
+}
+
+/// Hides a path: directories under an empty read-only tmpfs, files under /dev/null.
+fn mask(path: &str) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => mounts::mount(Some("tmpfs"), path, Some("tmpfs"), MsFlags::MS_RDONLY, ""),
+        Ok(_) => mounts::mount(Some("/dev/null"), path, None, MsFlags::MS_BIND, ""),
+        Err(_) => Ok(()),
+    }
+}

@@ -1,0 +1,83 @@
+//! Terminals. The container's pty is allocated from its own devpts instance (so it is
+//! `/dev/pts/0` inside and needs no host privileges), and its master travels to the
+//! supervisor over the start socket. On the host side, the user's terminal goes raw while
+//! attached and its window size follows SIGWINCH.
+
+use super::child::{send, ChildMessage};
+use super::mounts::{self, fd_path, target_in_root};
+use anyhow::{Context, Result};
+use nix::mount::MsFlags;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::path::Path;
+
+/// In the container, after pivot_root: open a pty pair, bind the slave over /dev/console,
+/// send the master to the parent and make the slave our controlling terminal and stdio.
+pub(super) fn setup_container_terminal(sock: &OwnedFd) -> Result<()> {
+    let master = nix::fcntl::open("/dev/pts/ptmx", nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
+        .context("cannot open /dev/pts/ptmx")?;
+    let mut unlock: libc::c_int = 0;
+    let mut number: libc::c_uint = 0;
+    unsafe {
+        if libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &mut unlock) != 0 || libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut number) != 0 {
+            return Err(std::io::Error::last_os_error()).context("cannot set up the pty");
+        }
+    }
+    let slave_path = format!("/dev/pts/{number}");
+    let slave = nix::fcntl::open(slave_path.as_str(), nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY, nix::sys::stat::Mode::empty())?;
+    let console = target_in_root(Path::new("/"), Path::new("/dev/console"), false)?;
+    mounts::mount(Some(&slave_path), &fd_path(&console), None, MsFlags::MS_BIND, "")?;
+    send(sock, &ChildMessage::Terminal, Some(master.as_raw_fd()))?;
+    drop(master);
+    nix::unistd::setsid()?;
+    if unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSCTTY, 0) } != 0 {
+        return Err(std::io::Error::last_os_error()).context("cannot make the pty the controlling terminal");
+    }
+    for target in 0..3 {
+        if unsafe { libc::dup2(slave.as_raw_fd(), target) } < 0 {
+            return Err(std::io::Error::last_os_error()).context("cannot attach the pty");
+        }
+    }
+    Ok(())
+}
+
+/// Puts a terminal in raw mode until dropped.
+pub struct RawMode {
+    fd: i32,
+    saved: nix::sys::termios::Termios,
+}
+
+impl RawMode {
+    pub fn enter(fd: BorrowedFd) -> Option<RawMode> {
+        let saved = nix::sys::termios::tcgetattr(fd).ok()?;
+        let mut raw = saved.clone();
+        nix::sys::termios::cfmakeraw(&mut raw);
+        nix::sys::termios::tcsetattr(fd, nix::sys::termios::SetArg::TCSANOW, &raw).ok()?;
+        Some(RawMode { fd: fd.as_raw_fd(), saved })
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        let _ = nix::sys::termios::tcsetattr(fd, nix::sys::termios::SetArg::TCSANOW, &self.saved);
+    }
+}
+
+/// Copies the window size of terminal `from` to the pty master `to`.
+pub fn copy_window_size(from: i32, to: &OwnedFd) {
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    unsafe {
+        if libc::ioctl(from, libc::TIOCGWINSZ, &mut size) == 0 {
+            libc::ioctl(to.as_raw_fd(), libc::TIOCSWINSZ, &size);
+        }
+    }
+}
+
+/// Duplicates a descriptor number we do not own (such as stdin) into an owned one.
+pub fn dup_owned(fd: i32) -> Result<OwnedFd> {
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    if new < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}

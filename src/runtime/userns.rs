@@ -1,0 +1,252 @@
+//! User namespace id mappings: who the container's users are on the host.
+//!
+//! Rootless, the caller becomes root in the container and the subordinate ids from
+//! /etc/subuid and /etc/subgid (written by the setuid helpers newuidmap/newgidmap) become
+//! the container's other users. Without a range, only the caller is mapped. As root, the
+//! whole id space is mapped onto itself, so the container sees the host's ownership.
+
+use anyhow::{bail, Context, Result};
+use nix::unistd::{Gid, Uid};
+use std::io::{Read, Write};
+use std::process::Command;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct IdRange {
+    pub container: u32,
+    pub host: u32,
+    pub size: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MappingMode {
+    /// Running as root: identity mapping of every id.
+    Root,
+    /// The caller plus its subordinate range, written by newuidmap/newgidmap.
+    Subordinate,
+    /// Only the caller; files of other owners in images end up owned by root.
+    Single,
+}
+
+#[derive(Clone, Debug)]
+pub struct IdMappings {
+    pub mode: MappingMode,
+    pub uids: Vec<IdRange>,
+    pub gids: Vec<IdRange>,
+}
+
+impl IdMappings {
+    /// Works out the mappings for the calling user from /etc/subuid and /etc/subgid.
+    pub fn detect() -> IdMappings {
+        let (uid, gid) = (Uid::current(), Gid::current());
+        if uid.is_root() {
+            let all = vec![IdRange { container: 0, host: 0, size: u32::MAX }];
+            return IdMappings { mode: MappingMode::Root, uids: all.clone(), gids: all };
+        }
+        let name = nix::unistd::User::from_uid(uid)
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .unwrap_or_default();
+        let sub_uids = subordinate_ranges("/etc/subuid", &name, uid.as_raw());
+        let sub_gids = subordinate_ranges("/etc/subgid", &name, uid.as_raw());
+        let helpers = helper_exists("newuidmap") && helper_exists("newgidmap");
+        let own = |id| vec![IdRange { container: 0, host: id, size: 1 }];
+        if helpers && !sub_uids.is_empty() && !sub_gids.is_empty() {
+            IdMappings {
+                mode: MappingMode::Subordinate,
+                uids: stack_after_self(uid.as_raw(), &sub_uids),
+                gids: stack_after_self(gid.as_raw(), &sub_gids),
+            }
+        } else {
+            IdMappings { mode: MappingMode::Single, uids: own(uid.as_raw()), gids: own(gid.as_raw()) }
+        }
+    }
+
+    /// The one-line warning a user with a single mapping gets.
+    pub fn warning(&self) -> Option<String> {
+        (self.mode == MappingMode::Single).then(|| {
+            "skiff: warning: no subordinate id range for this user in /etc/subuid and /etc/subgid \
+             (or newuidmap/newgidmap missing): only your own id is mapped into containers, so files \
+             of other users in images belong to root; add a range with \
+             `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER`"
+                .to_string()
+        })
+    }
+
+    /// Writes the mappings of the freshly created user namespace of process `pid`.
+    pub fn apply(&self, pid: i32) -> Result<()> {
+        match self.mode {
+            MappingMode::Subordinate => {
+                let mut uid_helper = helper_command("newuidmap", pid, &self.uids).spawn()
+                    .context("cannot run newuidmap")?;
+                let gid_status = helper_command("newgidmap", pid, &self.gids).status()
+                    .context("cannot run newgidmap")?;
+                let uid_status = uid_helper.wait()?;
+                if !uid_status.success() || !gid_status.success() {
+                    bail!("newuidmap/newgidmap failed to set up the user namespace; check /etc/subuid and /etc/subgid");
+                }
+                Ok(())
+            }
+            MappingMode::Root | MappingMode::Single => {
+                let proc = format!("/proc/{pid}");
+                if self.mode == MappingMode::Single {
+                    std::fs::write(format!("{proc}/setgroups"), "deny")
+                        .context("cannot write setgroups")?;
+                }
+                std::fs::write(format!("{proc}/uid_map"), map_text(&self.uids))
+                    .context("cannot write uid_map")?;
+                std::fs::write(format!("{proc}/gid_map"), map_text(&self.gids))
+                    .context("cannot write gid_map")?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The host uid that container uid `id` maps to, if mapped.
+    pub fn host_uid(&self, id: u32) -> Option<u32> {
+        to_host(&self.uids, id)
+    }
+    pub fn host_gid(&self, id: u32) -> Option<u32> {
+        to_host(&self.gids, id)
+    }
+}
+
+fn to_host(ranges: &[IdRange], id: u32) -> Option<u32> {
+    ranges
+        .iter()
+        .find(|r| id >= r.container && id - r.container < r.size)
+        .map(|r| r.host + (id - r.container))
+}
+
+fn map_text(ranges: &[IdRange]) -> String {
+    ranges
+        .iter()
+        .map(|r| format!("{} {} {}\n", r.container, r.host, r.size))
+        .collect()
+}
+
+fn helper_command(helper: &str, pid: i32, ranges: &[IdRange]) -> Command {
+    let mut cmd = Command::new(helper);
+    cmd.arg(pid.to_string());
+    for r in ranges {
+        cmd.args([r.container.to_string(), r.host.to_string(), r.size.to_string()]);
+    }
+    cmd
+}
+
+fn helper_exists(name: &str) -> bool {
+    ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"]
+        .iter()
+        .any(|dir| std::path::Path::new(dir).join(name).exists())
+}
+
+/// Container root is the caller; the subordinate ranges follow from container id 1 on.
+fn stack_after_self(own: u32, ranges: &[(u32, u32)]) -> Vec<IdRange> {
+    let mut out = vec![IdRange { container: 0, host: own, size: 1 }];
+    let mut next = 1;
+    for &(host, size) in ranges {
+        out.push(IdRange { container: next, host, size });
+        next += size;
+    }
+    out
+}
+
+/// The (start, count) ranges of a user in a subuid/subgid file, by name or numeric id.
+fn subordinate_ranges(file: &str, name: &str, uid: u32) -> Vec<(u32, u32)> {
+    let Ok(text) = std::fs::read_to_string(file) else { return Vec::new() };
+    parse_subordinate(&text, name, uid)
+}
+
+fn parse_subordinate(text: &str, name: &str, uid: u32) -> Vec<(u32, u32)> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.trim().split(':');
+            let owner = fields.next()?;
+            let start = fields.next()?.parse().ok()?;
+            let count = fields.next()?.parse().ok()?;
+            let matches = (!name.is_empty() && owner == name) || owner == uid.to_string();
+            (matches && count > 0).then_some((start, count))
+        })
+        .collect()
+}
+
+/// Runs `work` in a child process that is root in a new user namespace with the caller's
+/// mappings: for work on files that belong to subordinate ids (extracting layers, removing a
+/// container's files). As root there is nothing to gain, so `work` runs in this process.
+/// The text `work` returns comes back to the caller.
+pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -> Result<String> {
+    if maps.mode == MappingMode::Root {
+        return work();
+    }
+    let (ready_r, ready_w) = nix::unistd::pipe()?;
+    let (go_r, go_w) = nix::unistd::pipe()?;
+    let (out_r, out_w) = nix::unistd::pipe()?;
+    // SAFETY: skiff is single-threaded when it does this, so the child may run arbitrary code.
+    match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Child => {
+            drop((ready_r, go_w, out_r));
+            let result = (|| -> Result<String> {
+                nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
+                    .context("cannot create a user namespace")?;
+                std::fs::File::from(ready_w).write_all(b"r")?;
+                let mut go = [0u8; 1];
+                if std::fs::File::from(go_r).read(&mut go)? != 1 {
+                    bail!("user namespace setup was abandoned");
+                }
+                work()
+            })();
+            // The first byte says whether the rest is the result or the error.
+            let (code, message) = match result {
+                Ok(text) => (0, format!("O{text}")),
+                Err(e) => (1, format!("E{e:#}")),
+            };
+            let _ = std::fs::File::from(out_w).write_all(message.as_bytes());
+            unsafe { libc::_exit(code) }
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop((ready_w, go_r, out_w));
+            let mut ready = [0u8; 1];
+            let mut ready_file = std::fs::File::from(ready_r);
+            let mut go_file = std::fs::File::from(go_w);
+            let setup = if ready_file.read(&mut ready)? == 1 {
+                maps.apply(child.as_raw()).and_then(|_| Ok(go_file.write_all(b"g")?))
+            } else {
+                Ok(())
+            };
+            drop(go_file);
+            let mut message = String::new();
+            std::fs::File::from(out_r).read_to_string(&mut message)?;
+            let status = nix::sys::wait::waitpid(child, None)?;
+            setup?;
+            match (message.get(..1), status) {
+                (Some("E"), _) => bail!("{}", &message[1..]),
+                (Some("O"), nix::sys::wait::WaitStatus::Exited(_, 0)) => Ok(message[1..].to_string()),
+                (_, other) => bail!("helper process in the user namespace failed: {other:?}"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subordinate_ranges_by_name_or_uid() {
+        let text = "alice:100000:65536\n1001:300000:10\nbob:200000:65536\nbad line\n";
+        assert_eq!(parse_subordinate(text, "alice", 1000), vec![(100000, 65536)]);
+        assert_eq!(parse_subordinate(text, "carol", 1001), vec![(300000, 10)]);
+        assert!(parse_subordinate(text, "dave", 5).is_empty());
+    }
+
+    #[test]
+    fn ranges_stack_after_the_caller() {
+        let maps = stack_after_self(1000, &[(100000, 65536), (300000, 10)]);
+        let m = IdMappings { mode: MappingMode::Subordinate, uids: maps.clone(), gids: maps };
+        assert_eq!(m.host_uid(0), Some(1000));
+        assert_eq!(m.host_uid(1), Some(100000));
+        assert_eq!(m.host_uid(33), Some(100032));
+        assert_eq!(m.host_uid(65537), Some(300000));
+        assert_eq!(m.host_uid(70000), None);
+    }
+}

@@ -1,0 +1,231 @@
+//! The per-user store: where images, layers and containers live, and the primitives every
+//! multi-step change uses (a store-wide lock, atomic file writes, staging directories).
+
+use anyhow::{Context, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// The two directory trees of one user's skiff: persistent data and runtime state.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub root: PathBuf,
+    pub runroot: PathBuf,
+}
+
+impl Store {
+    /// Opens the store, creating its directories on first use.
+    pub fn open(root: Option<PathBuf>, runroot: Option<PathBuf>) -> Result<Store> {
+        let store = Store {
+            root: root.unwrap_or_else(default_root),
+            runroot: runroot.unwrap_or_else(default_runroot),
+        };
+        for dir in [
+            store.root.clone(),
+            store.blobs(),
+            store.layers(),
+            store.images(),
+            store.containers(),
+            store.names(),
+            store.tmp(),
+        ] {
+            if !dir.is_dir() {
+                fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+        }
+        if !store.runroot.is_dir() {
+            fs::create_dir_all(&store.runroot)
+                .with_context(|| format!("cannot create {}", store.runroot.display()))?;
+            fs::set_permissions(
+                &store.runroot,
+                std::os::unix::fs::PermissionsExt::from_mode(0o700),
+            )?;
+        }
+        Ok(store)
+    }
+
+    pub fn blobs(&self) -> PathBuf {
+        self.root.join("blobs/sha256")
+    }
+    pub fn blob(&self, digest: &str) -> PathBuf {
+        self.blobs().join(hex_of(digest))
+    }
+    pub fn layers(&self) -> PathBuf {
+        self.root.join("layers")
+    }
+    /// The directory of an extracted layer, named by its diff id.
+    pub fn layer(&self, diff_id: &str) -> PathBuf {
+        self.layers().join(hex_of(diff_id))
+    }
+    pub fn images(&self) -> PathBuf {
+        self.root.join("images")
+    }
+    pub fn containers(&self) -> PathBuf {
+        self.root.join("containers")
+    }
+    /// Container names, one symlink per name pointing at the container id: creating a symlink
+    /// is atomic and exclusive, which makes names unique without a global lock.
+    pub fn names(&self) -> PathBuf {
+        self.root.join("names")
+    }
+    /// Staging area: everything is built here and renamed into place when complete.
+    pub fn tmp(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    /// A fresh, empty staging directory under `tmp/`.
+    pub fn staging_dir(&self) -> Result<PathBuf> {
+        let dir = self.tmp().join(random_hex(16));
+        fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(dir)
+    }
+
+    /// Takes the store-wide lock that serialises updates of the image index and tags.
+    pub fn lock(&self) -> Result<Lock> {
+        Lock::acquire(&self.root.join("lock"))
+    }
+}
+
+fn home_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+fn default_root() -> PathBuf {
+    if is_root() {
+        return PathBuf::from("/var/lib/skiff");
+    }
+    match std::env::var_os("XDG_DATA_HOME") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("skiff"),
+        _ => home_dir().join(".local/share/skiff"),
+    }
+}
+
+fn default_runroot() -> PathBuf {
+    if is_root() {
+        return PathBuf::from("/run/skiff");
+    }
+    match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("skiff"),
+        _ => PathBuf::from(format!("/tmp/skiff-{}", nix::unistd::getuid())),
+    }
+}
+
+/// The hex part of a "sha256:<hex>" digest (or the input when it has no algorithm prefix).
+pub fn hex_of(digest: &str) -> &str {
+    digest.strip_prefix("sha256:").unwrap_or(digest)
+}
+
+/// An exclusive advisory lock on a file, released on drop.
+pub struct Lock(File);
+
+impl Lock {
+    pub fn acquire(path: &Path) -> Result<Lock> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot open lock {}", path.display()))?;
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(std::io::Error::last_os_error())
+                .with_context(|| format!("cannot lock {}", path.display()));
+        }
+        Ok(Lock(file))
+    }
+}
+
+/// Writes a file so that readers see either the old content or the new, never a torn one.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp", random_hex(8)));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&tmp)?;
+        file.write_all(data)?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Serialises a value as JSON and writes it atomically.
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    write_atomic(path, &serde_json::to_vec(value)?)
+}
+
+/// Reads and parses a JSON file, naming the file in errors.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let data = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_slice(&data).with_context(|| format!("corrupt store file {}", path.display()))
+}
+
+/// `n` random bytes as lowercase hex, from the kernel's random source.
+pub fn random_hex(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    let mut filled = 0;
+    while filled < n {
+        let got = unsafe {
+            libc::getrandom(
+                buf[filled..].as_mut_ptr().cast(),
+                n - filled,
+                0,
+            )
+        };
+        if got > 0 {
+            filled += got as usize;
+        }
+    }
+    to_hex(&buf)
+}
+
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// "sha256:<hex>" of some bytes.
+pub fn sha256_digest(data: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", to_hex(&sha2::Sha256::digest(data)))
+}
+
+/// Removes a directory tree, for trees whose files all belong to the caller.
+/// Returns the error so callers can fall back to removal inside the user namespace.
+pub fn remove_tree(path: &Path) -> std::io::Result<()> {
+    match fs::remove_dir_all(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// A lookup that found nothing: `No such image: x`. Docker exits 1 for these outside `run`.
+#[derive(Debug)]
+pub struct NotFound(pub String);
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
