@@ -2,6 +2,7 @@
 //! docker; errors map to docker's exit codes (125 for skiff's own errors, 1 for "No such"
 //! lookups outside `run`, the container's code otherwise).
 
+mod docs;
 pub mod format;
 mod image;
 mod run;
@@ -48,6 +49,11 @@ enum Command {
     Version(system::VersionArgs),
     /// Show system-wide information
     Info(system::InfoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion(docs::CompletionArgs),
+    /// Regenerate the repository's completions/ and man/ (for skiff's developers)
+    #[command(hide = true, name = "__generate-docs")]
+    GenerateDocs(docs::GenerateDocsArgs),
 }
 
 /// Parses the command line, runs the command, and returns the process exit code.
@@ -80,6 +86,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Image(command) => image::dispatch(&store()?, command),
         Command::Version(args) => system::version(args),
         Command::Info(args) => system::info(&store()?, args),
+        Command::Completion(args) => docs::completion(args),
+        Command::GenerateDocs(args) => docs::generate_docs(args),
     }
 }
 

@@ -323,26 +323,13 @@ impl Meta {
     fn read<R: Read>(&mut self, entry: &mut tar::Entry<R>) -> Result<()> {
         let header = entry.header();
         self.mode = Mode::from_bits_truncate(header.mode().context("reading the mode")? & 0o7777);
-        self.uid = Uid::from_raw(
-            header
-                .uid()
-                .ok()
-                .and_then(|id| id.try_into().ok())
-                .context("invalid uid")?,
-        );
-        self.gid = Gid::from_raw(
-            header
-                .gid()
-                .ok()
-                .and_then(|id| id.try_into().ok())
-                .context("invalid gid")?,
-        );
-        let mtime = header
-            .mtime()
-            .ok()
-            .and_then(|secs| secs.try_into().ok())
-            .context("invalid mtime")?;
-        self.mtime = TimeSpec::new(mtime, 0);
+        let id = |value: io::Result<u64>| value.ok().and_then(|id| u32::try_from(id).ok());
+        self.uid = Uid::from_raw(id(header.uid()).context("invalid uid")?);
+        self.gid = Gid::from_raw(id(header.gid()).context("invalid gid")?);
+        // Times are cosmetic: one this parser cannot read (a negative base-256 one) becomes the
+        // epoch rather than failing the pull.
+        let mtime = header.mtime().ok().and_then(|secs| secs.try_into().ok());
+        self.mtime = TimeSpec::new(mtime.unwrap_or(0), 0);
         self.xattrs.clear();
         let Some(extensions) = entry.pax_extensions().context("reading the PAX records")? else {
             return Ok(());
@@ -351,7 +338,7 @@ impl Meta {
             let extension = extension.context("reading the PAX records")?;
             let (key, value) = (extension.key_bytes(), extension.value_bytes());
             if key == b"mtime" {
-                self.mtime = parse_pax_time(value).context("invalid PAX mtime")?;
+                self.mtime = parse_pax_time(value).unwrap_or(self.mtime);
             } else if let Some(name) = key
                 .strip_prefix(PAX_XATTR_PREFIX)
                 .filter(|name| wanted_xattr(name))
@@ -405,7 +392,9 @@ impl Meta {
 }
 
 /// The xattrs worth keeping in a rootfs: user ones and file capabilities. Others (trusted.*,
-/// security.selinux, ...) mean nothing in the container or cannot be set unprivileged.
+/// security.selinux, ...) mean nothing in the container or cannot be set unprivileged, and
+/// `user.overlay.*` ones would be obeyed by the overlay (opaque, redirect), so an archive must not
+/// bring its own.
 fn wanted_xattr(name: &[u8]) -> bool {
     (name.starts_with(b"user.") && !name.starts_with(OVERLAY_XATTR_PREFIX))
         || name == b"security.capability"
@@ -738,6 +727,15 @@ fn make_node(
     Ok(true)
 }
 
+fn device_of(header: &tar::Header) -> Result<libc::dev_t> {
+    let major = header.device_major().context("invalid device number")?;
+    let minor = header.device_minor().context("invalid device number")?;
+    Ok(stat::makedev(
+        major.unwrap_or(0).into(),
+        minor.unwrap_or(0).into(),
+    ))
+}
+
 /// Hides `at` from the lower layers: a 0/0 character device, which unprivileged users may create.
 fn make_whiteout(at: At, removed_dir: &mut bool) -> Result<()> {
     let mknod = |at: At| {
@@ -842,11 +840,9 @@ impl Extractor {
     }
 
     fn create<R: Read>(&mut self, kind: Kind, entry: &mut tar::Entry<R>) -> Result<()> {
-        // The link target's directory is opened first: `parent` below borrows `dirs` until the end.
-        let link_dir = match kind {
-            Kind::HardLink => Some(self.open_link_target(entry)?),
-            _ => None,
-        };
+        if let Kind::HardLink = kind {
+            return self.hard_link(entry);
+        }
         let (parent, name) = split_parent(&self.path);
         let at = At {
             dir: self.dirs.parent(parent).map_err(parent_error)?,
@@ -868,57 +864,47 @@ impl Extractor {
                     .context("the symlink has no target")?;
                 make_symlink(at, &target, meta, removed_dir)?;
             }
-            Kind::HardLink => {
-                let (_, target_name) = split_parent(&self.link);
-                let target_dir = link_dir.as_ref().context("no hard link target")?;
-                make_hard_link(
-                    At {
-                        dir: target_dir.as_fd(),
-                        name: target_name,
-                    },
-                    at,
-                    removed_dir,
-                )?;
-            }
             Kind::Fifo => {
                 make_node(at, SFlag::S_IFIFO, 0, meta, removed_dir)?;
             }
             Kind::Device(kind) => {
-                let header = entry.header();
-                let major = header
-                    .device_major()
-                    .context("invalid device number")?
-                    .unwrap_or(0);
-                let minor = header
-                    .device_minor()
-                    .context("invalid device number")?
-                    .unwrap_or(0);
-                let dev = stat::makedev(major.into(), minor.into());
-                if !make_node(at, kind, dev, meta, removed_dir)? {
+                if !make_node(at, kind, device_of(entry.header())?, meta, removed_dir)? {
                     self.skipped_devices += 1;
                 }
             }
-            Kind::Ignored => {}
+            Kind::HardLink | Kind::Ignored => {}
         }
         Ok(())
     }
 
-    /// Normalizes the hard link target into `self.link` and opens its directory.
-    fn open_link_target<R: Read>(&mut self, entry: &tar::Entry<R>) -> Result<OwnedFd> {
+    /// A hard link's target is normalized and opened with the same rules as any entry name.
+    fn hard_link<R: Read>(&mut self, entry: &tar::Entry<R>) -> Result<()> {
         let target = entry
             .link_name_bytes()
             .context("the hard link has no target")?;
         normalize(&target, &mut self.link).map_err(|_| Refused::LinkOutsideLayer)?;
-        if self.link.is_empty() {
+        let (target_parent, target_name) = split_parent(&self.link);
+        if target_name.is_empty() {
             bail!("cannot hard link to the layer root");
         }
-        let (parent, _) = split_parent(&self.link);
-        if parent.is_empty() {
-            // The root fd is not O_PATH; an O_PATH copy keeps the types uniform.
-            return fcntl::openat(self.dirs.root.as_fd(), ".", DIR_PATH_FLAGS, Mode::empty())
-                .map_err(link_error);
-        }
-        self.dirs.open(parent, false).map_err(link_error)
+        // Opened before the entry's own parent, which stays borrowed from the cache.
+        let target_dir = if target_parent.is_empty() {
+            None
+        } else {
+            Some(self.dirs.open(target_parent, false).map_err(link_error)?)
+        };
+        let (parent, name) = split_parent(&self.path);
+        let at = At {
+            dir: self.dirs.parent(parent).map_err(parent_error)?,
+            name,
+        };
+        let target = At {
+            dir: target_dir
+                .as_ref()
+                .map_or(self.dirs.root.as_fd(), |fd| fd.as_fd()),
+            name: target_name,
+        };
+        make_hard_link(target, at, &mut self.removed_dir)
     }
 
     fn opaque(&mut self) -> Result<()> {
@@ -1165,6 +1151,8 @@ mod tests {
             .dir("run", 0o1777)
             .add(EntryType::Fifo, "run/fifo", 0o620, "", b"")
             .file("./a//b/./c", 0o600, b"")
+            .hard_link("top", "a/b/c")
+            .hard_link("./a/b/again", "top")
             .bytes();
         let dest = tmp.path();
         let extracted = extract_layer(&tar, dest).unwrap();
@@ -1217,6 +1205,7 @@ mod tests {
         assert!(lstat(&dest.join("run/fifo")).file_type().is_fifo());
         assert_eq!(mode(&dest.join("run/fifo")), 0o620);
         assert!(lstat(&dest.join("a/b/c")).is_file());
+        assert_eq!(lstat(&dest.join("a/b/again")).nlink(), 3);
     }
 
     #[test]
@@ -1464,6 +1453,28 @@ mod tests {
     }
 
     #[test]
+    fn dirs_never_follow_symlinks_with_or_without_openat2() {
+        for have_openat2 in [true, false] {
+            let tmp = TempDir::new();
+            let outside = tmp.subdir("outside");
+            let dest = tmp.subdir("dest");
+            std::os::unix::fs::symlink(&outside, dest.join("link")).unwrap();
+            fs::write(dest.join("file"), b"").unwrap();
+            let root = fcntl::open(&dest, OFlag::O_RDONLY | OFlag::O_DIRECTORY, Mode::empty());
+            let dirs = Dirs::new(root.unwrap());
+            dirs.have_openat2.set(have_openat2);
+
+            assert_eq!(dirs.open(b"link/sub", true).err(), Some(Errno::ELOOP));
+            assert_eq!(dirs.open(b"link", false).err(), Some(Errno::ELOOP));
+            assert_eq!(dirs.open(b"file/sub", true).err(), Some(Errno::ENOTDIR));
+            assert_eq!(dirs.open(b"missing", false).err(), Some(Errno::ENOENT));
+            dirs.open(b"new/deeper", true).unwrap();
+            assert!(dest.join("new/deeper").is_dir());
+            assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        }
+    }
+
+    #[test]
     fn a_truncated_archive_is_an_error() {
         let content = vec![7u8; 2000];
         let tar = Layer::new()
@@ -1515,6 +1526,17 @@ mod tests {
             .read_to_end(&mut tiny)
             .unwrap();
         assert_eq!(tiny, b"ab");
+    }
+
+    #[test]
+    fn parses_pax_times() {
+        let parse = |text: &str| parse_pax_time(text.as_bytes()).map(|t| (t.tv_sec(), t.tv_nsec()));
+        assert_eq!(parse("1234567890"), Some((1_234_567_890, 0)));
+        assert_eq!(parse("12.000000001999"), Some((12, 1)));
+        assert_eq!(parse("-1.25"), Some((-2, 750_000_000)));
+        assert_eq!(parse("-3"), Some((-3, 0)));
+        assert_eq!(parse("1.x"), None);
+        assert_eq!(parse(""), None);
     }
 
     #[test]

@@ -664,11 +664,18 @@ fn skiff_bin() -> &'static Path {
         let dir = test_dir().join(format!("bin-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
-        let tmp = dir.join("skiff.tmp");
-        fs::copy(src, &tmp).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).unwrap();
         let bin = dir.join("skiff");
-        fs::rename(&tmp, &bin).unwrap();
+        let _ = fs::remove_file(&bin);
+        // A hard link when the target dir is on the same file system (the binary is 755
+        // already, only the dirs above it may be closed), a copy otherwise.
+        if fs::hard_link(src, &bin).is_err() {
+            let tmp = dir.join("skiff.tmp");
+            fs::copy(src, &tmp).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+            fs::rename(&tmp, &bin).unwrap();
+        }
+        if fs::metadata(&bin).unwrap().mode() & 0o555 != 0o555 {
+            fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
+        }
         bin
     })
 }
