@@ -125,7 +125,9 @@ pub fn hex_of(digest: &str) -> &str {
 }
 
 /// An exclusive advisory lock on a file, released on drop.
-pub struct Lock(File);
+pub struct Lock {
+    _file: File,
+}
 
 impl Lock {
     pub fn acquire(path: &Path) -> Result<Lock> {
@@ -140,7 +142,7 @@ impl Lock {
             return Err(std::io::Error::last_os_error())
                 .with_context(|| format!("cannot lock {}", path.display()));
         }
-        Ok(Lock(file))
+        Ok(Lock { _file: file })
     }
 }
 

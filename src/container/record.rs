@@ -3,7 +3,7 @@
 //! are symlinks in `names/` so that two racing `run --name x` cannot both win.
 
 use super::options::RunOptions;
-use crate::store::{self, NotFound, Store};
+use crate::store::{self, Store};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -82,26 +82,6 @@ fn validate_name(name: &str) -> Result<()> {
         bail!("Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     Ok(())
-}
-
-/// Finds a container by name, full id or unique id prefix.
-pub fn resolve(store: &Store, name_or_id: &str) -> Result<String> {
-    if let Ok(target) = fs::read_link(store.names().join(name_or_id)) {
-        return Ok(target.display().to_string());
-    }
-    let mut found = None;
-    if !name_or_id.is_empty() && name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        for entry in fs::read_dir(store.containers())? {
-            let id = entry?.file_name().to_string_lossy().into_owned();
-            if id.starts_with(name_or_id) {
-                if found.is_some() {
-                    bail!("multiple containers match {name_or_id}; give more of the id");
-                }
-                found = Some(id);
-            }
-        }
-    }
-    found.ok_or_else(|| NotFound(format!("No such container: {name_or_id}")).into())
 }
 
 /// A docker-style random name (`adjective_noun`).

@@ -126,12 +126,12 @@ mod tests {
         apply(&mut c, r#"CMD ["/bin/sh"]"#).unwrap();
         assert_eq!(c.cmd.as_deref(), Some(&["/bin/sh".to_string()][..]));
         apply(&mut c, "ENTRYPOINT echo hi").unwrap();
-        assert_eq!(c.entrypoint.unwrap(), ["/bin/sh", "-c", "echo hi"]);
+        assert_eq!(c.entrypoint.clone().unwrap(), ["/bin/sh", "-c", "echo hi"]);
         apply(&mut c, r#"ENV A=1 B="two words""#).unwrap();
         apply(&mut c, "ENV A 3").unwrap();
-        assert_eq!(c.env.unwrap(), ["B=two words", "A=3"]);
+        assert_eq!(c.env.clone().unwrap(), ["B=two words", "A=3"]);
         apply(&mut c, "EXPOSE 80 53/udp").unwrap();
-        assert_eq!(c.exposed_ports.unwrap().keys().collect::<Vec<_>>(), ["53/udp", "80/tcp"]);
+        assert_eq!(c.exposed_ports.clone().unwrap().keys().collect::<Vec<_>>(), ["53/udp", "80/tcp"]);
         apply(&mut c, "LABEL k=v").unwrap();
         assert_eq!(c.labels.unwrap()["k"], "v");
         assert!(apply(&mut RunConfig::default(), "RUN x").is_err());

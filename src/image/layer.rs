@@ -488,6 +488,9 @@ impl Dirs {
 
     /// Opens the directory `path` as an O_PATH fd, optionally creating what is missing.
     fn open(&self, path: &[u8], create: bool) -> Result<OwnedFd, Errno> {
+        if path.is_empty() {
+            return fcntl::openat(&self.root, ".", DIR_PATH_FLAGS, Mode::empty());
+        }
         if self.have_openat2.get() {
             match open_in_root(self.root.as_fd(), path) {
                 Err(Errno::ENOSYS | Errno::EPERM) => self.have_openat2.set(false),
@@ -888,21 +891,15 @@ impl Extractor {
             bail!("cannot hard link to the layer root");
         }
         // Opened before the entry's own parent, which stays borrowed from the cache.
-        let target_dir = if target_parent.is_empty() {
-            None
-        } else {
-            Some(self.dirs.open(target_parent, false).map_err(link_error)?)
+        let target_dir = self.dirs.open(target_parent, false).map_err(link_error)?;
+        let target = At {
+            dir: target_dir.as_fd(),
+            name: target_name,
         };
         let (parent, name) = split_parent(&self.path);
         let at = At {
             dir: self.dirs.parent(parent).map_err(parent_error)?,
             name,
-        };
-        let target = At {
-            dir: target_dir
-                .as_ref()
-                .map_or(self.dirs.root.as_fd(), |fd| fd.as_fd()),
-            name: target_name,
         };
         make_hard_link(target, at, &mut self.removed_dir)
     }

@@ -166,6 +166,8 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
         bail!("no command specified");
     }
     let program = if launch.init { None } else { Some(find_program(&args[0], &env)?) };
+    // Whatever descriptors skiff's caller left open must not leak into the container.
+    unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
     security::apply(process, &user, launch.seccomp)?;
     if launch.init {
         init::run(&args, &env, sock);

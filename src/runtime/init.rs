@@ -25,18 +25,16 @@ pub(super) fn run(args: &[String], env: &[String], sock: &OwnedFd) -> ! {
     match unsafe { fork() } {
         Ok(ForkResult::Child) => {
             let _ = SigSet::all().thread_unblock();
-            if let Err(e) = exec(program, args, env) {
-                let error = e.downcast::<super::StartError>().unwrap_or_else(|e| super::StartError::Setup(e.to_string()));
-                let code = error.exit_code();
-                let _ = send(sock, &ChildMessage::Failed(error), None);
-                unsafe { libc::_exit(code) }
-            }
-            unsafe { libc::_exit(127) }
+            let Err(e) = exec(program, args, env);
+            let error = e.downcast::<super::StartError>().unwrap_or_else(|e| super::StartError::Setup(e.to_string()));
+            let code = error.exit_code();
+            let _ = send(sock, &ChildMessage::Failed(error), None);
+            unsafe { libc::_exit(code) }
         }
         Ok(ForkResult::Parent { child }) => {
-            // The child reports its own exec failure; this copy of the socket must not keep
-            // the supervisor waiting.
-            unsafe { libc::close(std::os::fd::AsRawFd::as_raw_fd(sock)) };
+            // The child reports its own exec failure; pid 1 keeps no descriptor at all, so
+            // that its copy of the start socket does not keep the supervisor waiting.
+            unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0) };
             supervise(child, &all)
         }
         Err(_) => unsafe { libc::_exit(125) },
