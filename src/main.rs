@@ -3,6 +3,7 @@
 mod cli;
 mod clock;
 mod container;
+mod events;
 mod image;
 mod runtime;
 mod store;

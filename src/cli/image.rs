@@ -35,7 +35,7 @@ pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
     match command {
         ImageCommand::Ls(args) => images(store, args),
         ImageCommand::Rm(args) => rmi(store, args),
-        ImageCommand::Inspect(args) => inspect(store, InspectArgs { kind: Some("image".into()), ..args }),
+        ImageCommand::Inspect(args) => inspect(store, args.only("image")),
         ImageCommand::Tag(args) => tag(store, args),
         ImageCommand::Load(args) => load(store, args),
         ImageCommand::Import(args) => import(store, args),
@@ -378,30 +378,54 @@ pub struct InspectArgs {
     /// Format output with a Go template
     #[arg(short, long)]
     format: Option<String>,
-    /// Only look for objects of this type (image)
+    /// Only look for objects of this type (container, image)
     #[arg(long = "type")]
     kind: Option<String>,
+    /// Display total file sizes (accepted for compatibility)
+    #[arg(short, long)]
+    size: bool,
 }
 
-pub fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
-    if let Some(kind) = args.kind.as_deref().filter(|k| *k != "image") {
-        bail!("\"{kind}\" is not a valid value for --type");
+impl InspectArgs {
+    /// The same request, restricted to one kind of object.
+    pub fn only(self, kind: &str) -> InspectArgs {
+        InspectArgs { kind: Some(kind.into()), ..self }
     }
-    let image_only = args.kind.is_some();
+}
+
+/// `inspect`: containers first, then images, as docker resolves names.
+pub fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
+    let kind = args.kind.as_deref();
+    if let Some(k) = kind.filter(|k| !matches!(*k, "image" | "container")) {
+        bail!("\"{k}\" is not a valid value for --type");
+    }
     let mut items = Vec::new();
     let mut missing = Vec::new();
     for name in &args.names {
-        match images::resolve(store, name) {
-            Ok(image) => items.push(inspect_json(store, &image)),
-            Err(e) if e.downcast_ref::<NotFound>().is_some() => missing.push(name.clone()),
-            Err(e) => return Err(e),
+        if kind != Some("image") {
+            if let Ok(id) = crate::container::record::resolve(store, name) {
+                let summary = crate::container::list::Summary::load(store, &id)?;
+                items.push(crate::container::list::inspect_json(store, &summary));
+                continue;
+            }
         }
+        if kind != Some("container") {
+            match images::resolve(store, name) {
+                Ok(image) => {
+                    items.push(inspect_json(store, &image));
+                    continue;
+                }
+                Err(e) if e.downcast_ref::<NotFound>().is_none() => return Err(e),
+                Err(_) => {}
+            }
+        }
+        missing.push(name.clone());
     }
     format::print_objects(&mut std::io::stdout().lock(), args.format.as_deref(), &items)?;
     if missing.is_empty() {
         return Ok(0);
     }
-    let what = if image_only { "image" } else { "object" };
+    let what = kind.unwrap_or("object");
     Err(NotFound(missing.iter().map(|m| format!("No such {what}: {m}")).collect::<Vec<_>>().join("\n")).into())
 }
 

@@ -2,7 +2,10 @@
 //! directory (overlay upper/work, generated /etc files) and write its record and spec.
 
 use super::options::RunOptions;
-use super::record::{self, ContainerRecord, ContainerState};
+use super::record::{self, ContainerRecord};
+use super::start::Prepared;
+use super::state::{self, ContainerState};
+use crate::events;
 use super::spec::{self, Paths, SpecInput};
 use crate::clock;
 use crate::image::store::{self as images, Image};
@@ -14,14 +17,7 @@ use oci_spec::runtime::Spec;
 use std::collections::HashSet;
 use std::fs;
 
-pub struct Created {
-    pub record: ContainerRecord,
-    pub spec: Spec,
-    pub paths: Paths,
-    pub seccomp: Option<Filters>,
-}
-
-pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Created> {
+pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Prepared> {
     check_network(&opts.network)?;
     let image = images::resolve(store, &opts.image).map_err(|e| match e.downcast::<NotFound>() {
         Ok(_) => anyhow!("Unable to find image '{}' locally", display_reference(&opts.image)),
@@ -34,7 +30,10 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Cre
     let paths = Paths::new(record::dir(store, &id));
     let result = write_container(store, maps, opts, &image, &id, &name, &paths, &caps);
     match result {
-        Ok((record, spec)) => Ok(Created { record, spec, paths, seccomp }),
+        Ok((record, spec)) => {
+            events::emit(store, "container", "create", &record.id, &[("name", &record.name), ("image", &record.image)]);
+            Ok(Prepared { record, spec, paths, seccomp, layers_dir: store.layers() })
+        }
         Err(e) => {
             let _ = store::remove_tree(&paths.dir);
             record::release_name(store, &name);
@@ -96,7 +95,7 @@ fn write_container(store: &Store, maps: &IdMappings, opts: &RunOptions, image: &
         options: opts.clone(),
     };
     record::save(store, &record)?;
-    record::save_state(store, id, &ContainerState { status: "created".into(), ..Default::default() })?;
+    state::save(store, id, &ContainerState { status: "created".into(), ..Default::default() })?;
     Ok((record, spec))
 }
 
@@ -122,7 +121,7 @@ fn write_etc_files(paths: &Paths, opts: &RunOptions, hostname: &str) -> Result<(
 }
 
 /// Docker's default profile unless `--privileged` or `--security-opt seccomp=...` says otherwise.
-fn seccomp_filters(opts: &RunOptions, caps: &HashSet<String>) -> Result<Option<Filters>> {
+pub fn seccomp_filters(opts: &RunOptions, caps: &HashSet<String>) -> Result<Option<Filters>> {
     let chosen = opts.security_opt.iter().rev().find_map(|o| o.strip_prefix("seccomp=").or_else(|| o.strip_prefix("seccomp:")));
     let profile = match chosen {
         Some("unconfined") => return Ok(None),

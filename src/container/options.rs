@@ -29,6 +29,62 @@ pub struct RunOptions {
     pub privileged: bool,
     pub security_opt: Vec<String>,
     pub labels: Vec<String>,
+    #[serde(default)]
+    pub detach: bool,
+    /// Docker's restart policy: no, on-failure[:N], always, unless-stopped.
+    #[serde(default)]
+    pub restart: String,
+    #[serde(default)]
+    pub log_opts: Vec<String>,
+    #[serde(default)]
+    pub health: HealthOptions,
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+    #[serde(default)]
+    pub stop_timeout: Option<u64>,
+}
+
+/// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct HealthOptions {
+    pub cmd: Option<String>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub start_period: Option<String>,
+    pub retries: Option<u32>,
+    pub disabled: bool,
+}
+
+/// A parsed restart policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    No,
+    OnFailure(Option<u32>),
+    Always,
+    UnlessStopped,
+}
+
+impl RestartPolicy {
+    pub fn parse(text: &str) -> Result<RestartPolicy> {
+        Ok(match text.split_once(':') {
+            None if text.is_empty() || text == "no" => RestartPolicy::No,
+            None if text == "always" => RestartPolicy::Always,
+            None if text == "unless-stopped" => RestartPolicy::UnlessStopped,
+            None if text == "on-failure" => RestartPolicy::OnFailure(None),
+            Some(("on-failure", n)) => RestartPolicy::OnFailure(Some(n.parse().map_err(|_| anyhow::anyhow!("invalid restart policy {text:?}: maximum retry count must be a number"))?)),
+            _ => bail!("invalid restart policy {text:?}: use no, always, unless-stopped or on-failure[:max-retries]"),
+        })
+    }
+
+    /// Docker's name for it in `inspect` (`HostConfig.RestartPolicy.Name`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RestartPolicy::No => "no",
+            RestartPolicy::OnFailure(_) => "on-failure",
+            RestartPolicy::Always => "always",
+            RestartPolicy::UnlessStopped => "unless-stopped",
+        }
+    }
 }
 
 /// A bind mount from `-v /host:/container[:opts]`.

@@ -7,7 +7,7 @@ use crate::image::store::Image;
 use crate::runtime::userns::MappingMode;
 use anyhow::{bail, Context, Result};
 use oci_spec::runtime::{
-    Capabilities, Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder,
+    Capabilities, Capability, LinuxBuilder, Process, LinuxCapabilitiesBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder,
     RootBuilder, Spec, SpecBuilder, UserBuilder,
 };
 use std::collections::HashSet;
@@ -171,36 +171,8 @@ pub struct SpecInput<'a> {
 pub fn build(input: &SpecInput) -> Result<Spec> {
     let opts = input.opts;
     let user = opts.user.clone().or_else(|| input.image.config.config.user.clone()).unwrap_or_default();
-    let effective = if is_root_user(&user) { input.caps.clone() } else { added_caps(opts, input.caps) };
-    let ambient = if is_root_user(&user) { HashSet::new() } else { effective.clone() };
-    let capabilities = LinuxCapabilitiesBuilder::default()
-        .bounding(to_oci(input.caps))
-        .effective(to_oci(&effective))
-        .permitted(to_oci(&effective))
-        .inheritable(to_oci(&ambient))
-        .ambient(to_oci(&ambient))
-        .build()?;
-    let mut oci_user = UserBuilder::default().uid(0u32).gid(0u32);
-    if !user.is_empty() {
-        oci_user = oci_user.username(user);
-    }
-    if !opts.group_add.is_empty() {
-        let gids = opts.group_add.iter().map(|g| g.parse::<u32>().with_context(|| format!("--group-add needs a numeric group id, got {g:?}"))).collect::<Result<Vec<_>>>()?;
-        oci_user = oci_user.additional_gids(gids);
-    }
     let cwd = opts.workdir.clone().or_else(|| input.image.config.config.working_dir.clone()).filter(|w| !w.is_empty()).unwrap_or_else(|| "/".into());
-    if !cwd.starts_with('/') {
-        bail!("the working directory '{cwd}' is invalid, it needs to be an absolute path");
-    }
-    let process = ProcessBuilder::default()
-        .terminal(opts.tty)
-        .user(oci_user.build()?)
-        .args(input.args.clone())
-        .env(input.env.clone())
-        .cwd(cwd)
-        .capabilities(capabilities)
-        .no_new_privileges(no_new_privileges(opts))
-        .build()?;
+    let process = process(opts, &user, input.args.clone(), input.env.clone(), cwd, opts.tty, input.caps)?;
     let host_network = opts.network == "host";
     let mut namespaces = vec![LinuxNamespaceType::Mount, LinuxNamespaceType::Pid, LinuxNamespaceType::Ipc, LinuxNamespaceType::Uts];
     if !host_network {
@@ -220,6 +192,40 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
         .process(process)
         .mounts(mounts(input, host_network)?)
         .linux(linux)
+        .build()?)
+}
+
+/// The process part of the spec, also used for `exec`: identity, privileges for that
+/// identity (root keeps the container's set; other users only what was added), and terminal.
+pub fn process(opts: &RunOptions, user: &str, args: Vec<String>, env: Vec<String>, cwd: String, tty: bool, caps: &HashSet<String>) -> Result<Process> {
+    let effective = if is_root_user(user) { caps.clone() } else { added_caps(opts, caps) };
+    let ambient = if is_root_user(user) { HashSet::new() } else { effective.clone() };
+    let capabilities = LinuxCapabilitiesBuilder::default()
+        .bounding(to_oci(caps))
+        .effective(to_oci(&effective))
+        .permitted(to_oci(&effective))
+        .inheritable(to_oci(&ambient))
+        .ambient(to_oci(&ambient))
+        .build()?;
+    let mut oci_user = UserBuilder::default().uid(0u32).gid(0u32);
+    if !user.is_empty() {
+        oci_user = oci_user.username(user);
+    }
+    if !opts.group_add.is_empty() {
+        let gids = opts.group_add.iter().map(|g| g.parse::<u32>().with_context(|| format!("--group-add needs a numeric group id, got {g:?}"))).collect::<Result<Vec<_>>>()?;
+        oci_user = oci_user.additional_gids(gids);
+    }
+    if !cwd.starts_with('/') {
+        bail!("the working directory '{cwd}' is invalid, it needs to be an absolute path");
+    }
+    Ok(ProcessBuilder::default()
+        .terminal(tty)
+        .user(oci_user.build()?)
+        .args(args)
+        .env(env)
+        .cwd(cwd)
+        .capabilities(capabilities)
+        .no_new_privileges(no_new_privileges(opts))
         .build()?)
 }
 

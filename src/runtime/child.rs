@@ -2,11 +2,12 @@
 //! builds its root filesystem, drops to the spec's identity and privileges, and executes
 //! the command. The parent side of that handshake is `spawn`.
 
-use super::{init, rootfs, security, tty, Launch, StartError, Started};
+use super::{init, rootfs, security, tty, Launch, StartError, Started, Stdio};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sys::socket::{self, ControlMessageOwned, MsgFlags};
 use nix::unistd::Pid;
-use oci_spec::runtime::{LinuxNamespaceType, Spec};
+use super::seccomp::Filters;
+use oci_spec::runtime::{LinuxNamespaceType, Process, Spec};
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::io::IoSliceMut;
@@ -17,23 +18,35 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 pub(super) enum ChildMessage {
     /// The master side of the container's terminal rides along as an SCM_RIGHTS fd.
     Terminal,
+    /// The host pid of a process an exec helper cloned into the container.
+    Spawned(i32),
     Failed(StartError),
 }
 
 #[repr(C)]
 #[derive(Default)]
-struct CloneArgs {
-    flags: u64,
-    pidfd: u64,
-    child_tid: u64,
-    parent_tid: u64,
-    exit_signal: u64,
-    stack: u64,
-    stack_size: u64,
-    tls: u64,
-    set_tid: u64,
-    set_tid_size: u64,
-    cgroup: u64,
+pub(super) struct CloneArgs {
+    pub flags: u64,
+    pub pidfd: u64,
+    pub child_tid: u64,
+    pub parent_tid: u64,
+    pub exit_signal: u64,
+    pub stack: u64,
+    pub stack_size: u64,
+    pub tls: u64,
+    pub set_tid: u64,
+    pub set_tid_size: u64,
+    pub cgroup: u64,
+}
+
+/// clone3 without a stack: the child continues from here, like fork.
+pub(super) fn clone3(args: &CloneArgs) -> std::io::Result<i32> {
+    // SAFETY: without a stack, clone3 behaves like fork; skiff is single-threaded here.
+    let ret = unsafe { libc::syscall(libc::SYS_clone3, args as *const CloneArgs, std::mem::size_of::<CloneArgs>()) };
+    if ret < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(ret as i32)
 }
 
 fn clone_flags(spec: &Spec) -> u64 {
@@ -67,11 +80,7 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
         exit_signal: libc::SIGCHLD as u64,
         ..Default::default()
     };
-    // SAFETY: clone3 without a stack behaves like fork; skiff is single-threaded here.
-    let ret = unsafe { libc::syscall(libc::SYS_clone3, &args as *const CloneArgs, std::mem::size_of::<CloneArgs>()) };
-    if ret < 0 {
-        return Err(std::io::Error::last_os_error()).context("cannot create the container's namespaces");
-    }
+    let ret = clone3(&args).context("cannot create the container's namespaces")?;
     if ret == 0 {
         drop(parent_sock);
         child_main(launch, child_sock);
@@ -92,6 +101,12 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Option<OwnedFd>> {
     launch.maps.apply(pid.as_raw())?;
     nix::unistd::write(sock, b"g")?;
+    receive_until_exec(sock)
+}
+
+/// Reads the child's messages until its end of the socket closes at execve: its terminal,
+/// or the error that stopped it.
+pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Option<OwnedFd>> {
     let mut pty = None;
     loop {
         let mut buf = vec![0u8; 64 * 1024];
@@ -109,7 +124,7 @@ fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Option<OwnedFd
             }
         }
         match serde_json::from_slice::<ChildMessage>(&buf[..len])? {
-            ChildMessage::Terminal => {}
+            ChildMessage::Terminal | ChildMessage::Spawned(_) => {}
             ChildMessage::Failed(e) => return Err(e.into()),
         }
     }
@@ -145,37 +160,41 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     // Die with whoever supervises us, so no container outlives its supervisor.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
     reset_signals();
-    if !launch.attach_stdin && !launch.spec.process().as_ref().is_some_and(|p| p.terminal() == Some(true)) {
-        redirect_stdin_to_null()?;
-    }
+    connect_stdio(&launch.stdio)?;
     let spec = launch.spec;
     let process = spec.process().as_ref().ok_or_else(|| anyhow!("the spec has no process"))?;
     rootfs::prepare(launch)?;
     if let Some(hostname) = spec.hostname() {
         nix::unistd::sethostname(hostname).context("cannot set the hostname")?;
     }
+    become_process(process, launch.seccomp, sock, launch.init, true)
+}
+
+/// The common end of starting a container and of `exec`, inside the container's root:
+/// terminal, user, environment, working directory, privileges, then execve (or skiff's
+/// init as pid 1). `own_console` binds the terminal over /dev/console (containers, not execs).
+pub(super) fn become_process(process: &Process, seccomp: Option<&Filters>, sock: &OwnedFd, init: bool, own_console: bool) -> Result<std::convert::Infallible> {
     if process.terminal() == Some(true) {
-        tty::setup_container_terminal(sock)?;
+        tty::setup_container_terminal(sock, own_console)?;
     }
     let user = security::resolve_user(process.user())?;
     let env = container_env(process.env().as_deref().unwrap_or_default(), &user);
-    let cwd = process.cwd();
-    prepare_cwd(cwd, &user)?;
+    prepare_cwd(process.cwd(), &user)?;
     let args = process.args().clone().unwrap_or_default();
     if args.is_empty() {
         bail!("no command specified");
     }
-    let program = if launch.init { None } else { Some(find_program(&args[0], &env)?) };
+    let program = if init { None } else { Some(find_program(&args[0], &env)?) };
     // Whatever descriptors skiff's caller left open must not leak into the container.
     unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
-    security::apply(process, &user, launch.seccomp)?;
-    if launch.init {
-        init::run(&args, &env, sock);
+    security::apply(process, &user, seccomp)?;
+    match program {
+        Some(program) => exec(program, &args, &env),
+        None => init::run(&args, &env, sock),
     }
-    exec(program.unwrap(), &args, &env)
 }
 
-fn reset_signals() {
+pub(super) fn reset_signals() {
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
     unsafe {
         libc::sigemptyset(&mut set);
@@ -188,9 +207,21 @@ fn reset_signals() {
     }
 }
 
-fn redirect_stdin_to_null() -> Result<()> {
-    let null = std::fs::File::open("/dev/null")?;
-    nix::unistd::dup2_stdin(null)?;
+pub(super) fn connect_stdio(stdio: &Stdio) -> Result<()> {
+    match stdio {
+        Stdio::Inherit { stdin: true } => {}
+        Stdio::Inherit { stdin: false } => {
+            let null = std::fs::File::open("/dev/null")?;
+            nix::unistd::dup2_stdin(null)?;
+        }
+        Stdio::Fds(fds) => {
+            for (target, &fd) in fds.iter().enumerate() {
+                if unsafe { libc::dup2(fd, target as i32) } < 0 {
+                    return Err(std::io::Error::last_os_error()).context("cannot connect the container's standard streams");
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -10,9 +10,10 @@ use nix::mount::MsFlags;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
-/// In the container, after pivot_root: open a pty pair, bind the slave over /dev/console,
+/// In the container, after pivot_root: open a pty pair, bind the slave over /dev/console
+/// (for the container's own terminal, not an exec's),
 /// send the master to the parent and make the slave our controlling terminal and stdio.
-pub(super) fn setup_container_terminal(sock: &OwnedFd) -> Result<()> {
+pub(super) fn setup_container_terminal(sock: &OwnedFd, own_console: bool) -> Result<()> {
     let master = nix::fcntl::open("/dev/pts/ptmx", nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
         .context("cannot open /dev/pts/ptmx")?;
     let mut unlock: libc::c_int = 0;
@@ -24,8 +25,10 @@ pub(super) fn setup_container_terminal(sock: &OwnedFd) -> Result<()> {
     }
     let slave_path = format!("/dev/pts/{number}");
     let slave = nix::fcntl::open(slave_path.as_str(), nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY, nix::sys::stat::Mode::empty())?;
-    let console = target_in_root(Path::new("/"), Path::new("/dev/console"), false)?;
-    mounts::mount(Some(&slave_path), &fd_path(&console), None, MsFlags::MS_BIND, "")?;
+    if own_console {
+        let console = target_in_root(Path::new("/"), Path::new("/dev/console"), false)?;
+        mounts::mount(Some(&slave_path), &fd_path(&console), None, MsFlags::MS_BIND, "")?;
+    }
     send(sock, &ChildMessage::Terminal, Some(master.as_raw_fd()))?;
     drop(master);
     nix::unistd::setsid()?;
