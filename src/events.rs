@@ -36,11 +36,20 @@ pub fn emit(store: &Store, kind: &str, action: &str, id: &str, attributes: &[(&s
         kind: kind.into(),
         action: action.into(),
         id: id.into(),
-        attributes: attributes.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        attributes: attributes
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     };
-    let Ok(mut line) = serde_json::to_vec(&event) else { return };
+    let Ok(mut line) = serde_json::to_vec(&event) else {
+        return;
+    };
     line.push(b'\n');
-    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(journal(store)) {
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(journal(store))
+    {
         let _ = file.write_all(&line);
     }
 }

@@ -68,8 +68,8 @@ pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
         ContainerCommand::Kill(a) => kill(store, a),
         ContainerCommand::Exec(a) => exec(store, a),
         ContainerCommand::Wait(a) => wait(store, a),
-        ContainerCommand::Pause(a) => each(store, &a.containers, |s, id| processes::pause(s, id)),
-        ContainerCommand::Unpause(a) => each(store, &a.containers, |s, id| processes::unpause(s, id)),
+        ContainerCommand::Pause(a) => each(store, &a.containers, processes::pause),
+        ContainerCommand::Unpause(a) => each(store, &a.containers, processes::unpause),
         ContainerCommand::Top(a) => top(store, a),
         ContainerCommand::Rename(a) => rename(store, a),
         ContainerCommand::Stats(a) => stats(store, a),
@@ -79,7 +79,11 @@ pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
 
 /// Runs `action` on every named container, printing each name on success and each error as
 /// docker does; exit 1 if any failed.
-fn each(store: &Store, names: &[String], action: impl Fn(&Store, &str) -> Result<()>) -> Result<i32> {
+fn each(
+    store: &Store,
+    names: &[String],
+    action: impl Fn(&Store, &str) -> Result<()>,
+) -> Result<i32> {
     let mut status = 0;
     for name in names {
         match record::resolve(store, name).and_then(|id| action(store, &id)) {
@@ -131,18 +135,35 @@ pub fn ps(store: &Store, args: PsArgs) -> Result<i32> {
     let format = Format::parse(args.format.as_deref())?;
     let filters = ContainerFilters::parse(store, &args.filters)?;
     let mut rows: Vec<Summary> = list::all(store)?;
-    let show_all = args.all || args.latest || args.last >= 0 || !filters.status.is_empty() || filters.exited.is_some();
+    let show_all = args.all
+        || args.latest
+        || args.last >= 0
+        || !filters.status.is_empty()
+        || filters.exited.is_some();
     rows.retain(|s| (show_all || s.state.is_running()) && filters.keeps(store, s));
-    let limit = if args.latest { 1 } else if args.last >= 0 { args.last as usize } else { usize::MAX };
+    let limit = if args.latest {
+        1
+    } else if args.last >= 0 {
+        args.last as usize
+    } else {
+        usize::MAX
+    };
     rows.truncate(limit);
     let mut out = std::io::stdout().lock();
     if args.quiet {
         for s in &rows {
-            writeln!(out, "{}", if args.no_trunc { s.id() } else { &s.id()[..12] })?;
+            writeln!(
+                out,
+                "{}",
+                if args.no_trunc { s.id() } else { &s.id()[..12] }
+            )?;
         }
         return Ok(0);
     }
-    let items: Vec<Value> = rows.iter().map(|s| ps_json(store, s, args.no_trunc, args.size)).collect();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|s| ps_json(store, s, args.no_trunc, args.size))
+        .collect();
     let mut columns = vec![
         ("CONTAINER ID", "{{.ID}}"),
         ("IMAGE", "{{.Image}}"),
@@ -161,9 +182,21 @@ pub fn ps(store: &Store, args: PsArgs) -> Result<i32> {
 
 fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
     let command = s.command();
-    let command = if no_trunc || command.chars().count() <= 20 { command } else { format!("{}…", command.chars().take(19).collect::<String>()) };
+    let command = if no_trunc || command.chars().count() <= 20 {
+        command
+    } else {
+        format!("{}…", command.chars().take(19).collect::<String>())
+    };
     let created = s.created();
-    let size_text = if size { format!("{} (virtual {})", super::image::human_size(upper_size(store, s.id())), image_size(store, &s.record.image_id)) } else { String::new() };
+    let size_text = if size {
+        format!(
+            "{} (virtual {})",
+            super::image::human_size(upper_size(store, s.id())),
+            image_size(store, &s.record.image_id)
+        )
+    } else {
+        String::new()
+    };
     json!({
         "ID": if no_trunc { s.id().to_string() } else { s.id()[..12].to_string() },
         "Image": s.record.image,
@@ -184,17 +217,24 @@ fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
 /// Bytes the container wrote into its own layer.
 fn upper_size(store: &Store, id: &str) -> u64 {
     fn walk(dir: &std::path::Path) -> u64 {
-        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => walk(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        }).sum()
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => walk(&e.path()),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum()
     }
     walk(&record::dir(store, id).join("upper"))
 }
 
 fn image_size(store: &Store, image_id: &str) -> String {
-    crate::image::store::resolve(store, image_id).map(|i| super::image::human_size(i.record.size)).unwrap_or_default()
+    crate::image::store::resolve(store, image_id)
+        .map(|i| super::image::human_size(i.record.size))
+        .unwrap_or_default()
 }
 
 struct ContainerFilters {
@@ -211,24 +251,56 @@ struct ContainerFilters {
 
 impl ContainerFilters {
     fn parse(store: &Store, filters: &[String]) -> Result<ContainerFilters> {
-        let mut f = ContainerFilters { status: vec![], names: vec![], ids: vec![], ancestors: vec![], labels: vec![], exited: None, before: None, since: None, restart_policies: vec![] };
+        let mut f = ContainerFilters {
+            status: vec![],
+            names: vec![],
+            ids: vec![],
+            ancestors: vec![],
+            labels: vec![],
+            exited: None,
+            before: None,
+            since: None,
+            restart_policies: vec![],
+        };
         for filter in filters {
-            let Some((key, value)) = filter.split_once('=') else { bail!("bad format of filter (expected name=value): {filter}") };
+            let Some((key, value)) = filter.split_once('=') else {
+                bail!("bad format of filter (expected name=value): {filter}")
+            };
             match key {
                 "status" => {
-                    if !["created", "restarting", "running", "removing", "paused", "exited", "dead"].contains(&value) {
+                    if ![
+                        "created",
+                        "restarting",
+                        "running",
+                        "removing",
+                        "paused",
+                        "exited",
+                        "dead",
+                    ]
+                    .contains(&value)
+                    {
                         bail!("invalid filter 'status={value}'");
                     }
                     f.status.push(value.into())
                 }
                 "name" => f.names.push(value.trim_start_matches('/').into()),
                 "id" => f.ids.push(value.into()),
-                "ancestor" => f.ancestors.push(crate::image::store::resolve(store, value).map(|i| i.id().to_string()).unwrap_or_else(|_| value.to_string())),
+                "ancestor" => f.ancestors.push(
+                    crate::image::store::resolve(store, value)
+                        .map(|i| i.id().to_string())
+                        .unwrap_or_else(|_| value.to_string()),
+                ),
                 "label" => f.labels.push(match value.split_once('=') {
                     Some((k, v)) => (k.into(), Some(v.into())),
                     None => (value.into(), None),
                 }),
-                "exited" => f.exited = Some(value.parse().map_err(|_| anyhow::anyhow!("invalid filter 'exited={value}'"))?),
+                "exited" => {
+                    f.exited = Some(
+                        value
+                            .parse()
+                            .map_err(|_| anyhow::anyhow!("invalid filter 'exited={value}'"))?,
+                    )
+                }
                 "before" => f.before = Some(record::resolve(store, value)?),
                 "since" => f.since = Some(record::resolve(store, value)?),
                 "restart-policy" => f.restart_policies.push(value.into()),
@@ -239,18 +311,45 @@ impl ContainerFilters {
     }
 
     fn keeps(&self, store: &Store, s: &Summary) -> bool {
-        let created_of = |id: &str| record::load(store, id).map(|r| r.created).unwrap_or_default();
+        let created_of = |id: &str| {
+            record::load(store, id)
+                .map(|r| r.created)
+                .unwrap_or_default()
+        };
         let labels = s.labels();
-        let policy = RestartPolicy::parse(&s.record.options.restart).map(|p| p.name()).unwrap_or("no");
+        let policy = RestartPolicy::parse(&s.record.options.restart)
+            .map(|p| p.name())
+            .unwrap_or("no");
         (self.status.is_empty() || self.status.iter().any(|st| st == s.status_word()))
-            && (self.names.is_empty() || self.names.iter().any(|n| s.record.name.contains(n.as_str())))
+            && (self.names.is_empty()
+                || self
+                    .names
+                    .iter()
+                    .any(|n| s.record.name.contains(n.as_str())))
             && (self.ids.is_empty() || self.ids.iter().any(|i| s.id().starts_with(i.as_str())))
-            && (self.ancestors.is_empty() || self.ancestors.iter().any(|a| *a == s.record.image_id || *a == s.record.image))
-            && self.labels.iter().all(|(k, v)| labels.get(k).is_some_and(|actual| v.as_ref().is_none_or(|v| v == actual)))
-            && self.exited.is_none_or(|code| s.state.status == "exited" && s.state.exit_code == code)
-            && self.before.as_ref().is_none_or(|b| s.record.created < created_of(b))
-            && self.since.as_ref().is_none_or(|b| s.record.created > created_of(b))
-            && (self.restart_policies.is_empty() || self.restart_policies.iter().any(|p| p == policy))
+            && (self.ancestors.is_empty()
+                || self
+                    .ancestors
+                    .iter()
+                    .any(|a| *a == s.record.image_id || *a == s.record.image))
+            && self.labels.iter().all(|(k, v)| {
+                labels
+                    .get(k)
+                    .is_some_and(|actual| v.as_ref().is_none_or(|v| v == actual))
+            })
+            && self
+                .exited
+                .is_none_or(|code| s.state.status == "exited" && s.state.exit_code == code)
+            && self
+                .before
+                .as_ref()
+                .is_none_or(|b| s.record.created < created_of(b))
+            && self
+                .since
+                .as_ref()
+                .is_none_or(|b| s.record.created > created_of(b))
+            && (self.restart_policies.is_empty()
+                || self.restart_policies.iter().any(|p| p == policy))
     }
 }
 
@@ -268,7 +367,9 @@ pub struct RmArgs {
 
 pub fn rm(store: &Store, args: RmArgs) -> Result<i32> {
     let maps = IdMappings::detect();
-    each(store, &args.containers, |store, id| remove_container(store, &maps, id, args.force))
+    each(store, &args.containers, |store, id| {
+        remove_container(store, &maps, id, args.force)
+    })
 }
 
 fn remove_container(store: &Store, maps: &IdMappings, id: &str, force: bool) -> Result<()> {
@@ -280,12 +381,18 @@ fn remove_container(store: &Store, maps: &IdMappings, id: &str, force: bool) -> 
         }
         state::set_marker(store, id, state::Marker::StoppedByUser, true)?;
         processes::resume_if_paused(store, id);
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(current.pid), nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(current.pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
         stop::wait_for_exit(&current, std::time::Duration::from_secs(10));
         // The supervisor may still be writing the exit; it tolerates the directory vanishing.
         let supervisor = current.supervisor;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while state::process_alive(supervisor, current.supervisor_start) && std::time::Instant::now() < deadline && supervisor != std::process::id() as i32 {
+        while state::process_alive(supervisor, current.supervisor_start)
+            && std::time::Instant::now() < deadline
+            && supervisor != std::process::id() as i32
+        {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }
@@ -306,13 +413,32 @@ pub fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
     if !args.force && !confirm("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ")? {
         return Ok(0);
     }
-    let filters = ContainerFilters::parse(store, &args.filters.iter().filter(|f| !f.starts_with("until=")).cloned().collect::<Vec<_>>())?;
-    let until = args.filters.iter().find_map(|f| f.strip_prefix("until=")).map(|u| clock::parse_point_in_time(u).ok_or_else(|| anyhow::anyhow!("invalid filter 'until={u}'"))).transpose()?;
+    let filters = ContainerFilters::parse(
+        store,
+        &args
+            .filters
+            .iter()
+            .filter(|f| !f.starts_with("until="))
+            .cloned()
+            .collect::<Vec<_>>(),
+    )?;
+    let until = args
+        .filters
+        .iter()
+        .find_map(|f| f.strip_prefix("until="))
+        .map(|u| {
+            clock::parse_point_in_time(u)
+                .ok_or_else(|| anyhow::anyhow!("invalid filter 'until={u}'"))
+        })
+        .transpose()?;
     let maps = IdMappings::detect();
     let mut deleted = Vec::new();
     let mut reclaimed = 0;
     for s in list::all(store)? {
-        if s.state.is_running() || !filters.keeps(store, &s) || until.is_some_and(|u| s.created() >= u) {
+        if s.state.is_running()
+            || !filters.keeps(store, &s)
+            || until.is_some_and(|u| s.created() >= u)
+        {
             continue;
         }
         reclaimed += upper_size(store, s.id());
@@ -326,7 +452,10 @@ pub fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
         }
         println!();
     }
-    println!("Total reclaimed space: {}", super::image::human_size(reclaimed));
+    println!(
+        "Total reclaimed space: {}",
+        super::image::human_size(reclaimed)
+    );
     Ok(0)
 }
 
@@ -366,19 +495,39 @@ pub fn logs(store: &Store, args: LogsArgs) -> Result<i32> {
     let current = state::load(store, &id)?;
     if !path.exists() {
         if current.status == "created" {
-            bail!("container {} has never been started, so it has no logs", args.container);
+            bail!(
+                "container {} has never been started, so it has no logs",
+                args.container
+            );
         }
-        bail!("container {} keeps no logs (it ran in the foreground with --rm)", args.container);
+        bail!(
+            "container {} keeps no logs (it ran in the foreground with --rm)",
+            args.container
+        );
     }
-    let point = |v: &Option<String>| v.as_deref().map(|t| clock::parse_point_in_time(t).ok_or_else(|| anyhow::anyhow!("invalid time {t:?}"))).transpose();
+    let point = |v: &Option<String>| {
+        v.as_deref()
+            .map(|t| {
+                clock::parse_point_in_time(t).ok_or_else(|| anyhow::anyhow!("invalid time {t:?}"))
+            })
+            .transpose()
+    };
     let (since, until) = (point(&args.since)?, point(&args.until)?);
     let in_window = |e: &log::Entry| {
         let t = clock::parse_rfc3339(&e.time).unwrap_or((0, 0));
         since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u)
     };
-    let mut entries: Vec<log::Entry> = log::files(&path).iter().filter_map(|p| std::fs::File::open(p).ok()).flat_map(log::read_entries).filter(|e| in_window(e)).collect();
+    let mut entries: Vec<log::Entry> = log::files(&path)
+        .iter()
+        .filter_map(|p| std::fs::File::open(p).ok())
+        .flat_map(log::read_entries)
+        .filter(|e| in_window(e))
+        .collect();
     if args.tail != "all" {
-        let n: usize = args.tail.parse().map_err(|_| anyhow::anyhow!("invalid --tail value {:?}", args.tail))?;
+        let n: usize = args
+            .tail
+            .parse()
+            .map_err(|_| anyhow::anyhow!("invalid --tail value {:?}", args.tail))?;
         let skip = entries.len().saturating_sub(n);
         entries.drain(..skip);
     }
@@ -392,7 +541,11 @@ pub fn logs(store: &Store, args: LogsArgs) -> Result<i32> {
 }
 
 fn print_entry(e: &log::Entry, timestamps: bool) -> Result<()> {
-    let text = if timestamps { format!("{} {}", e.time, e.log) } else { e.log.clone() };
+    let text = if timestamps {
+        format!("{} {}", e.time, e.log)
+    } else {
+        e.log.clone()
+    };
     if e.stream == "stderr" {
         std::io::stderr().lock().write_all(text.as_bytes())?;
     } else {
@@ -455,12 +608,19 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
     let mut names = args.containers.clone();
     if args.all {
         let filters = ContainerFilters::parse(store, &args.filters)?;
-        names.extend(list::all(store)?.into_iter().filter(|s| !s.state.is_running() && filters.keeps(store, s)).map(|s| s.record.name));
+        names.extend(
+            list::all(store)?
+                .into_iter()
+                .filter(|s| !s.state.is_running() && filters.keeps(store, s))
+                .map(|s| s.record.name),
+        );
     } else if names.is_empty() {
         bail!("\"start\" requires at least 1 container (or --all)");
     }
     if args.attach || args.interactive {
-        let [name] = names.as_slice() else { bail!("you cannot start and attach multiple containers at once") };
+        let [name] = names.as_slice() else {
+            bail!("you cannot start and attach multiple containers at once")
+        };
         let id = record::resolve(store, name)?;
         ensure_startable(store, &id, name)?;
         let prepared = Prepared::load(store, &id)?;
@@ -496,7 +656,13 @@ pub fn stop_cmd(store: &Store, args: StopArgs, restart: bool) -> Result<i32> {
     if let Some(signal) = &args.signal {
         stop::parse_signal(signal)?;
     }
-    each(store, &args.containers, |store, id| if restart { stop::restart(store, id, args.time) } else { stop::stop(store, id, args.time) })
+    each(store, &args.containers, |store, id| {
+        if restart {
+            stop::restart(store, id, args.time)
+        } else {
+            stop::stop(store, id, args.time)
+        }
+    })
 }
 
 #[derive(Args)]
@@ -510,7 +676,9 @@ pub struct KillArgs {
 
 pub fn kill(store: &Store, args: KillArgs) -> Result<i32> {
     let signal = stop::parse_signal(&args.signal)?;
-    each(store, &args.containers, |store, id| stop::kill(store, id, signal))
+    each(store, &args.containers, |store, id| {
+        stop::kill(store, id, signal)
+    })
 }
 
 #[derive(Args)]
@@ -550,8 +718,21 @@ pub fn exec(store: &Store, args: ExecArgs) -> Result<i32> {
     for file in &args.env_file {
         env.extend(crate::container::options::read_env_file(file)?);
     }
-    env.extend(args.env.iter().filter_map(|e| crate::container::options::resolve_env_arg(e)));
-    let opts = ExecOptions { command: args.command, interactive: args.interactive, tty: args.tty, detach: args.detach, env, workdir: args.workdir, user: args.user, privileged: args.privileged };
+    env.extend(
+        args.env
+            .iter()
+            .filter_map(|e| crate::container::options::resolve_env_arg(e)),
+    );
+    let opts = ExecOptions {
+        command: args.command,
+        interactive: args.interactive,
+        tty: args.tty,
+        detach: args.detach,
+        env,
+        workdir: args.workdir,
+        user: args.user,
+        privileged: args.privileged,
+    };
     executor::run(store, &id, &opts)
 }
 
@@ -608,22 +789,44 @@ pub fn top(store: &Store, args: TopArgs) -> Result<i32> {
             "TIME": format!("{:02}:{:02}:{:02}", cpu / 3600, cpu / 60 % 60, cpu % 60), "CMD": p.command,
         })
     }).collect();
-    let columns = [("UID", "{{.UID}}"), ("PID", "{{.PID}}"), ("PPID", "{{.PPID}}"), ("C", "{{.C}}"), ("STIME", "{{.STIME}}"), ("TTY", "{{.TTY}}"), ("TIME", "{{.TIME}}"), ("CMD", "{{.CMD}}")];
-    format::print_list(&mut std::io::stdout().lock(), &Format::Default, &columns, &rows)?;
+    let columns = [
+        ("UID", "{{.UID}}"),
+        ("PID", "{{.PID}}"),
+        ("PPID", "{{.PPID}}"),
+        ("C", "{{.C}}"),
+        ("STIME", "{{.STIME}}"),
+        ("TTY", "{{.TTY}}"),
+        ("TIME", "{{.TIME}}"),
+        ("CMD", "{{.CMD}}"),
+    ];
+    format::print_list(
+        &mut std::io::stdout().lock(),
+        &Format::Default,
+        &columns,
+        &rows,
+    )?;
     Ok(0)
 }
 
 fn boot_time() -> i64 {
-    std::fs::read_to_string("/proc/stat").ok().and_then(|s| s.lines().find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())).unwrap_or(0)
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 fn user_name(uid: u32) -> String {
     std::fs::read_to_string("/etc/passwd")
         .ok()
-        .and_then(|t| t.lines().find_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
-        }))
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+            })
+        })
         .unwrap_or_else(|| uid.to_string())
 }
 
@@ -636,7 +839,13 @@ pub struct RenameArgs {
 pub fn rename(store: &Store, args: RenameArgs) -> Result<i32> {
     let id = record::resolve(store, &args.container)?;
     record::rename(store, &id, &args.new_name)?;
-    crate::events::emit(store, "container", "rename", &id, &[("name", &args.new_name), ("oldName", &args.container)]);
+    crate::events::emit(
+        store,
+        "container",
+        "rename",
+        &id,
+        &[("name", &args.new_name), ("oldName", &args.container)],
+    );
     Ok(0)
 }
 
@@ -660,9 +869,15 @@ pub struct StatsArgs {
 pub fn stats(store: &Store, args: StatsArgs) -> Result<i32> {
     let format = Format::parse(args.format.as_deref())?;
     let chosen: Vec<Summary> = if args.containers.is_empty() {
-        list::all(store)?.into_iter().filter(|s| args.all || s.state.is_running()).collect()
+        list::all(store)?
+            .into_iter()
+            .filter(|s| args.all || s.state.is_running())
+            .collect()
     } else {
-        args.containers.iter().map(|n| record::resolve(store, n).and_then(|id| Summary::load(store, &id))).collect::<Result<_>>()?
+        args.containers
+            .iter()
+            .map(|n| record::resolve(store, n).and_then(|id| Summary::load(store, &id)))
+            .collect::<Result<_>>()?
     };
     let columns = [
         ("CONTAINER ID", "{{.ID}}"),
@@ -678,7 +893,11 @@ pub fn stats(store: &Store, args: StatsArgs) -> Result<i32> {
         let first = sample(&chosen);
         std::thread::sleep(std::time::Duration::from_millis(500));
         let second = sample(&chosen);
-        let items: Vec<Value> = chosen.iter().zip(first.iter().zip(&second)).map(|(s, (a, b))| stats_json(s, a, b, 0.5, args.no_trunc)).collect();
+        let items: Vec<Value> = chosen
+            .iter()
+            .zip(first.iter().zip(&second))
+            .map(|(s, (a, b))| stats_json(s, a, b, 0.5, args.no_trunc))
+            .collect();
         if !args.no_stream {
             print!("\x1b[2J\x1b[H");
         }
@@ -710,10 +929,20 @@ fn sample(containers: &[Summary]) -> Vec<Sample> {
             let infos: Vec<_> = members.iter().filter_map(|&p| processes::info(p)).collect();
             let block = members.iter().fold((0, 0), |acc, p| {
                 let io = std::fs::read_to_string(format!("/proc/{p}/io")).unwrap_or_default();
-                let field = |name: &str| io.lines().find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok()).unwrap_or(0);
+                let field = |name: &str| {
+                    io.lines()
+                        .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
                 (acc.0 + field("read_bytes:"), acc.1 + field("write_bytes:"))
             });
-            Sample { cpu_ticks: infos.iter().map(|i| i.cpu_ticks).sum(), rss: infos.iter().map(|i| i.rss_bytes).sum(), pids: infos.len(), net: net_io(s.state.pid), block }
+            Sample {
+                cpu_ticks: infos.iter().map(|i| i.cpu_ticks).sum(),
+                rss: infos.iter().map(|i| i.rss_bytes).sum(),
+                pids: infos.len(),
+                net: net_io(s.state.pid),
+                block,
+            }
         })
         .collect()
 }
@@ -721,10 +950,22 @@ fn sample(containers: &[Summary]) -> Vec<Sample> {
 /// Bytes received and sent on the container's interfaces other than loopback.
 fn net_io(pid: i32) -> (u64, u64) {
     let text = std::fs::read_to_string(format!("/proc/{pid}/net/dev")).unwrap_or_default();
-    text.lines().skip(2).filter(|l| !l.trim_start().starts_with("lo:")).fold((0, 0), |acc, l| {
-        let fields: Vec<u64> = l.split(':').nth(1).unwrap_or("").split_whitespace().filter_map(|f| f.parse().ok()).collect();
-        (acc.0 + fields.first().copied().unwrap_or(0), acc.1 + fields.get(8).copied().unwrap_or(0))
-    })
+    text.lines()
+        .skip(2)
+        .filter(|l| !l.trim_start().starts_with("lo:"))
+        .fold((0, 0), |acc, l| {
+            let fields: Vec<u64> = l
+                .split(':')
+                .nth(1)
+                .unwrap_or("")
+                .split_whitespace()
+                .filter_map(|f| f.parse().ok())
+                .collect();
+            (
+                acc.0 + fields.first().copied().unwrap_or(0),
+                acc.1 + fields.get(8).copied().unwrap_or(0),
+            )
+        })
 }
 
 fn stats_json(s: &Summary, a: &Sample, b: &Sample, seconds: f64, no_trunc: bool) -> Value {
@@ -753,11 +994,28 @@ fn binary_size(bytes: u64) -> String {
         size /= 1024.0;
         unit += 1;
     }
-    format!("{}{}", format!("{size:.2}").trim_end_matches('0').trim_end_matches('.'), UNITS[unit])
+    format!(
+        "{}{}",
+        format!("{size:.2}")
+            .trim_end_matches('0')
+            .trim_end_matches('.'),
+        UNITS[unit]
+    )
 }
 
 fn mem_total() -> u64 {
-    std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| t.lines().find_map(|l| l.strip_prefix("MemTotal:")?.trim().trim_end_matches(" kB").parse::<u64>().ok())).map_or(0, |kb| kb * 1024)
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("MemTotal:")?
+                    .trim()
+                    .trim_end_matches(" kB")
+                    .parse::<u64>()
+                    .ok()
+            })
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 #[derive(Args)]
@@ -770,7 +1028,9 @@ pub struct UpdateArgs {
 }
 
 pub fn update(store: &Store, args: UpdateArgs) -> Result<i32> {
-    let Some(restart) = args.restart else { bail!("you must provide one or more flags when using this command (e.g. --restart)") };
+    let Some(restart) = args.restart else {
+        bail!("you must provide one or more flags when using this command (e.g. --restart)")
+    };
     RestartPolicy::parse(&restart)?;
     each(store, &args.containers, |store, id| {
         let mut rec = record::load(store, id)?;

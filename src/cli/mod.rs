@@ -14,7 +14,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "skiff", version, about = "Run containers without a daemon and without root", disable_help_subcommand = true)]
+#[command(
+    name = "skiff",
+    version,
+    about = "Run containers without a daemon and without root",
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Where images, layers and containers are stored
     #[arg(long, global = true, env = "SKIFF_ROOT", value_name = "DIR")]
@@ -29,7 +34,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a command in a new container
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// List containers
     Ps(container::PsArgs),
     /// Fetch the logs of a container
@@ -123,7 +128,7 @@ pub fn main() -> i32 {
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let store = || Store::open(cli.root.clone(), cli.runroot.clone());
     match cli.command {
-        Command::Run(args) => run::run(&store()?, args),
+        Command::Run(args) => run::run(&store()?, *args),
         Command::Ps(args) => container::ps(&store()?, args),
         Command::Logs(args) => container::logs(&store()?, args),
         Command::Start(args) => container::start_cmd(&store()?, args),
@@ -133,15 +138,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rm(args) => container::rm(&store()?, args),
         Command::Exec(args) => container::exec(&store()?, args),
         Command::Wait(args) => container::wait(&store()?, args),
-        Command::Pause(args) => container::dispatch(&store()?, container::ContainerCommand::Pause(args)),
-        Command::Unpause(args) => container::dispatch(&store()?, container::ContainerCommand::Unpause(args)),
+        Command::Pause(args) => {
+            container::dispatch(&store()?, container::ContainerCommand::Pause(args))
+        }
+        Command::Unpause(args) => {
+            container::dispatch(&store()?, container::ContainerCommand::Unpause(args))
+        }
         Command::Top(args) => container::top(&store()?, args),
         Command::Rename(args) => container::rename(&store()?, args),
         Command::Stats(args) => container::stats(&store()?, args),
         Command::Update(args) => container::update(&store()?, args),
         Command::Container(command) => container::dispatch(&store()?, command),
         Command::Events(args) => system::events(&store()?, args),
-        Command::Supervise(args) => crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd),
+        Command::Supervise(args) => {
+            crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
+        }
         Command::Images(args) => image::images(&store()?, args),
         Command::Load(args) => image::load(&store()?, args),
         Command::Import(args) => image::import(&store()?, args),

@@ -29,7 +29,10 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
         bail!("container {} is not running", &id[..12]);
     }
     if state::has_marker(store, id, state::Marker::Paused) {
-        bail!("container {} is paused, unpause the container before exec", &id[..12]);
+        bail!(
+            "container {} is paused, unpause the container before exec",
+            &id[..12]
+        );
     }
     let prepared = Prepared::load(store, id)?;
     let container = prepared.spec.process().clone().unwrap_or_default();
@@ -38,13 +41,32 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
         merge_env(&mut env, ["TERM=xterm".to_string()]);
     }
     merge_env(&mut env, opts.env.iter().cloned());
-    let user = opts.user.clone().or_else(|| container.user().username().clone()).unwrap_or_default();
-    let cwd = opts.workdir.clone().unwrap_or_else(|| container.cwd().display().to_string());
+    let user = opts
+        .user
+        .clone()
+        .or_else(|| container.user().username().clone())
+        .unwrap_or_default();
+    let cwd = opts
+        .workdir
+        .clone()
+        .unwrap_or_else(|| container.cwd().display().to_string());
     let mut run_options = prepared.options().clone();
     run_options.privileged |= opts.privileged;
     let caps = spec::capabilities(&run_options)?;
-    let process = spec::process(&run_options, &user, opts.command.clone(), env, cwd, opts.tty, &caps)?;
-    let seccomp = if opts.privileged { None } else { prepared.seccomp.as_ref() };
+    let process = spec::process(
+        &run_options,
+        &user,
+        opts.command.clone(),
+        env,
+        cwd,
+        opts.tty,
+        &caps,
+    )?;
+    let seccomp = if opts.privileged {
+        None
+    } else {
+        prepared.seccomp.as_ref()
+    };
     let signals = supervisor::signal_fd()?;
     let stdio = if opts.detach || !opts.interactive {
         let null = std::fs::File::open("/dev/null")?;
@@ -57,9 +79,24 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
     } else {
         Stdio::Inherit { stdin: true }
     };
-    let started = exec(&Exec { target: current.pid, process: &process, seccomp, stdio })?;
+    let started = exec(&Exec {
+        target: current.pid,
+        process: &process,
+        seccomp,
+        stdio,
+    })?;
     if opts.detach {
         return Ok(0);
     }
-    supervisor::supervise(&started, &signals, Relay { output: None, log: None, echo: true, interactive: opts.interactive }, None)
+    supervisor::supervise(
+        &started,
+        &signals,
+        Relay {
+            output: None,
+            log: None,
+            echo: true,
+            interactive: opts.interactive,
+        },
+        None,
+    )
 }

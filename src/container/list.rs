@@ -23,9 +23,18 @@ impl Summary {
         let record = record::load(store, id)?;
         let state = state::load(store, id)?;
         let running = state.is_running();
-        let health = if running { health::load(&record::dir(store, id)) } else { None };
+        let health = if running {
+            health::load(&record::dir(store, id))
+        } else {
+            None
+        };
         let paused = running && state::has_marker(store, id, Marker::Paused);
-        Ok(Summary { record, state, health, paused })
+        Ok(Summary {
+            record,
+            state,
+            health,
+            paused,
+        })
     }
 
     pub fn id(&self) -> &str {
@@ -43,19 +52,36 @@ impl Summary {
 
     /// docker's `STATUS` column: `Up 3 seconds (healthy)`, `Exited (0) 2 minutes ago`.
     pub fn status_text(&self) -> String {
-        let since = |t: &str| clock::parse_rfc3339(t).map(|t| clock::human_duration(std::time::Duration::from_secs((clock::now().0 - t.0).max(0) as u64)));
+        let since = |t: &str| {
+            clock::parse_rfc3339(t).map(|t| {
+                clock::human_duration(std::time::Duration::from_secs(
+                    (clock::now().0 - t.0).max(0) as u64,
+                ))
+            })
+        };
         match self.state.status.as_str() {
             "running" => {
-                let mut text = format!("Up {}", since(&self.state.started_at).unwrap_or_else(|| "Less than a second".into()));
+                let mut text = format!(
+                    "Up {}",
+                    since(&self.state.started_at).unwrap_or_else(|| "Less than a second".into())
+                );
                 if self.paused {
                     text.push_str(" (Paused)");
                 } else if let Some(h) = &self.health {
-                    let word = if h.status == "starting" { "health: starting" } else { &h.status };
+                    let word = if h.status == "starting" {
+                        "health: starting"
+                    } else {
+                        &h.status
+                    };
                     text.push_str(&format!(" ({word})"));
                 }
                 text
             }
-            "restarting" => format!("Restarting ({}) {} ago", self.state.exit_code, since(&self.state.finished_at).unwrap_or_default()),
+            "restarting" => format!(
+                "Restarting ({}) {} ago",
+                self.state.exit_code,
+                since(&self.state.finished_at).unwrap_or_default()
+            ),
             "exited" => match since(&self.state.finished_at) {
                 Some(ago) => format!("Exited ({}) {ago} ago", self.state.exit_code),
                 None => format!("Exited ({})", self.state.exit_code),
@@ -66,7 +92,10 @@ impl Summary {
 
     /// The command as `ps` shows it, quoted.
     pub fn command(&self) -> String {
-        std::iter::once(self.record.path.as_str()).chain(self.record.args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ")
+        std::iter::once(self.record.path.as_str())
+            .chain(self.record.args.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     pub fn created(&self) -> clock::Instant {
@@ -74,10 +103,15 @@ impl Summary {
     }
 
     pub fn labels(&self) -> std::collections::BTreeMap<String, String> {
-        self.record.options.labels.iter().map(|l| match l.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (l.clone(), String::new()),
-        }).collect()
+        self.record
+            .options
+            .labels
+            .iter()
+            .map(|l| match l.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (l.clone(), String::new()),
+            })
+            .collect()
     }
 }
 
@@ -100,11 +134,21 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
     let r = &s.record;
     let o = &r.options;
     let dir = record::dir(store, r.id.as_str());
-    let spec: Option<oci_spec::runtime::Spec> = crate::store::read_json(&dir.join("config.json")).ok();
+    let spec: Option<oci_spec::runtime::Spec> =
+        crate::store::read_json(&dir.join("config.json")).ok();
     let process = spec.as_ref().and_then(|sp| sp.process().clone());
-    let env = process.as_ref().and_then(|p| p.env().clone()).unwrap_or_default();
-    let cwd = process.as_ref().map(|p| p.cwd().display().to_string()).unwrap_or_default();
-    let hostname = spec.as_ref().and_then(|sp| sp.hostname().clone()).unwrap_or_default();
+    let env = process
+        .as_ref()
+        .and_then(|p| p.env().clone())
+        .unwrap_or_default();
+    let cwd = process
+        .as_ref()
+        .map(|p| p.cwd().display().to_string())
+        .unwrap_or_default();
+    let hostname = spec
+        .as_ref()
+        .and_then(|sp| sp.hostname().clone())
+        .unwrap_or_default();
     let policy = RestartPolicy::parse(&o.restart).unwrap_or(RestartPolicy::No);
     let max_retries = match policy {
         RestartPolicy::OnFailure(Some(n)) => n,

@@ -10,11 +10,17 @@ use nix::unistd::Pid;
 
 /// Host pids of every process in the pid namespace of `pid1`.
 pub fn members(pid1: i32) -> Vec<i32> {
-    let Ok(target) = std::fs::read_link(format!("/proc/{pid1}/ns/pid")) else { return Vec::new() };
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(target) = std::fs::read_link(format!("/proc/{pid1}/ns/pid")) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     let mut pids: Vec<i32> = entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .filter(|pid: &i32| std::fs::read_link(format!("/proc/{pid}/ns/pid")).is_ok_and(|ns| ns == target))
+        .filter(|pid: &i32| {
+            std::fs::read_link(format!("/proc/{pid}/ns/pid")).is_ok_and(|ns| ns == target)
+        })
         .collect();
     pids.sort();
     pids
@@ -33,7 +39,10 @@ pub fn pause(store: &Store, id: &str) -> Result<()> {
     state::set_marker(store, id, Marker::Paused, true)?;
     let mut stopped = std::collections::HashSet::new();
     loop {
-        let fresh: Vec<i32> = members(current.pid).into_iter().filter(|p| !stopped.contains(p)).collect();
+        let fresh: Vec<i32> = members(current.pid)
+            .into_iter()
+            .filter(|p| !stopped.contains(p))
+            .collect();
         if fresh.is_empty() {
             break;
         }
@@ -87,18 +96,45 @@ pub struct ProcessInfo {
 pub fn info(pid: i32) -> Option<ProcessInfo> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after = stat[stat.rfind(')')? + 2..].split(' ').collect::<Vec<_>>();
-    let field = |n: usize| after.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let field = |n: usize| {
+        after
+            .get(n - 3)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    let mut command = cmdline.split(|&b| b == 0).filter(|p| !p.is_empty()).map(String::from_utf8_lossy).collect::<Vec<_>>().join(" ");
+    let mut command = cmdline
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(String::from_utf8_lossy)
+        .collect::<Vec<_>>()
+        .join(" ");
     if command.is_empty() {
         command = format!("[{}]", &stat[stat.find('(')? + 1..stat.rfind(')')?]);
     }
     let tty_nr = field(7);
-    let tty = if tty_nr == 0 { "?".to_string() } else { format!("pts/{}", (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00)) };
+    let tty = if tty_nr == 0 {
+        "?".to_string()
+    } else {
+        format!("pts/{}", (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00))
+    };
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
-    Some(ProcessInfo { pid, ppid: field(4) as i32, uid, tty, cpu_ticks: field(14) + field(15), start_ticks: field(22), rss_bytes: field(24) * page, command })
+    Some(ProcessInfo {
+        pid,
+        ppid: field(4) as i32,
+        uid,
+        tty,
+        cpu_ticks: field(14) + field(15),
+        start_ticks: field(22),
+        rss_bytes: field(24) * page,
+        command,
+    })
 }
 
 /// Clock ticks per second, for turning /proc times into seconds.

@@ -12,7 +12,10 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
     let name = record::load(store, id).map(|r| r.name).ok();
     let dir = record::dir(store, id);
     // overlayfs leaves its work/work directory mode 000; opening it up spares the detour.
-    let _ = std::fs::set_permissions(dir.join("work/work"), std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let _ = std::fs::set_permissions(
+        dir.join("work/work"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    );
     if store::remove_tree(&dir).is_err() {
         let target = dir.clone();
         userns::run_in_userns(maps, move || {
@@ -23,6 +26,12 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
     if let Some(name) = &name {
         record::release_name(store, name);
     }
-    events::emit(store, "container", "destroy", id, &[("name", name.as_deref().unwrap_or_default())]);
+    events::emit(
+        store,
+        "container",
+        "destroy",
+        id,
+        &[("name", name.as_deref().unwrap_or_default())],
+    );
     Ok(())
 }

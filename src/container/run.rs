@@ -2,9 +2,9 @@
 //! until it exits, and removes it with `--rm`) or hand it to a detached supervisor (`-d`).
 
 use super::create;
+use super::options::RunOptions;
 use super::remove;
 use super::start;
-use super::options::RunOptions;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
 use anyhow::Result;
@@ -34,7 +34,9 @@ pub fn run(store: &Store, opts: &RunOptions) -> Result<Outcome> {
     }
     let result = start::foreground(store, &maps, &prepared, opts.interactive);
     if let Err(e) = &result {
-        let code = e.downcast_ref::<crate::runtime::StartError>().map_or(125, |s| s.exit_code());
+        let code = e
+            .downcast_ref::<crate::runtime::StartError>()
+            .map_or(125, |s| s.exit_code());
         let failed = start::exited_state(&Default::default(), code, format!("{e:#}"));
         super::state::save(store, &id, &failed)?;
     }

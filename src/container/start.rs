@@ -38,11 +38,25 @@ impl Prepared {
         let spec: Spec = store::read_json(&paths.dir.join("config.json"))?;
         let caps = spec::capabilities(&record.options)?;
         let seccomp = seccomp_filters(&record.options, &caps)?;
-        Ok(Prepared { record, spec, paths, seccomp, layers_dir: store.layers() })
+        Ok(Prepared {
+            record,
+            spec,
+            paths,
+            seccomp,
+            layers_dir: store.layers(),
+        })
     }
 
     pub fn launch<'a>(&'a self, maps: &'a IdMappings, stdio: Stdio) -> Launch<'a> {
-        Launch { spec: &self.spec, bundle: &self.paths.dir, layers_dir: &self.layers_dir, maps, seccomp: self.seccomp.as_ref(), init: self.record.options.init, stdio }
+        Launch {
+            spec: &self.spec,
+            bundle: &self.paths.dir,
+            layers_dir: &self.layers_dir,
+            maps,
+            seccomp: self.seccomp.as_ref(),
+            init: self.record.options.init,
+            stdio,
+        }
     }
 
     pub fn log_path(&self) -> std::path::PathBuf {
@@ -84,7 +98,12 @@ pub fn exited_state(previous: &ContainerState, exit_code: i32, error: String) ->
 
 /// Runs a container with the CLI as its supervisor; returns its exit code. Output goes to
 /// the user directly when nobody can read a log afterwards (`--rm`), else through the log.
-pub fn foreground(store: &Store, maps: &IdMappings, prepared: &Prepared, interactive: bool) -> Result<i32> {
+pub fn foreground(
+    store: &Store,
+    maps: &IdMappings,
+    prepared: &Prepared,
+    interactive: bool,
+) -> Result<i32> {
     let opts = prepared.options();
     let signals = supervisor::signal_fd()?;
     // With --rm nobody can read a log afterwards: output goes straight to the user.
@@ -93,7 +112,14 @@ pub fn foreground(store: &Store, maps: &IdMappings, prepared: &Prepared, interac
         let (out_r, out_w) = supervisor::output_pipe()?;
         let (err_r, err_w) = supervisor::output_pipe()?;
         let stdin = if interactive { 0 } else { dev_null()? };
-        (Stdio::Fds([stdin, std::os::fd::IntoRawFd::into_raw_fd(out_w), std::os::fd::IntoRawFd::into_raw_fd(err_w)]), Some([out_r, err_r]))
+        (
+            Stdio::Fds([
+                stdin,
+                std::os::fd::IntoRawFd::into_raw_fd(out_w),
+                std::os::fd::IntoRawFd::into_raw_fd(err_w),
+            ]),
+            Some([out_r, err_r]),
+        )
     } else {
         (Stdio::Inherit { stdin: interactive }, None)
     };
@@ -108,12 +134,47 @@ pub fn foreground(store: &Store, maps: &IdMappings, prepared: &Prepared, interac
     let started = started?;
     let mut current = running_state(&started, 0);
     state::save(store, prepared.id(), &current)?;
-    events::emit(store, "container", "start", prepared.id(), &[("name", &prepared.record.name), ("image", &prepared.record.image)]);
-    let log = if logged { Some(log::Writer::open(&prepared.log_path(), log::Rotation::from_options(&opts.log_opts)?)?) } else { None };
-    let code = supervisor::supervise(&started, &signals, Relay { output: pipes, log, echo: true, interactive }, None)?;
+    events::emit(
+        store,
+        "container",
+        "start",
+        prepared.id(),
+        &[
+            ("name", &prepared.record.name),
+            ("image", &prepared.record.image),
+        ],
+    );
+    let log = if logged {
+        Some(log::Writer::open(
+            &prepared.log_path(),
+            log::Rotation::from_options(&opts.log_opts)?,
+        )?)
+    } else {
+        None
+    };
+    let code = supervisor::supervise(
+        &started,
+        &signals,
+        Relay {
+            output: pipes,
+            log,
+            echo: true,
+            interactive,
+        },
+        None,
+    )?;
     current = exited_state(&current, code, String::new());
     state::save(store, prepared.id(), &current)?;
-    events::emit(store, "container", "die", prepared.id(), &[("name", &prepared.record.name), ("exitCode", &code.to_string())]);
+    events::emit(
+        store,
+        "container",
+        "die",
+        prepared.id(),
+        &[
+            ("name", &prepared.record.name),
+            ("exitCode", &code.to_string()),
+        ],
+    );
     Ok(code)
 }
 

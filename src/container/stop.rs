@@ -25,14 +25,22 @@ pub fn parse_signal(text: &str) -> Result<Signal> {
         return Signal::try_from(n).map_err(|_| anyhow::anyhow!("invalid signal: {text}"));
     }
     let upper = text.to_ascii_uppercase();
-    let name = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
     Signal::from_str(&name).map_err(|_| anyhow::anyhow!("invalid signal: {text}"))
 }
 
 /// The signal `stop` sends: the container's `--stop-signal`, else the image's STOPSIGNAL,
 /// else SIGTERM.
 fn stop_signal(store: &Store, prepared: &record::ContainerRecord) -> Result<Signal> {
-    let from_image = || images::resolve(store, &prepared.image_id).ok().and_then(|i| i.config.config.stop_signal);
+    let from_image = || {
+        images::resolve(store, &prepared.image_id)
+            .ok()
+            .and_then(|i| i.config.config.stop_signal)
+    };
     match prepared.options.stop_signal.clone().or_else(from_image) {
         Some(name) => parse_signal(&name),
         None => Ok(Signal::SIGTERM),
@@ -48,7 +56,9 @@ pub fn stop(store: &Store, id: &str, timeout: Option<u64>) -> Result<()> {
         return Ok(());
     }
     let record = record::load(store, id)?;
-    let timeout = timeout.or(record.options.stop_timeout).unwrap_or(DEFAULT_STOP_TIMEOUT);
+    let timeout = timeout
+        .or(record.options.stop_timeout)
+        .unwrap_or(DEFAULT_STOP_TIMEOUT);
     let signal = stop_signal(store, &record)?;
     let pid = Pid::from_raw(current.pid);
     if current.status == "running" {
@@ -68,7 +78,10 @@ pub fn stop(store: &Store, id: &str, timeout: Option<u64>) -> Result<()> {
 pub fn kill(store: &Store, id: &str, signal: Signal) -> Result<()> {
     let current = state::load(store, id)?;
     if current.status != "running" {
-        bail!("cannot kill container {}: container is not running", short(id));
+        bail!(
+            "cannot kill container {}: container is not running",
+            short(id)
+        );
     }
     state::set_marker(store, id, Marker::StoppedByUser, true)?;
     send(Pid::from_raw(current.pid), signal)?;
@@ -76,7 +89,13 @@ pub fn kill(store: &Store, id: &str, signal: Signal) -> Result<()> {
         wait_for_exit(&current, Duration::from_secs(10));
         wait_for_supervisor_record(store, id, &current);
     }
-    events::emit(store, "container", "kill", id, &[("signal", &(signal as i32).to_string())]);
+    events::emit(
+        store,
+        "container",
+        "kill",
+        id,
+        &[("signal", &(signal as i32).to_string())],
+    );
     Ok(())
 }
 
@@ -95,12 +114,18 @@ pub fn wait_for_exit(current: &ContainerState, timeout: Duration) -> bool {
     if !state::process_alive(current.pid, current.pid_start) {
         return true;
     }
-    let Ok(pidfd) = pidfd_open(Pid::from_raw(current.pid)) else { return true };
+    let Ok(pidfd) = pidfd_open(Pid::from_raw(current.pid)) else {
+        return true;
+    };
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, PollTimeout::try_from(left.as_millis().min(i32::MAX as u128) as i32).unwrap_or(PollTimeout::NONE)) {
+        match poll(
+            &mut fds,
+            PollTimeout::try_from(left.as_millis().min(i32::MAX as u128) as i32)
+                .unwrap_or(PollTimeout::NONE),
+        ) {
             Ok(0) => return false,
             Ok(_) => return true,
             Err(nix::errno::Errno::EINTR) => continue,

@@ -3,7 +3,10 @@
 //! clones the process with CLONE_PARENT, so that the caller, outside, is its parent and can
 //! wait for it, while it lives in the container's pid namespace. The helper exits at once.
 
-use super::child::{become_process, clone3, CloneArgs, connect_stdio, receive_until_exec, reset_signals, send, ChildMessage};
+use super::child::{
+    become_process, clone3, connect_stdio, receive_until_exec, reset_signals, send, ChildMessage,
+    CloneArgs,
+};
 use super::seccomp::Filters;
 use super::{StartError, Started, Stdio};
 use anyhow::{bail, Context, Result};
@@ -21,14 +24,21 @@ pub struct Exec<'a> {
 }
 
 pub fn exec(request: &Exec) -> Result<Started> {
-    let (parent_sock, child_sock) = socket::socketpair(socket::AddressFamily::Unix, socket::SockType::SeqPacket, None, socket::SockFlag::SOCK_CLOEXEC)?;
+    let (parent_sock, child_sock) = socket::socketpair(
+        socket::AddressFamily::Unix,
+        socket::SockType::SeqPacket,
+        None,
+        socket::SockFlag::SOCK_CLOEXEC,
+    )?;
     // SAFETY: single-threaded; the helper only joins namespaces and clones.
     let helper = match unsafe { nix::unistd::fork() }? {
         ForkResult::Child => {
             drop(parent_sock);
             let error = match join_and_clone(request, &child_sock) {
                 Ok(()) => unsafe { libc::_exit(0) },
-                Err(e) => e.downcast::<StartError>().unwrap_or_else(|e| StartError::Setup(format!("{e:#}"))),
+                Err(e) => e
+                    .downcast::<StartError>()
+                    .unwrap_or_else(|e| StartError::Setup(format!("{e:#}"))),
             };
             let _ = send(&child_sock, &ChildMessage::Failed(error), None);
             unsafe { libc::_exit(125) }
@@ -45,17 +55,30 @@ pub fn exec(request: &Exec) -> Result<Started> {
 
 /// The helper: join, clone the real process as our sibling, report its pid.
 fn join_and_clone(request: &Exec, sock: &OwnedFd) -> Result<()> {
-    let target = pidfd_open(Pid::from_raw(request.target)).map_err(|_| StartError::Setup("the container is not running".into()))?;
-    let namespaces = libc::CLONE_NEWUSER | libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS | libc::CLONE_NEWNET;
+    let target = pidfd_open(Pid::from_raw(request.target))
+        .map_err(|_| StartError::Setup("the container is not running".into()))?;
+    let namespaces = libc::CLONE_NEWUSER
+        | libc::CLONE_NEWNS
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWNET;
     if unsafe { libc::setns(target.as_raw_fd(), namespaces) } != 0 {
-        return Err(std::io::Error::last_os_error()).context("cannot join the container's namespaces");
+        return Err(std::io::Error::last_os_error())
+            .context("cannot join the container's namespaces");
     }
     // With CLONE_PARENT the kernel takes the exit signal from us (SIGCHLD) and refuses one here.
-    let ret = clone3(&CloneArgs { flags: libc::CLONE_PARENT as u64, ..Default::default() }).context("cannot start a process in the container")?;
+    let ret = clone3(&CloneArgs {
+        flags: libc::CLONE_PARENT as u64,
+        ..Default::default()
+    })
+    .context("cannot start a process in the container")?;
     if ret == 0 {
         let error = match run_in_container(request, sock) {
             Ok(never) => match never {},
-            Err(e) => e.downcast::<StartError>().unwrap_or_else(|e| StartError::Setup(format!("{e:#}"))),
+            Err(e) => e
+                .downcast::<StartError>()
+                .unwrap_or_else(|e| StartError::Setup(format!("{e:#}"))),
         };
         let _ = send(sock, &ChildMessage::Failed(error), None);
         unsafe { libc::_exit(126) }

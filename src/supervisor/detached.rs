@@ -47,7 +47,9 @@ pub fn spawn(store: &Store, id: &str) -> Result<()> {
             Ok(())
         });
     }
-    command.spawn().context("cannot start the container's supervisor")?;
+    command
+        .spawn()
+        .context("cannot start the container's supervisor")?;
     drop(ready_w);
     let mut message = Vec::new();
     std::fs::File::from(ready_r).read_to_end(&mut message)?;
@@ -61,11 +63,16 @@ pub fn spawn(store: &Store, id: &str) -> Result<()> {
 /// The supervisor's main: returns when the container is down for good.
 pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     // SAFETY: the launcher passed us this descriptor for exactly this purpose.
-    let mut ready = Some(std::fs::File::from(unsafe { OwnedFd::from_raw_fd(ready_fd) }));
+    let mut ready = Some(std::fs::File::from(unsafe {
+        OwnedFd::from_raw_fd(ready_fd)
+    }));
     let prepared = match Prepared::load(store, id) {
         Ok(p) => p,
         Err(e) => {
-            report(&mut ready, &Ready::Failed(StartError::Setup(format!("{e:#}"))));
+            report(
+                &mut ready,
+                &Ready::Failed(StartError::Setup(format!("{e:#}"))),
+            );
             return Err(e);
         }
     };
@@ -82,8 +89,14 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
                 code
             }
             Err(e) => {
-                let error = e.downcast::<StartError>().unwrap_or_else(|e| StartError::Setup(format!("{e:#}")));
-                state::save(store, id, &exited_state(&previous, error.exit_code(), error.to_string()))?;
+                let error = e
+                    .downcast::<StartError>()
+                    .unwrap_or_else(|e| StartError::Setup(format!("{e:#}")));
+                state::save(
+                    store,
+                    id,
+                    &exited_state(&previous, error.exit_code(), error.to_string()),
+                )?;
                 if ready.is_some() {
                     report(&mut ready, &Ready::Failed(error.clone()));
                     return Ok(error.exit_code());
@@ -93,9 +106,16 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
         };
         let finished = exited_state(&previous, code, String::new());
         // Read now: `update --restart` may have changed the policy while the container ran.
-        let policy = crate::container::record::load(store, id).map(|r| r.options.restart).unwrap_or_default();
+        let policy = crate::container::record::load(store, id)
+            .map(|r| r.options.restart)
+            .unwrap_or_default();
         let policy = RestartPolicy::parse(&policy).unwrap_or(RestartPolicy::No);
-        if !should_restart(policy, code, restarts, state::has_marker(store, id, Marker::StoppedByUser)) {
+        if !should_restart(
+            policy,
+            code,
+            restarts,
+            state::has_marker(store, id, Marker::StoppedByUser),
+        ) {
             state::save(store, id, &finished)?;
             break;
         }
@@ -104,13 +124,30 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
             backoff = Duration::from_millis(100);
         }
         restarts += 1;
-        state::save(store, id, &ContainerState { status: "restarting".into(), restart_count: restarts, exit_code: code, supervisor: std::process::id() as i32, supervisor_start: state::process_start_time(std::process::id() as i32).unwrap_or(0), ..finished })?;
+        state::save(
+            store,
+            id,
+            &ContainerState {
+                status: "restarting".into(),
+                restart_count: restarts,
+                exit_code: code,
+                supervisor: std::process::id() as i32,
+                supervisor_start: state::process_start_time(std::process::id() as i32).unwrap_or(0),
+                ..finished
+            },
+        )?;
         if !wait_unless_stopped(store, id, backoff) {
             state::save(store, id, &exited_state(&previous, code, String::new()))?;
             break;
         }
         backoff = (backoff * 2).min(Duration::from_secs(60));
-        events::emit(store, "container", "restart", id, &[("name", &prepared.record.name)]);
+        events::emit(
+            store,
+            "container",
+            "restart",
+            id,
+            &[("name", &prepared.record.name)],
+        );
     }
     if prepared.options().rm {
         crate::container::remove::remove(store, &maps, id)?;
@@ -127,7 +164,14 @@ fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
     }
 }
 
-fn run_once(store: &Store, maps: &IdMappings, prepared: &Prepared, signals: &nix::sys::signalfd::SignalFd, restarts: u32, ready: &mut Option<std::fs::File>) -> Result<(i32, ContainerState)> {
+fn run_once(
+    store: &Store,
+    maps: &IdMappings,
+    prepared: &Prepared,
+    signals: &nix::sys::signalfd::SignalFd,
+    restarts: u32,
+    ready: &mut Option<std::fs::File>,
+) -> Result<(i32, ContainerState)> {
     let opts = prepared.options();
     let null = std::fs::File::open("/dev/null")?;
     let (out_r, out_w) = output_pipe()?;
@@ -139,12 +183,47 @@ fn run_once(store: &Store, maps: &IdMappings, prepared: &Prepared, signals: &nix
     let running = running_state(&started, restarts);
     state::save(store, prepared.id(), &running)?;
     report(ready, &Ready::Started);
-    events::emit(store, "container", "start", prepared.id(), &[("name", &prepared.record.name), ("image", &prepared.record.image)]);
-    let log = log::Writer::open(&prepared.log_path(), log::Rotation::from_options(&opts.log_opts)?)?;
-    let output = if started.pty.is_some() { None } else { Some([out_r, err_r]) };
+    events::emit(
+        store,
+        "container",
+        "start",
+        prepared.id(),
+        &[
+            ("name", &prepared.record.name),
+            ("image", &prepared.record.image),
+        ],
+    );
+    let log = log::Writer::open(
+        &prepared.log_path(),
+        log::Rotation::from_options(&opts.log_opts)?,
+    )?;
+    let output = if started.pty.is_some() {
+        None
+    } else {
+        Some([out_r, err_r])
+    };
     let mut checker = health::Checker::for_container(store, prepared, started.pid.as_raw())?;
-    let code = supervise(&started, signals, Relay { output, log: Some(log), echo: false, interactive: false }, checker.as_mut())?;
-    events::emit(store, "container", "die", prepared.id(), &[("name", &prepared.record.name), ("exitCode", &code.to_string())]);
+    let code = supervise(
+        &started,
+        signals,
+        Relay {
+            output,
+            log: Some(log),
+            echo: false,
+            interactive: false,
+        },
+        checker.as_mut(),
+    )?;
+    events::emit(
+        store,
+        "container",
+        "die",
+        prepared.id(),
+        &[
+            ("name", &prepared.record.name),
+            ("exitCode", &code.to_string()),
+        ],
+    );
     Ok((code, running))
 }
 
@@ -180,8 +259,18 @@ mod tests {
         assert!(!should_restart(RestartPolicy::No, 1, 0, false));
         assert!(should_restart(RestartPolicy::Always, 0, 5, false));
         assert!(!should_restart(RestartPolicy::Always, 0, 0, true));
-        assert!(should_restart(RestartPolicy::OnFailure(Some(3)), 1, 2, false));
-        assert!(!should_restart(RestartPolicy::OnFailure(Some(3)), 1, 3, false));
+        assert!(should_restart(
+            RestartPolicy::OnFailure(Some(3)),
+            1,
+            2,
+            false
+        ));
+        assert!(!should_restart(
+            RestartPolicy::OnFailure(Some(3)),
+            1,
+            3,
+            false
+        ));
         assert!(!should_restart(RestartPolicy::OnFailure(None), 0, 0, false));
     }
 }

@@ -60,29 +60,56 @@ pub fn load(dir: &std::path::Path) -> Option<Health> {
 }
 
 /// The image's HEALTHCHECK overridden by the container's flags; None when there is none.
-pub fn resolve(image: &RunConfig, flags: &crate::container::options::HealthOptions) -> Result<Option<Config>> {
+pub fn resolve(
+    image: &RunConfig,
+    flags: &crate::container::options::HealthOptions,
+) -> Result<Option<Config>> {
     if flags.disabled {
         return Ok(None);
     }
     let image_check = image.other.get("Healthcheck");
-    let nanos = |key: &str| image_check.and_then(|h| h.get(key)).and_then(|v| v.as_u64()).filter(|n| *n > 0).map(Duration::from_nanos);
+    let nanos = |key: &str| {
+        image_check
+            .and_then(|h| h.get(key))
+            .and_then(|v| v.as_u64())
+            .filter(|n| *n > 0)
+            .map(Duration::from_nanos)
+    };
     let duration = |flag: &Option<String>, key: &str, default: u64| -> Result<Duration> {
         match flag {
-            Some(text) => clock::parse_duration(text).ok_or_else(|| anyhow::anyhow!("invalid duration {text:?}")),
+            Some(text) => clock::parse_duration(text)
+                .ok_or_else(|| anyhow::anyhow!("invalid duration {text:?}")),
             None => Ok(nanos(key).unwrap_or(Duration::from_secs(default))),
         }
     };
     let test: Vec<String> = match &flags.cmd {
         Some(cmd) => vec!["CMD-SHELL".into(), cmd.clone()],
-        None => image_check.and_then(|h| h.get("Test")).and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default(),
+        None => image_check
+            .and_then(|h| h.get("Test"))
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default(),
     };
-    let shell = image.shell.clone().unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
+    let shell = image
+        .shell
+        .clone()
+        .unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into()]);
     let command = match test.split_first() {
         Some((kind, rest)) if kind == "CMD" && !rest.is_empty() => rest.to_vec(),
-        Some((kind, rest)) if kind == "CMD-SHELL" && !rest.is_empty() => shell.into_iter().chain([rest.join(" ")]).collect(),
+        Some((kind, rest)) if kind == "CMD-SHELL" && !rest.is_empty() => {
+            shell.into_iter().chain([rest.join(" ")]).collect()
+        }
         _ => return Ok(None),
     };
-    let retries = flags.retries.or_else(|| image_check.and_then(|h| h.get("Retries")).and_then(|v| v.as_u64()).map(|n| n as u32)).filter(|n| *n > 0).unwrap_or(3);
+    let retries = flags
+        .retries
+        .or_else(|| {
+            image_check
+                .and_then(|h| h.get("Retries"))
+                .and_then(|v| v.as_u64())
+                .map(|n| n as u32)
+        })
+        .filter(|n| *n > 0)
+        .unwrap_or(3);
     Ok(Some(Config {
         command,
         interval: duration(&flags.interval, "Interval", 30)?,
@@ -114,16 +141,38 @@ pub struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    pub fn for_container(store: &'a Store, prepared: &'a Prepared, target: i32) -> Result<Option<Checker<'a>>> {
-        let image = crate::image::store::resolve(store, &prepared.record.image_id).map(|i| i.config.config).unwrap_or_default();
-        let Some(config) = resolve(&image, &prepared.options().health)? else { return Ok(None) };
+    pub fn for_container(
+        store: &'a Store,
+        prepared: &'a Prepared,
+        target: i32,
+    ) -> Result<Option<Checker<'a>>> {
+        let image = crate::image::store::resolve(store, &prepared.record.image_id)
+            .map(|i| i.config.config)
+            .unwrap_or_default();
+        let Some(config) = resolve(&image, &prepared.options().health)? else {
+            return Ok(None);
+        };
         let mut process = prepared.spec.process().clone().unwrap_or_default();
         process.set_args(Some(config.command.clone()));
         process.set_terminal(Some(false));
-        let health = Health { status: "starting".into(), ..Default::default() };
+        let health = Health {
+            status: "starting".into(),
+            ..Default::default()
+        };
         store::write_json(&health_path(&prepared.paths.dir), &health)?;
         let now = Instant::now();
-        Ok(Some(Checker { store, prepared, target, process, seccomp: prepared.seccomp.as_ref(), next: now + config.interval, config, health, container_started: now, running: None }))
+        Ok(Some(Checker {
+            store,
+            prepared,
+            target,
+            process,
+            seccomp: prepared.seccomp.as_ref(),
+            next: now + config.interval,
+            config,
+            health,
+            container_started: now,
+            running: None,
+        }))
     }
 
     pub fn poll_timeout(&self) -> PollTimeout {
@@ -164,12 +213,29 @@ impl<'a> Checker<'a> {
     }
 
     fn begin(&mut self) {
-        let Ok((read, write)) = crate::supervisor::output_pipe() else { return };
-        let Ok(null) = std::fs::File::open("/dev/null") else { return };
-        let request = Exec { target: self.target, process: &self.process, seccomp: self.seccomp, stdio: Stdio::Fds([null.as_raw_fd(), write.as_raw_fd(), write.as_raw_fd()]) };
+        let Ok((read, write)) = crate::supervisor::output_pipe() else {
+            return;
+        };
+        let Ok(null) = std::fs::File::open("/dev/null") else {
+            return;
+        };
+        let request = Exec {
+            target: self.target,
+            process: &self.process,
+            seccomp: self.seccomp,
+            stdio: Stdio::Fds([null.as_raw_fd(), write.as_raw_fd(), write.as_raw_fd()]),
+        };
         let start_time = clock::format_rfc3339(clock::now());
         match exec(&request) {
-            Ok(started) => self.running = Some(Running { started, output: read, text: Vec::new(), began: Instant::now(), start_time }),
+            Ok(started) => {
+                self.running = Some(Running {
+                    started,
+                    output: read,
+                    text: Vec::new(),
+                    began: Instant::now(),
+                    start_time,
+                })
+            }
             Err(e) => {
                 self.next = Instant::now() + self.config.interval;
                 self.record(start_time, -1, format!("{e:#}"));
@@ -178,20 +244,34 @@ impl<'a> Checker<'a> {
     }
 
     fn finish(&mut self) {
-        let Some(mut r) = self.running.take() else { return };
-        let _ = nix::fcntl::fcntl(&r.output, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK));
+        let Some(mut r) = self.running.take() else {
+            return;
+        };
+        let _ = nix::fcntl::fcntl(
+            &r.output,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        );
         read_some(&r.output, &mut r.text);
         let code = match nix::sys::wait::waitpid(r.started.pid, None) {
             Ok(nix::sys::wait::WaitStatus::Exited(_, code)) => code,
             _ => -1,
         };
-        self.record(r.start_time, code, String::from_utf8_lossy(&r.text).into_owned());
+        self.record(
+            r.start_time,
+            code,
+            String::from_utf8_lossy(&r.text).into_owned(),
+        );
     }
 
     fn record(&mut self, start: String, exit_code: i32, output: String) {
         self.next = Instant::now() + self.config.interval;
         let before = self.health.status.clone();
-        self.health.log.push(CheckResult { start, end: clock::format_rfc3339(clock::now()), exit_code, output });
+        self.health.log.push(CheckResult {
+            start,
+            end: clock::format_rfc3339(clock::now()),
+            exit_code,
+            output,
+        });
         if self.health.log.len() > KEPT_RESULTS {
             self.health.log.remove(0);
         }
@@ -207,7 +287,13 @@ impl<'a> Checker<'a> {
         let _ = store::write_json(&health_path(&self.prepared.paths.dir), &self.health);
         if before != self.health.status {
             let action = format!("health_status: {}", self.health.status);
-            events::emit(self.store, "container", &action, self.prepared.id(), &[("name", &self.prepared.record.name)]);
+            events::emit(
+                self.store,
+                "container",
+                &action,
+                self.prepared.id(),
+                &[("name", &self.prepared.record.name)],
+            );
         }
     }
 }
@@ -237,13 +323,38 @@ mod tests {
         let mut image = RunConfig::default();
         image.other.insert("Healthcheck".into(), serde_json::json!({"Test": ["CMD", "check"], "Interval": 5_000_000_000u64, "Retries": 2}));
         let from_image = resolve(&image, &HealthOptions::default()).unwrap().unwrap();
-        assert_eq!(from_image, Config { command: vec!["check".into()], interval: Duration::from_secs(5), timeout: Duration::from_secs(30), start_period: Duration::ZERO, retries: 2 });
-        let flags = HealthOptions { cmd: Some("wget -q localhost".into()), interval: Some("1s".into()), ..Default::default() };
+        assert_eq!(
+            from_image,
+            Config {
+                command: vec!["check".into()],
+                interval: Duration::from_secs(5),
+                timeout: Duration::from_secs(30),
+                start_period: Duration::ZERO,
+                retries: 2
+            }
+        );
+        let flags = HealthOptions {
+            cmd: Some("wget -q localhost".into()),
+            interval: Some("1s".into()),
+            ..Default::default()
+        };
         let config = resolve(&image, &flags).unwrap().unwrap();
         assert_eq!(config.command, ["/bin/sh", "-c", "wget -q localhost"]);
         assert_eq!(config.interval, Duration::from_secs(1));
-        assert!(resolve(&image, &HealthOptions { disabled: true, ..Default::default() }).unwrap().is_none());
-        image.other.insert("Healthcheck".into(), serde_json::json!({"Test": ["NONE"]}));
-        assert!(resolve(&image, &HealthOptions::default()).unwrap().is_none());
+        assert!(resolve(
+            &image,
+            &HealthOptions {
+                disabled: true,
+                ..Default::default()
+            }
+        )
+        .unwrap()
+        .is_none());
+        image
+            .other
+            .insert("Healthcheck".into(), serde_json::json!({"Test": ["NONE"]}));
+        assert!(resolve(&image, &HealthOptions::default())
+            .unwrap()
+            .is_none());
     }
 }

@@ -25,7 +25,10 @@ pub struct Rotation {
 impl Rotation {
     /// From docker's `--log-opt` values (`max-size=10m`, `max-file=3`).
     pub fn from_options(options: &[String]) -> Result<Rotation> {
-        let mut rotation = Rotation { max_size: 0, max_files: 1 };
+        let mut rotation = Rotation {
+            max_size: 0,
+            max_files: 1,
+        };
         for option in options {
             match option.split_once('=') {
                 Some(("max-size", size)) => rotation.max_size = parse_size(size)?,
@@ -49,7 +52,10 @@ fn parse_size(text: &str) -> Result<u64> {
         "g" | "gb" => 1 << 30,
         _ => anyhow::bail!("invalid size {text:?}"),
     };
-    Ok(digits.parse::<u64>().with_context(|| format!("invalid size {text:?}"))? * scale)
+    Ok(digits
+        .parse::<u64>()
+        .with_context(|| format!("invalid size {text:?}"))?
+        * scale)
 }
 
 /// Appends entries to a container's log, splitting output into lines per stream.
@@ -67,9 +73,19 @@ const MAX_LINE: usize = 16 * 1024;
 
 impl Writer {
     pub fn open(path: &Path, rotation: Rotation) -> Result<Writer> {
-        let file = OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("cannot open log {}", path.display()))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open log {}", path.display()))?;
         let size = file.metadata()?.len();
-        Ok(Writer { path: path.to_path_buf(), file, size, rotation, partial: [Vec::new(), Vec::new()] })
+        Ok(Writer {
+            path: path.to_path_buf(),
+            file,
+            size,
+            rotation,
+            partial: [Vec::new(), Vec::new()],
+        })
     }
 
     /// Records output of stream 0 (stdout) or 1 (stderr).
@@ -100,10 +116,17 @@ impl Writer {
     fn flush_line(&mut self, stream: usize) -> Result<()> {
         let text = String::from_utf8_lossy(&self.partial[stream]).into_owned();
         self.partial[stream].clear();
-        let entry = Entry { log: text, stream: STREAMS[stream].into(), time: clock::format_rfc3339(clock::now()) };
+        let entry = Entry {
+            log: text,
+            stream: STREAMS[stream].into(),
+            time: clock::format_rfc3339(clock::now()),
+        };
         let mut line = serde_json::to_vec(&entry)?;
         line.push(b'\n');
-        if self.rotation.max_size > 0 && self.size + line.len() as u64 > self.rotation.max_size && self.size > 0 {
+        if self.rotation.max_size > 0
+            && self.size + line.len() as u64 > self.rotation.max_size
+            && self.size > 0
+        {
             self.rotate()?;
         }
         self.file.write_all(&line)?;
@@ -120,7 +143,10 @@ impl Writer {
                 let _ = std::fs::rename(numbered(n), numbered(n + 1));
             }
             std::fs::rename(&self.path, numbered(1))?;
-            self.file = OpenOptions::new().create(true).append(true).open(&self.path)?;
+            self.file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)?;
         }
         self.size = 0;
         Ok(())
@@ -141,7 +167,10 @@ pub fn files(path: &Path) -> Vec<PathBuf> {
 
 /// Reads entries from `reader`, skipping lines that are not valid entries (a torn last line).
 pub fn read_entries(reader: impl std::io::Read) -> impl Iterator<Item = Entry> {
-    BufReader::new(reader).lines().map_while(|l| l.ok()).filter_map(|l| serde_json::from_str(&l).ok())
+    BufReader::new(reader)
+        .lines()
+        .map_while(|l| l.ok())
+        .filter_map(|l| serde_json::from_str(&l).ok())
 }
 
 #[cfg(test)]
@@ -153,14 +182,34 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("skiff-log-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("json.log");
-        let mut w = Writer::open(&path, Rotation { max_size: 200, max_files: 2 }).unwrap();
+        let mut w = Writer::open(
+            &path,
+            Rotation {
+                max_size: 200,
+                max_files: 2,
+            },
+        )
+        .unwrap();
         w.write(0, b"hel").unwrap();
         w.write(1, b"oops\n").unwrap();
         w.write(0, b"lo\nwor").unwrap();
         w.finish().unwrap();
-        let all: Vec<Entry> = files(&path).iter().flat_map(|p| read_entries(File::open(p).unwrap()).collect::<Vec<_>>()).collect();
-        let text: Vec<(String, String)> = all.iter().map(|e| (e.stream.clone(), e.log.clone())).collect();
-        assert_eq!(text, [("stderr".into(), "oops\n".into()), ("stdout".into(), "hello\n".into()), ("stdout".into(), "wor".into())]);
+        let all: Vec<Entry> = files(&path)
+            .iter()
+            .flat_map(|p| read_entries(File::open(p).unwrap()).collect::<Vec<_>>())
+            .collect();
+        let text: Vec<(String, String)> = all
+            .iter()
+            .map(|e| (e.stream.clone(), e.log.clone()))
+            .collect();
+        assert_eq!(
+            text,
+            [
+                ("stderr".into(), "oops\n".into()),
+                ("stdout".into(), "hello\n".into()),
+                ("stdout".into(), "wor".into())
+            ]
+        );
         assert!(PathBuf::from(format!("{}.1", path.display())).exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -170,6 +219,11 @@ mod tests {
         assert_eq!(parse_size("10m").unwrap(), 10 << 20);
         assert_eq!(parse_size("512k").unwrap(), 512 << 10);
         assert!(parse_size("lots").is_err());
-        assert_eq!(Rotation::from_options(&["max-size=1k".into(), "max-file=3".into()]).unwrap().max_files, 3);
+        assert_eq!(
+            Rotation::from_options(&["max-size=1k".into(), "max-file=3".into()])
+                .unwrap()
+                .max_files,
+            3
+        );
     }
 }

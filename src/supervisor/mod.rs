@@ -16,7 +16,14 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// Signals sent to the supervisor that belong to the container.
-const FORWARDED: [Signal; 6] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT, Signal::SIGUSR1, Signal::SIGUSR2];
+const FORWARDED: [Signal; 6] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+];
 
 /// Blocks the forwarded signals (and SIGWINCH, SIGCHLD) and returns a descriptor to read them.
 pub fn signal_fd() -> Result<SignalFd> {
@@ -27,7 +34,10 @@ pub fn signal_fd() -> Result<SignalFd> {
     mask.add(Signal::SIGWINCH);
     mask.add(Signal::SIGCHLD);
     mask.thread_block()?;
-    Ok(SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)?)
+    Ok(SignalFd::with_flags(
+        &mask,
+        SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
+    )?)
 }
 
 /// What one supervision relays, and where to.
@@ -42,15 +52,33 @@ pub struct Relay {
 }
 
 /// Supervises `started` until it exits; returns its docker-style exit code.
-pub fn supervise(started: &Started, signals: &SignalFd, mut relay: Relay, mut health: Option<&mut health::Checker>) -> Result<i32> {
-    let mut terminal = started.pty.as_ref().map(|master| TerminalRelay::new(master, relay.interactive && relay.echo));
+pub fn supervise(
+    started: &Started,
+    signals: &SignalFd,
+    mut relay: Relay,
+    mut health: Option<&mut health::Checker>,
+) -> Result<i32> {
+    let mut terminal = started
+        .pty
+        .as_ref()
+        .map(|master| TerminalRelay::new(master, relay.interactive && relay.echo));
     let mut output_open = [true, true];
     loop {
-        let mut fds = vec![PollFd::new(started.pidfd.as_fd(), PollFlags::POLLIN), PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![
+            PollFd::new(started.pidfd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(signals.as_fd(), PollFlags::POLLIN),
+        ];
         let first_output = fds.len();
         if let Some(pipes) = &relay.output {
             for (i, pipe) in pipes.iter().enumerate() {
-                fds.push(PollFd::new(pipe.as_fd(), if output_open[i] { PollFlags::POLLIN } else { PollFlags::empty() }));
+                fds.push(PollFd::new(
+                    pipe.as_fd(),
+                    if output_open[i] {
+                        PollFlags::POLLIN
+                    } else {
+                        PollFlags::empty()
+                    },
+                ));
             }
         }
         let first_terminal = fds.len();
@@ -61,12 +89,17 @@ pub fn supervise(started: &Started, signals: &SignalFd, mut relay: Relay, mut he
         if let Some(h) = health.as_deref() {
             h.add_poll_fds(&mut fds);
         }
-        let timeout = health.as_deref().map_or(PollTimeout::NONE, |h| h.poll_timeout());
+        let timeout = health
+            .as_deref()
+            .map_or(PollTimeout::NONE, |h| h.poll_timeout());
         match poll(&mut fds, timeout) {
             Err(nix::errno::Errno::EINTR) => continue,
             other => other.context("poll")?,
         };
-        let ready: Vec<bool> = fds.iter().map(|f| f.revents().is_some_and(|r| !r.is_empty())).collect();
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
         drop(fds);
         if ready[1] {
             handle_signals(started, signals);
@@ -79,7 +112,11 @@ pub fn supervise(started: &Started, signals: &SignalFd, mut relay: Relay, mut he
             }
         }
         if let Some(t) = terminal.as_mut() {
-            t.pump(&ready[first_terminal..first_health], &mut relay.log, relay.echo)?;
+            t.pump(
+                &ready[first_terminal..first_health],
+                &mut relay.log,
+                relay.echo,
+            )?;
         }
         if let Some(h) = health.as_deref_mut() {
             h.on_ready(&ready[first_health..]);
@@ -119,7 +156,12 @@ fn handle_signals(started: &Started, signals: &SignalFd) {
 }
 
 /// Moves one chunk of output; returns false at end of stream.
-fn copy_output(pipe: &OwnedFd, stream: usize, log: &mut Option<log::Writer>, echo: bool) -> Result<bool> {
+fn copy_output(
+    pipe: &OwnedFd,
+    stream: usize,
+    log: &mut Option<log::Writer>,
+    echo: bool,
+) -> Result<bool> {
     let mut buf = [0u8; 64 * 1024];
     match nix::unistd::read(pipe, &mut buf) {
         Ok(0) => Ok(false),
@@ -133,7 +175,10 @@ fn copy_output(pipe: &OwnedFd, stream: usize, log: &mut Option<log::Writer>, ech
 }
 
 fn drain(pipe: &OwnedFd, stream: usize, log: &mut Option<log::Writer>, echo: bool) {
-    let _ = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK));
+    let _ = nix::fcntl::fcntl(
+        pipe,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    );
     while let Ok(true) = copy_output(pipe, stream, log, echo) {
         let mut probe = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
         if poll(&mut probe, PollTimeout::ZERO).unwrap_or(0) == 0 {
@@ -175,10 +220,22 @@ struct TerminalRelay<'a> {
 impl<'a> TerminalRelay<'a> {
     fn new(master: &'a OwnedFd, interactive: bool) -> TerminalRelay<'a> {
         let stdin_fd = unsafe { BorrowedFd::borrow_raw(0) };
-        let raw = if interactive { tty::RawMode::enter(stdin_fd) } else { None };
+        let raw = if interactive {
+            tty::RawMode::enter(stdin_fd)
+        } else {
+            None
+        };
         tty::copy_window_size(0, master);
-        let stdin = if interactive { tty::dup_owned(0).ok() } else { None };
-        TerminalRelay { master, stdin, _raw: raw }
+        let stdin = if interactive {
+            tty::dup_owned(0).ok()
+        } else {
+            None
+        };
+        TerminalRelay {
+            master,
+            stdin,
+            _raw: raw,
+        }
     }
 
     fn add_poll_fds<'b>(&'b self, fds: &mut Vec<PollFd<'b>>) {
@@ -210,7 +267,10 @@ impl<'a> TerminalRelay<'a> {
 
     /// Output the container wrote just before exiting.
     fn drain(&mut self, log: &mut Option<log::Writer>, echo: bool) {
-        let _ = nix::fcntl::fcntl(self.master, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK));
+        let _ = nix::fcntl::fcntl(
+            self.master,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        );
         let mut buf = [0u8; 32 * 1024];
         while let Ok(n) = nix::unistd::read(self.master, &mut buf) {
             if n == 0 || deliver(&buf[..n], 0, log, echo).is_err() {
