@@ -30,7 +30,11 @@ pub struct IngestedLayer {
 }
 
 /// Extracts and commits `sources`, skipping the ones whose layer is already stored.
-pub fn ingest(store: &Store, maps: &IdMappings, sources: Vec<LayerSource>) -> Result<Vec<IngestedLayer>> {
+pub fn ingest(
+    store: &Store,
+    maps: &IdMappings,
+    sources: Vec<LayerSource>,
+) -> Result<Vec<IngestedLayer>> {
     let store_in_ns = store.clone();
     let ignore_chown_errors = maps.mode == MappingMode::Single;
     let text = userns::run_in_userns(maps, move || {
@@ -45,7 +49,11 @@ pub fn ingest(store: &Store, maps: &IdMappings, sources: Vec<LayerSource>) -> Re
     Ok(results)
 }
 
-fn extract_all(store: &Store, sources: Vec<LayerSource>, ignore_chown_errors: bool) -> Result<Vec<IngestedLayer>> {
+fn extract_all(
+    store: &Store,
+    sources: Vec<LayerSource>,
+    ignore_chown_errors: bool,
+) -> Result<Vec<IngestedLayer>> {
     let mut staged: Vec<(PathBuf, IngestedLayer)> = Vec::new();
     let mut results = Vec::new();
     let outcome = (|| -> Result<()> {
@@ -53,12 +61,23 @@ fn extract_all(store: &Store, sources: Vec<LayerSource>, ignore_chown_errors: bo
             if let Some(expected) = &source.expected_diff_id {
                 if store.layer(expected).join("diff").is_dir() {
                     let size = super::store::layer_size(store, expected);
-                    results.push(IngestedLayer { diff_id: expected.clone(), size, skipped_devices: 0 });
+                    results.push(IngestedLayer {
+                        diff_id: expected.clone(),
+                        size,
+                        skipped_devices: 0,
+                    });
                     continue;
                 }
             }
             let dir = store.staging_dir()?;
-            staged.push((dir.clone(), IngestedLayer { diff_id: String::new(), size: 0, skipped_devices: 0 }));
+            staged.push((
+                dir.clone(),
+                IngestedLayer {
+                    diff_id: String::new(),
+                    size: 0,
+                    skipped_devices: 0,
+                },
+            ));
             let layer = extract_one(&dir, source, ignore_chown_errors)?;
             staged.last_mut().unwrap().1 = layer.clone();
             results.push(layer);
@@ -77,14 +96,24 @@ fn extract_all(store: &Store, sources: Vec<LayerSource>, ignore_chown_errors: bo
     Ok(results)
 }
 
-fn extract_one(dir: &std::path::Path, source: LayerSource, ignore_chown_errors: bool) -> Result<IngestedLayer> {
+fn extract_one(
+    dir: &std::path::Path,
+    source: LayerSource,
+    ignore_chown_errors: bool,
+) -> Result<IngestedLayer> {
     let diff = dir.join("diff");
     fs::create_dir(&diff)?;
     let reader = (source.open)()?;
     let decompressed = layer::decompress(BufReader::with_capacity(1 << 20, reader))
         .with_context(|| format!("{}: cannot read the layer", source.label))?;
-    let extracted = layer::extract(decompressed, &diff, &ExtractOptions { ignore_chown_errors })
-        .with_context(|| format!("{}: invalid layer", source.label))?;
+    let extracted = layer::extract(
+        decompressed,
+        &diff,
+        &ExtractOptions {
+            ignore_chown_errors,
+        },
+    )
+    .with_context(|| format!("{}: invalid layer", source.label))?;
     if let Some(expected) = &source.expected_diff_id {
         if *expected != extracted.diff_id {
             bail!(
@@ -95,7 +124,11 @@ fn extract_one(dir: &std::path::Path, source: LayerSource, ignore_chown_errors: 
         }
     }
     fs::write(dir.join("size"), extracted.size.to_string())?;
-    Ok(IngestedLayer { diff_id: extracted.diff_id, size: extracted.size, skipped_devices: extracted.skipped_devices })
+    Ok(IngestedLayer {
+        diff_id: extracted.diff_id,
+        size: extracted.size,
+        skipped_devices: extracted.skipped_devices,
+    })
 }
 
 fn commit(store: &Store, staged: &std::path::Path, diff_id: &str) -> Result<()> {

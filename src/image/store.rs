@@ -76,7 +76,11 @@ fn load_image(store: &Store, record: ImageRecord, tags: &Tags) -> Result<Image> 
         .filter_map(|(name, _)| Reference::parse(name).ok())
         .collect();
     refs.sort();
-    Ok(Image { record, config, tags: refs })
+    Ok(Image {
+        record,
+        config,
+        tags: refs,
+    })
 }
 
 /// Every image in the store.
@@ -103,10 +107,12 @@ pub fn resolve(store: &Store, name: &str) -> Result<Image> {
             return load_image(store, record, &tags);
         }
         if let Some(digest) = &reference.digest {
-            if let Some(image) = list(store)?
-                .into_iter()
-                .find(|i| i.record.repo_digests.iter().any(|d| d.ends_with(digest.as_str())))
-            {
+            if let Some(image) = list(store)?.into_iter().find(|i| {
+                i.record
+                    .repo_digests
+                    .iter()
+                    .any(|d| d.ends_with(digest.as_str()))
+            }) {
                 return Ok(image);
             }
         }
@@ -119,7 +125,11 @@ pub fn resolve(store: &Store, name: &str) -> Result<Image> {
 
 fn find_by_id(store: &Store, name: &str) -> Result<Option<ImageRecord>> {
     let prefix = hex_of(name);
-    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+    if prefix.is_empty()
+        || !prefix
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
         return Ok(None);
     }
     if prefix.len() == 64 {
@@ -160,7 +170,12 @@ pub fn add(store: &Store, config_bytes: &[u8], tags: &[Reference]) -> Result<Ima
     let record = if path.exists() {
         store::read_json(&path)?
     } else {
-        let record = ImageRecord { id: id.clone(), size, added: clock::format_rfc3339(clock::now()), repo_digests: Vec::new() };
+        let record = ImageRecord {
+            id: id.clone(),
+            size,
+            added: clock::format_rfc3339(clock::now()),
+            repo_digests: Vec::new(),
+        };
         store::write_json(&path, &record)?;
         record
     };
@@ -199,7 +214,9 @@ pub fn tag(store: &Store, source: &str, target: &str) -> Result<()> {
 pub fn untag(store: &Store, reference: &Reference) -> Result<bool> {
     let _lock = store.lock()?;
     let mut all = read_tags(store)?;
-    let removed = all.remove(&reference.clone().with_default_tag().to_string()).is_some();
+    let removed = all
+        .remove(&reference.clone().with_default_tag().to_string())
+        .is_some();
     if removed {
         store::write_json(&tags_path(store), &all)?;
     }
