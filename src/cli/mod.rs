@@ -33,7 +33,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a command in a new container
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// List images
     #[command(alias = "image-ls")]
     Images(image::ImagesArgs),
@@ -81,7 +81,7 @@ pub fn main() -> i32 {
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let store = || Store::open(cli.root.clone(), cli.runroot.clone());
     match cli.command {
-        Command::Run(args) => run::run(&store()?, args),
+        Command::Run(args) => run::run(&store()?, *args),
         Command::Images(args) => image::images(&store()?, args),
         Command::Load(args) => image::load(&store()?, args),
         Command::Import(args) => image::import(&store()?, args),

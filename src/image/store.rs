@@ -134,7 +134,7 @@ fn find_by_id(store: &Store, name: &str) -> Result<Option<ImageRecord>> {
     }
     if prefix.len() == 64 {
         let path = record_path(store, prefix);
-        return Ok(path.exists().then(|| store::read_json(&path)).transpose()?);
+        return path.exists().then(|| store::read_json(&path)).transpose();
     }
     let mut found = None;
     for entry in fs::read_dir(store.images())? {

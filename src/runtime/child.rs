@@ -91,10 +91,9 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
     let pid = Pid::from_raw(ret as i32);
     // SAFETY: the kernel just gave us this descriptor.
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
-    let started = handshake(launch, pid, &parent_sock).map_err(|e| {
+    let started = handshake(launch, pid, &parent_sock).inspect_err(|_| {
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(pid, None);
-        e
     })?;
     Ok(Started {
         pid,
@@ -169,13 +168,12 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     // Die with whoever supervises us, so no container outlives its supervisor.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
     reset_signals();
-    if !launch.attach_stdin
-        && !launch
-            .spec
-            .process()
-            .as_ref()
-            .is_some_and(|p| p.terminal() == Some(true))
-    {
+    let has_terminal = launch
+        .spec
+        .process()
+        .as_ref()
+        .is_some_and(|p| p.terminal() == Some(true));
+    if !launch.attach_stdin && !has_terminal {
         redirect_stdin_to_null()?;
     }
     let spec = launch.spec;
@@ -281,8 +279,8 @@ pub(super) fn find_program(name: &str, env: &[String]) -> Result<CString, StartE
         match std::fs::metadata(candidate) {
             Ok(meta) if meta.is_file() => {
                 if nix::unistd::access(candidate.as_str(), nix::unistd::AccessFlags::X_OK).is_ok() {
-                    return Ok(CString::new(candidate.as_str())
-                        .map_err(|_| StartError::NotFound(name.into()))?);
+                    return CString::new(candidate.as_str())
+                        .map_err(|_| StartError::NotFound(name.into()));
                 }
                 denied.get_or_insert_with(|| format!("exec: \"{name}\": permission denied"));
             }
