@@ -1,0 +1,3 @@
+//! Building images from Dockerfiles.
+
+pub mod shell;
