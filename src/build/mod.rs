@@ -1,3 +1,4 @@
 //! Building images from Dockerfiles.
 
+pub mod parser;
 pub mod shell;
