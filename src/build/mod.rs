@@ -1,4 +1,6 @@
 //! Building images from Dockerfiles.
 
+pub mod instructions;
+pub mod mount;
 pub mod parser;
 pub mod shell;
