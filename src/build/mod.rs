@@ -1,5 +1,6 @@
 //! Building images from Dockerfiles.
 
+pub mod dockerignore;
 pub mod instructions;
 pub mod mount;
 pub mod parser;
