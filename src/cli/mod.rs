@@ -2,6 +2,7 @@
 //! docker; errors map to docker's exit codes (125 for skiff's own errors, 1 for "No such"
 //! lookups outside `run`, the container's code otherwise).
 
+mod build;
 mod docs;
 pub mod format;
 mod image;
@@ -59,6 +60,9 @@ enum Command {
     /// Regenerate the repository's completions/ and man/ (for skiff's developers)
     #[command(hide = true, name = "__generate-docs")]
     GenerateDocs(docs::GenerateDocsArgs),
+    /// Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)
+    #[command(hide = true, name = "__parse-dockerfile")]
+    ParseDockerfile(build::ParseDockerfileArgs),
 }
 
 /// Parses the command line, runs the command, and returns the process exit code.
@@ -93,6 +97,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info(args) => system::info(&store()?, args),
         Command::Completion(args) => docs::completion(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),
+        Command::ParseDockerfile(args) => build::parse_dockerfile(args),
     }
 }
 
