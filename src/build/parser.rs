@@ -192,8 +192,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, DockerfileError> {
                     .push(read_heredoc(marker, &mut lines).map_err(located)?);
             }
         }
-        node.start_line = start_line;
-        node.end_line = lines.number();
+        node.set_lines(start_line, lines.number());
         nodes.push(node);
     }
     if nodes.is_empty() {
@@ -684,6 +683,14 @@ impl Node {
         }
     }
 
+    /// An ONBUILD trigger is on the ONBUILD's lines.
+    fn set_lines(&mut self, start: usize, end: usize) {
+        (self.start_line, self.end_line) = (start, end);
+        if let Args::Trigger(trigger) = &mut self.args {
+            trigger.set_lines(start, end);
+        }
+    }
+
     /// RUN, COPY and ADD in shell form (also as an ONBUILD trigger) can take heredocs.
     fn may_have_heredocs(&self) -> bool {
         match &self.args {
@@ -1127,6 +1134,7 @@ mod tests {
         let Args::Trigger(trigger) = &node.args else {
             panic!("{node:?}")
         };
+        assert_eq!((trigger.start_line, trigger.end_line), (1, 1));
         assert_eq!(
             (trigger.instruction(), &trigger.flags, trigger.words()),
             (

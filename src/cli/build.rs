@@ -8,7 +8,6 @@ use crate::build::{instructions, parser, platform_args};
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
-use serde_json::{json, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -44,7 +43,17 @@ struct Description {
     global_args: Vec<instructions::Instruction>,
     stages: Vec<instructions::Stage>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    dockerignore: Option<Value>,
+    dockerignore: Option<Ignored>,
+}
+
+/// The `.dockerignore` that applies to a context, and what it leaves out.
+#[derive(Serialize)]
+struct Ignored {
+    file: PathBuf,
+    patterns: Vec<String>,
+    excluded: Vec<String>,
+    /// How many paths the build sees.
+    included: usize,
 }
 
 fn describe(args: &ParseDockerfileArgs) -> Result<Description> {
@@ -72,10 +81,7 @@ fn describe(args: &ParseDockerfileArgs) -> Result<Description> {
             .map_err(|e| e.in_file(&name))?;
     }
     let dockerignore = match &args.context {
-        Some(context) => Some(ignored(
-            context,
-            (!from_stdin).then_some(args.file.as_path()),
-        )?),
+        Some(context) => ignored(context, (!from_stdin).then_some(args.file.as_path()))?,
         None => None,
     };
     Ok(Description {
@@ -105,19 +111,24 @@ fn build_args(given: &[String]) -> EnvList {
     args
 }
 
-fn ignored(context: &Path, dockerfile: Option<&Path>) -> Result<Value> {
+fn ignored(context: &Path, dockerfile: Option<&Path>) -> Result<Option<Ignored>> {
     let Some((file, rules)) = DockerIgnore::for_build(context, dockerfile)? else {
-        return Ok(Value::Null);
+        return Ok(None);
     };
     let scan = rules.scan(context)?;
-    Ok(
-        json!({ "file": file, "patterns": rules.patterns(), "excluded": scan.excluded, "included": scan.included.len() }),
-    )
+    let patterns = rules.patterns();
+    Ok(Some(Ignored {
+        file,
+        patterns,
+        excluded: scan.excluded,
+        included: scan.included.len(),
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
 
     fn temp_dir() -> PathBuf {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
