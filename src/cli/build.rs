@@ -58,16 +58,17 @@ struct Ignored {
 
 fn describe(args: &ParseDockerfileArgs) -> Result<Description> {
     let from_stdin = args.file.as_os_str() == "-";
-    let text = if from_stdin {
-        let mut text = String::new();
+    // Not all Dockerfiles are UTF-8; what is not reads as U+FFFD rather than failing.
+    let bytes = if from_stdin {
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .context("cannot read the Dockerfile from standard input")?;
-        text
+        bytes
     } else {
-        std::fs::read_to_string(&args.file)
-            .with_context(|| format!("cannot read {}", args.file.display()))?
+        std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?
     };
+    let text = String::from_utf8_lossy(&bytes);
     let name = if from_stdin {
         "Dockerfile".to_string()
     } else {
