@@ -19,6 +19,9 @@ _skiff() {
             skiff,__generate-docs)
                 cmd="skiff__subcmd____generate__subcmd__docs"
                 ;;
+            skiff,__parse-dockerfile)
+                cmd="skiff__subcmd____parse__subcmd__dockerfile"
+                ;;
             skiff,__supervise)
                 cmd="skiff__subcmd____supervise"
                 ;;
@@ -194,7 +197,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --root --runroot --help --version run ps logs start stop restart kill rm exec wait pause unpause top rename stats update container events images load import tag rmi inspect image version info completion __supervise __generate-docs"
+            opts="-h -V --root --runroot --help --version run ps logs start stop restart kill rm exec wait pause unpause top rename stats update container events images load import tag rmi inspect image version info completion __supervise __generate-docs __parse-dockerfile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -222,6 +225,36 @@ _skiff() {
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd____parse__subcmd__dockerfile)
+            opts="-h --expand --build-arg --context --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --build-arg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

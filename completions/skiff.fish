@@ -58,6 +58,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "info" -d 'Show system-w
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__supervise" -d 'The detached supervisor of one container (started by skiff itself)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__generate-docs" -d 'Regenerate the repository\'s completions/ and man/ (for skiff\'s developers)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "__parse-dockerfile" -d 'Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l name -d 'Assign a name to the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l env-file -d 'Read environment variables from a file' -r -F
@@ -427,3 +428,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -s h -l help -d
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l build-arg -d 'A build argument for --expand: NAME=VALUE, or NAME to take it from the environment' -r
+complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l context -d 'Also show which files of this build context the .dockerignore excludes' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l expand -d 'Expand variables as a build reaches each instruction (base images\' environments are taken as empty)'
+complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -s h -l help -d 'Print help'

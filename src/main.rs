@@ -1,5 +1,6 @@
 //! skiff: a daemonless, rootless container runner with a docker-compatible command line.
 
+mod build;
 mod cli;
 mod clock;
 mod container;

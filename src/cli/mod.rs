@@ -2,6 +2,7 @@
 //! docker; errors map to docker's exit codes (125 for skiff's own errors, 1 for "No such"
 //! lookups outside `run`, the container's code otherwise).
 
+mod build;
 mod container;
 mod docs;
 pub mod format;
@@ -98,6 +99,9 @@ enum Command {
     /// Regenerate the repository's completions/ and man/ (for skiff's developers)
     #[command(hide = true, name = "__generate-docs")]
     GenerateDocs(docs::GenerateDocsArgs),
+    /// Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)
+    #[command(hide = true, name = "__parse-dockerfile")]
+    ParseDockerfile(build::ParseDockerfileArgs),
 }
 
 #[derive(clap::Args)]
@@ -164,6 +168,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info(args) => system::info(&store()?, args),
         Command::Completion(args) => docs::completion(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),
+        Command::ParseDockerfile(args) => build::parse_dockerfile(args),
     }
 }
 
