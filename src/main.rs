@@ -6,6 +6,7 @@ mod clock;
 mod container;
 mod events;
 mod image;
+mod net;
 mod runtime;
 mod store;
 mod supervisor;

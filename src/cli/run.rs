@@ -58,8 +58,10 @@ pub struct RunArgs {
     /// Mount the container's root filesystem as read only
     #[arg(long)]
     read_only: bool,
-    /// Connect the container to a network (none, host)
-    #[arg(long, alias = "net", default_value = "none")]
+    /// Connect the container to a network: the default user-mode network (bridge, also
+    /// called slirp4netns or pasta, with options such as slirp4netns:allow_host_loopback=true,mtu=N),
+    /// none, host or container:NAME
+    #[arg(long, alias = "net", default_value = "bridge")]
     network: String,
     /// Run an init inside the container that forwards signals and reaps processes
     #[arg(long)]
@@ -122,10 +124,7 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         env.extend(options::read_env_file(file)?);
     }
     env.extend(args.env.iter().filter_map(|e| options::resolve_env_arg(e)));
-    let network = match args.network.as_str() {
-        "default" => "none".to_string(),
-        other => other.to_string(),
-    };
+    let network = args.network;
     let opts = RunOptions {
         image: args.image,
         command: args.command,

@@ -1,6 +1,7 @@
 //! Creating a container: resolve the image, reserve the name, lay out the container's
 //! directory (overlay upper/work, generated /etc files) and write its record and spec.
 
+use super::network;
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
 use super::spec::{self, Paths, SpecInput};
@@ -9,6 +10,7 @@ use super::state::{self, ContainerState};
 use crate::clock;
 use crate::events;
 use crate::image::store::{self as images, Image};
+use crate::net::mode::NetworkMode;
 use crate::runtime::seccomp::{self, Filters, Profile};
 use crate::runtime::userns::IdMappings;
 use crate::store::{self, NotFound, Store};
@@ -73,11 +75,11 @@ fn check_reference(name: &str) -> Result<()> {
 }
 
 fn check_network(network: &str) -> Result<()> {
-    match network {
-        "none" | "host" => Ok(()),
-        other => bail!(
-            "network mode {other:?} is not available yet: use --network none or --network host"
-        ),
+    match NetworkMode::parse(network)? {
+        NetworkMode::Container(_) => {
+            bail!("--network container:NAME is not available yet: use the default network, none or host")
+        }
+        _ => Ok(()),
     }
 }
 
@@ -169,7 +171,7 @@ fn write_container(
 }
 
 fn default_hostname(opts: &RunOptions, id: &str) -> String {
-    if opts.network == "host" {
+    if network::mode(opts) == NetworkMode::Host {
         if let Ok(name) = nix::unistd::gethostname() {
             return name.to_string_lossy().into_owned();
         }
@@ -178,17 +180,9 @@ fn default_hostname(opts: &RunOptions, id: &str) -> String {
 }
 
 fn write_etc_files(paths: &Paths, opts: &RunOptions, hostname: &str) -> Result<()> {
-    let hosts = if opts.network == "host" {
-        fs::read_to_string("/etc/hosts").unwrap_or_default()
-    } else {
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n".to_string()
-    };
-    fs::write(paths.dir.join("hosts"), hosts)?;
+    fs::write(paths.dir.join("hosts"), network::hosts_file(opts, hostname))?;
     fs::write(paths.dir.join("hostname"), format!("{hostname}\n"))?;
-    fs::write(
-        paths.dir.join("resolv.conf"),
-        fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
-    )?;
+    fs::write(paths.dir.join("resolv.conf"), network::resolv_conf(opts))?;
     Ok(())
 }
 

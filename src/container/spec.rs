@@ -237,7 +237,7 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
         opts.tty,
         input.caps,
     )?;
-    let host_network = opts.network == "host";
+    let host_network = !super::network::mode(opts).private_namespace();
     let mut namespaces = vec![
         LinuxNamespaceType::Mount,
         LinuxNamespaceType::Pid,

@@ -56,6 +56,7 @@ impl Prepared {
             seccomp: self.seccomp.as_ref(),
             init: self.record.options.init,
             stdio,
+            eth0_mtu: super::network::eth0_mtu(&self.record.options),
         }
     }
 
@@ -131,7 +132,8 @@ pub fn foreground(
     for fd in write_ends {
         unsafe { libc::close(fd) };
     }
-    let started = started?;
+    let mut started = started?;
+    let mut stack = super::network::stack(opts, &mut started)?;
     let mut current = running_state(&started, 0);
     state::save(store, prepared.id(), &current)?;
     events::emit(
@@ -162,6 +164,7 @@ pub fn foreground(
             interactive,
         },
         None,
+        stack.as_mut(),
     )?;
     current = exited_state(&current, code, String::new());
     state::save(store, prepared.id(), &current)?;

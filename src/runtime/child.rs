@@ -18,6 +18,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 pub(super) enum ChildMessage {
     /// The master side of the container's terminal rides along as an SCM_RIGHTS fd.
     Terminal,
+    /// The TUN descriptor of the container's `eth0` rides along as an SCM_RIGHTS fd.
+    Network,
     /// The host pid of a process an exec helper cloned into the container.
     Spawned(i32),
     Failed(StartError),
@@ -99,28 +101,36 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
     let pid = Pid::from_raw(ret as i32);
     // SAFETY: the kernel just gave us this descriptor.
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
-    let started = handshake(launch, pid, &parent_sock).inspect_err(|_| {
+    let received = handshake(launch, pid, &parent_sock).inspect_err(|_| {
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(pid, None);
     })?;
     Ok(Started {
         pid,
         pidfd,
-        pty: started,
+        pty: received.pty,
+        tun: received.tun,
     })
 }
 
-/// Parent side: map ids, release the child, and collect its terminal or its error.
-fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Option<OwnedFd>> {
+/// Descriptors the child sends before it executes the command.
+#[derive(Default)]
+pub(super) struct Received {
+    pub pty: Option<OwnedFd>,
+    pub tun: Option<OwnedFd>,
+}
+
+/// Parent side: map ids, release the child, and collect its descriptors or its error.
+fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
     launch.maps.apply(pid.as_raw())?;
     nix::unistd::write(sock, b"g")?;
     receive_until_exec(sock)
 }
 
-/// Reads the child's messages until its end of the socket closes at execve: its terminal,
-/// or the error that stopped it.
-pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Option<OwnedFd>> {
-    let mut pty = None;
+/// Reads the child's messages until its end of the socket closes at execve: its terminal
+/// and network device, or the error that stopped it.
+pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Received> {
+    let mut received = Received::default();
     loop {
         let mut buf = vec![0u8; 64 * 1024];
         let mut iov = [IoSliceMut::new(&mut buf)];
@@ -133,23 +143,26 @@ pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Option<OwnedFd>> {
         )?;
         let len = msg.bytes;
         if len == 0 {
-            return Ok(pty);
+            return Ok(received);
         }
+        let mut fd = None;
         for c in msg.cmsgs()? {
             if let ControlMessageOwned::ScmRights(fds) = c {
                 // SAFETY: received with SCM_RIGHTS, so they are ours now.
-                pty = fds.first().map(|&fd| unsafe { OwnedFd::from_raw_fd(fd) });
+                fd = fds.first().map(|&fd| unsafe { OwnedFd::from_raw_fd(fd) });
             }
         }
         match serde_json::from_slice::<ChildMessage>(&buf[..len])? {
             ChildMessage::Terminal => {
                 // The command must find its terminal sized when it starts: size it, then
                 // let the child go on.
-                if let Some(master) = &pty {
+                if let Some(master) = &fd {
                     tty::copy_window_size(0, master);
                 }
+                received.pty = fd;
                 nix::unistd::write(sock, b"t")?;
             }
+            ChildMessage::Network => received.tun = fd,
             ChildMessage::Spawned(_) => {}
             ChildMessage::Failed(e) => return Err(e.into()),
         }
@@ -196,12 +209,17 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
         .process()
         .as_ref()
         .ok_or_else(|| anyhow!("the spec has no process"))?;
+    if clone_flags(spec) & libc::CLONE_NEWNET as u64 != 0 {
+        bring_up_loopback()?;
+    }
+    // /dev/net/tun is the host's: the device is made before the root changes.
+    if let Some(mtu) = launch.eth0_mtu {
+        let tun = crate::net::device::create_eth0(mtu)?;
+        send(sock, &ChildMessage::Network, Some(tun.as_raw_fd()))?;
+    }
     rootfs::prepare(launch)?;
     if let Some(hostname) = spec.hostname() {
         nix::unistd::sethostname(hostname).context("cannot set the hostname")?;
-    }
-    if clone_flags(spec) & libc::CLONE_NEWNET as u64 != 0 {
-        bring_up_loopback()?;
     }
     become_process(process, launch.seccomp, sock, launch.init, true)
 }

@@ -49,8 +49,13 @@ pub fn exec(request: &Exec) -> Result<Started> {
     let _ = nix::sys::wait::waitpid(helper, None);
     let pid = receive_pid(&parent_sock)?;
     let pidfd = pidfd_open(pid).context("the exec'd process vanished")?;
-    let pty = receive_until_exec(&parent_sock)?;
-    Ok(Started { pid, pidfd, pty })
+    let received = receive_until_exec(&parent_sock)?;
+    Ok(Started {
+        pid,
+        pidfd,
+        pty: received.pty,
+        tun: None,
+    })
 }
 
 /// The helper: join, clone the real process as our sibling, report its pid.
@@ -101,7 +106,9 @@ fn receive_pid(sock: &OwnedFd) -> Result<Pid> {
     match serde_json::from_slice::<ChildMessage>(&buf[..n])? {
         ChildMessage::Spawned(pid) => Ok(Pid::from_raw(pid)),
         ChildMessage::Failed(e) => Err(e.into()),
-        ChildMessage::Terminal => bail!("unexpected message from the exec helper"),
+        ChildMessage::Terminal | ChildMessage::Network => {
+            bail!("unexpected message from the exec helper")
+        }
     }
 }
 

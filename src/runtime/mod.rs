@@ -33,6 +33,8 @@ pub struct Launch<'a> {
     /// Run skiff's own init as pid 1, with the command as its child.
     pub init: bool,
     pub stdio: Stdio,
+    /// Give the container an `eth0` (TUN) of this MTU for the user-mode network.
+    pub eth0_mtu: Option<u32>,
 }
 
 /// Where the container's standard streams go when it has no terminal.
@@ -49,6 +51,8 @@ pub struct Started {
     pub pidfd: OwnedFd,
     /// The master side of the container's terminal, when the spec asks for one.
     pub pty: Option<OwnedFd>,
+    /// The TUN descriptor of the container's `eth0`, on the user-mode network.
+    pub tun: Option<OwnedFd>,
 }
 
 /// Why a container did not start, with docker's exit code for each case.

@@ -179,7 +179,8 @@ fn run_once(
     let stdio = Stdio::Fds([null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
     let started = runtime::start(&prepared.launch(maps, stdio));
     drop((out_w, err_w, null));
-    let started = started?;
+    let mut started = started?;
+    let mut stack = crate::container::network::stack(opts, &mut started)?;
     let running = running_state(&started, restarts);
     state::save(store, prepared.id(), &running)?;
     report(ready, &Ready::Started);
@@ -213,6 +214,7 @@ fn run_once(
             interactive: false,
         },
         checker.as_mut(),
+        stack.as_mut(),
     )?;
     events::emit(
         store,

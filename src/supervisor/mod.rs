@@ -8,6 +8,7 @@ pub mod detached;
 pub mod health;
 pub mod log;
 
+use crate::net::stack::Stack;
 use crate::runtime::{tty, Started};
 use anyhow::{Context, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -51,12 +52,14 @@ pub struct Relay {
     pub interactive: bool,
 }
 
-/// Supervises `started` until it exits; returns its docker-style exit code.
+/// Supervises `started` until it exits; returns its docker-style exit code. `network` is
+/// the container's user-mode network, served in the same loop.
 pub fn supervise(
     started: &Started,
     signals: &SignalFd,
     mut relay: Relay,
     mut health: Option<&mut health::Checker>,
+    mut network: Option<&mut Stack>,
 ) -> Result<i32> {
     let mut terminal = started
         .pty
@@ -64,6 +67,7 @@ pub fn supervise(
         .map(|master| TerminalRelay::new(master, relay.interactive && relay.echo));
     let mut output_open = [true, true];
     loop {
+        let network_wait = network.as_deref_mut().and_then(Stack::timeout);
         let mut fds = vec![
             PollFd::new(started.pidfd.as_fd(), PollFlags::POLLIN),
             PollFd::new(signals.as_fd(), PollFlags::POLLIN),
@@ -89,9 +93,14 @@ pub fn supervise(
         if let Some(h) = health.as_deref() {
             h.add_poll_fds(&mut fds);
         }
+        let first_network = fds.len();
+        if let Some(stack) = network.as_deref() {
+            fds.push(PollFd::new(stack.fd(), PollFlags::POLLIN));
+        }
         let timeout = health
             .as_deref()
             .map_or(PollTimeout::NONE, |h| h.poll_timeout());
+        let timeout = earliest(timeout, network_wait);
         match poll(&mut fds, timeout) {
             Err(nix::errno::Errno::EINTR) => continue,
             other => other.context("poll")?,
@@ -119,7 +128,11 @@ pub fn supervise(
             )?;
         }
         if let Some(h) = health.as_deref_mut() {
-            h.on_ready(&ready[first_health..]);
+            h.on_ready(&ready[first_health..first_network]);
+        }
+        // Also when nothing was ready: smoltcp's timers may be due.
+        if let Some(stack) = network.as_deref_mut() {
+            stack.process();
         }
         if ready[0] {
             if let Some(pipes) = &relay.output {
@@ -135,6 +148,25 @@ pub fn supervise(
             }
             return wait_exit(started);
         }
+    }
+}
+
+/// The sooner of a poll timeout and a wait of the network stack's (rounded up to whole
+/// milliseconds, so a wait shorter than one does not spin).
+fn earliest(timeout: PollTimeout, wait: Option<std::time::Duration>) -> PollTimeout {
+    let Some(wait) = wait else {
+        return timeout;
+    };
+    let ms = wait.as_micros().div_ceil(1000).min(60_000) as i32;
+    // PollTimeout::NONE (forever) has no millisecond value.
+    let current = if timeout == PollTimeout::NONE {
+        None
+    } else {
+        timeout.as_millis()
+    };
+    match current {
+        Some(current) if current <= ms as u32 => timeout,
+        _ => PollTimeout::try_from(ms).unwrap_or(timeout),
     }
 }
 

@@ -1,0 +1,88 @@
+//! A container's network, as its record says: which namespace it gets, the files that
+//! name its hosts and resolvers, and the user-mode stack its supervisor serves.
+
+use super::options::RunOptions;
+use crate::net::mode::NetworkMode;
+use crate::net::stack::{self, Stack};
+use crate::net::{dns, CONTAINER_IP, DNS_IP, GATEWAY_IP};
+use crate::runtime::Started;
+use anyhow::{Context, Result};
+use std::net::IpAddr;
+
+/// The container's network mode; the record was checked when the container was created.
+pub fn mode(opts: &RunOptions) -> NetworkMode {
+    NetworkMode::parse(&opts.network).unwrap_or(NetworkMode::None)
+}
+
+/// The MTU of the `eth0` the container's first process creates, on the user-mode network.
+pub fn eth0_mtu(opts: &RunOptions) -> Option<u32> {
+    match mode(opts) {
+        NetworkMode::UserMode(o) => Some(o.mtu),
+        _ => None,
+    }
+}
+
+/// The user-mode stack serving a started container's `eth0`, if it has one.
+pub fn stack(opts: &RunOptions, started: &mut Started) -> Result<Option<Stack>> {
+    let (NetworkMode::UserMode(options), Some(tun)) = (mode(opts), started.tun.take()) else {
+        return Ok(None);
+    };
+    let config = stack::Config {
+        mtu: options.mtu as usize,
+        allow_host_loopback: options.allow_host_loopback,
+        dns: dns::upstreams(),
+    };
+    Stack::new(tun, config)
+        .map(Some)
+        .context("cannot start the container's network")
+}
+
+/// The container's /etc/hosts.
+pub fn hosts_file(opts: &RunOptions, hostname: &str) -> String {
+    let mode = mode(opts);
+    if mode == NetworkMode::Host {
+        return std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    }
+    let mut hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n".to_string();
+    if let NetworkMode::UserMode(options) = &mode {
+        hosts.push_str(&format!("{CONTAINER_IP}\t{hostname}\n"));
+        let host = host_address(options.allow_host_loopback);
+        hosts.push_str(&format!(
+            "{host}\thost.containers.internal host.docker.internal\n"
+        ));
+    }
+    hosts
+}
+
+/// Where `host.containers.internal` points: the gateway when it leads to the host's
+/// loopback; else, as podman does, the host's first non-loopback address, which the
+/// container reaches through the stack like any other; the gateway when there is none.
+fn host_address(allow_host_loopback: bool) -> IpAddr {
+    if !allow_host_loopback {
+        if let Some(ip) = first_host_address() {
+            return ip;
+        }
+    }
+    IpAddr::V4(GATEWAY_IP)
+}
+
+fn first_host_address() -> Option<IpAddr> {
+    nix::ifaddrs::getifaddrs()
+        .ok()?
+        .filter(|i| {
+            !i.flags
+                .contains(nix::net::if_::InterfaceFlags::IFF_LOOPBACK)
+                && i.flags.contains(nix::net::if_::InterfaceFlags::IFF_UP)
+        })
+        .filter_map(|i| i.address?.as_sockaddr_in().map(|a| IpAddr::V4(a.ip())))
+        .next()
+}
+
+/// The container's /etc/resolv.conf.
+pub fn resolv_conf(opts: &RunOptions) -> String {
+    let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    match mode(opts) {
+        NetworkMode::UserMode(_) => dns::container_resolv_conf(&host, &[IpAddr::V4(DNS_IP)]),
+        _ => host,
+    }
+}
