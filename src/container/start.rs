@@ -166,6 +166,7 @@ pub fn foreground(
         None,
         stack.as_mut(),
     )?;
+    drop(stack);
     current = exited_state(&current, code, String::new());
     state::save(store, prepared.id(), &current)?;
     events::emit(
