@@ -467,12 +467,6 @@ impl Stack {
         self.next_token
     }
 
-    /// How many host-side flows are open (TCP, UDP).
-    pub fn flow_counts(&self) -> (usize, usize) {
-        (self.tcp_keys.len(), self.udp_keys.len())
-    }
-}
-
 fn flags(interest: Interest) -> EpollFlags {
     let mut flags = EpollFlags::empty();
     if interest.readable {

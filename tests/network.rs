@@ -1,0 +1,260 @@
+//! The default network (a user-mode stack served by the supervisor) and published ports,
+//! checked from inside containers and from the host. Every server these tests talk to is
+//! started here, on 127.0.0.1: no traffic leaves the machine's loopback and the containers'
+//! own namespaces.
+
+mod common;
+
+use common::Skiff;
+use std::io::Write;
+use std::net::{TcpListener, UdpSocket};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+const LOOPBACK_ALLOWED: &str = "slirp4netns:allow_host_loopback=true";
+
+/// A TCP server on the host's loopback that greets whoever connects and reports how many
+/// connections it got when joined.
+struct Greeter {
+    port: u16,
+    thread: JoinHandle<usize>,
+}
+
+impl Greeter {
+    fn start(greeting: &'static str, connections: usize) -> Greeter {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let thread = std::thread::spawn(move || {
+            let mut served = 0;
+            let deadline = std::time::Instant::now() + Duration::from_secs(20);
+            while served < connections && std::time::Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        let _ = stream.write_all(greeting.as_bytes());
+                        served += 1;
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+            served
+        });
+        Greeter { port, thread }
+    }
+
+    fn connections(self) -> usize {
+        self.thread.join().unwrap()
+    }
+}
+
+/// A DNS server on the host's loopback that answers every A query with 192.0.2.77.
+fn dns_server() -> (u16, JoinHandle<()>) {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let thread = std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+            if let Some(answer) = dns_answer(&buf[..n]) {
+                let _ = socket.send_to(&answer, peer);
+            }
+        }
+    });
+    (port, thread)
+}
+
+/// The answer to a one-question query: the question echoed, one A record 192.0.2.77.
+fn dns_answer(query: &[u8]) -> Option<Vec<u8>> {
+    let mut end = 12;
+    while *query.get(end)? != 0 {
+        end += 1 + query[end] as usize;
+    }
+    let question = query.get(12..end + 5)?;
+    let qtype = u16::from_be_bytes([question[question.len() - 4], question[question.len() - 3]]);
+    let mut out = query[..2].to_vec();
+    let answers: u16 = if qtype == 1 { 1 } else { 0 };
+    out.extend_from_slice(&[0x81, 0x80, 0, 1, 0, answers as u8, 0, 0, 0, 0]);
+    out.extend_from_slice(question);
+    if answers == 1 {
+        out.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 77]);
+    }
+    Some(out)
+}
+
+#[test]
+fn default_network_eth0_gateway_and_files() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let out = s.run(&[
+        "run",
+        "--rm",
+        img,
+        "sh",
+        "-c",
+        "ip -4 addr show eth0; ip route; cat /sys/class/net/eth0/mtu; cat /etc/resolv.conf /etc/hosts; ping -c1 -W2 10.0.2.2 >/dev/null && echo gateway-answers",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    for expected in [
+        "inet 10.0.2.100/24",
+        "default via 10.0.2.2 dev eth0",
+        "65520",
+        "nameserver 10.0.2.3",
+        "host.containers.internal host.docker.internal",
+        "gateway-answers",
+    ] {
+        assert!(out.stdout.contains(expected), "{expected:?} missing: {out}");
+    }
+}
+
+#[test]
+fn network_names_and_options() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    for name in ["bridge", "default", "slirp4netns", "pasta", "private"] {
+        let out = s.run(&["run", "--rm", "--network", name, img, "cat", "/sys/class/net/eth0/mtu"]);
+        assert_eq!(out.code, 0, "--network {name}: {out}");
+    }
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "slirp4netns:mtu=1500",
+        img,
+        "cat",
+        "/sys/class/net/eth0/mtu",
+    ]);
+    assert_eq!(out.stdout.trim(), "1500", "{out}");
+    let out = s.run(&["run", "--rm", "--network", "none", img, "ls", "/sys/class/net"]);
+    assert_eq!(out.stdout.trim(), "lo", "{out}");
+    for bad in ["slirp4netns:bogus=1", "pasta:mtu=99999", "nosuchnet"] {
+        let out = s.fails(&["run", "--rm", "--network", bad, img, "true"], 125);
+        assert!(!out.stderr.is_empty(), "{out}");
+    }
+}
+
+#[test]
+fn tcp_reaches_host_loopback_when_allowed() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let greeter = Greeter::start("hello from the host\n", 1);
+    let port = greeter.port.to_string();
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--network",
+        LOOPBACK_ALLOWED,
+        img,
+        "nc",
+        "-w",
+        "5",
+        "10.0.2.2",
+        &port,
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("hello from the host"), "{out}");
+    assert_eq!(greeter.connections(), 1);
+}
+
+#[test]
+fn host_loopback_refused_by_default() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let greeter = Greeter::start("must not be seen\n", 1);
+    let port = greeter.port.to_string();
+    let out = s.run(&["run", "--rm", img, "nc", "-w", "5", "10.0.2.2", &port]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("Connection refused"), "{out}");
+    assert!(!out.stdout.contains("must not be seen"), "{out}");
+    // Unblock the server with a connection of our own: it must be the only one it got.
+    std::net::TcpStream::connect(("127.0.0.1", greeter.port)).unwrap();
+    assert_eq!(greeter.connections(), 1);
+}
+
+#[test]
+fn dns_forwarded_to_the_configured_upstream() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let (port, _server) = dns_server();
+    let mut cmd = s.cmd(&["run", "--rm", img, "nslookup", "example.test"]);
+    cmd.env("SKIFF_DNS_UPSTREAM", format!("127.0.0.1:{port}"));
+    let out = common::run_command(cmd, None);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("10.0.2.3"), "{out}");
+    assert!(out.stdout.contains("192.0.2.77"), "{out}");
+}
+
+#[test]
+fn udp_reaches_host_loopback_when_allowed() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let (port, _server) = dns_server();
+    let server = format!("10.0.2.2:{port}");
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--network",
+        LOOPBACK_ALLOWED,
+        img,
+        "nslookup",
+        "example.test",
+        &server,
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("192.0.2.77"), "{out}");
+    // Without the option the gateway's UDP goes nowhere.
+    let out = s.run(&["run", "--rm", img, "nslookup", "example.test", &server]);
+    assert!(!out.stdout.contains("192.0.2.77"), "{out}");
+}
+
+#[test]
+fn detached_container_uses_the_network() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let greeter = Greeter::start("hello detached\n", 1);
+    let port = greeter.port.to_string();
+    let id = s.ok(&[
+        "run",
+        "-d",
+        "--network",
+        LOOPBACK_ALLOWED,
+        img,
+        "nc",
+        "-w",
+        "5",
+        "10.0.2.2",
+        &port,
+    ]);
+    let id = id.trim();
+    let code = s.ok(&["wait", id]);
+    assert_eq!(code.trim(), "0");
+    let logs = s.run(&["logs", id]);
+    assert!(logs.stdout.contains("hello detached"), "{logs}");
+    assert_eq!(greeter.connections(), 1);
+}
+
+#[test]
+fn many_connections_in_a_row() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let greeter = Greeter::start("x", 20);
+    let script = format!(
+        "for i in $(seq 20); do nc -w 5 10.0.2.2 {} || exit 1; done",
+        greeter.port
+    );
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--network",
+        LOOPBACK_ALLOWED,
+        img,
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "x".repeat(20), "{out}");
+    assert_eq!(greeter.connections(), 20);
+}
