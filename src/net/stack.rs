@@ -466,6 +466,7 @@ impl Stack {
         self.next_token += 1;
         self.next_token
     }
+}
 
 fn flags(interest: Interest) -> EpollFlags {
     let mut flags = EpollFlags::empty();
