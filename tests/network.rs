@@ -258,3 +258,149 @@ fn many_connections_in_a_row() {
     assert_eq!(out.stdout, "x".repeat(20), "{out}");
     assert_eq!(greeter.connections(), 20);
 }
+
+/// A port on 127.0.0.1 that nothing listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sends an HTTP GET to 127.0.0.1:`port`, retrying while the server comes up.
+fn http_get(port: u16, path: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let request = format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n");
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut text = String::new();
+                let _ = std::io::Read::read_to_string(&mut stream, &mut text);
+                if !text.is_empty() {
+                    return text;
+                }
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing answered on 127.0.0.1:{port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+const HTTPD: &str = "mkdir -p /www && echo hello-published > /www/index.html && exec httpd -f -p 80 -h /www";
+
+#[test]
+fn published_tcp_port_reaches_the_container() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let port = free_port();
+    let publish = format!("127.0.0.1:{port}:80");
+    s.ok(&[
+        "run", "-d", "--name", "web", "-p", &publish, img, "sh", "-c", HTTPD,
+    ]);
+    let answer = http_get(port, "/index.html");
+    assert!(answer.contains("hello-published"), "{answer}");
+    assert_eq!(
+        s.ok(&["port", "web"]).trim(),
+        format!("80/tcp -> 127.0.0.1:{port}")
+    );
+    assert_eq!(s.ok(&["port", "web", "80"]).trim(), format!("127.0.0.1:{port}"));
+    s.fails(&["port", "web", "81"], 1);
+    let ps = s.ok(&["ps", "--format", "{{.Ports}}"]);
+    assert_eq!(ps.trim(), format!("127.0.0.1:{port}->80/tcp"));
+    let inspect = s.ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.IPAddress}} {{json .NetworkSettings.Ports}}",
+        "web",
+    ]);
+    assert_eq!(
+        inspect.trim(),
+        format!("10.0.2.100 {{\"80/tcp\":[{{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"{port}\"}}]}}")
+    );
+    s.ok(&["rm", "-f", "web"]);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn publish_all_exposed_ports_on_random_host_ports() {
+    let s = Skiff::new();
+    let archive = common::fixtures::docker_archive(
+        "exposing:1",
+        common::fixtures::busybox_rootfs(),
+        serde_json::json!({"config": {"ExposedPorts": {"80/tcp": {}}}}),
+    );
+    let file = s.write_file("exposing.tar", &archive);
+    s.ok(&["load", "-i", file.to_str().unwrap()]);
+    let id = s.ok(&["run", "-d", "-P", "exposing:1", "sh", "-c", HTTPD]);
+    let address = s.ok(&["port", id.trim(), "80/tcp"]);
+    let (ip, port) = address.trim().rsplit_once(':').unwrap();
+    assert_eq!(ip, "0.0.0.0", "{address}");
+    let answer = http_get(port.parse().unwrap(), "/");
+    assert!(answer.contains("hello-published"), "{answer}");
+    s.ok(&["rm", "-f", id.trim()]);
+}
+
+#[test]
+fn busy_port_is_an_error_that_leaves_nothing() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let publish = format!("127.0.0.1:{port}:80");
+    for detach in [true, false] {
+        let mut args = vec!["run"];
+        if detach {
+            args.push("-d");
+        }
+        args.extend(["-p", &publish, img, "true"]);
+        let out = s.fails(&args, 125);
+        assert!(out.stderr.contains("cannot publish port"), "{out}");
+        assert!(out.stderr.contains(&port.to_string()), "{out}");
+    }
+    assert_eq!(s.ok(&["ps", "-aq"]).trim(), "");
+    for bad in ["abc", "80/sctp", "0:80", "1-3:80-81", "70000"] {
+        let out = s.fails(&["run", "--rm", "-p", bad, img, "true"], 125);
+        assert!(out.stderr.contains("port"), "{out}");
+    }
+}
+
+#[test]
+fn published_udp_port_reaches_the_container() {
+    let s = Skiff::new();
+    let img = s.debian();
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let publish = format!("127.0.0.1:{port}:5000/udp");
+    let server = r#"use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalPort => 5000, Proto => "udp") or die "$!"; while (my $peer = $s->recv(my $m, 100)) { $s->send("got $m from " . $s->peerhost) }"#;
+    s.ok(&[
+        "run", "-d", "--name", "udp", "-p", &publish, img, "perl", "-e", server,
+    ]);
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut answer = [0u8; 100];
+    let mut got = None;
+    for _ in 0..50 {
+        client.send_to(b"ping", ("127.0.0.1", port)).unwrap();
+        if let Ok(n) = client.recv(&mut answer) {
+            got = Some(String::from_utf8_lossy(&answer[..n]).into_owned());
+            break;
+        }
+    }
+    let got = got.expect("no answer from the published UDP port");
+    // The supervisor's socket in the container's namespace sends from the container's
+    // own address: the container does not see the host client's.
+    assert_eq!(got, "got ping from 10.0.2.100");
+    s.ok(&["rm", "-f", "udp"]);
+}

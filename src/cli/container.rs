@@ -53,6 +53,8 @@ pub enum ContainerCommand {
     Stats(StatsArgs),
     /// Update the configuration of containers
     Update(UpdateArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(PortArgs),
 }
 
 pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
@@ -74,7 +76,47 @@ pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
         ContainerCommand::Rename(a) => rename(store, a),
         ContainerCommand::Stats(a) => stats(store, a),
         ContainerCommand::Update(a) => update(store, a),
+        ContainerCommand::Port(a) => port(store, a),
     }
+}
+
+#[derive(Args)]
+pub struct PortArgs {
+    container: String,
+    /// A container port, optionally with its protocol (80, 53/udp)
+    #[arg(value_name = "PRIVATE_PORT[/PROTO]")]
+    port: Option<String>,
+}
+
+/// `port`: the container's published ports as `80/tcp -> 0.0.0.0:8080`, or the host
+/// addresses of one of them.
+pub fn port(store: &Store, args: PortArgs) -> Result<i32> {
+    let id = record::resolve(store, &args.container)?;
+    let summary = list::Summary::load(store, &id)?;
+    let ports = summary.ports();
+    let Some(wanted) = &args.port else {
+        for p in ports {
+            println!("{} -> {}", p.key(), p.host_address());
+        }
+        return Ok(0);
+    };
+    let wanted = if wanted.contains('/') {
+        wanted.clone()
+    } else {
+        format!("{wanted}/tcp")
+    };
+    let matching: Vec<_> = ports.iter().filter(|p| p.key() == wanted).collect();
+    if matching.is_empty() {
+        eprintln!(
+            "Error: No public port '{wanted}' published for {}",
+            args.container
+        );
+        return Ok(1);
+    }
+    for p in matching {
+        println!("{}", p.host_address());
+    }
+    Ok(0)
 }
 
 /// Runs `action` on every named container, printing each name on success and each error as
@@ -203,7 +245,7 @@ fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
         "Command": format!("\"{command}\""),
         "CreatedAt": format!("{} +0000 UTC", clock::format_rfc3339((created.0, 0)).replace('T', " ").trim_end_matches('Z')),
         "RunningFor": clock::ago(created),
-        "Ports": "",
+        "Ports": s.ports().iter().map(|p| p.display()).collect::<Vec<_>>().join(", "),
         "State": s.status_word(),
         "Status": s.status_text(),
         "Size": size_text,

@@ -66,6 +66,8 @@ enum Command {
     Stats(container::StatsArgs),
     /// Update the configuration of containers
     Update(container::UpdateArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(container::PortArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(container::ContainerCommand),
@@ -152,6 +154,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rename(args) => container::rename(&store()?, args),
         Command::Stats(args) => container::stats(&store()?, args),
         Command::Update(args) => container::update(&store()?, args),
+        Command::Port(args) => container::port(&store()?, args),
         Command::Container(command) => container::dispatch(&store()?, command),
         Command::Events(args) => system::events(&store()?, args),
         Command::Supervise(args) => {

@@ -111,6 +111,12 @@ pub struct RunArgs {
     /// Timeout (in seconds) to stop a container
     #[arg(long = "stop-timeout", value_name = "SECONDS")]
     stop_timeout: Option<u64>,
+    /// Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/tcp|udp], ranges as 8000-8010:80-90)
+    #[arg(short, long = "publish", value_name = "PORTS")]
+    publish: Vec<String>,
+    /// Publish all exposed ports to random ports
+    #[arg(short = 'P', long = "publish-all")]
+    publish_all: bool,
     /// The image to run
     image: String,
     /// The command and its arguments
@@ -161,6 +167,8 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         },
         stop_signal: args.stop_signal,
         stop_timeout: args.stop_timeout,
+        publish: args.publish,
+        publish_all: args.publish_all,
     };
     validate(&opts)?;
     match runner::run(store, &opts)? {
@@ -179,5 +187,9 @@ fn validate(opts: &RunOptions) -> Result<()> {
         bail!("conflicting options: cannot specify both --restart and --rm");
     }
     crate::supervisor::log::Rotation::from_options(&opts.log_opts)?;
+    crate::net::mode::NetworkMode::parse(&opts.network)?;
+    for spec in &opts.publish {
+        crate::net::publish::parse(spec)?;
+    }
     Ok(())
 }

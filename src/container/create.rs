@@ -11,6 +11,7 @@ use crate::clock;
 use crate::events;
 use crate::image::store::{self as images, Image};
 use crate::net::mode::NetworkMode;
+use crate::net::publish::PortMapping;
 use crate::runtime::seccomp::{self, Filters, Profile};
 use crate::runtime::userns::IdMappings;
 use crate::store::{self, NotFound, Store};
@@ -32,10 +33,26 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
         })?;
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
+    let ports = network::requested_ports(opts, &image)?;
+    // A busy host port fails here, before anything is written; the supervisor binds the
+    // ports for good when it starts the container.
+    network::bind_ports(&ports)?;
     let id = store::random_hex(32);
     let name = claim_some_name(store, opts, &id)?;
     let paths = Paths::new(record::dir(store, &id));
-    let result = write_container(store, maps, opts, &image, &id, &name, &paths, &caps);
+    let result = write_container(
+        store,
+        maps,
+        &Container {
+            opts,
+            image: &image,
+            id: &id,
+            name: &name,
+            paths: &paths,
+            caps: &caps,
+            ports,
+        },
+    );
     match result {
         Ok((record, spec)) => {
             events::emit(
@@ -102,17 +119,31 @@ fn claim_some_name(store: &Store, opts: &RunOptions, id: &str) -> Result<String>
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a new container is made of.
+struct Container<'a> {
+    opts: &'a RunOptions,
+    image: &'a Image,
+    id: &'a str,
+    name: &'a str,
+    paths: &'a Paths,
+    caps: &'a HashSet<String>,
+    ports: Vec<PortMapping>,
+}
+
 fn write_container(
     store: &Store,
     maps: &IdMappings,
-    opts: &RunOptions,
-    image: &Image,
-    id: &str,
-    name: &str,
-    paths: &Paths,
-    caps: &HashSet<String>,
+    container: &Container,
 ) -> Result<(ContainerRecord, Spec)> {
+    let Container {
+        opts,
+        image,
+        id,
+        name,
+        paths,
+        caps,
+        ..
+    } = *container;
     for dir in [
         &paths.dir,
         &paths.upper,
@@ -157,6 +188,7 @@ fn write_container(
         path: args[0].clone(),
         args: args[1..].to_vec(),
         options: opts.clone(),
+        ports: container.ports.clone(),
     };
     record::save(store, &record)?;
     state::save(

@@ -98,6 +98,6 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
             interactive: opts.interactive,
         },
         None,
-        None,
+        &mut [],
     )
 }

@@ -5,6 +5,8 @@ use super::options::RestartPolicy;
 use super::record::{self, ContainerRecord};
 use super::state::{self, ContainerState, Marker};
 use crate::clock;
+use crate::net::mode::NetworkMode;
+use crate::net::publish::PortMapping;
 use crate::store::Store;
 use crate::supervisor::health::{self, Health};
 use anyhow::Result;
@@ -39,6 +41,15 @@ impl Summary {
 
     pub fn id(&self) -> &str {
         &self.record.id
+    }
+
+    /// The published ports as bound, while the container runs.
+    pub fn ports(&self) -> &[PortMapping] {
+        if self.state.is_running() {
+            &self.state.ports
+        } else {
+            &[]
+        }
     }
 
     /// docker's `State` word: created, running, paused, restarting, exited.
@@ -188,6 +199,8 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         "HostConfig": {
             "Binds": o.volumes,
             "NetworkMode": o.network,
+            "PortBindings": port_map(&r.ports, |p| json!({"HostIp": p.host_ip, "HostPort": if p.host_port == 0 { String::new() } else { p.host_port.to_string() }})),
+            "PublishAllPorts": o.publish_all,
             "RestartPolicy": {"Name": policy.name(), "MaximumRetryCount": max_retries},
             "AutoRemove": o.rm,
             "CapAdd": o.cap_add,
@@ -213,7 +226,50 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
             "Labels": s.labels(),
             "StopSignal": o.stop_signal,
         },
-        "NetworkSettings": {"Networks": {o.network.clone(): {}}, "Ports": {}, "IPAddress": "", "Gateway": ""},
+        "NetworkSettings": network_settings(s),
+    })
+}
+
+/// docker's `{"80/tcp": [{...}, ...]}` shape of port mappings.
+fn port_map(ports: &[PortMapping], entry: impl Fn(&PortMapping) -> Value) -> Value {
+    let mut map = serde_json::Map::new();
+    for p in ports {
+        if let Value::Array(list) = map.entry(p.key()).or_insert_with(|| json!([])) {
+            list.push(entry(p));
+        }
+    }
+    Value::Object(map)
+}
+
+/// `NetworkSettings`: the container's address on its network while it runs, and its
+/// published ports, as docker shows them.
+fn network_settings(s: &Summary) -> Value {
+    let mode = super::network::mode(&s.record.options);
+    let running = s.state.is_running();
+    let (ip, gateway, prefix) = match mode {
+        NetworkMode::UserMode(_) if running => (
+            crate::net::CONTAINER_IP.to_string(),
+            crate::net::GATEWAY_IP.to_string(),
+            crate::net::PREFIX_LEN,
+        ),
+        _ => (String::new(), String::new(), 0),
+    };
+    let name = match mode {
+        NetworkMode::UserMode(_) => match s.record.options.network.split(':').next() {
+            Some("default") | None => "bridge".to_string(),
+            Some(name) => name.to_string(),
+        },
+        NetworkMode::None => "none".into(),
+        NetworkMode::Host => "host".into(),
+        NetworkMode::Container(_) => s.record.options.network.clone(),
+    };
+    json!({
+        "IPAddress": ip,
+        "IPPrefixLen": prefix,
+        "Gateway": gateway,
+        "MacAddress": "",
+        "Ports": port_map(s.ports(), |p| json!({"HostIp": p.shown_ip(), "HostPort": p.host_port.to_string()})),
+        "Networks": {name: {"IPAddress": ip, "IPPrefixLen": prefix, "Gateway": gateway, "NetworkID": "", "Aliases": null}},
     })
 }
 

@@ -2,7 +2,10 @@
 //! name its hosts and resolvers, and the user-mode stack its supervisor serves.
 
 use super::options::RunOptions;
+use crate::image::store::Image;
 use crate::net::mode::NetworkMode;
+use crate::net::ports::{Bound, Forwarder};
+use crate::net::publish::{self, PortMapping};
 use crate::net::stack::{self, Stack};
 use crate::net::{dns, CONTAINER_IP, DNS_IP, GATEWAY_IP};
 use crate::runtime::Started;
@@ -35,6 +38,46 @@ pub fn stack(opts: &RunOptions, started: &mut Started) -> Result<Option<Stack>> 
     Stack::new(tun, config)
         .map(Some)
         .context("cannot start the container's network")
+}
+
+/// The ports a container publishes: `-p`, and with `-P` every port its image EXPOSEs.
+/// Only the default network has ports to publish; elsewhere they are dropped with a
+/// warning, as docker does for the host's network.
+pub fn requested_ports(opts: &RunOptions, image: &Image) -> Result<Vec<PortMapping>> {
+    let mut ports = Vec::new();
+    for spec in &opts.publish {
+        ports.extend(publish::parse(spec)?);
+    }
+    if opts.publish_all {
+        let exposed: Vec<String> = image
+            .config
+            .config
+            .exposed_ports
+            .iter()
+            .flat_map(|p| p.keys().cloned())
+            .collect();
+        for mapping in publish::exposed(&exposed) {
+            if !ports.iter().any(|p| p.key() == mapping.key()) {
+                ports.push(mapping);
+            }
+        }
+    }
+    if !ports.is_empty() && !matches!(mode(opts), NetworkMode::UserMode(_)) {
+        eprintln!(
+            "WARNING: Published ports are discarded when using the {} network",
+            opts.network
+        );
+        ports.clear();
+    }
+    Ok(ports)
+}
+
+/// Binds the host sockets of a container's published ports, before it starts.
+pub fn bind_ports(ports: &[PortMapping]) -> Result<Option<Forwarder>> {
+    if ports.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Forwarder::new(Bound::bind(ports)?)?))
 }
 
 /// The container's /etc/hosts.

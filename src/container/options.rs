@@ -42,6 +42,12 @@ pub struct RunOptions {
     pub stop_signal: Option<String>,
     #[serde(default)]
     pub stop_timeout: Option<u64>,
+    /// `-p` values as given.
+    #[serde(default)]
+    pub publish: Vec<String>,
+    /// `-P`: publish every EXPOSEd port.
+    #[serde(default)]
+    pub publish_all: bool,
 }
 
 /// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.

@@ -3,6 +3,7 @@
 //! `run --name x` cannot both win.
 
 use super::options::RunOptions;
+use crate::net::publish::PortMapping;
 use crate::store::{self, NotFound, Store};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,10 @@ pub struct ContainerRecord {
     pub path: String,
     pub args: Vec<String>,
     pub options: RunOptions,
+    /// The ports to publish (`-p`, and `-P` with the image's EXPOSEd ports); host port 0
+    /// is any free one, chosen at each start.
+    #[serde(default)]
+    pub ports: Vec<PortMapping>,
 }
 
 pub fn dir(store: &Store, id: &str) -> PathBuf {

@@ -13,7 +13,9 @@ use crate::runtime::seccomp::Filters;
 use crate::runtime::userns::IdMappings;
 use crate::runtime::{self, Launch, Started, Stdio};
 use crate::store::{self, Store};
-use crate::supervisor::{self, log, Relay};
+use crate::net::ports::Forwarder;
+use crate::net::stack::Stack;
+use crate::supervisor::{self, log, Relay, Service};
 use anyhow::{Context, Result};
 use oci_spec::runtime::Spec;
 
@@ -124,6 +126,7 @@ pub fn foreground(
     } else {
         (Stdio::Inherit { stdin: interactive }, None)
     };
+    let mut ports = super::network::bind_ports(&prepared.record.ports)?;
     let write_ends = match &stdio {
         Stdio::Fds(fds) => fds[1..].to_vec(),
         Stdio::Inherit { .. } => Vec::new(),
@@ -135,6 +138,10 @@ pub fn foreground(
     let mut started = started?;
     let mut stack = super::network::stack(opts, &mut started)?;
     let mut current = running_state(&started, 0);
+    if let Some(ports) = ports.as_mut() {
+        ports.attach(&started.pidfd)?;
+        current.ports = ports.mappings();
+    }
     state::save(store, prepared.id(), &current)?;
     events::emit(
         store,
@@ -164,7 +171,7 @@ pub fn foreground(
             interactive,
         },
         None,
-        stack.as_mut(),
+        &mut services(&mut stack, &mut ports),
     )?;
     drop(stack);
     current = exited_state(&current, code, String::new());
@@ -180,6 +187,21 @@ pub fn foreground(
         ],
     );
     Ok(code)
+}
+
+/// The network services a supervisor runs for its container.
+pub fn services<'a>(
+    stack: &'a mut Option<Stack>,
+    ports: &'a mut Option<Forwarder>,
+) -> Vec<&'a mut dyn Service> {
+    let mut services: Vec<&mut dyn Service> = Vec::new();
+    if let Some(stack) = stack {
+        services.push(stack);
+    }
+    if let Some(ports) = ports {
+        services.push(ports);
+    }
+    services
 }
 
 /// /dev/null as a raw descriptor the container gets as stdin (closed at our exit).

@@ -35,6 +35,9 @@ pub struct ContainerState {
     pub finished_at: String,
     #[serde(default)]
     pub restart_count: u32,
+    /// The published ports as bound, while the container runs.
+    #[serde(default)]
+    pub ports: Vec<crate::net::publish::PortMapping>,
 }
 
 impl ContainerState {

@@ -6,6 +6,9 @@
 pub mod device;
 pub mod dns;
 pub mod mode;
+mod netns;
+pub mod ports;
+pub mod publish;
 pub mod stack;
 mod tcp;
 mod tun;

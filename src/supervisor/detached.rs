@@ -5,7 +5,8 @@
 
 use super::{health, log, output_pipe, signal_fd, supervise, Relay};
 use crate::container::options::RestartPolicy;
-use crate::container::start::{exited_state, running_state, Prepared};
+use crate::container::start::{exited_state, running_state, services, Prepared};
+use crate::net::ports::Forwarder;
 use crate::container::state::{self, ContainerState, Marker};
 use crate::events;
 use crate::runtime::userns::IdMappings;
@@ -77,13 +78,32 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
         }
     };
     let maps = IdMappings::detect();
+    // Bound once, before the first start, and kept across restarts.
+    let mut ports = match crate::container::network::bind_ports(&prepared.record.ports) {
+        Ok(ports) => ports,
+        Err(e) => {
+            report(
+                &mut ready,
+                &Ready::Failed(StartError::Setup(format!("{e:#}"))),
+            );
+            return Err(e);
+        }
+    };
     let signals = signal_fd()?;
     let mut previous: ContainerState = state::load(store, id).unwrap_or_default();
     let mut restarts = previous.restart_count;
     let mut backoff = Duration::from_millis(100);
     loop {
         let began = Instant::now();
-        let code = match run_once(store, &maps, &prepared, &signals, restarts, &mut ready) {
+        let code = match run_once(
+            store,
+            &maps,
+            &prepared,
+            &signals,
+            restarts,
+            &mut ready,
+            &mut ports,
+        ) {
             Ok((code, state)) => {
                 previous = state;
                 code
@@ -171,6 +191,7 @@ fn run_once(
     signals: &nix::sys::signalfd::SignalFd,
     restarts: u32,
     ready: &mut Option<std::fs::File>,
+    ports: &mut Option<Forwarder>,
 ) -> Result<(i32, ContainerState)> {
     let opts = prepared.options();
     let null = std::fs::File::open("/dev/null")?;
@@ -181,7 +202,11 @@ fn run_once(
     drop((out_w, err_w, null));
     let mut started = started?;
     let mut stack = crate::container::network::stack(opts, &mut started)?;
-    let running = running_state(&started, restarts);
+    let mut running = running_state(&started, restarts);
+    if let Some(ports) = ports.as_mut() {
+        ports.attach(&started.pidfd)?;
+        running.ports = ports.mappings();
+    }
     state::save(store, prepared.id(), &running)?;
     report(ready, &Ready::Started);
     events::emit(
@@ -214,8 +239,11 @@ fn run_once(
             interactive: false,
         },
         checker.as_mut(),
-        stack.as_mut(),
+        &mut services(&mut stack, ports),
     )?;
+    if let Some(ports) = ports.as_mut() {
+        ports.detach();
+    }
     events::emit(
         store,
         "container",

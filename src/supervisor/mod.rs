@@ -8,6 +8,7 @@ pub mod detached;
 pub mod health;
 pub mod log;
 
+use crate::net::ports::Forwarder;
 use crate::net::stack::Stack;
 use crate::runtime::{tty, Started};
 use anyhow::{Context, Result};
@@ -52,14 +53,49 @@ pub struct Relay {
     pub interactive: bool,
 }
 
-/// Supervises `started` until it exits; returns its docker-style exit code. `network` is
-/// the container's user-mode network, served in the same loop.
+/// Something served in the supervisor's poll loop besides the container itself: its
+/// user-mode network, its published ports.
+pub trait Service {
+    /// The descriptor that becomes readable when there is work.
+    fn fd(&self) -> BorrowedFd<'_>;
+    /// How long the loop may sleep before `process` is due anyway (timers).
+    fn timeout(&mut self) -> Option<std::time::Duration>;
+    /// Does the work that is ready; called at every turn of the loop.
+    fn process(&mut self);
+}
+
+impl Service for Stack {
+    fn fd(&self) -> BorrowedFd<'_> {
+        Stack::fd(self)
+    }
+    fn timeout(&mut self) -> Option<std::time::Duration> {
+        Stack::timeout(self)
+    }
+    fn process(&mut self) {
+        Stack::process(self)
+    }
+}
+
+impl Service for Forwarder {
+    fn fd(&self) -> BorrowedFd<'_> {
+        Forwarder::fd(self)
+    }
+    fn timeout(&mut self) -> Option<std::time::Duration> {
+        Forwarder::timeout(self)
+    }
+    fn process(&mut self) {
+        Forwarder::process(self)
+    }
+}
+
+/// Supervises `started` until it exits; returns its docker-style exit code. `services`
+/// (the container's network) are served in the same loop.
 pub fn supervise(
     started: &Started,
     signals: &SignalFd,
     mut relay: Relay,
     mut health: Option<&mut health::Checker>,
-    mut network: Option<&mut Stack>,
+    services: &mut [&mut dyn Service],
 ) -> Result<i32> {
     let mut terminal = started
         .pty
@@ -67,7 +103,7 @@ pub fn supervise(
         .map(|master| TerminalRelay::new(master, relay.interactive && relay.echo));
     let mut output_open = [true, true];
     loop {
-        let network_wait = network.as_deref_mut().and_then(Stack::timeout);
+        let service_wait = services.iter_mut().filter_map(|s| s.timeout()).min();
         let mut fds = vec![
             PollFd::new(started.pidfd.as_fd(), PollFlags::POLLIN),
             PollFd::new(signals.as_fd(), PollFlags::POLLIN),
@@ -94,13 +130,13 @@ pub fn supervise(
             h.add_poll_fds(&mut fds);
         }
         let first_network = fds.len();
-        if let Some(stack) = network.as_deref() {
-            fds.push(PollFd::new(stack.fd(), PollFlags::POLLIN));
+        for service in services.iter() {
+            fds.push(PollFd::new(service.fd(), PollFlags::POLLIN));
         }
         let timeout = health
             .as_deref()
             .map_or(PollTimeout::NONE, |h| h.poll_timeout());
-        let timeout = earliest(timeout, network_wait);
+        let timeout = earliest(timeout, service_wait);
         match poll(&mut fds, timeout) {
             Err(nix::errno::Errno::EINTR) => continue,
             other => other.context("poll")?,
@@ -130,9 +166,9 @@ pub fn supervise(
         if let Some(h) = health.as_deref_mut() {
             h.on_ready(&ready[first_health..first_network]);
         }
-        // Also when nothing was ready: smoltcp's timers may be due.
-        if let Some(stack) = network.as_deref_mut() {
-            stack.process();
+        // Also when nothing was ready: their timers may be due.
+        for service in services.iter_mut() {
+            service.process();
         }
         if ready[0] {
             if let Some(pipes) = &relay.output {
