@@ -404,3 +404,43 @@ fn published_udp_port_reaches_the_container() {
     assert_eq!(got, "got ping from 10.0.2.100");
     s.ok(&["rm", "-f", "udp"]);
 }
+
+#[test]
+fn dns_and_add_host_options() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--dns",
+        "192.0.2.53",
+        "--dns-search",
+        "example.org",
+        "--dns-option",
+        "ndots:2",
+        "--add-host",
+        "db:192.0.2.9",
+        "--add-host",
+        "gw:host-gateway",
+        "--network",
+        LOOPBACK_ALLOWED,
+        img,
+        "sh",
+        "-c",
+        "cat /etc/resolv.conf /etc/hosts",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    for expected in [
+        "search example.org\n",
+        "options ndots:2\n",
+        "nameserver 192.0.2.53\n",
+        "192.0.2.9\tdb\n",
+        "10.0.2.2\tgw\n",
+        "10.0.2.2\thost.containers.internal host.docker.internal\n",
+    ] {
+        assert!(out.stdout.contains(expected), "{expected:?} missing: {out}");
+    }
+    assert!(!out.stdout.contains("10.0.2.3"), "{out}");
+    s.fails(&["run", "--rm", "--add-host", "nocolon", img, "true"], 125);
+    s.fails(&["run", "--rm", "--dns", "not-an-ip", img, "true"], 125);
+}

@@ -117,6 +117,18 @@ pub struct RunArgs {
     /// Publish all exposed ports to random ports
     #[arg(short = 'P', long = "publish-all")]
     publish_all: bool,
+    /// Set custom DNS servers
+    #[arg(long, value_name = "IP")]
+    dns: Vec<String>,
+    /// Set custom DNS search domains
+    #[arg(long = "dns-search", value_name = "DOMAIN")]
+    dns_search: Vec<String>,
+    /// Set DNS options
+    #[arg(long = "dns-option", alias = "dns-opt", value_name = "OPTION")]
+    dns_option: Vec<String>,
+    /// Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    add_host: Vec<String>,
     /// The image to run
     image: String,
     /// The command and its arguments
@@ -169,6 +181,10 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         stop_timeout: args.stop_timeout,
         publish: args.publish,
         publish_all: args.publish_all,
+        dns: args.dns,
+        dns_search: args.dns_search,
+        dns_options: args.dns_option,
+        add_hosts: args.add_host,
     };
     validate(&opts)?;
     match runner::run(store, &opts)? {
@@ -190,6 +206,14 @@ fn validate(opts: &RunOptions) -> Result<()> {
     crate::net::mode::NetworkMode::parse(&opts.network)?;
     for spec in &opts.publish {
         crate::net::publish::parse(spec)?;
+    }
+    for server in &opts.dns {
+        if server.parse::<std::net::IpAddr>().is_err() {
+            bail!("invalid --dns {server:?}: give an IP address");
+        }
+    }
+    for entry in &opts.add_hosts {
+        crate::container::network::parse_add_host(entry)?;
     }
     Ok(())
 }

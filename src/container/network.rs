@@ -83,10 +83,12 @@ pub fn bind_ports(ports: &[PortMapping]) -> Result<Option<Forwarder>> {
 /// The container's /etc/hosts.
 pub fn hosts_file(opts: &RunOptions, hostname: &str) -> String {
     let mode = mode(opts);
+    let mut hosts = String::new();
     if mode == NetworkMode::Host {
-        return std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+        hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    } else {
+        hosts.push_str("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
     }
-    let mut hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n".to_string();
     if let NetworkMode::UserMode(options) = &mode {
         hosts.push_str(&format!("{CONTAINER_IP}\t{hostname}\n"));
         let host = host_address(options.allow_host_loopback);
@@ -94,7 +96,41 @@ pub fn hosts_file(opts: &RunOptions, hostname: &str) -> String {
             "{host}\thost.containers.internal host.docker.internal\n"
         ));
     }
+    for entry in &opts.add_hosts {
+        if let Ok((name, ip)) = parse_add_host(entry) {
+            let ip = ip.unwrap_or_else(|| host_gateway(&mode));
+            hosts.push_str(&format!("{ip}\t{name}\n"));
+        }
+    }
     hosts
+}
+
+/// `--add-host NAME:IP` (also `NAME=IP`, and IPv6 addresses); `host-gateway` as the IP
+/// (None here) means the host, as docker has it.
+pub fn parse_add_host(entry: &str) -> Result<(String, Option<IpAddr>)> {
+    let (name, ip) = entry
+        .split_once('=')
+        .or_else(|| entry.split_once(':'))
+        .with_context(|| format!("invalid --add-host {entry:?}: use NAME:IP"))?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    if name.is_empty() {
+        anyhow::bail!("invalid --add-host {entry:?}: the host name is empty");
+    }
+    if ip == "host-gateway" {
+        return Ok((name.to_string(), None));
+    }
+    let ip = ip
+        .parse()
+        .with_context(|| format!("invalid --add-host {entry:?}: {ip:?} is not an IP address"))?;
+    Ok((name.to_string(), Some(ip)))
+}
+
+/// docker's `host-gateway`: how the container reaches the host on its network.
+fn host_gateway(mode: &NetworkMode) -> IpAddr {
+    match mode {
+        NetworkMode::UserMode(options) => host_address(options.allow_host_loopback),
+        _ => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+    }
 }
 
 /// Where `host.containers.internal` points: the gateway when it leads to the host's
@@ -121,11 +157,15 @@ fn first_host_address() -> Option<IpAddr> {
         .next()
 }
 
-/// The container's /etc/resolv.conf.
+/// The container's /etc/resolv.conf: the network's (the stack's DNS address on the
+/// default network, the host's otherwise), with `--dns`, `--dns-search` and
+/// `--dns-option` replacing its parts.
 pub fn resolv_conf(opts: &RunOptions) -> String {
     let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    match mode(opts) {
+    let base = match mode(opts) {
         NetworkMode::UserMode(_) => dns::container_resolv_conf(&host, &[IpAddr::V4(DNS_IP)]),
         _ => host,
-    }
+    };
+    let servers: Vec<IpAddr> = opts.dns.iter().filter_map(|s| s.parse().ok()).collect();
+    dns::with_overrides(&base, &servers, &opts.dns_search, &opts.dns_options)
 }

@@ -48,6 +48,17 @@ pub struct RunOptions {
     /// `-P`: publish every EXPOSEd port.
     #[serde(default)]
     pub publish_all: bool,
+    /// `--dns`, `--dns-search`, `--dns-option`: the container's resolv.conf instead of the
+    /// network's.
+    #[serde(default)]
+    pub dns: Vec<String>,
+    #[serde(default)]
+    pub dns_search: Vec<String>,
+    #[serde(default)]
+    pub dns_options: Vec<String>,
+    /// `--add-host NAME:IP` lines for /etc/hosts.
+    #[serde(default)]
+    pub add_hosts: Vec<String>,
 }
 
 /// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.

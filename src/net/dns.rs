@@ -60,6 +60,37 @@ pub fn container_resolv_conf(host: &str, servers: &[IpAddr]) -> String {
     out
 }
 
+/// A resolv.conf with its nameservers, search domains or options replaced by the given
+/// ones (each list only when not empty), as `--dns`, `--dns-search` and `--dns-option` do.
+pub fn with_overrides(
+    text: &str,
+    servers: &[IpAddr],
+    search: &[String],
+    options: &[String],
+) -> String {
+    let replaced = |word: &str| match word {
+        "nameserver" => !servers.is_empty(),
+        "search" | "domain" => !search.is_empty(),
+        "options" => !options.is_empty(),
+        _ => false,
+    };
+    let mut out: String = text
+        .lines()
+        .filter(|line| !replaced(line.split_whitespace().next().unwrap_or_default()))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    if !search.is_empty() {
+        out.push_str(&format!("search {}\n", search.join(" ")));
+    }
+    if !options.is_empty() {
+        out.push_str(&format!("options {}\n", options.join(" ")));
+    }
+    for server in servers {
+        out.push_str(&format!("nameserver {server}\n"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +105,21 @@ mod tests {
         assert_eq!(
             container_resolv_conf(text, &["10.0.2.3".parse().unwrap()]),
             "options edns0\nsearch example.org\nnameserver 10.0.2.3\n"
+        );
+    }
+
+    #[test]
+    fn overrides() {
+        let base = "search a.example\nnameserver 10.0.2.3\noptions ndots:1\n";
+        assert_eq!(with_overrides(base, &[], &[], &[]), base);
+        assert_eq!(
+            with_overrides(
+                base,
+                &["192.0.2.1".parse().unwrap()],
+                &["b.example".into(), "c.example".into()],
+                &[]
+            ),
+            "options ndots:1\nsearch b.example c.example\nnameserver 192.0.2.1\n"
         );
     }
 
