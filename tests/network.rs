@@ -444,3 +444,30 @@ fn dns_and_add_host_options() {
     s.fails(&["run", "--rm", "--add-host", "nocolon", img, "true"], 125);
     s.fails(&["run", "--rm", "--dns", "not-an-ip", img, "true"], 125);
 }
+
+#[test]
+fn network_of_another_container() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    s.ok(&[
+        "run", "-d", "--name", "srv", img, "sh", "-c", "mkdir /w && echo shared > /w/i && exec httpd -f -p 80 -h /w",
+    ]);
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "container:srv",
+        img,
+        "sh",
+        "-c",
+        "ip -4 addr show eth0; for i in $(seq 50); do wget -qO- http://127.0.0.1/i && exit 0; sleep 0.1; done; exit 1",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("10.0.2.100/24"), "{out}");
+    assert!(out.stdout.contains("shared"), "{out}");
+    let out = s.fails(&["run", "--rm", "--network", "container:nope", img, "true"], 125);
+    assert!(out.stderr.contains("nope"), "{out}");
+    s.ok(&["stop", "-t", "0", "srv"]);
+    let out = s.fails(&["run", "--rm", "--network", "container:srv", img, "true"], 125);
+    assert!(out.stderr.contains("not running"), "{out}");
+}

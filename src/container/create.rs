@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use std::fs;
 
 pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Prepared> {
-    check_network(&opts.network)?;
+    check_network(store, &opts.network)?;
     check_reference(&opts.image)?;
     let image =
         images::resolve(store, &opts.image).map_err(|e| match e.downcast::<NotFound>() {
@@ -91,13 +91,12 @@ fn check_reference(name: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_network(network: &str) -> Result<()> {
-    match NetworkMode::parse(network)? {
-        NetworkMode::Container(_) => {
-            bail!("--network container:NAME is not available yet: use the default network, none or host")
-        }
-        _ => Ok(()),
+fn check_network(store: &Store, network: &str) -> Result<()> {
+    if let NetworkMode::Container(name) = NetworkMode::parse(network)? {
+        record::resolve(store, &name)
+            .with_context(|| format!("cannot use the network of container {name}"))?;
     }
+    Ok(())
 }
 
 fn display_reference(name: &str) -> String {
@@ -165,7 +164,7 @@ fn write_container(
         .hostname
         .clone()
         .unwrap_or_else(|| default_hostname(opts, id));
-    write_etc_files(paths, opts, &hostname)?;
+    write_etc_files(store, paths, opts, &hostname)?;
     let args = spec::command(opts, image)?;
     let env = spec::environment(opts, image, &hostname);
     let spec = spec::build(&SpecInput {
@@ -211,10 +210,10 @@ fn default_hostname(opts: &RunOptions, id: &str) -> String {
     id[..12].to_string()
 }
 
-fn write_etc_files(paths: &Paths, opts: &RunOptions, hostname: &str) -> Result<()> {
-    fs::write(paths.dir.join("hosts"), network::hosts_file(opts, hostname))?;
+fn write_etc_files(store: &Store, paths: &Paths, opts: &RunOptions, hostname: &str) -> Result<()> {
+    fs::write(paths.dir.join("hosts"), network::hosts_file(store, opts, hostname))?;
     fs::write(paths.dir.join("hostname"), format!("{hostname}\n"))?;
-    fs::write(paths.dir.join("resolv.conf"), network::resolv_conf(opts))?;
+    fs::write(paths.dir.join("resolv.conf"), network::resolv_conf(store, opts))?;
     Ok(())
 }
 

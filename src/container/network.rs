@@ -9,7 +9,10 @@ use crate::net::publish::{self, PortMapping};
 use crate::net::stack::{self, Stack};
 use crate::net::{dns, CONTAINER_IP, DNS_IP, GATEWAY_IP};
 use crate::runtime::Started;
-use anyhow::{Context, Result};
+use super::{record, state};
+use crate::store::Store;
+use anyhow::{bail, Context, Result};
+use std::os::fd::OwnedFd;
 use std::net::IpAddr;
 
 /// The container's network mode; the record was checked when the container was created.
@@ -80,9 +83,35 @@ pub fn bind_ports(ports: &[PortMapping]) -> Result<Option<Forwarder>> {
     Ok(Some(Forwarder::new(Bound::bind(ports)?)?))
 }
 
+/// For `--network container:NAME`: the pidfd of that container's pid 1, whose user and
+/// network namespaces the container joins. It must be running.
+pub fn join_target(store: &Store, opts: &RunOptions) -> Result<Option<OwnedFd>> {
+    let NetworkMode::Container(name) = mode(opts) else {
+        return Ok(None);
+    };
+    let id = record::resolve(store, &name)?;
+    let current = state::load(store, &id)?;
+    if current.status != "running" || !current.is_running() {
+        bail!("cannot join the network of container {name}: it is not running");
+    }
+    let pidfd = crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(current.pid))
+        .with_context(|| format!("cannot join the network of container {name}: it is not running"))?;
+    Ok(Some(pidfd))
+}
+
+/// For `--network container:NAME`: that container's /etc/hosts or /etc/resolv.conf, which
+/// the joining container shares, as docker does.
+fn shared_file(store: &Store, name: &str, file: &str) -> Option<String> {
+    let id = record::resolve(store, name).ok()?;
+    std::fs::read_to_string(record::dir(store, &id).join(file)).ok()
+}
+
 /// The container's /etc/hosts.
-pub fn hosts_file(opts: &RunOptions, hostname: &str) -> String {
+pub fn hosts_file(store: &Store, opts: &RunOptions, hostname: &str) -> String {
     let mode = mode(opts);
+    if let NetworkMode::Container(name) = &mode {
+        return shared_file(store, name, "hosts").unwrap_or_default();
+    }
     let mut hosts = String::new();
     if mode == NetworkMode::Host {
         hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
@@ -160,9 +189,10 @@ fn first_host_address() -> Option<IpAddr> {
 /// The container's /etc/resolv.conf: the network's (the stack's DNS address on the
 /// default network, the host's otherwise), with `--dns`, `--dns-search` and
 /// `--dns-option` replacing its parts.
-pub fn resolv_conf(opts: &RunOptions) -> String {
+pub fn resolv_conf(store: &Store, opts: &RunOptions) -> String {
     let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     let base = match mode(opts) {
+        NetworkMode::Container(name) => shared_file(store, &name, "resolv.conf").unwrap_or(host),
         NetworkMode::UserMode(_) => dns::container_resolv_conf(&host, &[IpAddr::V4(DNS_IP)]),
         _ => host,
     };

@@ -17,6 +17,7 @@ use crate::net::ports::Forwarder;
 use crate::net::stack::Stack;
 use crate::supervisor::{self, log, Relay, Service};
 use anyhow::{Context, Result};
+use std::os::fd::AsFd;
 use oci_spec::runtime::Spec;
 
 /// A container ready to start: its record, spec and compiled seccomp filters.
@@ -59,6 +60,7 @@ impl Prepared {
             init: self.record.options.init,
             stdio,
             eth0_mtu: super::network::eth0_mtu(&self.record.options),
+            join_network: None,
         }
     }
 
@@ -131,7 +133,10 @@ pub fn foreground(
         Stdio::Fds(fds) => fds[1..].to_vec(),
         Stdio::Inherit { .. } => Vec::new(),
     };
-    let started = runtime::start(&prepared.launch(maps, stdio));
+    let target = super::network::join_target(store, opts)?;
+    let mut launch = prepared.launch(maps, stdio);
+    launch.join_network = target.as_ref().map(|fd| fd.as_fd());
+    let started = runtime::start(&launch);
     for fd in write_ends {
         unsafe { libc::close(fd) };
     }

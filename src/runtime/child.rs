@@ -85,22 +85,26 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
         None,
         socket::SockFlag::SOCK_CLOEXEC,
     )?;
-    let mut pidfd: RawFd = -1;
-    let args = CloneArgs {
-        flags: clone_flags(launch.spec),
-        pidfd: &mut pidfd as *mut RawFd as u64,
-        exit_signal: libc::SIGCHLD as u64,
-        ..Default::default()
+    let (pid, pidfd) = match launch.join_network {
+        Some(target) => spawn_joined(launch, target, parent_sock.as_raw_fd(), child_sock)?,
+        None => {
+            let mut pidfd: RawFd = -1;
+            let args = CloneArgs {
+                flags: clone_flags(launch.spec),
+                pidfd: &mut pidfd as *mut RawFd as u64,
+                exit_signal: libc::SIGCHLD as u64,
+                ..Default::default()
+            };
+            let ret = clone3(&args).context("cannot create the container's namespaces")?;
+            if ret == 0 {
+                drop(parent_sock);
+                child_main(launch, child_sock);
+            }
+            drop(child_sock);
+            // SAFETY: the kernel just gave us this descriptor.
+            (Pid::from_raw(ret), unsafe { OwnedFd::from_raw_fd(pidfd) })
+        }
     };
-    let ret = clone3(&args).context("cannot create the container's namespaces")?;
-    if ret == 0 {
-        drop(parent_sock);
-        child_main(launch, child_sock);
-    }
-    drop(child_sock);
-    let pid = Pid::from_raw(ret as i32);
-    // SAFETY: the kernel just gave us this descriptor.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
     let received = handshake(launch, pid, &parent_sock).inspect_err(|_| {
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(pid, None);
@@ -120,9 +124,66 @@ pub(super) struct Received {
     pub tun: Option<OwnedFd>,
 }
 
-/// Parent side: map ids, release the child, and collect its descriptors or its error.
+/// The container's first process inside another container's user and network namespaces:
+/// a helper joins them and clones the process as our child (CLONE_PARENT), with the rest
+/// of its namespaces new, as `exec` does; the helper reports its pid and exits.
+fn spawn_joined(
+    launch: &Launch,
+    target: std::os::fd::BorrowedFd,
+    parent_sock: RawFd,
+    child_sock: OwnedFd,
+) -> Result<(Pid, OwnedFd)> {
+    // SAFETY: single-threaded; the helper only joins namespaces and clones.
+    let helper = match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Child => {
+            unsafe { libc::close(parent_sock) };
+            let error = match join_and_clone(launch, target, &child_sock) {
+                Ok(()) => unsafe { libc::_exit(0) },
+                Err(e) => StartError::Setup(format!("{e:#}")),
+            };
+            let _ = send(&child_sock, &ChildMessage::Failed(error), None);
+            unsafe { libc::_exit(125) }
+        }
+        nix::unistd::ForkResult::Parent { child } => child,
+    };
+    drop(child_sock);
+    let _ = nix::sys::wait::waitpid(helper, None);
+    // SAFETY: the socket stays open for as long as `spawn` runs.
+    let sock = unsafe { std::os::fd::BorrowedFd::borrow_raw(parent_sock) };
+    let pid = super::exec::receive_pid(&sock.try_clone_to_owned()?)?;
+    let pidfd = super::exec::pidfd_open(pid).context("the container's process vanished")?;
+    Ok((pid, pidfd))
+}
+
+fn join_and_clone(
+    launch: &Launch,
+    target: std::os::fd::BorrowedFd,
+    sock: &OwnedFd,
+) -> Result<()> {
+    if unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0
+    {
+        return Err(std::io::Error::last_os_error())
+            .context("cannot join the other container's network");
+    }
+    let own = clone_flags(launch.spec)
+        & !(libc::CLONE_NEWUSER as u64 | libc::CLONE_PIDFD as u64 | libc::CLONE_NEWNET as u64);
+    let ret = clone3(&CloneArgs {
+        flags: own | libc::CLONE_PARENT as u64,
+        ..Default::default()
+    })
+    .context("cannot create the container's namespaces")?;
+    if ret == 0 {
+        child_main(launch, sock.try_clone().expect("duplicate the start socket"));
+    }
+    send(sock, &ChildMessage::Spawned(ret), None)
+}
+
+/// Parent side: map ids (unless the container joined namespaces already mapped), release
+/// the child, and collect its descriptors or its error.
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
-    launch.maps.apply(pid.as_raw())?;
+    if launch.join_network.is_none() {
+        launch.maps.apply(pid.as_raw())?;
+    }
     nix::unistd::write(sock, b"g")?;
     receive_until_exec(sock)
 }

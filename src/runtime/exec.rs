@@ -97,7 +97,7 @@ fn run_in_container(request: &Exec, sock: &OwnedFd) -> Result<std::convert::Infa
     become_process(request.process, request.seccomp, sock, false, false)
 }
 
-fn receive_pid(sock: &OwnedFd) -> Result<Pid> {
+pub(super) fn receive_pid(sock: &OwnedFd) -> Result<Pid> {
     let mut buf = vec![0u8; 64 * 1024];
     let n = nix::unistd::read(sock, &mut buf)?;
     if n == 0 {

@@ -35,6 +35,9 @@ pub struct Launch<'a> {
     pub stdio: Stdio,
     /// Give the container an `eth0` (TUN) of this MTU for the user-mode network.
     pub eth0_mtu: Option<u32>,
+    /// The pidfd of another container's pid 1 whose user and network namespaces this one
+    /// joins (`--network container:NAME`) instead of having its own.
+    pub join_network: Option<std::os::fd::BorrowedFd<'a>>,
 }
 
 /// Where the container's standard streams go when it has no terminal.

@@ -198,7 +198,10 @@ fn run_once(
     let (out_r, out_w) = output_pipe()?;
     let (err_r, err_w) = output_pipe()?;
     let stdio = Stdio::Fds([null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
-    let started = runtime::start(&prepared.launch(maps, stdio));
+    let target = crate::container::network::join_target(store, opts)?;
+    let mut launch = prepared.launch(maps, stdio);
+    launch.join_network = target.as_ref().map(|fd| std::os::fd::AsFd::as_fd(fd));
+    let started = runtime::start(&launch);
     drop((out_w, err_w, null));
     let mut started = started?;
     let mut stack = crate::container::network::stack(opts, &mut started)?;
