@@ -114,7 +114,15 @@ fn network_names_and_options() {
     let s = Skiff::new();
     let img = s.busybox();
     for name in ["bridge", "default", "slirp4netns", "pasta", "private"] {
-        let out = s.run(&["run", "--rm", "--network", name, img, "cat", "/sys/class/net/eth0/mtu"]);
+        let out = s.run(&[
+            "run",
+            "--rm",
+            "--network",
+            name,
+            img,
+            "cat",
+            "/sys/class/net/eth0/mtu",
+        ]);
         assert_eq!(out.code, 0, "--network {name}: {out}");
     }
     let out = s.run(&[
@@ -127,7 +135,15 @@ fn network_names_and_options() {
         "/sys/class/net/eth0/mtu",
     ]);
     assert_eq!(out.stdout.trim(), "1500", "{out}");
-    let out = s.run(&["run", "--rm", "--network", "none", img, "ls", "/sys/class/net"]);
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        img,
+        "ls",
+        "/sys/class/net",
+    ]);
     assert_eq!(out.stdout.trim(), "lo", "{out}");
     for bad in ["slirp4netns:bogus=1", "pasta:mtu=99999", "nosuchnet"] {
         let out = s.fails(&["run", "--rm", "--network", bad, img, "true"], 125);
@@ -293,7 +309,8 @@ fn http_get(port: u16, path: &str) -> String {
     }
 }
 
-const HTTPD: &str = "mkdir -p /www && echo hello-published > /www/index.html && exec httpd -f -p 80 -h /www";
+const HTTPD: &str =
+    "mkdir -p /www && echo hello-published > /www/index.html && exec httpd -f -p 80 -h /www";
 
 #[test]
 fn published_tcp_port_reaches_the_container() {
@@ -310,7 +327,10 @@ fn published_tcp_port_reaches_the_container() {
         s.ok(&["port", "web"]).trim(),
         format!("80/tcp -> 127.0.0.1:{port}")
     );
-    assert_eq!(s.ok(&["port", "web", "80"]).trim(), format!("127.0.0.1:{port}"));
+    assert_eq!(
+        s.ok(&["port", "web", "80"]).trim(),
+        format!("127.0.0.1:{port}")
+    );
     s.fails(&["port", "web", "81"], 1);
     let ps = s.ok(&["ps", "--format", "{{.Ports}}"]);
     assert_eq!(ps.trim(), format!("127.0.0.1:{port}->80/tcp"));
@@ -450,7 +470,14 @@ fn network_of_another_container() {
     let s = Skiff::new();
     let img = s.busybox();
     s.ok(&[
-        "run", "-d", "--name", "srv", img, "sh", "-c", "mkdir /w && echo shared > /w/i && exec httpd -f -p 80 -h /w",
+        "run",
+        "-d",
+        "--name",
+        "srv",
+        img,
+        "sh",
+        "-c",
+        "mkdir /w && echo shared > /w/i && exec httpd -f -p 80 -h /w",
     ]);
     let out = s.run(&[
         "run",
@@ -465,9 +492,15 @@ fn network_of_another_container() {
     assert_eq!(out.code, 0, "{out}");
     assert!(out.stdout.contains("10.0.2.100/24"), "{out}");
     assert!(out.stdout.contains("shared"), "{out}");
-    let out = s.fails(&["run", "--rm", "--network", "container:nope", img, "true"], 125);
+    let out = s.fails(
+        &["run", "--rm", "--network", "container:nope", img, "true"],
+        125,
+    );
     assert!(out.stderr.contains("nope"), "{out}");
     s.ok(&["stop", "-t", "0", "srv"]);
-    let out = s.fails(&["run", "--rm", "--network", "container:srv", img, "true"], 125);
+    let out = s.fails(
+        &["run", "--rm", "--network", "container:srv", img, "true"],
+        125,
+    );
     assert!(out.stderr.contains("not running"), "{out}");
 }

@@ -211,9 +211,15 @@ fn default_hostname(opts: &RunOptions, id: &str) -> String {
 }
 
 fn write_etc_files(store: &Store, paths: &Paths, opts: &RunOptions, hostname: &str) -> Result<()> {
-    fs::write(paths.dir.join("hosts"), network::hosts_file(store, opts, hostname))?;
+    fs::write(
+        paths.dir.join("hosts"),
+        network::hosts_file(store, opts, hostname),
+    )?;
     fs::write(paths.dir.join("hostname"), format!("{hostname}\n"))?;
-    fs::write(paths.dir.join("resolv.conf"), network::resolv_conf(store, opts))?;
+    fs::write(
+        paths.dir.join("resolv.conf"),
+        network::resolv_conf(store, opts),
+    )?;
     Ok(())
 }
 

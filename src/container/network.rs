@@ -2,6 +2,7 @@
 //! name its hosts and resolvers, and the user-mode stack its supervisor serves.
 
 use super::options::RunOptions;
+use super::{record, state};
 use crate::image::store::Image;
 use crate::net::mode::NetworkMode;
 use crate::net::ports::{Bound, Forwarder};
@@ -9,11 +10,10 @@ use crate::net::publish::{self, PortMapping};
 use crate::net::stack::{self, Stack};
 use crate::net::{dns, CONTAINER_IP, DNS_IP, GATEWAY_IP};
 use crate::runtime::Started;
-use super::{record, state};
 use crate::store::Store;
 use anyhow::{bail, Context, Result};
-use std::os::fd::OwnedFd;
 use std::net::IpAddr;
+use std::os::fd::OwnedFd;
 
 /// The container's network mode; the record was checked when the container was created.
 pub fn mode(opts: &RunOptions) -> NetworkMode {
@@ -95,7 +95,9 @@ pub fn join_target(store: &Store, opts: &RunOptions) -> Result<Option<OwnedFd>> 
         bail!("cannot join the network of container {name}: it is not running");
     }
     let pidfd = crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(current.pid))
-        .with_context(|| format!("cannot join the network of container {name}: it is not running"))?;
+        .with_context(|| {
+            format!("cannot join the network of container {name}: it is not running")
+        })?;
     Ok(Some(pidfd))
 }
 

@@ -9,16 +9,16 @@ use super::spec::{self, Paths};
 use super::state::{self, ContainerState, Marker};
 use crate::clock;
 use crate::events;
+use crate::net::ports::Forwarder;
+use crate::net::stack::Stack;
 use crate::runtime::seccomp::Filters;
 use crate::runtime::userns::IdMappings;
 use crate::runtime::{self, Launch, Started, Stdio};
 use crate::store::{self, Store};
-use crate::net::ports::Forwarder;
-use crate::net::stack::Stack;
 use crate::supervisor::{self, log, Relay, Service};
 use anyhow::{Context, Result};
-use std::os::fd::AsFd;
 use oci_spec::runtime::Spec;
+use std::os::fd::AsFd;
 
 /// A container ready to start: its record, spec and compiled seccomp filters.
 pub struct Prepared {

@@ -24,9 +24,11 @@ pub fn upstreams() -> Vec<SocketAddr> {
 
 fn parse_server(text: &str) -> Option<SocketAddr> {
     let text = text.trim();
-    text.parse::<SocketAddr>()
-        .ok()
-        .or_else(|| text.parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, 53)))
+    text.parse::<SocketAddr>().ok().or_else(|| {
+        text.parse::<IpAddr>()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, 53))
+    })
 }
 
 /// The `nameserver` addresses of a resolv.conf.
@@ -100,7 +102,10 @@ mod tests {
         let text = "# comment\nnameserver 127.0.0.53\noptions edns0\nnameserver ::1\nnameserver fe80::1%eth0\nsearch example.org\n";
         assert_eq!(
             nameservers(text),
-            ["127.0.0.53".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]
+            [
+                "127.0.0.53".parse::<IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
         );
         assert_eq!(
             container_resolv_conf(text, &["10.0.2.3".parse().unwrap()]),

@@ -50,7 +50,6 @@ impl Bound {
         }
         Ok(Bound { listeners })
     }
-
 }
 
 fn bind_one(mapping: &PortMapping) -> Result<Listener> {
@@ -65,11 +64,8 @@ fn bind_one(mapping: &PortMapping) -> Result<Listener> {
     } else {
         format!("{address}/{}", mapping.protocol.name())
     };
-    let context = || {
-        format!(
-            "cannot publish port {shown}: the host address {address} is not available"
-        )
-    };
+    let context =
+        || format!("cannot publish port {shown}: the host address {address} is not available");
     let (socket, local) = match mapping.protocol {
         Protocol::Tcp => {
             let listener = TcpListener::bind(address).with_context(context)?;
@@ -112,7 +108,8 @@ struct Direction {
 
 impl Direction {
     fn new() -> std::io::Result<Direction> {
-        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)?;
+        let (r, w) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)?;
         // A larger pipe moves more per splice; the default size is fine if this is refused.
         let _ = nix::fcntl::fcntl(&w, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_SIZE));
         Ok(Direction {
@@ -139,7 +136,10 @@ impl Direction {
             match splice(from, &self.pipe.1, PIPE_SIZE as usize) {
                 Ok(0) => {
                     self.ended = true;
-                    let _ = nix::sys::socket::shutdown(to.as_raw_fd(), nix::sys::socket::Shutdown::Write);
+                    let _ = nix::sys::socket::shutdown(
+                        to.as_raw_fd(),
+                        nix::sys::socket::Shutdown::Write,
+                    );
                 }
                 Ok(n) => self.pending += n,
                 Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => return Ok(()),
@@ -236,7 +236,11 @@ impl Forwarder {
     /// Points the ports at a (re)started container, through the pidfd of its pid 1.
     pub fn attach(&mut self, pidfd: &OwnedFd) -> Result<()> {
         self.detach();
-        self.target = Some(pidfd.try_clone().context("cannot keep the container's pidfd")?);
+        self.target = Some(
+            pidfd
+                .try_clone()
+                .context("cannot keep the container's pidfd")?,
+        );
         Ok(())
     }
 
@@ -260,7 +264,10 @@ impl Forwarder {
 
     pub fn process(&mut self) {
         let mut events = [EpollEvent::empty(); 64];
-        let ready = self.epoll.wait(&mut events, EpollTimeout::ZERO).unwrap_or(0);
+        let ready = self
+            .epoll
+            .wait(&mut events, EpollTimeout::ZERO)
+            .unwrap_or(0);
         for event in &events[..ready] {
             match self.tokens.get(&event.data()).copied() {
                 Some(Token::Listener(i)) => self.serve_listener(i),
@@ -295,18 +302,25 @@ impl Forwarder {
         let Some(inner) = self.tcp_socket() else {
             return;
         };
-        let target = nix::sys::socket::SockaddrIn::from(std::net::SocketAddrV4::new(CONTAINER_IP, port));
+        let target =
+            nix::sys::socket::SockaddrIn::from(std::net::SocketAddrV4::new(CONTAINER_IP, port));
         match nix::sys::socket::connect(inner.as_raw_fd(), &target) {
             Ok(()) | Err(nix::errno::Errno::EINPROGRESS) => {}
             Err(_) => return,
         }
-        let _ = nix::fcntl::fcntl(&client, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK));
+        let _ = nix::fcntl::fcntl(
+            &client,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        );
         let (Ok(ahead), Ok(back)) = (Direction::new(), Direction::new()) else {
             return;
         };
         let id = self.token();
         self.tokens.insert(id, Token::Splice(id));
-        let edges = EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT | EpollFlags::EPOLLRDHUP | EpollFlags::EPOLLET;
+        let edges = EpollFlags::EPOLLIN
+            | EpollFlags::EPOLLOUT
+            | EpollFlags::EPOLLRDHUP
+            | EpollFlags::EPOLLET;
         if self.epoll.add(&client, EpollEvent::new(edges, id)).is_err()
             || self.epoll.add(&inner, EpollEvent::new(edges, id)).is_err()
         {
@@ -398,17 +412,25 @@ impl Forwarder {
 
     fn open_udp_client(&mut self, listener: usize, client: SocketAddr) -> Option<u64> {
         if self.udp.len() >= MAX_UDP_CLIENTS {
-            let oldest = self.udp.iter().min_by_key(|(_, c)| c.last_used).map(|(&id, _)| id)?;
+            let oldest = self
+                .udp
+                .iter()
+                .min_by_key(|(_, c)| c.last_used)
+                .map(|(&id, _)| id)?;
             self.drop_udp(oldest);
         }
         let target = self.target.as_ref()?;
-        let fd = netns::sockets(target.as_fd(), libc::SOCK_DGRAM, 1).ok()?.pop()?;
+        let fd = netns::sockets(target.as_fd(), libc::SOCK_DGRAM, 1)
+            .ok()?
+            .pop()?;
         let inner = UdpSocket::from(fd);
         let port = self.listeners[listener].mapping.container_port;
         inner.connect((CONTAINER_IP, port)).ok()?;
         let id = self.token();
         self.tokens.insert(id, Token::Udp(id));
-        self.epoll.add(&inner, EpollEvent::new(EpollFlags::EPOLLIN, id)).ok()?;
+        self.epoll
+            .add(&inner, EpollEvent::new(EpollFlags::EPOLLIN, id))
+            .ok()?;
         self.udp_by_client.insert((listener, client), id);
         self.udp.insert(
             id,

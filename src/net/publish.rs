@@ -64,11 +64,15 @@ impl PortMapping {
 
 /// Reads one `-p` value into its mappings.
 pub fn parse(spec: &str) -> Result<Vec<PortMapping>> {
-    let invalid = || format!("invalid port specification {spec:?}: use [ip:][hostPort:]containerPort[/tcp|udp]");
+    let invalid = || {
+        format!("invalid port specification {spec:?}: use [ip:][hostPort:]containerPort[/tcp|udp]")
+    };
     let (rest, protocol) = match spec.rsplit_once('/') {
         Some((rest, "tcp")) => (rest, Protocol::Tcp),
         Some((rest, "udp")) => (rest, Protocol::Udp),
-        Some((_, other)) => bail!("invalid port specification {spec:?}: unknown protocol {other:?} (use tcp or udp)"),
+        Some((_, other)) => bail!(
+            "invalid port specification {spec:?}: unknown protocol {other:?} (use tcp or udp)"
+        ),
         None => (spec, Protocol::Tcp),
     };
     let (host_ip, rest) = split_host_ip(rest).with_context(invalid)?;
@@ -104,7 +108,8 @@ pub fn parse(spec: &str) -> Result<Vec<PortMapping>> {
 fn split_host_ip(text: &str) -> Result<(String, &str)> {
     if let Some(bracketed) = text.strip_prefix('[') {
         let (ip, rest) = bracketed.split_once("]:").context("unclosed [")?;
-        ip.parse::<std::net::Ipv6Addr>().context("bad IPv6 address")?;
+        ip.parse::<std::net::Ipv6Addr>()
+            .context("bad IPv6 address")?;
         return Ok((ip.to_string(), rest));
     }
     match text.split(':').count() {
@@ -173,7 +178,10 @@ mod tests {
     #[test]
     fn docker_spellings() {
         assert_eq!(parse("80").unwrap(), [one("", 0, 80, Protocol::Tcp)]);
-        assert_eq!(parse("8080:80").unwrap(), [one("", 8080, 80, Protocol::Tcp)]);
+        assert_eq!(
+            parse("8080:80").unwrap(),
+            [one("", 8080, 80, Protocol::Tcp)]
+        );
         assert_eq!(
             parse("127.0.0.1:5353:53/udp").unwrap(),
             [one("127.0.0.1", 5353, 53, Protocol::Udp)]
@@ -200,7 +208,15 @@ mod tests {
     #[test]
     fn malformed() {
         for bad in [
-            "", "abc", "0", "70000", "80/sctp", "1.2.3:80:80", "8000-8001:80", "a:b:c:d", "90-80",
+            "",
+            "abc",
+            "0",
+            "70000",
+            "80/sctp",
+            "1.2.3:80:80",
+            "8000-8001:80",
+            "a:b:c:d",
+            "90-80",
             "[::1:80:80",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} accepted");

@@ -147,7 +147,9 @@ impl Stack {
                         self.buf.resize(self.config.mtu, 0);
                         flow.deliver_replies(&mut self.tun, self.config.mtu, &mut self.buf);
                     }
-                    Some(Flow::Tcp(flow)) if matches!(flow.phase, tcp::Phase::Connecting { .. }) => {
+                    Some(Flow::Tcp(flow))
+                        if matches!(flow.phase, tcp::Phase::Connecting { .. }) =>
+                    {
                         connect_done.push(token)
                     }
                     _ => {}

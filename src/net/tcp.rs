@@ -27,8 +27,12 @@ pub struct Key {
 
 pub enum Phase {
     /// The host connection is under way; the container's SYN waits here.
-    Connecting { syn: Vec<u8> },
-    Open { handle: SocketHandle },
+    Connecting {
+        syn: Vec<u8>,
+    },
+    Open {
+        handle: SocketHandle,
+    },
 }
 
 pub struct Flow {
@@ -129,8 +133,8 @@ impl Flow {
 
     /// Moves what can be moved between the two sides; returns what to wait for next.
     pub fn pump(&mut self, socket: &mut tcp::Socket) -> Interest {
-        self.to_host(socket);
-        self.to_guest(socket);
+        self.deliver_to_host(socket);
+        self.deliver_to_guest(socket);
         Interest {
             readable: !self.host_done && socket.can_send(),
             writable: self.blocked_on_host,
@@ -138,7 +142,7 @@ impl Flow {
     }
 
     /// The container's data to the host; its FIN becomes a shutdown once all is delivered.
-    fn to_host(&mut self, socket: &mut tcp::Socket) {
+    fn deliver_to_host(&mut self, socket: &mut tcp::Socket) {
         self.blocked_on_host = false;
         while socket.can_recv() {
             let written = socket.recv(|data| match nix::unistd::write(&self.host, data) {
@@ -167,7 +171,7 @@ impl Flow {
     }
 
     /// The host's data to the container; the host's end of stream becomes a FIN.
-    fn to_guest(&mut self, socket: &mut tcp::Socket) {
+    fn deliver_to_guest(&mut self, socket: &mut tcp::Socket) {
         while !self.host_done && socket.can_send() {
             let read = socket.send(|room| {
                 if room.is_empty() {

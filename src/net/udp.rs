@@ -151,6 +151,9 @@ pub fn answer_echo(tun: &mut Tun, ip: &Ipv4Repr, icmp_bytes: &[u8]) {
     tun.send(IPV4_HEADER + reply.buffer_len(), |buf| {
         let mut packet = Ipv4Packet::new_unchecked(&mut *buf);
         reply_ip.emit(&mut packet, &caps);
-        reply.emit(&mut Icmpv4Packet::new_unchecked(packet.payload_mut()), &caps);
+        reply.emit(
+            &mut Icmpv4Packet::new_unchecked(packet.payload_mut()),
+            &caps,
+        );
     });
 }

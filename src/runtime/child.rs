@@ -155,13 +155,8 @@ fn spawn_joined(
     Ok((pid, pidfd))
 }
 
-fn join_and_clone(
-    launch: &Launch,
-    target: std::os::fd::BorrowedFd,
-    sock: &OwnedFd,
-) -> Result<()> {
-    if unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0
-    {
+fn join_and_clone(launch: &Launch, target: std::os::fd::BorrowedFd, sock: &OwnedFd) -> Result<()> {
+    if unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
         return Err(std::io::Error::last_os_error())
             .context("cannot join the other container's network");
     }
@@ -173,7 +168,10 @@ fn join_and_clone(
     })
     .context("cannot create the container's namespaces")?;
     if ret == 0 {
-        child_main(launch, sock.try_clone().expect("duplicate the start socket"));
+        child_main(
+            launch,
+            sock.try_clone().expect("duplicate the start socket"),
+        );
     }
     send(sock, &ChildMessage::Spawned(ret), None)
 }

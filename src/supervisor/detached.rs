@@ -6,9 +6,9 @@
 use super::{health, log, output_pipe, signal_fd, supervise, Relay};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{exited_state, running_state, services, Prepared};
-use crate::net::ports::Forwarder;
 use crate::container::state::{self, ContainerState, Marker};
 use crate::events;
+use crate::net::ports::Forwarder;
 use crate::runtime::userns::IdMappings;
 use crate::runtime::{self, StartError, Stdio};
 use crate::store::Store;
@@ -96,13 +96,7 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     loop {
         let began = Instant::now();
         let code = match run_once(
-            store,
-            &maps,
-            &prepared,
-            &signals,
-            restarts,
-            &mut ready,
-            &mut ports,
+            store, &maps, &prepared, &signals, restarts, &mut ready, &mut ports,
         ) {
             Ok((code, state)) => {
                 previous = state;
