@@ -52,6 +52,8 @@ enum Command {
     Rm(container::RmArgs),
     /// Run a command in a running container
     Exec(container::ExecArgs),
+    /// Attach to a running container's input and output (detach with ctrl-p ctrl-q)
+    Attach(container::AttachArgs),
     /// Block until containers stop, then print their exit codes
     Wait(container::NamesArgs),
     /// Pause all processes within containers
@@ -141,6 +143,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Kill(args) => container::kill(&store()?, args),
         Command::Rm(args) => container::rm(&store()?, args),
         Command::Exec(args) => container::exec(&store()?, args),
+        Command::Attach(args) => container::attach(&store()?, args),
         Command::Wait(args) => container::wait(&store()?, args),
         Command::Pause(args) => {
             container::dispatch(&store()?, container::ContainerCommand::Pause(args))

@@ -160,6 +160,7 @@ pub fn foreground(
             log,
             echo: true,
             interactive,
+            attach: None,
         },
         None,
     )?;

@@ -3,6 +3,7 @@
 //! to whoever launched it over an inherited pipe), keeps its output in the log, runs its
 //! healthcheck, carries out its restart policy, and exits once the container is finally down.
 
+use super::attach::{socket_path, Hub};
 use super::{health, log, output_pipe, signal_fd, supervise, Relay};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{exited_state, running_state, Prepared};
@@ -149,6 +150,7 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
             &[("name", &prepared.record.name)],
         );
     }
+    let _ = std::fs::remove_dir_all(store.runroot.join(id));
     if prepared.options().rm {
         crate::container::remove::remove(store, &maps, id)?;
     }
@@ -173,12 +175,18 @@ fn run_once(
     ready: &mut Option<std::fs::File>,
 ) -> Result<(i32, ContainerState)> {
     let opts = prepared.options();
-    let null = std::fs::File::open("/dev/null")?;
+    // With -i the container's stdin stays open for `attach`; without, it reads /dev/null.
+    let (stdin_r, stdin_w) = if opts.interactive {
+        let (r, w) = output_pipe()?;
+        (r, Some(w))
+    } else {
+        (std::fs::File::open("/dev/null")?.into(), None)
+    };
     let (out_r, out_w) = output_pipe()?;
     let (err_r, err_w) = output_pipe()?;
-    let stdio = Stdio::Fds([null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
+    let stdio = Stdio::Fds([stdin_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
     let started = runtime::start(&prepared.launch(maps, stdio));
-    drop((out_w, err_w, null));
+    drop((out_w, err_w, stdin_r));
     let started = started?;
     let running = running_state(&started, restarts);
     state::save(store, prepared.id(), &running)?;
@@ -197,6 +205,11 @@ fn run_once(
         &prepared.log_path(),
         log::Rotation::from_options(&opts.log_opts)?,
     )?;
+    let input = match &started.pty {
+        Some(master) => Some(master.try_clone()?),
+        None => stdin_w,
+    };
+    let hub = Hub::listen(&socket_path(&store.runroot, prepared.id()), input)?;
     let output = if started.pty.is_some() {
         None
     } else {
@@ -211,6 +224,7 @@ fn run_once(
             log: Some(log),
             echo: false,
             interactive: false,
+            attach: Some(hub),
         },
         checker.as_mut(),
     )?;
