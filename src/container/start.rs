@@ -66,6 +66,16 @@ impl Prepared {
     pub fn options(&self) -> &RunOptions {
         &self.record.options
     }
+
+    /// Records a container event, with the attributes docker gives every one of them.
+    pub fn emit(&self, store: &Store, action: &str, extra: &[(&str, &str)]) {
+        let mut attributes = vec![
+            ("name", self.record.name.as_str()),
+            ("image", self.record.image.as_str()),
+        ];
+        attributes.extend_from_slice(extra);
+        events::emit(store, "container", action, self.id(), &attributes);
+    }
 }
 
 /// The state of a container that has just started under supervisor `supervisor`.
@@ -134,16 +144,7 @@ pub fn foreground(
     let started = started?;
     let mut current = running_state(&started, 0);
     state::save(store, prepared.id(), &current)?;
-    events::emit(
-        store,
-        "container",
-        "start",
-        prepared.id(),
-        &[
-            ("name", &prepared.record.name),
-            ("image", &prepared.record.image),
-        ],
-    );
+    prepared.emit(store, "start", &[]);
     let log = if logged {
         Some(log::Writer::open(
             &prepared.log_path(),
@@ -166,16 +167,7 @@ pub fn foreground(
     )?;
     current = exited_state(&current, code, String::new());
     state::save(store, prepared.id(), &current)?;
-    events::emit(
-        store,
-        "container",
-        "die",
-        prepared.id(),
-        &[
-            ("name", &prepared.record.name),
-            ("exitCode", &code.to_string()),
-        ],
-    );
+    prepared.emit(store, "die", &[("exitCode", &code.to_string())]);
     Ok(code)
 }
 

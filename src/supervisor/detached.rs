@@ -8,7 +8,6 @@ use super::{health, log, output_pipe, signal_fd, supervise, Relay};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{exited_state, running_state, Prepared};
 use crate::container::state::{self, ContainerState, Marker};
-use crate::events;
 use crate::runtime::userns::IdMappings;
 use crate::runtime::{self, StartError, Stdio};
 use crate::store::Store;
@@ -142,13 +141,7 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
             break;
         }
         backoff = (backoff * 2).min(Duration::from_secs(60));
-        events::emit(
-            store,
-            "container",
-            "restart",
-            id,
-            &[("name", &prepared.record.name)],
-        );
+        prepared.emit(store, "restart", &[]);
     }
     let _ = std::fs::remove_dir_all(store.runroot.join(id));
     if prepared.options().rm {
@@ -191,16 +184,7 @@ fn run_once(
     let running = running_state(&started, restarts);
     state::save(store, prepared.id(), &running)?;
     report(ready, &Ready::Started);
-    events::emit(
-        store,
-        "container",
-        "start",
-        prepared.id(),
-        &[
-            ("name", &prepared.record.name),
-            ("image", &prepared.record.image),
-        ],
-    );
+    prepared.emit(store, "start", &[]);
     let log = log::Writer::open(
         &prepared.log_path(),
         log::Rotation::from_options(&opts.log_opts)?,
@@ -228,16 +212,7 @@ fn run_once(
         },
         checker.as_mut(),
     )?;
-    events::emit(
-        store,
-        "container",
-        "die",
-        prepared.id(),
-        &[
-            ("name", &prepared.record.name),
-            ("exitCode", &code.to_string()),
-        ],
-    );
+    prepared.emit(store, "die", &[("exitCode", &code.to_string())]);
     Ok((code, running))
 }
 
