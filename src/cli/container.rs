@@ -545,7 +545,10 @@ pub fn logs(store: &Store, args: LogsArgs) -> Result<i32> {
 
 fn print_entry(e: &log::Entry, timestamps: bool) -> Result<()> {
     let text = if timestamps {
-        format!("{} {}", e.time, e.log)
+        let time = clock::parse_rfc3339(&e.time)
+            .map(clock::format_rfc3339_fixed)
+            .unwrap_or_else(|| e.time.clone());
+        format!("{time} {}", e.log)
     } else {
         e.log.clone()
     };

@@ -106,6 +106,21 @@ pub fn exited_state(previous: &ContainerState, exit_code: i32, error: String) ->
     }
 }
 
+/// The state of a container whose process could not be started: docker keeps it "created",
+/// with the error and its exit code.
+pub fn failed_state(
+    previous: &ContainerState,
+    error: &crate::runtime::StartError,
+) -> ContainerState {
+    ContainerState {
+        status: "created".into(),
+        exit_code: error.exit_code(),
+        error: error.to_string(),
+        restart_count: previous.restart_count,
+        ..Default::default()
+    }
+}
+
 /// Runs a container with the CLI as its supervisor; returns its exit code. Output goes to
 /// the user directly when nobody can read a log afterwards (`--rm`), else through the log.
 pub fn foreground(

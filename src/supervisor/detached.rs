@@ -6,7 +6,7 @@
 use super::attach::{socket_path, Hub};
 use super::{health, log, output_pipe, signal_fd, supervise, Relay};
 use crate::container::options::RestartPolicy;
-use crate::container::start::{exited_state, running_state, Prepared};
+use crate::container::start::{exited_state, failed_state, running_state, Prepared};
 use crate::container::state::{self, ContainerState, Marker};
 use crate::runtime::userns::IdMappings;
 use crate::runtime::{self, StartError, Stdio};
@@ -41,9 +41,23 @@ pub fn spawn(store: &Store, id: &str) -> Result<()> {
         .stderr(ProcessStdio::null());
     // SAFETY: setsid is async-signal-safe. A session of its own keeps the supervisor out of
     // the caller's terminal and job control.
+    // The supervisor outlives its caller, so it must hold none of the caller's descriptors
+    // (a `$(skiff run -d ...)` would wait for them), only the pipe it reports on.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             nix::unistd::setsid().map_err(std::io::Error::from)?;
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                (ready_fd - 1) as u32,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
+            libc::syscall(
+                libc::SYS_close_range,
+                (ready_fd + 1) as u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
             Ok(())
         });
     }
@@ -92,16 +106,18 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
                 let error = e
                     .downcast::<StartError>()
                     .unwrap_or_else(|e| StartError::Setup(format!("{e:#}")));
+                if ready.is_some() {
+                    state::save(store, id, &failed_state(&previous, &error))?;
+                    report(&mut ready, &Ready::Failed(error.clone()));
+                    return Ok(error.exit_code());
+                }
+                // A restart that could not start: the container is down, with this error.
                 state::save(
                     store,
                     id,
                     &exited_state(&previous, error.exit_code(), error.to_string()),
                 )?;
-                if ready.is_some() {
-                    report(&mut ready, &Ready::Failed(error.clone()));
-                    return Ok(error.exit_code());
-                }
-                error.exit_code()
+                break;
             }
         };
         let finished = exited_state(&previous, code, String::new());
