@@ -25,6 +25,9 @@ _skiff() {
             skiff,__supervise)
                 cmd="skiff__subcmd____supervise"
                 ;;
+            skiff,attach)
+                cmd="skiff__subcmd__attach"
+                ;;
             skiff,completion)
                 cmd="skiff__subcmd__completion"
                 ;;
@@ -63,6 +66,9 @@ _skiff() {
                 ;;
             skiff,pause)
                 cmd="skiff__subcmd__pause"
+                ;;
+            skiff,port)
+                cmd="skiff__subcmd__port"
                 ;;
             skiff,ps)
                 cmd="skiff__subcmd__ps"
@@ -109,6 +115,9 @@ _skiff() {
             skiff,wait)
                 cmd="skiff__subcmd__wait"
                 ;;
+            skiff__subcmd__container,attach)
+                cmd="skiff__subcmd__container__subcmd__attach"
+                ;;
             skiff__subcmd__container,exec)
                 cmd="skiff__subcmd__container__subcmd__exec"
                 ;;
@@ -129,6 +138,9 @@ _skiff() {
                 ;;
             skiff__subcmd__container,pause)
                 cmd="skiff__subcmd__container__subcmd__pause"
+                ;;
+            skiff__subcmd__container,port)
+                cmd="skiff__subcmd__container__subcmd__port"
                 ;;
             skiff__subcmd__container,prune)
                 cmd="skiff__subcmd__container__subcmd__prune"
@@ -197,7 +209,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --root --runroot --help --version run ps logs start stop restart kill rm exec wait pause unpause top rename stats update container events images load import tag rmi inspect image version info completion __supervise __generate-docs __parse-dockerfile"
+            opts="-h -V --root --runroot --help --version run ps logs start stop restart kill rm exec attach wait pause unpause top rename stats update port container events images load import tag rmi inspect image version info completion __supervise __generate-docs __parse-dockerfile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,6 +308,36 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__completion)
             opts="-h --root --runroot --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -319,12 +361,42 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container)
-            opts="-h --root --runroot --help ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update"
+            opts="-h --root --runroot --help ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -535,6 +607,28 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__pause)
+            opts="-h --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__port)
             opts="-h --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1404,6 +1498,28 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__port)
+            opts="-h --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__ps)
             opts="-a -q -l -n -s -f -h --all --quiet --latest --last --no-trunc --size --filter --format --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1555,7 +1671,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --restart --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-retries --no-healthcheck --stop-signal --stop-timeout --root --runroot"
+            opts="-d -i -t -e -w -u -h -v -l -p -P --help --detach --rm --interactive --tty --name --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --restart --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1678,6 +1794,30 @@ _skiff() {
                     return 0
                     ;;
                 --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -37,6 +37,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "restart" -d 'Restart co
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "kill" -d 'Send a signal to running containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "rm" -d 'Remove containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "exec" -d 'Run a command in a running container'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "attach" -d 'Attach to a running container\'s input and output (detach with ctrl-p ctrl-q)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "wait" -d 'Block until containers stop, then print their exit codes'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "pause" -d 'Pause all processes within containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "unpause" -d 'Unpause all processes within containers'
@@ -44,6 +45,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "top" -d 'Display the ru
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "rename" -d 'Rename a container'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "stats" -d 'Display resource usage of containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "update" -d 'Update the configuration of containers'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "port" -d 'List port mappings or a specific mapping for the container'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "container" -d 'Manage containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "events" -d 'Show events from containers and images'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "images" -d 'List images'
@@ -69,7 +71,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -s h -l hostname -d 'Co
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l entrypoint -d 'Overwrite the default ENTRYPOINT of the image' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s v -l volume -d 'Bind mount a volume (/host/path:/container/path[:ro])' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l tmpfs -d 'Mount a tmpfs directory (/path[:options])' -r
-complete -c skiff -n "__fish_skiff_using_subcommand run" -l network -d 'Connect the container to a network (none, host)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l network -d 'Connect the container to a network: the default user-mode network (bridge, also called slirp4netns or pasta, with options such as slirp4netns:allow_host_loopback=true,mtu=N), none, host or container:NAME' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l cap-add -d 'Add Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l cap-drop -d 'Drop Linux capabilities' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l security-opt -d 'Security options (seccomp=unconfined|PROFILE.json, no-new-privileges)' -r
@@ -83,6 +85,11 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l health-start-period 
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l stop-signal -d 'Signal to stop the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l stop-timeout -d 'Timeout (in seconds) to stop a container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -s p -l publish -d 'Publish a container\'s port(s) to the host ([ip:][hostPort:]containerPort[/tcp|udp], ranges as 8000-8010:80-90)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l dns -d 'Set custom DNS servers' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l dns-search -d 'Set custom DNS search domains' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l dns-option -d 'Set DNS options' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l add-host -d 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l help -d 'Print help'
@@ -94,6 +101,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l read-only -d 'Mount 
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l privileged -d 'Give extended privileges to this container'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l no-healthcheck -d 'Disable any container-specified HEALTHCHECK'
+complete -c skiff -n "__fish_skiff_using_subcommand run" -s P -l publish-all -d 'Publish all exposed ports to random ports'
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s n -l last -d 'Show n last created containers (includes all states)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s f -l filter -d 'Filter output: status=, name=, id=, ancestor=, label=, exited=, before=, since=, restart-policy=' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -l format -d 'Format output with a Go template, \'table\', \'table TEMPLATE\' or \'json\'' -r
@@ -151,6 +159,13 @@ complete -c skiff -n "__fish_skiff_using_subcommand exec" -s i -l interactive -d
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s t -l tty -d 'Allocate a pseudo-TTY'
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -l privileged -d 'Give extended privileges to the command'
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l detach-keys -d 'Override the key sequence for detaching a container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l sig-proxy -d 'Proxy all received signals to the process' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -l no-stdin -d 'Do not attach STDIN'
+complete -c skiff -n "__fish_skiff_using_subcommand attach" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand wait" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand wait" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand wait" -s h -l help -d 'Print help'
@@ -177,28 +192,33 @@ complete -c skiff -n "__fish_skiff_using_subcommand update" -l restart -d 'Resta
 complete -c skiff -n "__fish_skiff_using_subcommand update" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand update" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand update" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -l root -d 'Where images, layers and containers are stored' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "ls" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "ps" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "list" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "rm" -d 'Remove containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "prune" -d 'Remove all stopped containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "inspect" -d 'Show low-level information about containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "logs" -d 'Fetch the logs of a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "start" -d 'Start stopped containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "stop" -d 'Stop running containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "restart" -d 'Restart containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "kill" -d 'Send a signal to running containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "exec" -d 'Run a command in a running container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "wait" -d 'Block until containers stop, then print their exit codes'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "pause" -d 'Pause all processes within containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "unpause" -d 'Unpause all processes within containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "top" -d 'Display the running processes of a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "rename" -d 'Rename a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "stats" -d 'Display resource usage of containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update" -f -a "update" -d 'Update the configuration of containers'
+complete -c skiff -n "__fish_skiff_using_subcommand port" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand port" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand port" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "ls" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "ps" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "list" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "rm" -d 'Remove containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "prune" -d 'Remove all stopped containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "inspect" -d 'Show low-level information about containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "logs" -d 'Fetch the logs of a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "start" -d 'Start stopped containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "stop" -d 'Stop running containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "restart" -d 'Restart containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "kill" -d 'Send a signal to running containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "exec" -d 'Run a command in a running container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "wait" -d 'Block until containers stop, then print their exit codes'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "pause" -d 'Pause all processes within containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "unpause" -d 'Unpause all processes within containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "top" -d 'Display the running processes of a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "rename" -d 'Rename a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "stats" -d 'Display resource usage of containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "update" -d 'Update the configuration of containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port" -f -a "port" -d 'List port mappings or a specific mapping for the container'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show n last created containers (includes all states)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter output: status=, name=, id=, ancestor=, label=, exited=, before=, since=, restart-policy=' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Format output with a Go template, \'table\', \'table TEMPLATE\' or \'json\'' -r
@@ -289,6 +309,13 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Allocate a pseudo-TTY'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l privileged -d 'Give extended privileges to the command'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l detach-keys -d 'Override the key sequence for detaching a container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l sig-proxy -d 'Proxy all received signals to the process' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -l no-stdin -d 'Do not attach STDIN'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from attach" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from wait" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from wait" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
@@ -315,6 +342,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand events" -l since -d 'Show events created since this time (RFC 3339, Unix time, or relative like 10m)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand events" -l until -d 'Stream events until this time; without it, keep following new events' -r
 complete -c skiff -n "__fish_skiff_using_subcommand events" -s f -l filter -d 'Filter: container=, image=, type=, event=' -r

@@ -78,13 +78,18 @@ fn clone_flags(spec: &Spec) -> u64 {
     flags as u64
 }
 
-pub(super) fn spawn(launch: &Launch) -> Result<Started> {
-    let (parent_sock, child_sock) = socket::socketpair(
+/// The socket pair over which a starting process talks to its parent: (parent's, child's).
+pub(super) fn start_socket() -> Result<(OwnedFd, OwnedFd)> {
+    Ok(socket::socketpair(
         socket::AddressFamily::Unix,
         socket::SockType::SeqPacket,
         None,
         socket::SockFlag::SOCK_CLOEXEC,
-    )?;
+    )?)
+}
+
+pub(super) fn spawn(launch: &Launch) -> Result<Started> {
+    let (parent_sock, child_sock) = start_socket()?;
     let (pid, pidfd) = match launch.join_network {
         Some(target) => spawn_joined(launch, target, parent_sock.as_raw_fd(), child_sock)?,
         None => {
