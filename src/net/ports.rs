@@ -262,7 +262,13 @@ impl Forwarder {
         (!self.udp.is_empty()).then_some(UDP_IDLE)
     }
 
-    pub fn process(&mut self) {
+    pub fn process(&mut self, ready: bool) {
+        if !ready {
+            if !self.udp.is_empty() {
+                self.expire_udp();
+            }
+            return;
+        }
         let mut events = [EpollEvent::empty(); 64];
         let ready = self
             .epoll

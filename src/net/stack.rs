@@ -129,8 +129,9 @@ impl Stack {
     }
 
     /// Does whatever is ready: packets from the container, host sockets, smoltcp's timers.
-    pub fn process(&mut self) {
-        if self.closed {
+    /// `ready`: the descriptor from [`Stack::fd`] was; if not, only due timers are served.
+    pub fn process(&mut self, ready: bool) {
+        if self.closed || (!ready && !self.timers_due()) {
             return;
         }
         let mut events = [EpollEvent::empty(); 64];
@@ -171,6 +172,10 @@ impl Stack {
             // Idle: give back the receive buffer.
             self.buf = Vec::new();
         }
+    }
+
+    fn timers_due(&mut self) -> bool {
+        self.timeout().is_some_and(|wait| wait.is_zero())
     }
 
     fn poll_smoltcp(&mut self) {

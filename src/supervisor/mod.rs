@@ -79,8 +79,9 @@ pub trait Service {
     fn fd(&self) -> BorrowedFd<'_>;
     /// How long the loop may sleep before `process` is due anyway (timers).
     fn timeout(&mut self) -> Option<std::time::Duration>;
-    /// Does the work that is ready; called at every turn of the loop.
-    fn process(&mut self);
+    /// Does the work that is due; called at every turn of the loop, `ready` when its
+    /// descriptor was.
+    fn process(&mut self, ready: bool);
 }
 
 impl Service for Stack {
@@ -90,8 +91,8 @@ impl Service for Stack {
     fn timeout(&mut self) -> Option<std::time::Duration> {
         Stack::timeout(self)
     }
-    fn process(&mut self) {
-        Stack::process(self)
+    fn process(&mut self, ready: bool) {
+        Stack::process(self, ready)
     }
 }
 
@@ -102,8 +103,8 @@ impl Service for Forwarder {
     fn timeout(&mut self) -> Option<std::time::Duration> {
         Forwarder::timeout(self)
     }
-    fn process(&mut self) {
-        Forwarder::process(self)
+    fn process(&mut self, ready: bool) {
+        Forwarder::process(self, ready)
     }
 }
 
@@ -193,8 +194,8 @@ pub fn supervise(
             hub.on_ready(&ready[first_attach..first_network]);
         }
         // Also when nothing was ready: their timers may be due.
-        for service in services.iter_mut() {
-            service.process();
+        for (i, service) in services.iter_mut().enumerate() {
+            service.process(ready[first_network + i]);
         }
         if ready[0] {
             for (i, pipe) in pipes.iter().flatten().enumerate() {
