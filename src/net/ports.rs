@@ -94,6 +94,8 @@ fn bind_one(mapping: &PortMapping) -> Result<Listener> {
 struct Splice {
     client: OwnedFd,
     inner: OwnedFd,
+    /// The epoll token of `inner` (the splice's id is the client's).
+    inner_token: u64,
     connecting: bool,
     ahead: Direction,
     back: Direction,
@@ -182,7 +184,8 @@ struct UdpClient {
 #[derive(Clone, Copy)]
 enum Token {
     Listener(usize),
-    Splice(u64),
+    /// One of the two sockets of a splice: the client's (false) or ours inside (true).
+    Splice(u64, bool),
     Udp(u64),
 }
 
@@ -277,7 +280,7 @@ impl Forwarder {
         for event in &events[..ready] {
             match self.tokens.get(&event.data()).copied() {
                 Some(Token::Listener(i)) => self.serve_listener(i),
-                Some(Token::Splice(id)) => self.pump_splice(id),
+                Some(Token::Splice(id, inner)) => self.pump_splice(id, inner, event.events()),
                 Some(Token::Udp(id)) => self.udp_replies(id),
                 None => {}
             }
@@ -322,15 +325,21 @@ impl Forwarder {
             return;
         };
         let id = self.token();
-        self.tokens.insert(id, Token::Splice(id));
+        let inner_token = self.token();
+        self.tokens.insert(id, Token::Splice(id, false));
+        self.tokens.insert(inner_token, Token::Splice(id, true));
         let edges = EpollFlags::EPOLLIN
             | EpollFlags::EPOLLOUT
             | EpollFlags::EPOLLRDHUP
             | EpollFlags::EPOLLET;
         if self.epoll.add(&client, EpollEvent::new(edges, id)).is_err()
-            || self.epoll.add(&inner, EpollEvent::new(edges, id)).is_err()
+            || self
+                .epoll
+                .add(&inner, EpollEvent::new(edges, inner_token))
+                .is_err()
         {
             self.tokens.remove(&id);
+            self.tokens.remove(&inner_token);
             return;
         }
         self.splices.insert(
@@ -338,6 +347,7 @@ impl Forwarder {
             Splice {
                 client,
                 inner,
+                inner_token,
                 connecting: true,
                 ahead,
                 back,
@@ -354,11 +364,28 @@ impl Forwarder {
         self.spare_tcp.pop()
     }
 
-    fn pump_splice(&mut self, id: u64) {
+    /// Moves what an event on one of a splice's sockets allows: data it can now read goes
+    /// one way, room it now has to write takes data the other way.
+    fn pump_splice(&mut self, id: u64, inner: bool, events: EpollFlags) {
         let Some(splice) = self.splices.get_mut(&id) else {
             return;
         };
+        let readable = events.intersects(
+            EpollFlags::EPOLLIN
+                | EpollFlags::EPOLLRDHUP
+                | EpollFlags::EPOLLHUP
+                | EpollFlags::EPOLLERR,
+        );
+        let writable = events.intersects(EpollFlags::EPOLLOUT | EpollFlags::EPOLLERR);
+        let (mut ahead, mut back) = if inner {
+            (writable, readable)
+        } else {
+            (readable, writable)
+        };
         if splice.connecting {
+            if !inner {
+                return;
+            }
             // Connected once it has a peer; a failed connect leaves its error behind.
             let peer = nix::sys::socket::getpeername::<nix::sys::socket::SockaddrIn>(
                 splice.inner.as_raw_fd(),
@@ -377,17 +404,32 @@ impl Forwarder {
                 return;
             }
             splice.connecting = false;
+            // Whatever the client sent meanwhile waits: both ways, now.
+            (ahead, back) = (true, true);
         }
-        let ahead = splice.ahead.pump(&splice.client, &splice.inner);
-        let back = splice.back.pump(&splice.inner, &splice.client);
-        if ahead.is_err() || back.is_err() || (splice.ahead.done() && splice.back.done()) {
+        let moved_ahead = if ahead {
+            splice.ahead.pump(&splice.client, &splice.inner)
+        } else {
+            Ok(())
+        };
+        let moved_back = if back {
+            splice.back.pump(&splice.inner, &splice.client)
+        } else {
+            Ok(())
+        };
+        if moved_ahead.is_err()
+            || moved_back.is_err()
+            || (splice.ahead.done() && splice.back.done())
+        {
             self.end_splice(id);
         }
     }
 
     fn end_splice(&mut self, id: u64) {
         // Closing the descriptors takes them out of the epoll set.
-        self.splices.remove(&id);
+        if let Some(splice) = self.splices.remove(&id) {
+            self.tokens.remove(&splice.inner_token);
+        }
         self.tokens.remove(&id);
     }
 
