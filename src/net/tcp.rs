@@ -10,12 +10,14 @@ use std::net::{SocketAddr, SocketAddrV4};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 /// At most this many TCP connections at once (pending ones included); more are refused.
-pub const MAX_FLOWS: usize = 1024;
+/// Each holds a host descriptor: with the usual limit of 1024 descriptors, room remains for
+/// UDP flows and published ports.
+pub const MAX_FLOWS: usize = 512;
 /// Buffer size per direction of the first connections: large enough to keep the container
 /// streaming at memory speed...
 const LARGE_BUFFER: usize = 512 * 1024;
 /// ...and of connections beyond `LARGE_FLOWS`, so that many connections stay cheap.
-const SMALL_BUFFER: usize = 64 * 1024;
+const SMALL_BUFFER: usize = 32 * 1024;
 const LARGE_FLOWS: usize = 32;
 
 /// The container's side of a connection: its endpoint, and the one it connected to.
