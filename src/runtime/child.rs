@@ -90,26 +90,25 @@ pub(super) fn start_socket() -> Result<(OwnedFd, OwnedFd)> {
 
 pub(super) fn spawn(launch: &Launch) -> Result<Started> {
     let (parent_sock, child_sock) = start_socket()?;
-    let (pid, pidfd) = match launch.join_network {
-        Some(target) => spawn_joined(launch, target, parent_sock.as_raw_fd(), child_sock)?,
-        None => {
-            let mut pidfd: RawFd = -1;
-            let args = CloneArgs {
-                flags: clone_flags(launch.spec),
-                pidfd: &mut pidfd as *mut RawFd as u64,
-                exit_signal: libc::SIGCHLD as u64,
-                ..Default::default()
-            };
-            let ret = clone3(&args).context("cannot create the container's namespaces")?;
-            if ret == 0 {
-                drop(parent_sock);
-                child_main(launch, child_sock);
-            }
-            drop(child_sock);
-            // SAFETY: the kernel just gave us this descriptor.
-            (Pid::from_raw(ret), unsafe { OwnedFd::from_raw_fd(pidfd) })
-        }
+    if let Some(target) = launch.join_network {
+        return spawn_joined(launch, target, parent_sock, child_sock);
+    }
+    let mut pidfd: RawFd = -1;
+    let args = CloneArgs {
+        flags: clone_flags(launch.spec),
+        pidfd: &mut pidfd as *mut RawFd as u64,
+        exit_signal: libc::SIGCHLD as u64,
+        ..Default::default()
     };
+    let ret = clone3(&args).context("cannot create the container's namespaces")?;
+    if ret == 0 {
+        drop(parent_sock);
+        child_main(launch, child_sock);
+    }
+    drop(child_sock);
+    let pid = Pid::from_raw(ret);
+    // SAFETY: the kernel just gave us this descriptor.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
     let received = handshake(launch, pid, &parent_sock).inspect_err(|_| {
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(pid, None);
@@ -122,11 +121,14 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
     })
 }
 
-/// Descriptors the child sends before it executes the command.
+/// What a starting process sent before its execve.
 #[derive(Default)]
 pub(super) struct Received {
     pub pty: Option<OwnedFd>,
     pub tun: Option<OwnedFd>,
+    /// The host pid of a process a helper cloned.
+    pub spawned: Option<Pid>,
+    pub failed: Option<StartError>,
 }
 
 /// The container's first process inside another container's user and network namespaces:
@@ -135,13 +137,13 @@ pub(super) struct Received {
 fn spawn_joined(
     launch: &Launch,
     target: std::os::fd::BorrowedFd,
-    parent_sock: RawFd,
+    parent_sock: OwnedFd,
     child_sock: OwnedFd,
-) -> Result<(Pid, OwnedFd)> {
+) -> Result<Started> {
     // SAFETY: single-threaded; the helper only joins namespaces and clones.
     let helper = match unsafe { nix::unistd::fork() }? {
         nix::unistd::ForkResult::Child => {
-            unsafe { libc::close(parent_sock) };
+            drop(parent_sock);
             let error = match join_and_clone(launch, target, &child_sock) {
                 Ok(()) => unsafe { libc::_exit(0) },
                 Err(e) => StartError::Setup(format!("{e:#}")),
@@ -153,11 +155,27 @@ fn spawn_joined(
     };
     drop(child_sock);
     let _ = nix::sys::wait::waitpid(helper, None);
-    // SAFETY: the socket stays open for as long as `spawn` runs.
-    let sock = unsafe { std::os::fd::BorrowedFd::borrow_raw(parent_sock) };
-    let pid = super::exec::receive_pid(&sock.try_clone_to_owned()?)?;
+    // Nothing to map (the other container's ids are): the process may go on at once.
+    nix::unistd::write(&parent_sock, b"g")?;
+    let received = receive_until_exec(&parent_sock)?;
+    if let Some(error) = received.failed {
+        // The process is our child (CLONE_PARENT): reap it, or it lingers as a zombie.
+        if let Some(pid) = received.spawned {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+        }
+        return Err(error.into());
+    }
+    let pid = received
+        .spawned
+        .ok_or_else(|| anyhow!("could not start the container's process"))?;
     let pidfd = super::exec::pidfd_open(pid).context("the container's process vanished")?;
-    Ok((pid, pidfd))
+    Ok(Started {
+        pid,
+        pidfd,
+        pty: received.pty,
+        tun: received.tun,
+    })
 }
 
 fn join_and_clone(launch: &Launch, target: std::os::fd::BorrowedFd, sock: &OwnedFd) -> Result<()> {
@@ -181,18 +199,20 @@ fn join_and_clone(launch: &Launch, target: std::os::fd::BorrowedFd, sock: &Owned
     send(sock, &ChildMessage::Spawned(ret), None)
 }
 
-/// Parent side: map ids (unless the container joined namespaces already mapped), release
-/// the child, and collect its descriptors or its error.
+/// Parent side: map ids, release the child, and collect its descriptors or its error.
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
-    if launch.join_network.is_none() {
-        launch.maps.apply(pid.as_raw())?;
-    }
+    launch.maps.apply(pid.as_raw())?;
     nix::unistd::write(sock, b"g")?;
-    receive_until_exec(sock)
+    let mut received = receive_until_exec(sock)?;
+    match received.failed.take() {
+        Some(e) => Err(e.into()),
+        None => Ok(received),
+    }
 }
 
 /// Reads the child's messages until its end of the socket closes at execve: its terminal
 /// and network device, or the error that stopped it.
+/// Messages may come from a helper and from the process it cloned, in either order.
 pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Received> {
     let mut received = Received::default();
     loop {
@@ -227,8 +247,9 @@ pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Received> {
                 nix::unistd::write(sock, b"t")?;
             }
             ChildMessage::Network => received.tun = fd,
-            ChildMessage::Spawned(_) => {}
-            ChildMessage::Failed(e) => return Err(e.into()),
+            ChildMessage::Spawned(pid) => received.spawned = Some(Pid::from_raw(pid)),
+            // Keep reading: the other sender may still have something to say.
+            ChildMessage::Failed(e) => received.failed = Some(e),
         }
     }
 }
