@@ -131,22 +131,57 @@ pub(super) struct Received {
     pub failed: Option<StartError>,
 }
 
-/// The container's first process inside another container's user and network namespaces:
-/// a helper joins them and clones the process as our child (CLONE_PARENT), with the rest
-/// of its namespaces new, as `exec` does; the helper reports its pid and exits.
+/// The container's first process inside another container's user and network namespaces,
+/// with the rest of its namespaces new. Nothing to map (the other container's ids are), so
+/// it may go on at once.
 fn spawn_joined(
     launch: &Launch,
     target: std::os::fd::BorrowedFd,
     parent_sock: OwnedFd,
     child_sock: OwnedFd,
 ) -> Result<Started> {
+    nix::unistd::write(&parent_sock, b"g")?;
+    let own = clone_flags(launch.spec)
+        & !(libc::CLONE_NEWUSER as u64 | libc::CLONE_PIDFD as u64 | libc::CLONE_NEWNET as u64);
+    spawn_via_helper(
+        Join {
+            target,
+            namespaces: libc::CLONE_NEWUSER | libc::CLONE_NEWNET,
+            unshare: own,
+        },
+        (parent_sock, child_sock),
+        |sock| child_main(launch, sock),
+    )
+}
+
+/// Namespaces a process is started in by [`spawn_via_helper`].
+pub(super) struct Join<'a> {
+    /// The pidfd of a process whose namespaces are joined.
+    pub target: std::os::fd::BorrowedFd<'a>,
+    /// Which of them (CLONE_NEW* flags for setns).
+    pub namespaces: libc::c_int,
+    /// Namespaces made new for the process (CLONE_NEW* flags for clone3).
+    pub unshare: u64,
+}
+
+/// Starts a process in namespaces of another: a helper child joins them, clones the process
+/// with CLONE_PARENT (so that we, outside, are its parent and can wait for it, while it
+/// lives in the joined pid namespace), reports its pid and exits. `body` is the process;
+/// it never returns. Returns once the process has executed its command (or failed to).
+pub(super) fn spawn_via_helper(
+    join: Join,
+    (parent_sock, child_sock): (OwnedFd, OwnedFd),
+    body: impl FnOnce(OwnedFd) -> Result<std::convert::Infallible>,
+) -> Result<Started> {
     // SAFETY: single-threaded; the helper only joins namespaces and clones.
     let helper = match unsafe { nix::unistd::fork() }? {
         nix::unistd::ForkResult::Child => {
             drop(parent_sock);
-            let error = match join_and_clone(launch, target, &child_sock) {
+            let error = match join_and_clone(&join, &child_sock, body) {
                 Ok(()) => unsafe { libc::_exit(0) },
-                Err(e) => StartError::Setup(format!("{e:#}")),
+                Err(e) => e
+                    .downcast::<StartError>()
+                    .unwrap_or_else(|e| StartError::Setup(format!("{e:#}"))),
             };
             let _ = send(&child_sock, &ChildMessage::Failed(error), None);
             unsafe { libc::_exit(125) }
@@ -155,21 +190,18 @@ fn spawn_joined(
     };
     drop(child_sock);
     let _ = nix::sys::wait::waitpid(helper, None);
-    // Nothing to map (the other container's ids are): the process may go on at once.
-    nix::unistd::write(&parent_sock, b"g")?;
     let received = receive_until_exec(&parent_sock)?;
     if let Some(error) = received.failed {
         // The process is our child (CLONE_PARENT): reap it, or it lingers as a zombie.
         if let Some(pid) = received.spawned {
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
             let _ = nix::sys::wait::waitpid(pid, None);
         }
         return Err(error.into());
     }
     let pid = received
         .spawned
-        .ok_or_else(|| anyhow!("could not start the container's process"))?;
-    let pidfd = super::exec::pidfd_open(pid).context("the container's process vanished")?;
+        .ok_or_else(|| anyhow!("could not start the process"))?;
+    let pidfd = super::exec::pidfd_open(pid).context("the started process vanished")?;
     Ok(Started {
         pid,
         pidfd,
@@ -178,25 +210,27 @@ fn spawn_joined(
     })
 }
 
-fn join_and_clone(launch: &Launch, target: std::os::fd::BorrowedFd, sock: &OwnedFd) -> Result<()> {
-    if unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWUSER | libc::CLONE_NEWNET) } != 0 {
+/// The helper: join, clone the process as our parent's child, report its pid.
+fn join_and_clone(
+    join: &Join,
+    sock: &OwnedFd,
+    body: impl FnOnce(OwnedFd) -> Result<std::convert::Infallible>,
+) -> Result<()> {
+    if unsafe { libc::setns(join.target.as_raw_fd(), join.namespaces) } != 0 {
         return Err(std::io::Error::last_os_error())
-            .context("cannot join the other container's network");
+            .context("cannot join the container's namespaces");
     }
-    let own = clone_flags(launch.spec)
-        & !(libc::CLONE_NEWUSER as u64 | libc::CLONE_PIDFD as u64 | libc::CLONE_NEWNET as u64);
+    // With CLONE_PARENT the kernel takes the exit signal from us (SIGCHLD) and refuses one here.
     let ret = clone3(&CloneArgs {
-        flags: own | libc::CLONE_PARENT as u64,
+        flags: join.unshare | libc::CLONE_PARENT as u64,
         ..Default::default()
     })
-    .context("cannot create the container's namespaces")?;
-    if ret == 0 {
-        child_main(
-            launch,
-            sock.try_clone().expect("duplicate the start socket"),
-        );
+    .context("cannot start a process in the container")?;
+    if ret != 0 {
+        return send(sock, &ChildMessage::Spawned(ret), None);
     }
-    send(sock, &ChildMessage::Spawned(ret), None)
+    // The process: `body` ends in execve or _exit.
+    match body(sock.try_clone()?)? {}
 }
 
 /// Parent side: map ids, release the child, and collect its descriptors or its error.
