@@ -447,32 +447,37 @@ impl Stack {
         }
     }
 
-    /// Where a flow the container addressed to `dst` really goes on the host, if anywhere.
     fn target(&self, dst: SocketAddrV4) -> Option<SocketAddr> {
-        let ip = *dst.ip();
-        if ip == DNS_IP {
-            return (dst.port() == 53)
-                .then(|| self.config.dns.first().copied())
-                .flatten();
-        }
-        if ip == GATEWAY_IP {
-            return self
-                .config
-                .allow_host_loopback
-                .then(|| SocketAddr::from((Ipv4Addr::LOCALHOST, dst.port())));
-        }
-        let outside = !in_own_subnet(ip)
-            && !ip.is_loopback()
-            && !ip.is_unspecified()
-            && !ip.is_broadcast()
-            && !ip.is_multicast();
-        (outside && dst.port() != 0).then_some(SocketAddr::V4(dst))
+        target(&self.config, dst)
     }
 
     fn token(&mut self) -> u64 {
         self.next_token += 1;
         self.next_token
     }
+}
+
+/// Where a flow the container addressed to `dst` really goes on the host, if anywhere: DNS
+/// to the resolvers, the gateway to the host's loopback when allowed, the container's own
+/// subnet and special addresses nowhere, everything else where it was addressed.
+fn target(config: &Config, dst: SocketAddrV4) -> Option<SocketAddr> {
+    let ip = *dst.ip();
+    if ip == DNS_IP {
+        return (dst.port() == 53)
+            .then(|| config.dns.first().copied())
+            .flatten();
+    }
+    if ip == GATEWAY_IP {
+        return config
+            .allow_host_loopback
+            .then(|| SocketAddr::from((Ipv4Addr::LOCALHOST, dst.port())));
+    }
+    let outside = !in_own_subnet(ip)
+        && !ip.is_loopback()
+        && !ip.is_unspecified()
+        && !ip.is_broadcast()
+        && !ip.is_multicast();
+    (outside && dst.port() != 0).then_some(SocketAddr::V4(dst))
 }
 
 fn flags(interest: Interest) -> EpollFlags {
@@ -503,4 +508,61 @@ fn epoch_nanos() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(allow_host_loopback: bool) -> Config {
+        Config {
+            mtu: 65520,
+            allow_host_loopback,
+            dns: vec!["127.0.0.53:53".parse().unwrap()],
+        }
+    }
+
+    fn addr(text: &str) -> SocketAddrV4 {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn where_flows_go() {
+        let closed = config(false);
+        assert_eq!(
+            target(&closed, addr("10.0.2.3:53")),
+            Some("127.0.0.53:53".parse().unwrap())
+        );
+        assert_eq!(target(&closed, addr("10.0.2.3:80")), None);
+        assert_eq!(target(&closed, addr("10.0.2.2:8080")), None);
+        assert_eq!(
+            target(&config(true), addr("10.0.2.2:8080")),
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(
+            target(&closed, addr("192.0.2.10:443")),
+            Some("192.0.2.10:443".parse().unwrap())
+        );
+        for nowhere in [
+            "10.0.2.7:80",
+            "10.0.2.255:80",
+            "127.0.0.1:80",
+            "0.0.0.0:80",
+            "224.0.0.1:5353",
+            "255.255.255.255:67",
+            "192.0.2.10:0",
+        ] {
+            assert_eq!(target(&closed, addr(nowhere)), None, "{nowhere}");
+        }
+        assert_eq!(
+            target(
+                &Config {
+                    dns: Vec::new(),
+                    ..closed
+                },
+                addr("10.0.2.3:53")
+            ),
+            None
+        );
+    }
 }
