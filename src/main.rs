@@ -4,6 +4,7 @@ mod cli;
 mod clock;
 mod container;
 mod image;
+mod registry;
 mod runtime;
 mod store;
 mod supervisor;

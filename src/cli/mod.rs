@@ -5,6 +5,7 @@
 mod docs;
 pub mod format;
 mod image;
+mod registry;
 mod run;
 mod system;
 
@@ -13,7 +14,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "skiff", version, about = "Run containers without a daemon and without root", disable_help_subcommand = true)]
+#[command(
+    name = "skiff",
+    version,
+    about = "Run containers without a daemon and without root",
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Where images, layers and containers are stored
     #[arg(long, global = true, env = "SKIFF_ROOT", value_name = "DIR")]
@@ -45,6 +51,12 @@ enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Download an image from a registry
+    Pull(registry::PullArgs),
+    /// Log in to a registry
+    Login(registry::LoginArgs),
+    /// Log out from a registry
+    Logout(registry::LogoutArgs),
     /// Show the skiff version
     Version(system::VersionArgs),
     /// Show system-wide information
@@ -84,6 +96,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rmi(args) => image::rmi(&store()?, args),
         Command::Inspect(args) => image::inspect(&store()?, args),
         Command::Image(command) => image::dispatch(&store()?, command),
+        Command::Pull(args) => registry::pull(&store()?, args),
+        Command::Login(args) => registry::login(args),
+        Command::Logout(args) => registry::logout(args),
         Command::Version(args) => system::version(args),
         Command::Info(args) => system::info(&store()?, args),
         Command::Completion(args) => docs::completion(args),

@@ -1,24 +1,52 @@
 //! Bringing layers into the store. Every layer is extracted into a staging directory inside
 //! the user namespace (so files get the ownership the image declares), checked against the
-//! digest its image names, and only when all of them are good are they renamed into
+//! digests its image names, and only when all of them are good are they renamed into
 //! `layers/`. A rename onto an existing layer loses the race harmlessly: the layer is stored
 //! once, and a failed or killed run leaves only staging debris, never a half layer.
+//!
+//! Layers are extracted in parallel threads. The caller of [`ingest`] must be
+//! single-threaded: rootless, the threads run in the forked child that owns the user
+//! namespace, never in the calling process.
 
-use super::layer::{self, ExtractOptions};
+use super::layer::{self, ExtractOptions, HashingReader};
 use crate::runtime::userns::{self, IdMappings, MappingMode};
 use crate::store::{self, Store};
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io::{BufReader, Read};
-use std::path::PathBuf;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-/// Where a layer's bytes come from, and what its uncompressed digest must be, when known.
+/// Opens the byte stream of one layer (a file, standard input, a download).
+pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn Read + Send>> + Send>;
+
+/// Where a layer's bytes come from, and what its digests must be, when known.
 pub struct LayerSource {
-    pub open: Box<dyn FnOnce() -> Result<Box<dyn Read>>>,
+    pub open: Opener,
+    /// The digest of the uncompressed tar (the image config's diff_id).
     pub expected_diff_id: Option<String>,
+    /// The digest and size of the bytes `open` yields (a registry's compressed blob): the
+    /// layer is refused unless the whole stream matches.
+    pub expected_blob: Option<(String, u64)>,
     /// How the user knows this layer, for error messages.
     pub label: String,
+    /// Told when the layer is in the store: `true` when it was there already.
+    pub on_done: Option<Box<dyn FnOnce(bool) + Send>>,
+}
+
+impl LayerSource {
+    /// A source with only the required parts; the optional checks and callback unset.
+    pub fn new(label: String, open: Opener) -> LayerSource {
+        LayerSource {
+            open,
+            expected_diff_id: None,
+            expected_blob: None,
+            label,
+            on_done: None,
+        }
+    }
 }
 
 /// The outcome for one layer, in the order of the sources.
@@ -29,8 +57,16 @@ pub struct IngestedLayer {
     pub skipped_devices: u64,
 }
 
+/// How many layers are extracted at once: downloads overlap, and decompression and
+/// extraction of different layers use different cores.
+const PARALLEL_LAYERS: usize = 4;
+
 /// Extracts and commits `sources`, skipping the ones whose layer is already stored.
-pub fn ingest(store: &Store, maps: &IdMappings, sources: Vec<LayerSource>) -> Result<Vec<IngestedLayer>> {
+pub fn ingest(
+    store: &Store,
+    maps: &IdMappings,
+    sources: Vec<LayerSource>,
+) -> Result<Vec<IngestedLayer>> {
     let store_in_ns = store.clone();
     let ignore_chown_errors = maps.mode == MappingMode::Single;
     let text = userns::run_in_userns(maps, move || {
@@ -45,66 +81,219 @@ pub fn ingest(store: &Store, maps: &IdMappings, sources: Vec<LayerSource>) -> Re
     Ok(results)
 }
 
-fn extract_all(store: &Store, sources: Vec<LayerSource>, ignore_chown_errors: bool) -> Result<Vec<IngestedLayer>> {
-    let mut staged: Vec<(PathBuf, IngestedLayer)> = Vec::new();
-    let mut results = Vec::new();
-    let outcome = (|| -> Result<()> {
-        for source in sources {
-            if let Some(expected) = &source.expected_diff_id {
-                if store.layer(expected).join("diff").is_dir() {
-                    let size = super::store::layer_size(store, expected);
-                    results.push(IngestedLayer { diff_id: expected.clone(), size, skipped_devices: 0 });
-                    continue;
+/// One layer's fate: already in the store, or extracted into a staging directory.
+enum Outcome {
+    Present(IngestedLayer),
+    Staged(PathBuf, IngestedLayer),
+}
+
+fn extract_all(
+    store: &Store,
+    sources: Vec<LayerSource>,
+    ignore_chown_errors: bool,
+) -> Result<Vec<IngestedLayer>> {
+    let count = sources.len();
+    let queue = Mutex::new(sources.into_iter().enumerate().collect::<Vec<_>>());
+    let outcomes: Mutex<Vec<Option<Result<Outcome>>>> =
+        Mutex::new((0..count).map(|_| None).collect());
+    let failed = AtomicBool::new(false);
+    // The layer that failed first: the others may fail after it only because they were stopped.
+    let first_failure = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..count.clamp(1, PARALLEL_LAYERS) {
+            scope.spawn(|| loop {
+                // Layers are taken in order, so the first ones finish first.
+                let next = {
+                    let mut queue = queue.lock().unwrap();
+                    if queue.is_empty() || failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    queue.remove(0)
+                };
+                let (index, source) = next;
+                let outcome = ingest_one(store, source, ignore_chown_errors, &failed);
+                if outcome.is_err() {
+                    first_failure.lock().unwrap().get_or_insert(index);
+                    failed.store(true, Ordering::Relaxed);
                 }
-            }
-            let dir = store.staging_dir()?;
-            staged.push((dir.clone(), IngestedLayer { diff_id: String::new(), size: 0, skipped_devices: 0 }));
-            let layer = extract_one(&dir, source, ignore_chown_errors)?;
-            staged.last_mut().unwrap().1 = layer.clone();
-            results.push(layer);
+                outcomes.lock().unwrap()[index] = Some(outcome);
+            });
         }
-        Ok(())
-    })();
-    if let Err(e) = outcome {
-        for (dir, _) in &staged {
-            let _ = store::remove_tree(dir);
+    });
+    let outcomes = outcomes.into_inner().unwrap();
+    let staged_dirs = || {
+        outcomes.iter().filter_map(|o| match o {
+            Some(Ok(Outcome::Staged(dir, _))) => Some(dir.clone()),
+            _ => None,
+        })
+    };
+    if let Some(error) = first_failure.into_inner().unwrap() {
+        for dir in staged_dirs() {
+            let _ = store::remove_tree(&dir);
         }
-        return Err(e);
+        let mut outcomes = outcomes;
+        return Err(outcomes.swap_remove(error).unwrap().err().unwrap());
     }
-    for (dir, layer) in staged {
-        commit(store, &dir, &layer.diff_id)?;
+    let mut results = Vec::with_capacity(count);
+    for outcome in outcomes {
+        match outcome.ok_or_else(|| anyhow!("a layer was not processed"))?? {
+            Outcome::Present(layer) => results.push(layer),
+            Outcome::Staged(dir, layer) => {
+                commit(store, &dir, &layer.diff_id)?;
+                results.push(layer);
+            }
+        }
     }
     Ok(results)
 }
 
-fn extract_one(dir: &std::path::Path, source: LayerSource, ignore_chown_errors: bool) -> Result<IngestedLayer> {
+fn ingest_one(
+    store: &Store,
+    mut source: LayerSource,
+    ignore_chown_errors: bool,
+    failed: &AtomicBool,
+) -> Result<Outcome> {
+    if let Some(expected) = &source.expected_diff_id {
+        if store.layer(expected).join("diff").is_dir() {
+            let size = super::store::layer_size(store, expected);
+            if let Some(done) = source.on_done {
+                done(true);
+            }
+            return Ok(Outcome::Present(IngestedLayer {
+                diff_id: expected.clone(),
+                size,
+                skipped_devices: 0,
+            }));
+        }
+    }
+    let dir = store.staging_dir()?;
+    let on_done = source.on_done.take();
+    let label = source.label.clone();
+    let layer = match extract_one(&dir, source, ignore_chown_errors, failed) {
+        Ok(layer) => layer,
+        Err(e) => {
+            let _ = store::remove_tree(&dir);
+            return Err(e.context(label));
+        }
+    };
+    if let Some(done) = on_done {
+        done(false);
+    }
+    Ok(Outcome::Staged(dir, layer))
+}
+
+fn extract_one(
+    dir: &Path,
+    source: LayerSource,
+    ignore_chown_errors: bool,
+    failed: &AtomicBool,
+) -> Result<IngestedLayer> {
     let diff = dir.join("diff");
     fs::create_dir(&diff)?;
-    let reader = (source.open)()?;
+    let raw = (source.open)()?;
+    let verified = Arc::new(AtomicBool::new(source.expected_blob.is_none()));
+    let reader: Box<dyn Read + Send + '_> = match source.expected_blob {
+        Some((digest, size)) => Box::new(VerifyingReader::new(
+            raw,
+            digest,
+            size,
+            verified.clone(),
+            failed,
+        )),
+        None => raw,
+    };
     let decompressed = layer::decompress(BufReader::with_capacity(1 << 20, reader))
-        .with_context(|| format!("{}: cannot read the layer", source.label))?;
-    let extracted = layer::extract(decompressed, &diff, &ExtractOptions { ignore_chown_errors })
-        .with_context(|| format!("{}: invalid layer", source.label))?;
+        .context("cannot read the layer")?;
+    let extracted = layer::extract(
+        decompressed,
+        &diff,
+        &ExtractOptions {
+            ignore_chown_errors,
+        },
+    )
+    .context("invalid layer")?;
+    if !verified.load(Ordering::Acquire) {
+        bail!("the layer ended before the end of its blob, whose digest was therefore not checked");
+    }
     if let Some(expected) = &source.expected_diff_id {
         if *expected != extracted.diff_id {
             bail!(
-                "{}: layer content does not match its digest (expected {expected}, got {}): the archive is corrupt or was tampered with",
-                source.label,
+                "layer content does not match its digest (expected {expected}, got {}): the image is corrupt or was tampered with",
                 extracted.diff_id
             );
         }
     }
     fs::write(dir.join("size"), extracted.size.to_string())?;
-    Ok(IngestedLayer { diff_id: extracted.diff_id, size: extracted.size, skipped_devices: extracted.skipped_devices })
+    Ok(IngestedLayer {
+        diff_id: extracted.diff_id,
+        size: extracted.size,
+        skipped_devices: extracted.skipped_devices,
+    })
 }
 
-fn commit(store: &Store, staged: &std::path::Path, diff_id: &str) -> Result<()> {
+/// Checks a blob against its digest and size as it streams: reading past the size fails at
+/// once, and the end of the stream fails unless every byte matched the digest. Also stops
+/// early when another layer failed, so a bad pull does not finish its other downloads.
+struct VerifyingReader<'a, R> {
+    inner: HashingReader<R>,
+    digest: String,
+    size: u64,
+    verified: Arc<AtomicBool>,
+    failed: &'a AtomicBool,
+}
+
+impl<'a, R> VerifyingReader<'a, R> {
+    fn new(
+        inner: R,
+        digest: String,
+        size: u64,
+        verified: Arc<AtomicBool>,
+        failed: &'a AtomicBool,
+    ) -> Self {
+        VerifyingReader {
+            inner: HashingReader::new(inner),
+            digest,
+            size,
+            verified,
+            failed,
+        }
+    }
+}
+
+impl<R: Read> Read for VerifyingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.failed.load(Ordering::Relaxed) {
+            return Err(io::Error::other("stopped: another layer failed"));
+        }
+        let n = self.inner.read(buf)?;
+        let invalid = |message: String| Err(io::Error::new(io::ErrorKind::InvalidData, message));
+        if self.inner.count() > self.size {
+            return invalid(format!(
+                "the blob is larger than the {} bytes its descriptor says",
+                self.size
+            ));
+        }
+        if n == 0 && !buf.is_empty() && !self.verified.load(Ordering::Relaxed) {
+            let actual = self.inner.digest();
+            if self.inner.count() != self.size || actual != self.digest {
+                return invalid(format!(
+                    "blob {} does not match its digest ({} bytes with digest {actual}): the registry sent corrupt or tampered data",
+                    self.digest,
+                    self.inner.count()
+                ));
+            }
+            self.verified.store(true, Ordering::Release);
+        }
+        Ok(n)
+    }
+}
+
+fn commit(store: &Store, staged: &Path, diff_id: &str) -> Result<()> {
     let target = store.layer(diff_id);
     match fs::rename(staged, &target) {
         Ok(()) => Ok(()),
         // Another skiff stored the same layer first: ours is a duplicate.
-        Err(e) if target.join("diff").is_dir() => {
-            let _ = e;
+        Err(_) if target.join("diff").is_dir() => {
             store::remove_tree(staged).ok();
             Ok(())
         }

@@ -148,22 +148,35 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(len)
 }
 
-/// Feeds every byte read through it into a SHA-256, so the diff_id costs no second pass.
-struct HashingReader<R> {
+/// Feeds every byte read through it into a SHA-256, so a digest costs no second pass: the
+/// diff_id of an uncompressed layer, or the digest of a compressed blob as it is downloaded.
+pub struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
+    count: u64,
 }
 
 impl<R> HashingReader<R> {
-    fn new(inner: R) -> Self {
+    pub fn new(inner: R) -> Self {
         HashingReader {
             inner,
             hasher: Sha256::new(),
+            count: 0,
         }
     }
 
+    /// Bytes read so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// `sha256:<hex>` of everything read so far.
+    pub fn digest(&self) -> String {
+        format!("sha256:{:x}", self.hasher.clone().finalize())
+    }
+
     fn diff_id(self) -> String {
-        format!("sha256:{:x}", self.hasher.finalize())
+        self.digest()
     }
 }
 
@@ -171,6 +184,7 @@ impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        self.count += n as u64;
         Ok(n)
     }
 }

@@ -1,6 +1,7 @@
 //! Images: references, the image store, archive formats and layer extraction.
 
 pub mod archive;
+pub mod blobinfo;
 pub mod change;
 pub mod config;
 pub mod import;

@@ -1,0 +1,242 @@
+//! `skiff pull`: manifest (choosing the platform from an index), config, then every missing
+//! layer streamed once through download, digest check, decompression and extraction, layers
+//! in parallel. Nothing reaches the image index until every byte has been checked.
+
+use super::config::Settings;
+use super::manifest::{ImageManifest, Manifest, Platform};
+use super::progress::{Counting, Progress};
+use super::repository::{Fetched, Repository};
+use crate::image::blobinfo::{self, CompressedBlob};
+use crate::image::config::ImageConfig;
+use crate::image::ingest::{self, LayerSource};
+use crate::image::reference::Reference;
+use crate::image::store::{self as images, short_id};
+use crate::runtime::userns::IdMappings;
+use crate::store::{self, Store};
+use anyhow::{bail, Context, Result};
+use std::io::Read;
+use std::sync::Arc;
+
+pub struct PullOptions {
+    pub platform: Option<Platform>,
+    pub progress: Arc<Progress>,
+}
+
+/// What a pull did.
+pub struct Pulled {
+    pub id: String,
+    /// The digest of what the reference pointed to (an index or a manifest).
+    pub digest: String,
+    /// False when the image was already in the store.
+    pub downloaded: bool,
+}
+
+pub fn pull(
+    store: &Store,
+    maps: &IdMappings,
+    reference: &Reference,
+    settings: &Settings,
+    opts: &PullOptions,
+) -> Result<Pulled> {
+    let reference = reference.clone().with_default_tag();
+    let repo_name = reference.familiar_repository();
+    if let Some(digest) = &reference.digest {
+        // A digest names immutable content: when it is here, there is nothing to ask.
+        if let Some(image) = images::find_by_repo_digest(store, &format!("{repo_name}@{digest}"))? {
+            return Ok(Pulled {
+                id: image.id().to_string(),
+                digest: digest.clone(),
+                downloaded: false,
+            });
+        }
+    }
+    let what = reference
+        .tag
+        .clone()
+        .or_else(|| reference.digest.clone())
+        .unwrap_or_default();
+    opts.progress
+        .line(&format!("{what}: Pulling from {}", reference.path));
+    let (repo, top) = Repository::open_for_pull(&reference, settings)?;
+    let repo_digest = format!("{repo_name}@{}", top.digest);
+    if let Some(image) = images::find_by_repo_digest(store, &repo_digest)? {
+        if all_layers_present(store, image.diff_ids()) {
+            tag_pulled(
+                store,
+                &reference,
+                image.id(),
+                &repo_digest,
+                image.record.manifest.as_deref().unwrap_or(&top.digest),
+            )?;
+            return Ok(Pulled {
+                id: image.id().to_string(),
+                digest: top.digest,
+                downloaded: false,
+            });
+        }
+    }
+    let platform = opts.platform.clone().unwrap_or_else(Platform::host);
+    let (manifest_fetched, manifest) = image_manifest(&repo, top, &platform)?;
+    let config_bytes = repo
+        .small_blob(&manifest.config.digest, manifest.config.size)
+        .context("cannot fetch the image config")?;
+    let config = ImageConfig::parse(&config_bytes)?;
+    if config.rootfs.diff_ids.len() != manifest.layers.len() {
+        bail!(
+            "invalid image: its config lists {} layers but its manifest {}",
+            config.rootfs.diff_ids.len(),
+            manifest.layers.len()
+        );
+    }
+    let id = store::sha256_digest(&config_bytes);
+    let present =
+        images::resolve(store, &id).is_ok() && all_layers_present(store, &config.rootfs.diff_ids);
+    if !present {
+        fetch_layers(
+            store,
+            maps,
+            Arc::new(repo),
+            &manifest,
+            &config.rootfs.diff_ids,
+            &opts.progress,
+        )?;
+    }
+    let tags: Vec<Reference> = reference
+        .tag
+        .is_some()
+        .then(|| reference.clone())
+        .into_iter()
+        .collect();
+    // Blobs before records: a record never names a manifest that is not there.
+    store::write_atomic(
+        &store.blob(&manifest_fetched.digest),
+        &manifest_fetched.bytes,
+    )?;
+    images::add(store, &config_bytes, &tags)?;
+    images::set_repo_digest(store, &id, &repo_digest, &manifest_fetched.digest)?;
+    remember_blobs(store, &reference, &manifest, &config.rootfs.diff_ids)?;
+    Ok(Pulled {
+        id,
+        digest: repo_digest
+            .split('@')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string(),
+        downloaded: !present,
+    })
+}
+
+fn all_layers_present(store: &Store, diff_ids: &[String]) -> bool {
+    diff_ids
+        .iter()
+        .all(|d| store.layer(d).join("diff").is_dir())
+}
+
+/// Points the reference's tag at an image that is already here and notes its repo digest.
+fn tag_pulled(
+    store: &Store,
+    reference: &Reference,
+    id: &str,
+    repo_digest: &str,
+    manifest: &str,
+) -> Result<()> {
+    if reference.tag.is_some() {
+        images::tag(store, id, &reference.to_string())?;
+    }
+    images::set_repo_digest(store, id, repo_digest, manifest)?;
+    Ok(())
+}
+
+/// The image manifest for `platform`: `top` itself, or its entry in an index.
+fn image_manifest(
+    repo: &Repository,
+    top: Fetched,
+    platform: &Platform,
+) -> Result<(Fetched, ImageManifest)> {
+    match Manifest::parse(&top.bytes, &top.media_type)? {
+        Manifest::Image(manifest) => Ok((top, manifest)),
+        Manifest::Index(index) => {
+            let entry = index.choose(platform)?;
+            let fetched = repo.manifest(&entry.digest)?;
+            match Manifest::parse(&fetched.bytes, &fetched.media_type)? {
+                Manifest::Image(manifest) => Ok((fetched, manifest)),
+                Manifest::Index(_) => {
+                    bail!("the manifest list for {platform} names another manifest list")
+                }
+            }
+        }
+    }
+}
+
+fn fetch_layers(
+    store: &Store,
+    maps: &IdMappings,
+    repo: Arc<Repository>,
+    manifest: &ImageManifest,
+    diff_ids: &[String],
+    progress: &Arc<Progress>,
+) -> Result<()> {
+    let mut sources = Vec::new();
+    for (descriptor, diff_id) in manifest.layers.iter().zip(diff_ids) {
+        let layer = Arc::new(progress.layer(short_id(&descriptor.digest), descriptor.size));
+        if store.layer(diff_id).join("diff").is_dir() {
+            layer.finish("Already exists");
+            continue;
+        }
+        layer.step("Pulling fs layer");
+        let (open_repo, digest, open_layer) =
+            (repo.clone(), descriptor.digest.clone(), layer.clone());
+        let mut source = LayerSource::new(
+            format!("layer {}", descriptor.digest),
+            Box::new(move || {
+                open_layer.step("Downloading");
+                let reader = Counting {
+                    inner: open_repo.blob_reader(&digest),
+                    layer: open_layer,
+                };
+                Ok(Box::new(reader) as Box<dyn Read + Send>)
+            }),
+        );
+        source.expected_diff_id = Some(diff_id.clone());
+        source.expected_blob = Some((descriptor.digest.clone(), descriptor.size));
+        source.on_done = Some(Box::new(move |existed| {
+            layer.finish(if existed {
+                "Already exists"
+            } else {
+                "Pull complete"
+            })
+        }));
+        sources.push(source);
+    }
+    progress.flush();
+    ingest::ingest(store, maps, sources)?;
+    Ok(())
+}
+
+/// Remembers the compressed blob of each layer and where it came from, so a push to that
+/// registry can mount or skip it and keep the image's digests.
+fn remember_blobs(
+    store: &Store,
+    reference: &Reference,
+    manifest: &ImageManifest,
+    diff_ids: &[String],
+) -> Result<()> {
+    for (descriptor, diff_id) in manifest.layers.iter().zip(diff_ids) {
+        let known = blobinfo::known(store, diff_id);
+        let repository = reference.repository();
+        if known
+            .iter()
+            .any(|b| b.digest == descriptor.digest && b.repositories.contains(&repository))
+        {
+            continue;
+        }
+        let blob = CompressedBlob {
+            digest: descriptor.digest.clone(),
+            size: descriptor.size,
+            media_type: descriptor.media_type.clone(),
+            repositories: vec![repository],
+        };
+        blobinfo::remember(store, diff_id, blob)?;
+    }
+    Ok(())
+}
