@@ -160,12 +160,17 @@ fn row_json(row: &Row, no_trunc: bool) -> Value {
         ),
         None => ("<none>".into(), "<none>".into()),
     };
+    // The digest this row's repository knows the image by (an untagged row: any).
     let digest = image
         .record
         .repo_digests
-        .first()
-        .and_then(|d| d.split('@').nth(1))
-        .unwrap_or("<none>");
+        .iter()
+        .filter_map(|d| d.split_once('@'))
+        .find(|(repo, _)| {
+            row.reference
+                .is_none_or(|r| r.familiar_repository() == *repo)
+        })
+        .map_or("<none>", |(_, digest)| digest);
     json!({
         "ID": display_id(image.id(), no_trunc),
         "Repository": repository,

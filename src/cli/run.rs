@@ -1,7 +1,10 @@
 //! `skiff run`: docker's flags, turned into the container's run options.
 
+use crate::container::create::{self, PullPolicy};
 use crate::container::options::{self, RunOptions};
 use crate::container::run as runner;
+use crate::registry::manifest::Platform;
+use crate::registry::progress::Progress;
 use crate::store::Store;
 use anyhow::Result;
 use clap::Args;
@@ -76,6 +79,17 @@ pub struct RunArgs {
     /// Set metadata on the container
     #[arg(short, long = "label", value_name = "KEY=VALUE")]
     label: Vec<String>,
+    /// Pull the image from its registry: missing (when not stored), always, never
+    #[arg(long, value_enum, default_value = "missing")]
+    pull: PullPolicy,
+    /// Pull the image for this platform (os/arch[/variant])
+    #[arg(long)]
+    platform: Option<String>,
+    /// Suppress the pull output
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    tls: super::registry::TlsArgs,
     /// The image to run
     image: String,
     /// The command and its arguments
@@ -84,6 +98,11 @@ pub struct RunArgs {
 }
 
 pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
+    let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+    create::ensure_image(store, &args.image, args.pull, |reference| {
+        let progress = Progress::new(args.quiet, true);
+        super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
+    })?;
     let mut env = Vec::new();
     for file in &args.env_file {
         env.extend(options::read_env_file(file)?);

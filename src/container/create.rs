@@ -5,6 +5,7 @@ use super::options::RunOptions;
 use super::record::{self, ContainerRecord, ContainerState};
 use super::spec::{self, Paths, SpecInput};
 use crate::clock;
+use crate::image::reference::Reference;
 use crate::image::store::{self as images, Image};
 use crate::runtime::seccomp::{self, Filters, Profile};
 use crate::runtime::userns::IdMappings;
@@ -52,6 +53,43 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Cre
     }
 }
 
+/// When `run` fetches its image from a registry (`--pull`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PullPolicy {
+    /// Only when the image is not in the store
+    Missing,
+    /// Every time (the registry's newer image replaces the local one)
+    Always,
+    /// Never: a missing image is an error
+    Never,
+}
+
+/// Makes sure `name` is in the store as `policy` says, calling `pull` for what it lacks.
+pub fn ensure_image(
+    store: &Store,
+    name: &str,
+    policy: PullPolicy,
+    pull: impl FnOnce(&Reference) -> Result<()>,
+) -> Result<()> {
+    let wanted = match policy {
+        PullPolicy::Never => false,
+        PullPolicy::Always => true,
+        PullPolicy::Missing => match images::resolve(store, name) {
+            Ok(_) => false,
+            Err(e) if e.downcast_ref::<NotFound>().is_some() => true,
+            Err(e) => return Err(e),
+        },
+    };
+    // An image id is not something a registry can serve.
+    let Some(reference) = Reference::parse(name).ok().filter(|_| wanted) else {
+        return Ok(());
+    };
+    if policy == PullPolicy::Missing {
+        eprintln!("Unable to find image '{}' locally", display_reference(name));
+    }
+    pull(&reference.with_default_tag())
+}
+
 fn check_network(network: &str) -> Result<()> {
     match network {
         "none" | "host" => Ok(()),
@@ -62,7 +100,7 @@ fn check_network(network: &str) -> Result<()> {
 }
 
 fn display_reference(name: &str) -> String {
-    crate::image::reference::Reference::parse(name)
+    Reference::parse(name)
         .map(|r| r.with_default_tag().familiar())
         .unwrap_or_else(|_| name.to_string())
 }

@@ -224,6 +224,9 @@ fn extract_one(
         }
     }
     fs::write(dir.join("size"), extracted.size.to_string())?;
+    if let Some(record) = &extracted.tar_split {
+        fs::write(dir.join(super::tarsplit::FILE_NAME), record)?;
+    }
     Ok(IngestedLayer {
         diff_id: extracted.diff_id,
         size: extracted.size,

@@ -32,6 +32,8 @@ use nix::sys::stat::{self, FchmodatFlags, Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 use nix::unistd::{self, Gid, Uid, UnlinkatFlags};
 use sha2::{Digest, Sha256};
+
+use super::tarsplit;
 use tar::EntryType;
 
 /// Read-ahead on the layer stream: big reads keep syscalls and hash updates few.
@@ -57,6 +59,9 @@ pub struct Extracted {
     pub size: u64,
     /// Device nodes left out because creating them needs real root.
     pub skipped_devices: u64,
+    /// The record that reproduces the tar stream from the extracted files (see
+    /// [`super::tarsplit`]); None when the stream had too much to record.
+    pub tar_split: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -76,10 +81,20 @@ pub fn extract(reader: impl Read, dest: &Path, opts: &ExtractOptions) -> Result<
     )
     .with_context(|| format!("opening the layer directory {}", dest.display()))?;
     let stream = BufReader::with_capacity(STREAM_BUFFER, HashingReader::new(reader));
-    let mut archive = tar::Archive::new(stream);
+    let (recorder, record) = tarsplit::recorder(stream);
+    let mut archive = tar::Archive::new(recorder);
     let mut extractor = Extractor::new(root, opts);
+    let mut content_path = Vec::new();
     for entry in archive.entries().context("reading the layer archive")? {
         let mut entry = entry.context("reading the layer archive")?;
+        // The record replaces a regular file's content by where the extractor puts it.
+        let has_content = matches!(
+            entry.header().entry_type(),
+            EntryType::Regular | EntryType::Continuous
+        );
+        if has_content && normalize(&entry.path_bytes(), &mut content_path).is_ok() {
+            record.file(entry.raw_file_position(), entry.size(), &content_path);
+        }
         if let Err(err) = extractor.entry(&mut entry) {
             return Err(name_error(err, &entry.path_bytes()));
         }
@@ -89,9 +104,10 @@ pub fn extract(reader: impl Read, dest: &Path, opts: &ExtractOptions) -> Result<
     let mut rest = archive.into_inner();
     io::copy(&mut rest, &mut io::sink()).context("reading the layer archive")?;
     Ok(Extracted {
-        diff_id: rest.into_inner().diff_id(),
+        diff_id: rest.into_inner().into_inner().diff_id(),
         size: extractor.size,
         skipped_devices: extractor.skipped_devices,
+        tar_split: record.finish()?,
     })
 }
 

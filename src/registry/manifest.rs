@@ -129,6 +129,7 @@ pub struct Index {
     pub manifests: Vec<Descriptor>,
 }
 
+#[derive(Debug)]
 pub enum Manifest {
     Image(ImageManifest),
     Index(Index),
