@@ -53,6 +53,8 @@ enum Command {
     Image(image::ImageCommand),
     /// Download an image from a registry
     Pull(registry::PullArgs),
+    /// Upload an image to a registry
+    Push(registry::PushArgs),
     /// Log in to a registry
     Login(registry::LoginArgs),
     /// Log out from a registry
@@ -97,6 +99,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Inspect(args) => image::inspect(&store()?, args),
         Command::Image(command) => image::dispatch(&store()?, command),
         Command::Pull(args) => registry::pull(&store()?, args),
+        Command::Push(args) => registry::push(&store()?, args),
         Command::Login(args) => registry::login(args),
         Command::Logout(args) => registry::logout(args),
         Command::Version(args) => system::version(args),

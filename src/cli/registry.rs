@@ -4,7 +4,7 @@ use crate::image::reference::Reference;
 use crate::registry::config::Settings;
 use crate::registry::manifest::Platform;
 use crate::registry::progress::Progress;
-use crate::registry::{credentials, login as signin, pull as puller};
+use crate::registry::{credentials, login as signin, pull as puller, push};
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
 use anyhow::{bail, Context, Result};
@@ -84,6 +84,46 @@ pub fn pull_image(
         println!("{reference}");
     }
     Ok(pulled.id)
+}
+
+#[derive(Args)]
+pub struct PushArgs {
+    /// The image: NAME[:TAG]
+    image: String,
+    /// Suppress verbose output
+    #[arg(short, long)]
+    quiet: bool,
+    /// Compression of layers that have no compressed form yet
+    #[arg(long, value_enum, default_value = "gzip")]
+    compression_format: push::Compression,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+pub fn push(store: &Store, args: PushArgs) -> Result<i32> {
+    let reference = Reference::parse(&args.image)?.with_default_tag();
+    let progress = Progress::new(args.quiet, false);
+    let opts = push::PushOptions {
+        compression: args.compression_format,
+        progress: progress.clone(),
+    };
+    let pushed = push::push(
+        store,
+        &IdMappings::detect(),
+        &reference,
+        &args.tls.settings()?,
+        &opts,
+    )
+    .with_context(|| format!("cannot push {}", reference.familiar()))?;
+    let tag = reference.tag.as_deref().unwrap_or("latest");
+    progress.line(&format!(
+        "{tag}: digest: {} size: {}",
+        pushed.digest, pushed.size
+    ));
+    if args.quiet {
+        println!("{}", reference.familiar());
+    }
+    Ok(0)
 }
 
 #[derive(Args)]

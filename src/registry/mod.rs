@@ -8,5 +8,6 @@ pub mod login;
 pub mod manifest;
 pub mod progress;
 pub mod pull;
+pub mod push;
 pub mod repository;
 mod tls;

@@ -207,35 +207,46 @@ impl Repository {
         }
     }
 
-    /// Uploads a blob unless the registry has it: a cross-repository mount from `mount_from`
-    /// (a repository of the same registry known to hold it) when possible, else the bytes.
-    /// Returns whether bytes were sent.
-    pub fn upload_blob(
-        &self,
-        digest: &str,
-        payload: Payload,
-        mount_from: Option<&str>,
-    ) -> Result<bool> {
-        if self.has_blob(digest)? {
-            return Ok(false);
-        }
-        let mut start = format!("/v2/{}/blobs/uploads/", self.path);
-        if let Some(from) = mount_from.filter(|f| *f != self.path) {
-            start.push_str(&format!("?mount={digest}&from={from}"));
-        }
-        let scopes = self.scopes_with_mount(mount_from);
+    /// Asks the registry to mount the blob `digest` from its repository `from` (the
+    /// cross-repository mount, no bytes sent); false when it would not.
+    pub fn mount_blob(&self, digest: &str, from: &str) -> Result<bool> {
+        let start = format!(
+            "/v2/{}/blobs/uploads/?mount={digest}&from={from}",
+            self.path
+        );
+        let mut scopes = self.scopes.clone();
+        scopes.push(format!("repository:{from}:pull"));
         let response = self.client.send_ok(
             &Request::new(Method::POST, start).header("Content-Length", "0"),
             &scopes,
         )?;
         if response.status() == 201 {
+            return Ok(true);
+        }
+        // The registry opened an upload instead: give it back.
+        if let Some(location) = header(&response, "location") {
+            let _ = self
+                .client
+                .send(&Request::new(Method::DELETE, location), &self.scopes);
+        }
+        Ok(false)
+    }
+
+    /// Uploads a blob unless the registry has it; returns whether bytes were sent. One PUT
+    /// with the whole blob (the monolithic upload every registry accepts).
+    pub fn upload_blob(&self, digest: &str, payload: Payload) -> Result<bool> {
+        if self.has_blob(digest)? {
             return Ok(false);
         }
+        let start = format!("/v2/{}/blobs/uploads/", self.path);
+        let response = self.client.send_ok(
+            &Request::new(Method::POST, start).header("Content-Length", "0"),
+            &self.scopes,
+        )?;
         let location = header(&response, "location")
             .ok_or_else(|| anyhow!("the registry started an upload without saying where"))?;
         let separator = if location.contains('?') { '&' } else { '?' };
         let url = format!("{location}{separator}digest={digest}");
-        // Monolithic: one PUT with the whole blob (registries accept it at every size).
         let request = Request::new(Method::PUT, url)
             .header("Content-Type", "application/octet-stream")
             .payload(payload);
@@ -243,14 +254,6 @@ impl Repository {
             .send_ok(&request, &self.scopes)
             .with_context(|| format!("cannot upload blob {digest}"))?;
         Ok(true)
-    }
-
-    fn scopes_with_mount(&self, mount_from: Option<&str>) -> Vec<String> {
-        let mut scopes = self.scopes.clone();
-        if let Some(from) = mount_from.filter(|f| *f != self.path) {
-            scopes.push(format!("repository:{from}:pull"));
-        }
-        scopes
     }
 
     /// Puts a manifest under `tag_or_digest`; returns the digest the registry gives it.
