@@ -55,6 +55,8 @@ enum Command {
     Pull(registry::PullArgs),
     /// Upload an image to a registry
     Push(registry::PushArgs),
+    /// Search a registry for images
+    Search(registry::SearchArgs),
     /// Log in to a registry
     Login(registry::LoginArgs),
     /// Log out from a registry
@@ -100,6 +102,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Image(command) => image::dispatch(&store()?, command),
         Command::Pull(args) => registry::pull(&store()?, args),
         Command::Push(args) => registry::push(&store()?, args),
+        Command::Search(args) => registry::search(args),
         Command::Login(args) => registry::login(args),
         Command::Logout(args) => registry::logout(args),
         Command::Version(args) => system::version(args),

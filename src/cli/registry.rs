@@ -1,14 +1,16 @@
 //! Registry commands: pull, push, login, logout, search.
 
+use super::format::{self, Format};
 use crate::image::reference::Reference;
 use crate::registry::config::Settings;
 use crate::registry::manifest::Platform;
 use crate::registry::progress::Progress;
-use crate::registry::{credentials, login as signin, pull as puller, push};
+use crate::registry::{credentials, login as signin, pull as puller, push, search as finder};
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
+use serde_json::{json, Value};
 use std::io::{BufRead, IsTerminal, Write};
 
 /// `--tls-verify`, as podman spells it: `--tls-verify=false` allows plain HTTP and
@@ -124,6 +126,103 @@ pub fn push(store: &Store, args: PushArgs) -> Result<i32> {
         println!("{}", reference.familiar());
     }
     Ok(0)
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// The term: TERM for Docker Hub, REGISTRY/TERM for another registry
+    term: String,
+    /// Show at most this many results
+    #[arg(long, default_value_t = 25)]
+    limit: usize,
+    /// Filter output: stars=N, is-official=true|false, is-automated=true|false
+    #[arg(short, long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+    /// Format output with a Go template ({{.Name}}, {{.Description}}, {{.StarCount}}, {{.IsOfficial}})
+    #[arg(long)]
+    format: Option<String>,
+    /// Don't truncate output
+    #[arg(long)]
+    no_trunc: bool,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+pub fn search(args: SearchArgs) -> Result<i32> {
+    let format = Format::parse(args.format.as_deref())?;
+    let filters = SearchFilters::parse(&args.filters)?;
+    if args.limit == 0 || args.limit > 100 {
+        bail!("limit {} is outside the range of [1, 100]", args.limit);
+    }
+    let found = finder::search(&args.term, args.limit, &args.tls.settings()?)
+        .with_context(|| format!("cannot search for {}", args.term))?;
+    let items: Vec<Value> = found
+        .iter()
+        .filter(|f| filters.keeps(f))
+        .take(args.limit)
+        .map(|f| {
+            let description = if args.no_trunc || f.description.chars().count() <= 45 {
+                f.description.clone()
+            } else {
+                format!("{}...", f.description.chars().take(42).collect::<String>())
+            };
+            json!({
+                "Name": f.name,
+                "Description": description.replace('\n', " "),
+                "StarCount": f.star_count,
+                "IsOfficial": if f.is_official { "[OK]" } else { "" },
+                "IsAutomated": if f.is_automated { "[OK]" } else { "" },
+            })
+        })
+        .collect();
+    let columns = [
+        ("NAME", "{{.Name}}"),
+        ("DESCRIPTION", "{{.Description}}"),
+        ("STARS", "{{.StarCount}}"),
+        ("OFFICIAL", "{{.IsOfficial}}"),
+    ];
+    format::print_list(&mut std::io::stdout().lock(), &format, &columns, &items)?;
+    Ok(0)
+}
+
+#[derive(Default)]
+struct SearchFilters {
+    stars: u64,
+    official: Option<bool>,
+    automated: Option<bool>,
+}
+
+impl SearchFilters {
+    fn parse(filters: &[String]) -> Result<SearchFilters> {
+        let mut parsed = SearchFilters::default();
+        for filter in filters {
+            let (key, value) = filter
+                .split_once('=')
+                .ok_or_else(|| anyhow!("bad format of filter (expected name=value): {filter}"))?;
+            let boolean = || match value {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(anyhow!("invalid filter '{filter}'")),
+            };
+            match key {
+                "stars" => {
+                    parsed.stars = value
+                        .parse()
+                        .map_err(|_| anyhow!("invalid filter 'stars={value}'"))?
+                }
+                "is-official" => parsed.official = Some(boolean()?),
+                "is-automated" => parsed.automated = Some(boolean()?),
+                other => bail!("invalid filter '{other}'"),
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn keeps(&self, found: &finder::Found) -> bool {
+        found.star_count >= self.stars
+            && self.official.is_none_or(|o| o == found.is_official)
+            && self.automated.is_none_or(|a| a == found.is_automated)
+    }
 }
 
 #[derive(Args)]

@@ -442,7 +442,7 @@ fn parse_auth_params(text: &str) -> HashMap<String, String> {
     out
 }
 
-fn url_encode(text: &str) -> String {
+pub fn url_encode(text: &str) -> String {
     let mut out = String::new();
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

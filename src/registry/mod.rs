@@ -10,4 +10,5 @@ pub mod progress;
 pub mod pull;
 pub mod push;
 pub mod repository;
+pub mod search;
 mod tls;
