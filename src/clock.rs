@@ -129,10 +129,7 @@ mod tests {
         assert_eq!(format_rfc3339(t), "2026-11-23T10:36:32.5Z");
         assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some((0, 0)));
         assert_eq!(format_rfc3339((0, 0)), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            parse_rfc3339("2000-02-29T00:00:00Z").unwrap().0,
-            951_782_400
-        );
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z").unwrap().0, 951_782_400);
         assert!(parse_rfc3339("yesterday").is_none());
     }
 

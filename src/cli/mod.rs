@@ -14,12 +14,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "skiff",
-    version,
-    about = "Run containers without a daemon and without root",
-    disable_help_subcommand = true
-)]
+#[command(name = "skiff", version, about = "Run containers without a daemon and without root", disable_help_subcommand = true)]
 pub struct Cli {
     /// Where images, layers and containers are stored
     #[arg(long, global = true, env = "SKIFF_ROOT", value_name = "DIR")]

@@ -2,9 +2,9 @@
 
 use crate::container::create::{self, PullPolicy};
 use crate::container::options::{self, RunOptions};
-use crate::container::run as runner;
 use crate::registry::manifest::Platform;
 use crate::registry::progress::Progress;
+use crate::container::run as runner;
 use crate::store::Store;
 use anyhow::Result;
 use clap::Args;

@@ -46,11 +46,7 @@ pub fn info(store: &Store, args: InfoArgs) -> Result<i32> {
     let uname = nix::sys::utsname::uname()?;
     let images = std::fs::read_dir(store.images())?.count();
     let containers = std::fs::read_dir(store.containers())?.count();
-    let ranges = |r: &[crate::runtime::userns::IdRange]| {
-        r.iter()
-            .map(|r| json!({"ContainerID": r.container, "HostID": r.host, "Size": r.size}))
-            .collect::<Vec<_>>()
-    };
+    let ranges = |r: &[crate::runtime::userns::IdRange]| r.iter().map(|r| json!({"ContainerID": r.container, "HostID": r.host, "Size": r.size})).collect::<Vec<_>>();
     let info = json!({
         "ServerVersion": env!("CARGO_PKG_VERSION"),
         "Root": store.root,
@@ -82,42 +78,19 @@ fn print_info(info: &Value) {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    println!(
-        "Client:\n Version:  {}\n Daemon:   none\n",
-        s(&info["ServerVersion"])
-    );
-    println!(
-        "Store:\n Root:      {}\n Run root:  {}\n Images:    {}\n Containers: {}\n",
-        s(&info["Root"]),
-        s(&info["RunRoot"]),
-        info["Images"],
-        info["Containers"]
-    );
-    println!(
-        "Security:\n Rootless:  {}\n ID mapping: {}",
-        info["Rootless"],
-        s(&info["IDMappings"]["Mode"])
-    );
+    println!("Client:\n Version:  {}\n Daemon:   none\n", s(&info["ServerVersion"]));
+    println!("Store:\n Root:      {}\n Run root:  {}\n Images:    {}\n Containers: {}\n", s(&info["Root"]), s(&info["RunRoot"]), info["Images"], info["Containers"]);
+    println!("Security:\n Rootless:  {}\n ID mapping: {}", info["Rootless"], s(&info["IDMappings"]["Mode"]));
     for (label, key) in [("UID map", "UIDMap"), ("GID map", "GIDMap")] {
         for r in info["IDMappings"][key].as_array().into_iter().flatten() {
-            println!(
-                "  {label}: container {} -> host {} (size {})",
-                r["ContainerID"], r["HostID"], r["Size"]
-            );
+            println!("  {label}: container {} -> host {} (size {})", r["ContainerID"], r["HostID"], r["Size"]);
         }
     }
     println!("\nHost:\n Kernel Version:   {}\n Operating System: {}\n Architecture:     {}\n CPUs:             {}\n Total Memory:     {}", s(&info["KernelVersion"]), s(&info["OperatingSystem"]), s(&info["Architecture"]), info["NCPU"], info["MemTotal"]);
     println!("\nKernel features:");
     if let Some(features) = info["Features"].as_object() {
         for (name, present) in features {
-            println!(
-                " {name}: {}",
-                if present.as_bool() == Some(true) {
-                    "yes"
-                } else {
-                    "no"
-                }
-            );
+            println!(" {name}: {}", if present.as_bool() == Some(true) { "yes" } else { "no" });
         }
     }
 }
@@ -125,24 +98,14 @@ fn print_info(info: &Value) {
 fn operating_system() -> String {
     std::fs::read_to_string("/etc/os-release")
         .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("PRETTY_NAME=")
-                    .map(|v| v.trim_matches('"').to_string())
-            })
-        })
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())))
         .unwrap_or_else(|| "Linux".into())
 }
 
 fn mem_total() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("MemTotal:")
-                    .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
-            })
-        })
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("MemTotal:").and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())))
         .map_or(0, |kb| kb * 1024)
 }
 
@@ -150,17 +113,10 @@ fn mem_total() -> u64 {
 fn features() -> Value {
     let exists = |p: &str| Path::new(p).exists();
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
-    let max_userns = read("/proc/sys/user/max_user_namespaces")
-        .trim()
-        .parse::<u64>()
-        .unwrap_or(0);
+    let max_userns = read("/proc/sys/user/max_user_namespaces").trim().parse::<u64>().unwrap_or(0);
     let unprivileged_userns = read("/proc/sys/kernel/unprivileged_userns_clone").trim() != "0";
-    let release = nix::sys::utsname::uname()
-        .map(|u| u.release().to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut numbers = release
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse::<u32>().ok());
+    let release = nix::sys::utsname::uname().map(|u| u.release().to_string_lossy().into_owned()).unwrap_or_default();
+    let mut numbers = release.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<u32>().ok());
     let version = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
     json!({
         "user_namespaces": max_userns > 0 && unprivileged_userns,

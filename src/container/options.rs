@@ -58,16 +58,11 @@ pub fn parse_volume(spec: &str) -> Result<Bind> {
     for opt in opts.split(',').filter(|o| !o.is_empty()) {
         match opt {
             "ro" => readonly = true,
-            "rw" | "z" | "Z" | "private" | "rprivate" | "shared" | "rshared" | "slave"
-            | "rslave" | "nocopy" | "consistent" | "cached" | "delegated" => {}
+            "rw" | "z" | "Z" | "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "nocopy" | "consistent" | "cached" | "delegated" => {}
             other => bail!("invalid volume specification {spec:?}: unknown option {other:?}"),
         }
     }
-    Ok(Bind {
-        source: PathBuf::from(source),
-        destination: PathBuf::from(destination),
-        readonly,
-    })
+    Ok(Bind { source: PathBuf::from(source), destination: PathBuf::from(destination), readonly })
 }
 
 fn check_destination(destination: &str, spec: &str) -> Result<()> {
@@ -86,10 +81,7 @@ fn check_destination(destination: &str, spec: &str) -> Result<()> {
 pub fn parse_tmpfs(spec: &str) -> Result<(PathBuf, Vec<String>)> {
     let (destination, opts) = spec.split_once(':').unwrap_or((spec, ""));
     check_destination(destination, spec)?;
-    let mut options: Vec<String> = ["rw", "noexec", "nosuid", "nodev"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut options: Vec<String> = ["rw", "noexec", "nosuid", "nodev"].iter().map(|s| s.to_string()).collect();
     for opt in opts.split(',').filter(|o| !o.is_empty()) {
         let opposite = match opt {
             "exec" => Some("noexec"),
@@ -118,8 +110,7 @@ pub fn resolve_env_arg(arg: &str) -> Option<String> {
 /// Lines of an `--env-file`: blank lines and `#` comments skipped, `K` alone taken from
 /// skiff's environment.
 pub fn read_env_file(path: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read env file {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read env file {}: {e}", path.display()))?;
     Ok(text
         .lines()
         .map(str::trim_start)
@@ -143,23 +134,13 @@ mod tests {
 
     #[test]
     fn volumes() {
-        assert_eq!(
-            parse_volume("/h:/c:ro").unwrap(),
-            Bind {
-                source: "/h".into(),
-                destination: "/c".into(),
-                readonly: true
-            }
-        );
+        assert_eq!(parse_volume("/h:/c:ro").unwrap(), Bind { source: "/h".into(), destination: "/c".into(), readonly: true });
         assert!(!parse_volume("/h:/c").unwrap().readonly);
         assert!(parse_volume("rel/x:/c").is_err());
         assert!(parse_volume("/h:c").is_err());
         assert!(parse_volume("/h:/").is_err());
         assert!(parse_volume("/h:/c:bogus").is_err());
-        assert!(parse_volume("name:/c")
-            .unwrap_err()
-            .to_string()
-            .contains("named volumes"));
+        assert!(parse_volume("name:/c").unwrap_err().to_string().contains("named volumes"));
     }
 
     #[test]

@@ -61,9 +61,7 @@ pub fn claim_name(store: &Store, name: &str, id: &str) -> Result<()> {
     match std::os::unix::fs::symlink(id, &link) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let holder = fs::read_link(&link)
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
+            let holder = fs::read_link(&link).map(|p| p.display().to_string()).unwrap_or_default();
             bail!(
                 "Conflict. The container name \"/{name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name."
             )
@@ -79,9 +77,7 @@ pub fn release_name(store: &Store, name: &str) {
 fn validate_name(name: &str) -> Result<()> {
     let valid = name.len() > 1
         && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
     if !valid {
         bail!("Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
@@ -91,35 +87,14 @@ fn validate_name(name: &str) -> Result<()> {
 /// A docker-style random name (`adjective_noun`).
 pub fn generate_name() -> String {
     const ADJECTIVES: [&str; 16] = [
-        "brave", "calm", "eager", "fond", "gentle", "happy", "jolly", "keen", "lucid", "merry",
-        "nimble", "quiet", "sharp", "swift", "tidy", "witty",
+        "brave", "calm", "eager", "fond", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nimble", "quiet", "sharp", "swift", "tidy", "witty",
     ];
     const NOUNS: [&str; 16] = [
-        "albatross",
-        "beacon",
-        "cove",
-        "dinghy",
-        "eddy",
-        "fjord",
-        "gull",
-        "harbor",
-        "inlet",
-        "jetty",
-        "keel",
-        "lagoon",
-        "mast",
-        "oar",
-        "rudder",
-        "tide",
+        "albatross", "beacon", "cove", "dinghy", "eddy", "fjord", "gull", "harbor", "inlet", "jetty", "keel", "lagoon", "mast", "oar", "rudder", "tide",
     ];
     let r = store::random_hex(4);
     let n = u32::from_str_radix(&r, 16).unwrap_or(0);
-    format!(
-        "{}_{}{}",
-        ADJECTIVES[(n & 15) as usize],
-        NOUNS[((n >> 4) & 15) as usize],
-        (n >> 8) % 100
-    )
+    format!("{}_{}{}", ADJECTIVES[(n & 15) as usize], NOUNS[((n >> 4) & 15) as usize], (n >> 8) % 100)
 }
 
 /// Ids of the containers created from image `image_id`.

@@ -19,28 +19,10 @@ pub fn run(store: &Store, opts: &RunOptions) -> Result<i32> {
     let id = created.record.id.clone();
     let outcome = start_and_wait(store, &maps, &created, opts);
     let (state, result) = match outcome {
-        Ok(code) => (
-            ContainerState {
-                status: "exited".into(),
-                exit_code: code,
-                finished_at: clock::format_rfc3339(clock::now()),
-                ..Default::default()
-            },
-            Ok(code),
-        ),
+        Ok(code) => (ContainerState { status: "exited".into(), exit_code: code, finished_at: clock::format_rfc3339(clock::now()), ..Default::default() }, Ok(code)),
         Err(e) => {
-            let code = e
-                .downcast_ref::<runtime::StartError>()
-                .map_or(125, |s| s.exit_code());
-            (
-                ContainerState {
-                    status: "exited".into(),
-                    exit_code: code,
-                    error: format!("{e:#}"),
-                    ..Default::default()
-                },
-                Err(e),
-            )
+            let code = e.downcast_ref::<runtime::StartError>().map_or(125, |s| s.exit_code());
+            (ContainerState { status: "exited".into(), exit_code: code, error: format!("{e:#}"), ..Default::default() }, Err(e))
         }
     };
     if opts.rm {
@@ -51,12 +33,7 @@ pub fn run(store: &Store, opts: &RunOptions) -> Result<i32> {
     result
 }
 
-fn start_and_wait(
-    store: &Store,
-    maps: &IdMappings,
-    created: &Created,
-    opts: &RunOptions,
-) -> Result<i32> {
+fn start_and_wait(store: &Store, maps: &IdMappings, created: &Created, opts: &RunOptions) -> Result<i32> {
     let launch = Launch {
         spec: &created.spec,
         bundle: &created.paths.dir,
@@ -70,12 +47,7 @@ fn start_and_wait(
     record::save_state(
         store,
         &created.record.id,
-        &ContainerState {
-            status: "running".into(),
-            pid: started.pid.as_raw(),
-            started_at: clock::format_rfc3339(clock::now()),
-            ..Default::default()
-        },
+        &ContainerState { status: "running".into(), pid: started.pid.as_raw(), started_at: clock::format_rfc3339(clock::now()), ..Default::default() },
     )?;
     supervisor::foreground(started, opts.interactive)
 }
@@ -85,10 +57,7 @@ fn start_and_wait(
 pub fn remove(store: &Store, maps: &IdMappings, id: &str, name: &str) -> Result<()> {
     let dir = record::dir(store, id);
     // overlayfs leaves its work/work directory mode 000; opening it up spares the detour.
-    let _ = std::fs::set_permissions(
-        dir.join("work/work"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    );
+    let _ = std::fs::set_permissions(dir.join("work/work"), std::os::unix::fs::PermissionsExt::from_mode(0o700));
     if store::remove_tree(&dir).is_err() {
         let target = dir.clone();
         crate::runtime::userns::run_in_userns(maps, move || {

@@ -71,8 +71,6 @@ enum Challenge {
 }
 
 pub struct Client {
-    /// The registry as references name it (`docker.io`), for messages and credentials.
-    pub domain: String,
     /// `https://host[:port]` or `http://...`, without a trailing slash.
     pub base: String,
     agent: ureq::Agent,
@@ -87,7 +85,6 @@ impl Client {
     /// the scheme: HTTPS, with a fallback to plain HTTP only for loopback and insecure
     /// registries, when they do not speak TLS. Pings `/v2/` to learn how it authenticates.
     pub fn connect(
-        domain: &str,
         endpoint: &str,
         settings: &Settings,
         credentials: Option<Credentials>,
@@ -102,7 +99,6 @@ impl Client {
         let insecure = settings.is_insecure(&host);
         let may_use_http = insecure || config::is_loopback(&host);
         let mut client = Client {
-            domain: domain.to_string(),
             base: String::new(),
             agent: agent_for(&host, "https", settings, insecure)?,
             credentials,
@@ -469,20 +465,34 @@ impl std::fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
+/// The certificate problem behind a TLS failure (ureq reports rustls' errors directly or
+/// inside an I/O error).
+fn certificate_problem(e: &ureq::Error) -> Option<&rustls::CertificateError> {
+    let rustls_error = match e {
+        ureq::Error::Rustls(inner) => Some(inner),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        _ => None,
+    };
+    match rustls_error {
+        Some(rustls::Error::InvalidCertificate(problem)) => Some(problem),
+        _ => None,
+    }
+}
+
 fn transport_error(e: ureq::Error, base: &str) -> anyhow::Error {
-    let certificate = matches!(
-        &e,
-        ureq::Error::Rustls(rustls::Error::InvalidCertificate(_))
-    );
-    let message = match &e {
-        ureq::Error::Rustls(rustls::Error::InvalidCertificate(cause)) => format!(
-            "cannot verify the TLS certificate of {base} ({cause:?}): put its CA certificate in {}/<host:port>/ca.crt, or use --tls-verify=false",
+    let problem = certificate_problem(&e);
+    let certificate = problem.is_some();
+    let message = match (&e, problem) {
+        (_, Some(problem)) => format!(
+            "cannot verify the TLS certificate of {base} ({problem:?}): put its CA certificate in {}/<host:port>/ca.crt, or use --tls-verify=false",
             config::config_dir().join("certs.d").display()
         ),
-        ureq::Error::ConnectionFailed | ureq::Error::Io(_) => format!("cannot connect to {base}: {e}"),
-        ureq::Error::HostNotFound => format!("cannot resolve the host of {base}"),
-        ureq::Error::TooManyRedirects => format!("{base} redirected too many times (a redirect loop?)"),
-        ureq::Error::Timeout(_) => format!("{base} did not answer in time ({e})"),
+        (ureq::Error::ConnectionFailed | ureq::Error::Io(_), _) => format!("cannot connect to {base}: {e}"),
+        (ureq::Error::HostNotFound, _) => format!("cannot resolve the host of {base}"),
+        (ureq::Error::TooManyRedirects, _) => format!("{base} redirected too many times (a redirect loop?)"),
+        (ureq::Error::Timeout(_), _) => format!("{base} did not answer in time ({e})"),
         _ => format!("cannot talk to {base}: {e}"),
     };
     TransportError {

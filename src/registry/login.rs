@@ -10,12 +10,7 @@ use ureq::http::Method;
 /// Succeeds when the registry accepts `credentials`: `GET /v2/` authenticated the way the
 /// registry asks (basic, or a token the token service grants only to valid credentials).
 pub fn verify(domain: &str, credentials: &Credentials, settings: &Settings) -> Result<()> {
-    let client = Client::connect(
-        domain,
-        endpoint_of(domain),
-        settings,
-        Some(credentials.clone()),
-    )?;
+    let client = Client::connect(endpoint_of(domain), settings, Some(credentials.clone()))?;
     if client.requires_auth() {
         client.send_ok(&Request::new(Method::GET, "/v2/"), &[])?;
     }

@@ -80,7 +80,7 @@ impl Platform {
 
     /// Whether an index entry for `candidate` serves this platform: the variant must match
     /// when both name one (arm64's implied `v8` matches an entry without a variant).
-    fn accepts(&self, candidate: &Platform) -> bool {
+    pub fn accepts(&self, candidate: &Platform) -> bool {
         let variant_ok = match (&self.variant, &candidate.variant) {
             (Some(want), Some(have)) => want == have,
             (Some(want), None) => self.architecture == "arm64" && want == "v8",
@@ -131,7 +131,7 @@ pub struct Index {
 
 #[derive(Debug)]
 pub enum Manifest {
-    Image(ImageManifest),
+    Image(Box<ImageManifest>),
     Index(Index),
 }
 
@@ -164,7 +164,7 @@ impl Manifest {
             for descriptor in std::iter::once(&manifest.config).chain(&manifest.layers) {
                 check_digest(&descriptor.digest)?;
             }
-            Ok(Manifest::Image(manifest))
+            Ok(Manifest::Image(Box::new(manifest)))
         }
     }
 }

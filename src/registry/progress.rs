@@ -50,10 +50,6 @@ impl Progress {
         })
     }
 
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
     pub fn to_stderr(&self) -> bool {
         self.to_stderr
     }

@@ -59,8 +59,16 @@ pub fn pull(
         .line(&format!("{what}: Pulling from {}", reference.path));
     let (repo, top) = Repository::open_for_pull(&reference, settings)?;
     let repo_digest = format!("{repo_name}@{}", top.digest);
+    let platform = opts.platform.clone().unwrap_or_else(Platform::host);
     if let Some(image) = images::find_by_repo_digest(store, &repo_digest)? {
-        if all_layers_present(store, image.diff_ids()) {
+        // An index's digest names every platform's image: the one here must be the one wanted.
+        let config = &image.config;
+        let same_platform = platform.accepts(&Platform {
+            os: config.os.clone(),
+            architecture: config.architecture.clone(),
+            variant: config.variant.clone(),
+        });
+        if same_platform && all_layers_present(store, image.diff_ids()) {
             tag_pulled(
                 store,
                 &reference,
@@ -75,7 +83,6 @@ pub fn pull(
             });
         }
     }
-    let platform = opts.platform.clone().unwrap_or_else(Platform::host);
     let (manifest_fetched, manifest) = image_manifest(&repo, top, &platform)?;
     let config_bytes = repo
         .small_blob(&manifest.config.digest, manifest.config.size)
@@ -154,12 +161,12 @@ fn image_manifest(
     platform: &Platform,
 ) -> Result<(Fetched, ImageManifest)> {
     match Manifest::parse(&top.bytes, &top.media_type)? {
-        Manifest::Image(manifest) => Ok((top, manifest)),
+        Manifest::Image(manifest) => Ok((top, *manifest)),
         Manifest::Index(index) => {
             let entry = index.choose(platform)?;
             let fetched = repo.manifest(&entry.digest)?;
             match Manifest::parse(&fetched.bytes, &fetched.media_type)? {
-                Manifest::Image(manifest) => Ok((fetched, manifest)),
+                Manifest::Image(manifest) => Ok((fetched, *manifest)),
                 Manifest::Index(_) => {
                     bail!("the manifest list for {platform} names another manifest list")
                 }

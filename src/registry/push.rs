@@ -327,22 +327,13 @@ fn upload_layers(
         .collect();
     std::thread::scope(|scope| {
         for _ in 0..PARALLEL_UPLOADS.min(layers.len()) {
-            scope.spawn(|| loop {
-                let Some(layer) = ({
-                    let mut q = queue.lock().unwrap();
-                    if q.is_empty() {
-                        None
-                    } else {
-                        Some(q.remove(0))
+            scope.spawn(|| {
+                while let Some(layer) = take_first(&queue) {
+                    let blob = layer.blob.as_ref().unwrap();
+                    let bar = &bars.iter().find(|(d, _)| *d == blob.digest).unwrap().1;
+                    if let Err(e) = upload_one(store, repo, reference, &layer.diff_id, blob, bar) {
+                        errors.lock().unwrap().push(e);
                     }
-                }) else {
-                    break;
-                };
-                let blob = layer.blob.as_ref().unwrap();
-                let bar = &bars.iter().find(|(d, _)| *d == blob.digest).unwrap().1;
-                match upload_one(store, repo, reference, &layer.diff_id, blob, bar) {
-                    Ok(()) => {}
-                    Err(e) => errors.lock().unwrap().push(e),
                 }
             });
         }
@@ -351,6 +342,12 @@ fn upload_layers(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// The first item of a shared work list, in order.
+fn take_first<T>(queue: &Mutex<Vec<T>>) -> Option<T> {
+    let mut queue = queue.lock().unwrap();
+    (!queue.is_empty()).then(|| queue.remove(0))
 }
 
 fn upload_one(

@@ -48,7 +48,7 @@ impl Repository {
         push: bool,
     ) -> Result<Repository> {
         let credentials = credentials::lookup(&reference.domain)?;
-        let client = Client::connect(&reference.domain, endpoint, settings, credentials)?;
+        let client = Client::connect(endpoint, settings, credentials)?;
         let actions = if push { "pull,push" } else { "pull" };
         Ok(Repository {
             client,
@@ -146,14 +146,6 @@ impl Repository {
             media_type,
             digest,
         })
-    }
-
-    /// The digest a tag points to, from a HEAD request (no body transferred).
-    pub fn manifest_digest(&self, tag: &str) -> Result<Option<String>> {
-        let request = Request::new(Method::HEAD, self.v2("manifests", tag))
-            .header("Accept", manifest::ACCEPT);
-        let response = self.client.send_ok(&request, &self.scopes)?;
-        Ok(header(&response, "docker-content-digest"))
     }
 
     /// A small blob (an image config), read whole and checked against its digest.

@@ -73,12 +73,7 @@ fn read_answer(response: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>> {
 }
 
 fn search_hub(term: &str, limit: usize, settings: &Settings) -> Result<Vec<Found>> {
-    let client = Client::connect(
-        DEFAULT_DOMAIN,
-        HUB_INDEX,
-        settings,
-        credentials::lookup(DEFAULT_DOMAIN)?,
-    )?;
+    let client = Client::connect(HUB_INDEX, settings, credentials::lookup(DEFAULT_DOMAIN)?)?;
     let query = format!("/v1/search?q={}&n={limit}", super::client::url_encode(term));
     let response = client.send_ok(&Request::new(Method::GET, query), &[])?;
     let answer: HubAnswer = serde_json::from_slice(&read_answer(response)?)
@@ -92,12 +87,7 @@ fn search_catalog(
     limit: usize,
     settings: &Settings,
 ) -> Result<Vec<Found>> {
-    let client = Client::connect(
-        domain,
-        endpoint_of(domain),
-        settings,
-        credentials::lookup(domain)?,
-    )?;
+    let client = Client::connect(endpoint_of(domain), settings, credentials::lookup(domain)?)?;
     let scopes = ["registry:catalog:*".to_string()];
     let mut names = Vec::new();
     let mut next = Some("/v2/_catalog?n=1000".to_string());

@@ -38,11 +38,7 @@ struct CloneArgs {
 
 fn clone_flags(spec: &Spec) -> u64 {
     let mut flags = libc::CLONE_NEWUSER | libc::CLONE_PIDFD;
-    let namespaces = spec
-        .linux()
-        .as_ref()
-        .and_then(|l| l.namespaces().clone())
-        .unwrap_or_default();
+    let namespaces = spec.linux().as_ref().and_then(|l| l.namespaces().clone()).unwrap_or_default();
     for ns in namespaces.iter().filter(|ns| ns.path().is_none()) {
         flags |= match ns.typ() {
             LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
@@ -72,16 +68,9 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
         ..Default::default()
     };
     // SAFETY: clone3 without a stack behaves like fork; skiff is single-threaded here.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_clone3,
-            &args as *const CloneArgs,
-            std::mem::size_of::<CloneArgs>(),
-        )
-    };
+    let ret = unsafe { libc::syscall(libc::SYS_clone3, &args as *const CloneArgs, std::mem::size_of::<CloneArgs>()) };
     if ret < 0 {
-        return Err(std::io::Error::last_os_error())
-            .context("cannot create the container's namespaces");
+        return Err(std::io::Error::last_os_error()).context("cannot create the container's namespaces");
     }
     if ret == 0 {
         drop(parent_sock);
@@ -96,11 +85,7 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
         let _ = nix::sys::wait::waitpid(pid, None);
         e
     })?;
-    Ok(Started {
-        pid,
-        pidfd,
-        pty: started,
-    })
+    Ok(Started { pid, pidfd, pty: started })
 }
 
 /// Parent side: map ids, release the child, and collect its terminal or its error.
@@ -112,12 +97,7 @@ fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Option<OwnedFd
         let mut buf = vec![0u8; 64 * 1024];
         let mut iov = [IoSliceMut::new(&mut buf)];
         let mut cmsg = nix::cmsg_space!([RawFd; 1]);
-        let msg = socket::recvmsg::<()>(
-            sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut cmsg),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        )?;
+        let msg = socket::recvmsg::<()>(sock.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC)?;
         let len = msg.bytes;
         if len == 0 {
             return Ok(pty);
@@ -140,11 +120,7 @@ pub(super) fn send(sock: &OwnedFd, message: &ChildMessage, fd: Option<RawFd>) ->
     let bytes = serde_json::to_vec(message)?;
     let iov = [std::io::IoSlice::new(&bytes)];
     let fds = fd.map(|f| [f]);
-    let cmsgs: Vec<socket::ControlMessage> = fds
-        .as_ref()
-        .map(|f| socket::ControlMessage::ScmRights(f))
-        .into_iter()
-        .collect();
+    let cmsgs: Vec<socket::ControlMessage> = fds.as_ref().map(|f| socket::ControlMessage::ScmRights(f)).into_iter().collect();
     socket::sendmsg::<()>(sock.as_raw_fd(), &iov, &cmsgs, MsgFlags::empty(), None)?;
     Ok(())
 }
@@ -169,20 +145,11 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     // Die with whoever supervises us, so no container outlives its supervisor.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
     reset_signals();
-    if !launch.attach_stdin
-        && !launch
-            .spec
-            .process()
-            .as_ref()
-            .is_some_and(|p| p.terminal() == Some(true))
-    {
+    if !launch.attach_stdin && !launch.spec.process().as_ref().is_some_and(|p| p.terminal() == Some(true)) {
         redirect_stdin_to_null()?;
     }
     let spec = launch.spec;
-    let process = spec
-        .process()
-        .as_ref()
-        .ok_or_else(|| anyhow!("the spec has no process"))?;
+    let process = spec.process().as_ref().ok_or_else(|| anyhow!("the spec has no process"))?;
     rootfs::prepare(launch)?;
     if let Some(hostname) = spec.hostname() {
         nix::unistd::sethostname(hostname).context("cannot set the hostname")?;
@@ -198,20 +165,9 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     if args.is_empty() {
         bail!("no command specified");
     }
-    let program = if launch.init {
-        None
-    } else {
-        Some(find_program(&args[0], &env)?)
-    };
+    let program = if launch.init { None } else { Some(find_program(&args[0], &env)?) };
     // Whatever descriptors skiff's caller left open must not leak into the container.
-    unsafe {
-        libc::syscall(
-            libc::SYS_close_range,
-            3u32,
-            u32::MAX,
-            libc::CLOSE_RANGE_CLOEXEC,
-        )
-    };
+    unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
     security::apply(process, &user, launch.seccomp)?;
     if launch.init {
         init::run(&args, &env, sock);
@@ -250,16 +206,10 @@ fn container_env(env: &[String], user: &security::User) -> Vec<String> {
 /// Docker creates a missing working directory, owned by the container's user.
 fn prepare_cwd(cwd: &std::path::Path, user: &security::User) -> Result<()> {
     if std::fs::metadata(cwd).is_err() {
-        std::fs::create_dir_all(cwd)
-            .with_context(|| format!("cannot create working directory {}", cwd.display()))?;
+        std::fs::create_dir_all(cwd).with_context(|| format!("cannot create working directory {}", cwd.display()))?;
         let _ = nix::unistd::chown(cwd, Some(user.uid.into()), Some(user.gid.into()));
     }
-    nix::unistd::chdir(cwd).map_err(|e| {
-        StartError::CannotExecute(format!(
-            "cannot enter working directory {}: {e}",
-            cwd.display()
-        ))
-    })?;
+    nix::unistd::chdir(cwd).map_err(|e| StartError::CannotExecute(format!("cannot enter working directory {}: {e}", cwd.display())))?;
     Ok(())
 }
 
@@ -272,17 +222,14 @@ pub(super) fn find_program(name: &str, env: &[String]) -> Result<CString, StartE
             .iter()
             .find_map(|e| e.strip_prefix("PATH="))
             .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        path.split(':')
-            .map(|dir| format!("{}/{name}", if dir.is_empty() { "." } else { dir }))
-            .collect()
+        path.split(':').map(|dir| format!("{}/{name}", if dir.is_empty() { "." } else { dir })).collect()
     };
     let mut denied = None;
     for candidate in &candidates {
         match std::fs::metadata(candidate) {
             Ok(meta) if meta.is_file() => {
                 if nix::unistd::access(candidate.as_str(), nix::unistd::AccessFlags::X_OK).is_ok() {
-                    return Ok(CString::new(candidate.as_str())
-                        .map_err(|_| StartError::NotFound(name.into()))?);
+                    return Ok(CString::new(candidate.as_str()).map_err(|_| StartError::NotFound(name.into()))?);
                 }
                 denied.get_or_insert_with(|| format!("exec: \"{name}\": permission denied"));
             }
@@ -294,36 +241,21 @@ pub(super) fn find_program(name: &str, env: &[String]) -> Result<CString, StartE
     }
     Err(match denied {
         Some(message) => StartError::CannotExecute(message),
-        None if name.contains('/') => StartError::NotFound(format!(
-            "exec: \"{name}\": stat {name}: no such file or directory"
-        )),
-        None => StartError::NotFound(format!(
-            "exec: \"{name}\": executable file not found in $PATH"
-        )),
+        None if name.contains('/') => StartError::NotFound(format!("exec: \"{name}\": stat {name}: no such file or directory")),
+        None => StartError::NotFound(format!("exec: \"{name}\": executable file not found in $PATH")),
     })
 }
 
 fn cstrings(items: &[String]) -> Vec<CString> {
-    items
-        .iter()
-        .map(|s| CString::new(s.as_str()).unwrap_or_default())
-        .collect()
+    items.iter().map(|s| CString::new(s.as_str()).unwrap_or_default()).collect()
 }
 
-pub(super) fn exec(
-    program: CString,
-    args: &[String],
-    env: &[String],
-) -> Result<std::convert::Infallible> {
+pub(super) fn exec(program: CString, args: &[String], env: &[String]) -> Result<std::convert::Infallible> {
     let err = nix::unistd::execve(&program, &cstrings(args), &cstrings(env)).unwrap_err();
     let name = &args[0];
     Err(match err {
-        nix::errno::Errno::ENOENT => {
-            StartError::NotFound(format!("exec: \"{name}\": no such file or directory"))
-        }
-        other => {
-            StartError::CannotExecute(format!("exec: \"{name}\": {}", other.desc().to_lowercase()))
-        }
+        nix::errno::Errno::ENOENT => StartError::NotFound(format!("exec: \"{name}\": no such file or directory")),
+        other => StartError::CannotExecute(format!("exec: \"{name}\": {}", other.desc().to_lowercase())),
     }
     .into())
 }

@@ -64,9 +64,7 @@ impl StartError {
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::Setup(m) | StartError::CannotExecute(m) | StartError::NotFound(m) => {
-                f.write_str(m)
-            }
+            StartError::Setup(m) | StartError::CannotExecute(m) | StartError::NotFound(m) => f.write_str(m),
         }
     }
 }

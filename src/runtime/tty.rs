@@ -13,41 +13,24 @@ use std::path::Path;
 /// In the container, after pivot_root: open a pty pair, bind the slave over /dev/console,
 /// send the master to the parent and make the slave our controlling terminal and stdio.
 pub(super) fn setup_container_terminal(sock: &OwnedFd) -> Result<()> {
-    let master = nix::fcntl::open(
-        "/dev/pts/ptmx",
-        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY | nix::fcntl::OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )
-    .context("cannot open /dev/pts/ptmx")?;
+    let master = nix::fcntl::open("/dev/pts/ptmx", nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
+        .context("cannot open /dev/pts/ptmx")?;
     let mut unlock: libc::c_int = 0;
     let mut number: libc::c_uint = 0;
     unsafe {
-        if libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &mut unlock) != 0
-            || libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut number) != 0
-        {
+        if libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &mut unlock) != 0 || libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut number) != 0 {
             return Err(std::io::Error::last_os_error()).context("cannot set up the pty");
         }
     }
     let slave_path = format!("/dev/pts/{number}");
-    let slave = nix::fcntl::open(
-        slave_path.as_str(),
-        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY,
-        nix::sys::stat::Mode::empty(),
-    )?;
+    let slave = nix::fcntl::open(slave_path.as_str(), nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY, nix::sys::stat::Mode::empty())?;
     let console = target_in_root(Path::new("/"), Path::new("/dev/console"), false)?;
-    mounts::mount(
-        Some(&slave_path),
-        &fd_path(&console),
-        None,
-        MsFlags::MS_BIND,
-        "",
-    )?;
+    mounts::mount(Some(&slave_path), &fd_path(&console), None, MsFlags::MS_BIND, "")?;
     send(sock, &ChildMessage::Terminal, Some(master.as_raw_fd()))?;
     drop(master);
     nix::unistd::setsid()?;
     if unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSCTTY, 0) } != 0 {
-        return Err(std::io::Error::last_os_error())
-            .context("cannot make the pty the controlling terminal");
+        return Err(std::io::Error::last_os_error()).context("cannot make the pty the controlling terminal");
     }
     for target in 0..3 {
         if unsafe { libc::dup2(slave.as_raw_fd(), target) } < 0 {
@@ -69,10 +52,7 @@ impl RawMode {
         let mut raw = saved.clone();
         nix::sys::termios::cfmakeraw(&mut raw);
         nix::sys::termios::tcsetattr(fd, nix::sys::termios::SetArg::TCSANOW, &raw).ok()?;
-        Some(RawMode {
-            fd: fd.as_raw_fd(),
-            saved,
-        })
+        Some(RawMode { fd: fd.as_raw_fd(), saved })
     }
 }
 

@@ -11,14 +11,7 @@ use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// Signals a user sends to `skiff run` that belong to the container.
-const FORWARDED: [Signal; 6] = [
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-];
+const FORWARDED: [Signal; 6] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT, Signal::SIGUSR1, Signal::SIGUSR2];
 
 pub fn foreground(started: Started, interactive: bool) -> Result<i32> {
     let mut mask = SigSet::empty();
@@ -28,15 +21,9 @@ pub fn foreground(started: Started, interactive: bool) -> Result<i32> {
     mask.add(Signal::SIGWINCH);
     mask.thread_block()?;
     let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)?;
-    let mut relay = started
-        .pty
-        .as_ref()
-        .map(|master| TerminalRelay::new(master, interactive));
+    let mut relay = started.pty.as_ref().map(|master| TerminalRelay::new(master, interactive));
     loop {
-        let mut fds = vec![
-            PollFd::new(started.pidfd.as_fd(), PollFlags::POLLIN),
-            PollFd::new(signals.as_fd(), PollFlags::POLLIN),
-        ];
+        let mut fds = vec![PollFd::new(started.pidfd.as_fd(), PollFlags::POLLIN), PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
         if let Some(relay) = &relay {
             relay.add_poll_fds(&mut fds);
         }
@@ -44,10 +31,7 @@ pub fn foreground(started: Started, interactive: bool) -> Result<i32> {
             Err(nix::errno::Errno::EINTR) => continue,
             other => other.context("poll")?,
         };
-        let ready: Vec<bool> = fds
-            .iter()
-            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
-            .collect();
+        let ready: Vec<bool> = fds.iter().map(|f| f.revents().is_some_and(|r| !r.is_empty())).collect();
         drop(fds);
         if ready[1] {
             while let Ok(Some(info)) = signals.read_signal() {
@@ -95,22 +79,10 @@ struct TerminalRelay<'a> {
 impl<'a> TerminalRelay<'a> {
     fn new(master: &'a OwnedFd, interactive: bool) -> TerminalRelay<'a> {
         let stdin_fd = unsafe { BorrowedFd::borrow_raw(0) };
-        let raw = if interactive {
-            tty::RawMode::enter(stdin_fd)
-        } else {
-            None
-        };
+        let raw = if interactive { tty::RawMode::enter(stdin_fd) } else { None };
         tty::copy_window_size(0, master);
-        let stdin = if interactive {
-            tty::dup_owned(0).ok()
-        } else {
-            None
-        };
-        TerminalRelay {
-            master,
-            stdin,
-            _raw: raw,
-        }
+        let stdin = if interactive { tty::dup_owned(0).ok() } else { None };
+        TerminalRelay { master, stdin, _raw: raw }
     }
 
     fn add_poll_fds<'b>(&'b self, fds: &mut Vec<PollFd<'b>>) {
@@ -144,10 +116,7 @@ impl<'a> TerminalRelay<'a> {
 
     /// Output the container wrote just before exiting.
     fn drain(&mut self) {
-        let _ = nix::fcntl::fcntl(
-            self.master,
-            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
-        );
+        let _ = nix::fcntl::fcntl(self.master, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK));
         let mut buf = [0u8; 32 * 1024];
         let mut out = std::io::stdout().lock();
         while let Ok(n) = nix::unistd::read(self.master, &mut buf) {
