@@ -96,6 +96,50 @@ pub fn ago(t: Instant) -> String {
     format!("{} ago", human_duration(Duration::from_secs(elapsed)))
 }
 
+/// Go-style durations as docker's flags take them: `300ms`, `10s`, `5m`, `1h30m`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let mut total = 0f64;
+    let mut rest = s;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let n = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        let value: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+        let scale = match &rest[..u] {
+            "ns" => 1e-9,
+            "us" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        total += value * scale;
+        rest = &rest[u..];
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
+/// Parses `--since/--until` values: RFC 3339, a Unix time stamp, or a duration like `10m`
+/// meaning that long ago.
+pub fn parse_point_in_time(s: &str) -> Option<Instant> {
+    if let Some(t) = parse_rfc3339(s) {
+        return Some(t);
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return Some((secs.trunc() as i64, (secs.fract() * 1e9) as u32));
+    }
+    let d = parse_duration(s)?;
+    let (now_s, now_n) = now();
+    Some((now_s - d.as_secs() as i64, now_n))
+}
+
 // Howard Hinnant's days-from-civil algorithm and its inverse.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -129,8 +173,19 @@ mod tests {
         assert_eq!(format_rfc3339(t), "2026-11-23T10:36:32.5Z");
         assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some((0, 0)));
         assert_eq!(format_rfc3339((0, 0)), "1970-01-01T00:00:00Z");
-        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z").unwrap().0, 951_782_400);
+        assert_eq!(
+            parse_rfc3339("2000-02-29T00:00:00Z").unwrap().0,
+            951_782_400
+        );
         assert!(parse_rfc3339("yesterday").is_none());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_point_in_time("1700000000"), Some((1_700_000_000, 0)));
     }
 
     #[test]

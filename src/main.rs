@@ -1,8 +1,10 @@
 //! skiff: a daemonless, rootless container runner with a docker-compatible command line.
 
+mod build;
 mod cli;
 mod clock;
 mod container;
+mod events;
 mod image;
 mod registry;
 mod runtime;

@@ -186,13 +186,7 @@ pub fn random_hex(n: usize) -> String {
     let mut buf = vec![0u8; n];
     let mut filled = 0;
     while filled < n {
-        let got = unsafe {
-            libc::getrandom(
-                buf[filled..].as_mut_ptr().cast(),
-                n - filled,
-                0,
-            )
-        };
+        let got = unsafe { libc::getrandom(buf[filled..].as_mut_ptr().cast(), n - filled, 0) };
         if got > 0 {
             filled += got as usize;
         }

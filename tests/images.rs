@@ -152,7 +152,7 @@ fn assert_store_same(before: &[String], after: &[String], args: &[&str]) {
 fn climbing(abs: &std::path::Path) -> String {
     format!(
         "{}{}",
-        "../".repeat(24),
+        "../".repeat(16),
         abs.to_str().unwrap().trim_start_matches('/')
     )
 }
@@ -568,22 +568,16 @@ fn concurrent_loads_of_one_archive_both_succeed_and_store_the_layer_once() {
     let s = Skiff::new();
     let archive = common::busybox_archive_file().to_str().unwrap();
     for round in 0..3 {
-        let children: Vec<_> = (0..3)
-            .map(|_| {
-                let mut cmd = s.cmd(&["load", "-i", archive]);
-                cmd.stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped());
-                cmd.spawn().unwrap()
-            })
-            .collect();
-        for child in children {
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "round {round}: concurrent load failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert!(String::from_utf8_lossy(&out.stdout).contains("Loaded image: busybox:test"));
+        // Three at once, from threads (each bounded by the harness's timeout).
+        let outs: Vec<Out> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| s.run(&["load", "-i", archive])))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for out in outs {
+            assert_eq!(out.code, 0, "round {round}: concurrent load failed: {out}");
+            assert!(out.stdout.contains("Loaded image: busybox:test"), "{out}");
         }
         assert_eq!(names(&s, &[]), ["busybox:test"]);
         assert_eq!(s.layer_dirs().len(), 1, "round {round}");
@@ -1035,7 +1029,7 @@ fn tag_refuses_an_invalid_name() {
     let s = Skiff::new();
     s.busybox();
     let before = s.store_listing();
-    for bad in ["UPPER:case", "a:b:c", "x/:1", "-dash"] {
+    for bad in ["UPPER:case", "a:b:c", "x/:1", "a/-b:1"] {
         let out = s.run(&["tag", "busybox:test", bad]);
         assert_ne!(out.code, 0, "tag to {bad:?}: {out}");
         assert!(
@@ -1654,7 +1648,11 @@ fn layer_device_nodes_are_skipped_rootless_with_a_warning() {
     assert!(err.contains("evil-null") || err.contains("device"), "{out}");
     assert_eq!(names(&s, &[]), ["devs:1"]);
 
-    // The same through load.
+    // The same through load (another layer: an existing layer is not extracted again).
+    let rootfs = fixtures::busybox_rootfs_with(&[
+        Entry::char_dev("dev/evil-null", 1, 3),
+        Entry::file("etc/other-layer", b"2"),
+    ]);
     let archive = fixtures::docker_archive("devs:2", &rootfs, json!({}));
     let f = s.write_file("devs-archive.tar", &archive);
     let out = s.run(&["load", "-i", f.to_str().unwrap()]);
@@ -1703,4 +1701,21 @@ fn walk_find(dir: &std::path::Path, rel: &str) -> Option<std::path::PathBuf> {
         }
     }
     None
+}
+
+#[test]
+fn image_commands_work_as_root_too() {
+    let Some(r) = Skiff::as_root() else {
+        eprintln!("skipped: the tests do not run as root");
+        return;
+    };
+    let img = r.busybox();
+    r.ok(&["tag", img, "root/copy:1"]);
+    assert_eq!(names(&r, &[]), ["busybox:test", "root/copy:1"]);
+    let rootfs = fixtures::busybox_rootfs_with(&[Entry::char_dev("dev/rootnull", 1, 3)]);
+    let f = r.write_file("devs.tar", &rootfs);
+    r.ok(&["import", f.to_str().unwrap(), "root/devs:1"]);
+    r.ok(&["rmi", img, "root/copy:1", "root/devs:1"]);
+    assert!(names(&r, &[]).is_empty());
+    assert!(r.layer_dirs().is_empty());
 }

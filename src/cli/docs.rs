@@ -14,7 +14,12 @@ pub struct CompletionArgs {
 }
 
 pub fn completion(args: CompletionArgs) -> Result<i32> {
-    clap_complete::generate(args.shell, &mut Cli::command(), "skiff", &mut std::io::stdout());
+    clap_complete::generate(
+        args.shell,
+        &mut Cli::command(),
+        "skiff",
+        &mut std::io::stdout(),
+    );
     Ok(0)
 }
 
@@ -33,7 +38,11 @@ pub fn generate_docs(args: GenerateDocsArgs) -> Result<i32> {
 
 fn write_completions(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
-    for (shell, file) in [(Shell::Bash, "skiff.bash"), (Shell::Zsh, "_skiff"), (Shell::Fish, "skiff.fish")] {
+    for (shell, file) in [
+        (Shell::Bash, "skiff.bash"),
+        (Shell::Zsh, "_skiff"),
+        (Shell::Fish, "skiff.fish"),
+    ] {
         let mut out = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "skiff", &mut out);
         std::fs::write(dir.join(file), out).with_context(|| format!("cannot write {file}"))?;
@@ -59,6 +68,7 @@ fn write_man_pages(dir: &Path) -> Result<()> {
 fn render_page(dir: &Path, command: &clap::Command, name: &str) -> Result<()> {
     let mut out = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut out)?;
-    std::fs::write(dir.join(format!("{name}.1")), out).with_context(|| format!("cannot write {name}.1"))?;
+    std::fs::write(dir.join(format!("{name}.1")), out)
+        .with_context(|| format!("cannot write {name}.1"))?;
     Ok(())
 }

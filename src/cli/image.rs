@@ -35,7 +35,7 @@ pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
     match command {
         ImageCommand::Ls(args) => images(store, args),
         ImageCommand::Rm(args) => rmi(store, args),
-        ImageCommand::Inspect(args) => inspect(store, InspectArgs { kind: Some("image".into()), ..args }),
+        ImageCommand::Inspect(args) => inspect(store, args.only("image")),
         ImageCommand::Tag(args) => tag(store, args),
         ImageCommand::Load(args) => load(store, args),
         ImageCommand::Import(args) => import(store, args),
@@ -75,21 +75,40 @@ struct Row<'a> {
 pub fn images(store: &Store, args: ImagesArgs) -> Result<i32> {
     let format = Format::parse(args.format.as_deref())?;
     let mut all = images::list(store)?;
-    all.sort_by(|a, b| b.created().cmp(&a.created()).then_with(|| a.id().cmp(b.id())));
+    all.sort_by(|a, b| {
+        b.created()
+            .cmp(&a.created())
+            .then_with(|| a.id().cmp(b.id()))
+    });
     let filters = ImageFilters::parse(store, &args.filters)?;
-    let wanted_repo = args.repository.as_deref().map(Reference::parse).transpose()?;
+    let wanted_repo = args
+        .repository
+        .as_deref()
+        .map(Reference::parse)
+        .transpose()?;
     let mut rows = Vec::new();
     for image in all.iter().filter(|i| filters.keeps_image(i)) {
         if image.tags.is_empty() {
             if wanted_repo.is_none() && filters.references.is_empty() {
-                rows.push(Row { image, reference: None });
+                rows.push(Row {
+                    image,
+                    reference: None,
+                });
             }
             continue;
         }
         for reference in &image.tags {
-            let repo_matches = wanted_repo.as_ref().is_none_or(|w| w.repository() == reference.repository() && w.tag.as_ref().is_none_or(|t| Some(t) == reference.tag.as_ref()));
+            let repo_matches = wanted_repo.as_ref().is_none_or(|w| {
+                w.repository() == reference.repository()
+                    && w.tag
+                        .as_ref()
+                        .is_none_or(|t| Some(t) == reference.tag.as_ref())
+            });
             if repo_matches && filters.keeps_reference(reference) {
-                rows.push(Row { image, reference: Some(reference) });
+                rows.push(Row {
+                    image,
+                    reference: Some(reference),
+                });
             }
         }
     }
@@ -109,7 +128,11 @@ pub fn images(store: &Store, args: ImagesArgs) -> Result<i32> {
     if args.digests {
         columns.push(("DIGEST", "{{.Digest}}"));
     }
-    columns.extend([("IMAGE ID", "{{.ID}}"), ("CREATED", "{{.CreatedSince}}"), ("SIZE", "{{.Size}}")]);
+    columns.extend([
+        ("IMAGE ID", "{{.ID}}"),
+        ("CREATED", "{{.CreatedSince}}"),
+        ("SIZE", "{{.Size}}"),
+    ]);
     format::print_list(&mut out, &format, &columns, &items)?;
     Ok(0)
 }
@@ -125,7 +148,10 @@ fn display_id(id: &str, no_trunc: bool) -> String {
 fn row_json(row: &Row, no_trunc: bool) -> Value {
     let image = row.image;
     let (repository, tag) = match row.reference {
-        Some(r) => (r.familiar_repository(), r.tag.clone().unwrap_or_else(|| "<none>".into())),
+        Some(r) => (
+            r.familiar_repository(),
+            r.tag.clone().unwrap_or_else(|| "<none>".into()),
+        ),
         None => ("<none>".into(), "<none>".into()),
     };
     // The digest this row's repository knows the image by (an untagged row: any).
@@ -134,7 +160,10 @@ fn row_json(row: &Row, no_trunc: bool) -> Value {
         .repo_digests
         .iter()
         .filter_map(|d| d.split_once('@'))
-        .find(|(repo, _)| row.reference.is_none_or(|r| r.familiar_repository() == *repo))
+        .find(|(repo, _)| {
+            row.reference
+                .is_none_or(|r| r.familiar_repository() == *repo)
+        })
         .map_or("<none>", |(_, digest)| digest);
     json!({
         "ID": display_id(image.id(), no_trunc),
@@ -166,7 +195,13 @@ pub fn human_size(bytes: u64) -> String {
         size /= 1000.0;
         unit += 1;
     }
-    let digits = if size >= 100.0 { 0 } else if size >= 10.0 { 1 } else { 2 };
+    let digits = if size >= 100.0 {
+        0
+    } else if size >= 10.0 {
+        1
+    } else {
+        2
+    };
     let mut text = format!("{size:.digits$}");
     if text.contains('.') {
         text = text.trim_end_matches('0').trim_end_matches('.').to_string();
@@ -184,9 +219,17 @@ struct ImageFilters {
 
 impl ImageFilters {
     fn parse(store: &Store, filters: &[String]) -> Result<ImageFilters> {
-        let mut parsed = ImageFilters { dangling: None, labels: Vec::new(), references: Vec::new(), since: None, before: None };
+        let mut parsed = ImageFilters {
+            dangling: None,
+            labels: Vec::new(),
+            references: Vec::new(),
+            since: None,
+            before: None,
+        };
         for filter in filters {
-            let (key, value) = filter.split_once('=').ok_or_else(|| anyhow!("bad format of filter (expected name=value): {filter}"))?;
+            let (key, value) = filter
+                .split_once('=')
+                .ok_or_else(|| anyhow!("bad format of filter (expected name=value): {filter}"))?;
             match key {
                 "dangling" => {
                     parsed.dangling = Some(match value.to_ascii_lowercase().as_str() {
@@ -211,7 +254,11 @@ impl ImageFilters {
     fn keeps_image(&self, image: &Image) -> bool {
         let labels = image.config.config.labels.clone().unwrap_or_default();
         self.dangling.is_none_or(|d| d == image.tags.is_empty())
-            && self.labels.iter().all(|(k, v)| labels.get(k).is_some_and(|actual| v.as_ref().is_none_or(|v| v == actual)))
+            && self.labels.iter().all(|(k, v)| {
+                labels
+                    .get(k)
+                    .is_some_and(|actual| v.as_ref().is_none_or(|v| v == actual))
+            })
             && self.since.is_none_or(|t| image.created() > t)
             && self.before.is_none_or(|t| image.created() < t)
     }
@@ -219,7 +266,9 @@ impl ImageFilters {
     fn keeps_reference(&self, reference: &Reference) -> bool {
         let repo = reference.familiar_repository();
         let full = reference.familiar();
-        self.references.iter().all(|p| glob_match(p, &repo) || glob_match(p, &full))
+        self.references
+            .iter()
+            .all(|p| glob_match(p, &repo) || glob_match(p, &full))
     }
 }
 
@@ -228,7 +277,7 @@ pub struct LoadArgs {
     /// Read from a tar archive file instead of standard input
     #[arg(short, long)]
     input: Option<String>,
-    /// Suppress the load output
+    /// Suppress the progress output (the loaded images are still named)
     #[arg(short, long)]
     quiet: bool,
 }
@@ -236,7 +285,11 @@ pub struct LoadArgs {
 pub fn load(store: &Store, args: LoadArgs) -> Result<i32> {
     let maps = IdMappings::detect();
     let loaded = match &args.input {
-        Some(path) => archive::load(store, &maps, std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?),
+        Some(path) => archive::load(
+            store,
+            &maps,
+            std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?,
+        ),
         None => {
             if nix::unistd::isatty(std::io::stdin()).unwrap_or(false) {
                 bail!("requested load from stdin, but stdin is empty: use -i FILE or redirect an archive into skiff load");
@@ -244,15 +297,14 @@ pub fn load(store: &Store, args: LoadArgs) -> Result<i32> {
             archive::load(store, &maps, std::io::stdin().lock())
         }
     }?;
-    if !args.quiet {
-        let mut out = std::io::stdout().lock();
-        for image in loaded {
-            if image.tags.is_empty() {
-                writeln!(out, "Loaded image ID: {}", image.id)?;
-            }
-            for tag in image.tags {
-                writeln!(out, "Loaded image: {}", tag.with_default_tag().familiar())?;
-            }
+    // Like docker, -q only silences progress; the result is always printed.
+    let mut out = std::io::stdout().lock();
+    for image in loaded {
+        if image.tags.is_empty() {
+            writeln!(out, "Loaded image ID: {}", image.id)?;
+        }
+        for tag in image.tags {
+            writeln!(out, "Loaded image: {}", tag.with_default_tag().familiar())?;
         }
     }
     Ok(0)
@@ -273,9 +325,22 @@ pub struct ImportArgs {
 }
 
 pub fn import(store: &Store, args: ImportArgs) -> Result<i32> {
-    let tag = args.reference.as_deref().map(Reference::parse).transpose()?;
+    let tag = args
+        .reference
+        .as_deref()
+        .map(Reference::parse)
+        .transpose()?;
     let maps = IdMappings::detect();
-    let id = importer::import(store, &maps, &args.file, &importer::ImportOptions { changes: args.changes, message: args.message, tag })?;
+    let id = importer::import(
+        store,
+        &maps,
+        &args.file,
+        &importer::ImportOptions {
+            changes: args.changes,
+            message: args.message,
+            tag,
+        },
+    )?;
     println!("{id}");
     Ok(0)
 }
@@ -322,7 +387,10 @@ pub fn rmi(store: &Store, args: RmiArgs) -> Result<i32> {
 /// Untags or deletes one image as docker's `rmi` does; returns the lines to print.
 fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Result<Vec<String>> {
     let image = images::resolve(store, name)?;
-    let by_tag = Reference::parse(name).ok().map(|r| r.with_default_tag()).filter(|r| image.tags.contains(r));
+    let by_tag = Reference::parse(name)
+        .ok()
+        .map(|r| r.with_default_tag())
+        .filter(|r| image.tags.contains(r));
     let users = crate::container::record::users_of_image(store, image.id())?;
     let mut lines = Vec::new();
     let untag_all = match &by_tag {
@@ -338,7 +406,10 @@ fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Re
     };
     if let Some(user) = users.first() {
         if !force {
-            let what = by_tag.as_ref().map(|r| format!("repository reference \"{}\"", r.familiar())).unwrap_or_else(|| short_id(image.id()).to_string());
+            let what = by_tag
+                .as_ref()
+                .map(|r| format!("repository reference \"{}\"", r.familiar()))
+                .unwrap_or_else(|| short_id(image.id()).to_string());
             bail!("conflict: unable to remove {what} (must be forced) - container {} is using its referenced image {}", &user[..12], short_id(image.id()));
         }
     }
@@ -385,31 +456,69 @@ pub struct InspectArgs {
     /// Format output with a Go template
     #[arg(short, long)]
     format: Option<String>,
-    /// Only look for objects of this type (image)
+    /// Only look for objects of this type (container, image)
     #[arg(long = "type")]
     kind: Option<String>,
+    /// Display total file sizes (accepted for compatibility)
+    #[arg(short, long)]
+    size: bool,
 }
 
-pub fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
-    if let Some(kind) = args.kind.as_deref().filter(|k| *k != "image") {
-        bail!("\"{kind}\" is not a valid value for --type");
+impl InspectArgs {
+    /// The same request, restricted to one kind of object.
+    pub fn only(self, kind: &str) -> InspectArgs {
+        InspectArgs {
+            kind: Some(kind.into()),
+            ..self
+        }
     }
-    let image_only = args.kind.is_some();
+}
+
+/// `inspect`: containers first, then images, as docker resolves names.
+pub fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
+    let kind = args.kind.as_deref();
+    if let Some(k) = kind.filter(|k| !matches!(*k, "image" | "container")) {
+        bail!("\"{k}\" is not a valid value for --type");
+    }
     let mut items = Vec::new();
     let mut missing = Vec::new();
     for name in &args.names {
-        match images::resolve(store, name) {
-            Ok(image) => items.push(inspect_json(store, &image)),
-            Err(e) if e.downcast_ref::<NotFound>().is_some() => missing.push(name.clone()),
-            Err(e) => return Err(e),
+        if kind != Some("image") {
+            if let Ok(id) = crate::container::record::resolve(store, name) {
+                let summary = crate::container::list::Summary::load(store, &id)?;
+                items.push(crate::container::list::inspect_json(store, &summary));
+                continue;
+            }
         }
+        if kind != Some("container") {
+            match images::resolve(store, name) {
+                Ok(image) => {
+                    items.push(inspect_json(store, &image));
+                    continue;
+                }
+                Err(e) if e.downcast_ref::<NotFound>().is_none() => return Err(e),
+                Err(_) => {}
+            }
+        }
+        missing.push(name.clone());
     }
-    format::print_objects(&mut std::io::stdout().lock(), args.format.as_deref(), &items)?;
+    format::print_objects(
+        &mut std::io::stdout().lock(),
+        args.format.as_deref(),
+        &items,
+    )?;
     if missing.is_empty() {
         return Ok(0);
     }
-    let what = if image_only { "image" } else { "object" };
-    Err(NotFound(missing.iter().map(|m| format!("No such {what}: {m}")).collect::<Vec<_>>().join("\n")).into())
+    let what = kind.unwrap_or("object");
+    Err(NotFound(
+        missing
+            .iter()
+            .map(|m| format!("No such {what}: {m}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .into())
 }
 
 /// Docker's `image inspect` JSON for an image.
@@ -424,8 +533,17 @@ fn inspect_json(store: &Store, image: &Image) -> Value {
     if let (Some(target), Value::Object(source)) = (docker_config.as_object_mut(), run_config) {
         target.extend(source);
     }
-    let lower: Vec<String> = image.diff_ids().iter().rev().map(|d| store.layer(d).join("diff").display().to_string()).collect();
-    let comment = config.history.last().and_then(|h| h.comment.clone()).unwrap_or_default();
+    let lower: Vec<String> = image
+        .diff_ids()
+        .iter()
+        .rev()
+        .map(|d| store.layer(d).join("diff").display().to_string())
+        .collect();
+    let comment = config
+        .history
+        .last()
+        .and_then(|h| h.comment.clone())
+        .unwrap_or_default();
     json!({
         "Id": image.id(),
         "RepoTags": image.tags.iter().map(|t| t.familiar()).collect::<Vec<_>>(),

@@ -2,6 +2,8 @@
 //! docker; errors map to docker's exit codes (125 for skiff's own errors, 1 for "No such"
 //! lookups outside `run`, the container's code otherwise).
 
+mod build;
+mod container;
 mod docs;
 pub mod format;
 mod image;
@@ -14,7 +16,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "skiff", version, about = "Run containers without a daemon and without root", disable_help_subcommand = true)]
+#[command(
+    name = "skiff",
+    version,
+    about = "Run containers without a daemon and without root",
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Where images, layers and containers are stored
     #[arg(long, global = true, env = "SKIFF_ROOT", value_name = "DIR")]
@@ -29,7 +36,42 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a command in a new container
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
+    /// List containers
+    Ps(container::PsArgs),
+    /// Fetch the logs of a container
+    Logs(container::LogsArgs),
+    /// Start stopped containers
+    Start(container::StartArgs),
+    /// Stop running containers
+    Stop(container::StopArgs),
+    /// Restart containers
+    Restart(container::StopArgs),
+    /// Send a signal to running containers
+    Kill(container::KillArgs),
+    /// Remove containers
+    Rm(container::RmArgs),
+    /// Run a command in a running container
+    Exec(container::ExecArgs),
+    /// Block until containers stop, then print their exit codes
+    Wait(container::NamesArgs),
+    /// Pause all processes within containers
+    Pause(container::NamesArgs),
+    /// Unpause all processes within containers
+    Unpause(container::NamesArgs),
+    /// Display the running processes of a container
+    Top(container::TopArgs),
+    /// Rename a container
+    Rename(container::RenameArgs),
+    /// Display resource usage of containers
+    Stats(container::StatsArgs),
+    /// Update the configuration of containers
+    Update(container::UpdateArgs),
+    /// Manage containers
+    #[command(subcommand)]
+    Container(container::ContainerCommand),
+    /// Show events from containers and images
+    Events(system::EventsArgs),
     /// List images
     #[command(alias = "image-ls")]
     Images(image::ImagesArgs),
@@ -41,7 +83,7 @@ enum Command {
     Tag(image::TagArgs),
     /// Remove images
     Rmi(image::RmiArgs),
-    /// Show low-level information about images
+    /// Show low-level information about containers and images
     Inspect(image::InspectArgs),
     /// Manage images
     #[command(subcommand)]
@@ -62,9 +104,23 @@ enum Command {
     Info(system::InfoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completion(docs::CompletionArgs),
+    /// The detached supervisor of one container (started by skiff itself)
+    #[command(hide = true, name = "__supervise")]
+    Supervise(SuperviseArgs),
     /// Regenerate the repository's completions/ and man/ (for skiff's developers)
     #[command(hide = true, name = "__generate-docs")]
     GenerateDocs(docs::GenerateDocsArgs),
+    /// Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)
+    #[command(hide = true, name = "__parse-dockerfile")]
+    ParseDockerfile(build::ParseDockerfileArgs),
+}
+
+#[derive(clap::Args)]
+struct SuperviseArgs {
+    id: String,
+    /// The pipe on which to report that the container started
+    #[arg(long)]
+    ready_fd: i32,
 }
 
 /// Parses the command line, runs the command, and returns the process exit code.
@@ -87,7 +143,31 @@ pub fn main() -> i32 {
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let store = || Store::open(cli.root.clone(), cli.runroot.clone());
     match cli.command {
-        Command::Run(args) => run::run(&store()?, args),
+        Command::Run(args) => run::run(&store()?, *args),
+        Command::Ps(args) => container::ps(&store()?, args),
+        Command::Logs(args) => container::logs(&store()?, args),
+        Command::Start(args) => container::start_cmd(&store()?, args),
+        Command::Stop(args) => container::stop_cmd(&store()?, args, false),
+        Command::Restart(args) => container::stop_cmd(&store()?, args, true),
+        Command::Kill(args) => container::kill(&store()?, args),
+        Command::Rm(args) => container::rm(&store()?, args),
+        Command::Exec(args) => container::exec(&store()?, args),
+        Command::Wait(args) => container::wait(&store()?, args),
+        Command::Pause(args) => {
+            container::dispatch(&store()?, container::ContainerCommand::Pause(args))
+        }
+        Command::Unpause(args) => {
+            container::dispatch(&store()?, container::ContainerCommand::Unpause(args))
+        }
+        Command::Top(args) => container::top(&store()?, args),
+        Command::Rename(args) => container::rename(&store()?, args),
+        Command::Stats(args) => container::stats(&store()?, args),
+        Command::Update(args) => container::update(&store()?, args),
+        Command::Container(command) => container::dispatch(&store()?, command),
+        Command::Events(args) => system::events(&store()?, args),
+        Command::Supervise(args) => {
+            crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
+        }
         Command::Images(args) => image::images(&store()?, args),
         Command::Load(args) => image::load(&store()?, args),
         Command::Import(args) => image::import(&store()?, args),
@@ -104,6 +184,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info(args) => system::info(&store()?, args),
         Command::Completion(args) => docs::completion(args),
         Command::GenerateDocs(args) => docs::generate_docs(args),
+        Command::ParseDockerfile(args) => build::parse_dockerfile(args),
     }
 }
 

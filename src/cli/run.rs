@@ -1,12 +1,12 @@
 //! `skiff run`: docker's flags, turned into the container's run options.
 
 use crate::container::create::{self, PullPolicy};
-use crate::container::options::{self, RunOptions};
+use crate::container::options::{self, HealthOptions, RestartPolicy, RunOptions};
+use crate::container::run::{self as runner, Outcome};
 use crate::registry::manifest::Platform;
 use crate::registry::progress::Progress;
-use crate::container::run as runner;
 use crate::store::Store;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -16,6 +16,9 @@ pub struct RunArgs {
     /// Print help
     #[arg(long, action = clap::ArgAction::Help)]
     help: Option<bool>,
+    /// Run the container in the background and print its ID
+    #[arg(short, long)]
+    detach: bool,
     /// Remove the container when it exits
     #[arg(long)]
     rm: bool,
@@ -79,6 +82,36 @@ pub struct RunArgs {
     /// Set metadata on the container
     #[arg(short, long = "label", value_name = "KEY=VALUE")]
     label: Vec<String>,
+    /// Restart policy: no, on-failure[:max-retries], always, unless-stopped
+    #[arg(long, default_value = "no")]
+    restart: String,
+    /// Log driver options (max-size, max-file)
+    #[arg(long = "log-opt", value_name = "OPT")]
+    log_opt: Vec<String>,
+    /// Command to run to check health
+    #[arg(long = "health-cmd", value_name = "CMD")]
+    health_cmd: Option<String>,
+    /// Time between running the check (ms|s|m|h)
+    #[arg(long = "health-interval", value_name = "DURATION")]
+    health_interval: Option<String>,
+    /// Maximum time to allow one check to run (ms|s|m|h)
+    #[arg(long = "health-timeout", value_name = "DURATION")]
+    health_timeout: Option<String>,
+    /// Start period for the container to initialize before failures count (ms|s|m|h)
+    #[arg(long = "health-start-period", value_name = "DURATION")]
+    health_start_period: Option<String>,
+    /// Consecutive failures needed to report unhealthy
+    #[arg(long = "health-retries", value_name = "N")]
+    health_retries: Option<u32>,
+    /// Disable any container-specified HEALTHCHECK
+    #[arg(long = "no-healthcheck")]
+    no_healthcheck: bool,
+    /// Signal to stop the container
+    #[arg(long = "stop-signal", value_name = "SIGNAL")]
+    stop_signal: Option<String>,
+    /// Timeout (in seconds) to stop a container
+    #[arg(long = "stop-timeout", value_name = "SECONDS")]
+    stop_timeout: Option<u64>,
     /// Pull the image from its registry: missing (when not stored), always, never
     #[arg(long, value_enum, default_value = "missing")]
     pull: PullPolicy,
@@ -135,6 +168,36 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         privileged: args.privileged,
         security_opt: args.security_opt,
         labels: args.label,
+        detach: args.detach,
+        restart: args.restart,
+        log_opts: args.log_opt,
+        health: HealthOptions {
+            cmd: args.health_cmd,
+            interval: args.health_interval,
+            timeout: args.health_timeout,
+            start_period: args.health_start_period,
+            retries: args.health_retries,
+            disabled: args.no_healthcheck,
+        },
+        stop_signal: args.stop_signal,
+        stop_timeout: args.stop_timeout,
     };
-    runner::run(store, &opts)
+    validate(&opts)?;
+    match runner::run(store, &opts)? {
+        Outcome::Exited(code) => Ok(code),
+        Outcome::Detached(id) => {
+            println!("{id}");
+            Ok(0)
+        }
+    }
+}
+
+/// Flag combinations docker refuses up front.
+fn validate(opts: &RunOptions) -> Result<()> {
+    let policy = RestartPolicy::parse(&opts.restart)?;
+    if opts.rm && policy != RestartPolicy::No {
+        bail!("conflicting options: cannot specify both --restart and --rm");
+    }
+    crate::supervisor::log::Rotation::from_options(&opts.log_opts)?;
+    Ok(())
 }

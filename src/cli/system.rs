@@ -46,7 +46,11 @@ pub fn info(store: &Store, args: InfoArgs) -> Result<i32> {
     let uname = nix::sys::utsname::uname()?;
     let images = std::fs::read_dir(store.images())?.count();
     let containers = std::fs::read_dir(store.containers())?.count();
-    let ranges = |r: &[crate::runtime::userns::IdRange]| r.iter().map(|r| json!({"ContainerID": r.container, "HostID": r.host, "Size": r.size})).collect::<Vec<_>>();
+    let ranges = |r: &[crate::runtime::userns::IdRange]| {
+        r.iter()
+            .map(|r| json!({"ContainerID": r.container, "HostID": r.host, "Size": r.size}))
+            .collect::<Vec<_>>()
+    };
     let info = json!({
         "ServerVersion": env!("CARGO_PKG_VERSION"),
         "Root": store.root,
@@ -78,19 +82,42 @@ fn print_info(info: &Value) {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    println!("Client:\n Version:  {}\n Daemon:   none\n", s(&info["ServerVersion"]));
-    println!("Store:\n Root:      {}\n Run root:  {}\n Images:    {}\n Containers: {}\n", s(&info["Root"]), s(&info["RunRoot"]), info["Images"], info["Containers"]);
-    println!("Security:\n Rootless:  {}\n ID mapping: {}", info["Rootless"], s(&info["IDMappings"]["Mode"]));
+    println!(
+        "Client:\n Version:  {}\n Daemon:   none\n",
+        s(&info["ServerVersion"])
+    );
+    println!(
+        "Store:\n Root:      {}\n Run root:  {}\n Images:    {}\n Containers: {}\n",
+        s(&info["Root"]),
+        s(&info["RunRoot"]),
+        info["Images"],
+        info["Containers"]
+    );
+    println!(
+        "Security:\n Rootless:  {}\n ID mapping: {}",
+        info["Rootless"],
+        s(&info["IDMappings"]["Mode"])
+    );
     for (label, key) in [("UID map", "UIDMap"), ("GID map", "GIDMap")] {
         for r in info["IDMappings"][key].as_array().into_iter().flatten() {
-            println!("  {label}: container {} -> host {} (size {})", r["ContainerID"], r["HostID"], r["Size"]);
+            println!(
+                "  {label}: container {} -> host {} (size {})",
+                r["ContainerID"], r["HostID"], r["Size"]
+            );
         }
     }
     println!("\nHost:\n Kernel Version:   {}\n Operating System: {}\n Architecture:     {}\n CPUs:             {}\n Total Memory:     {}", s(&info["KernelVersion"]), s(&info["OperatingSystem"]), s(&info["Architecture"]), info["NCPU"], info["MemTotal"]);
     println!("\nKernel features:");
     if let Some(features) = info["Features"].as_object() {
         for (name, present) in features {
-            println!(" {name}: {}", if present.as_bool() == Some(true) { "yes" } else { "no" });
+            println!(
+                " {name}: {}",
+                if present.as_bool() == Some(true) {
+                    "yes"
+                } else {
+                    "no"
+                }
+            );
         }
     }
 }
@@ -98,14 +125,24 @@ fn print_info(info: &Value) {
 fn operating_system() -> String {
     std::fs::read_to_string("/etc/os-release")
         .ok()
-        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())))
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("PRETTY_NAME=")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
+        })
         .unwrap_or_else(|| "Linux".into())
 }
 
 fn mem_total() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("MemTotal:").and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())))
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("MemTotal:")
+                    .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+            })
+        })
         .map_or(0, |kb| kb * 1024)
 }
 
@@ -113,10 +150,17 @@ fn mem_total() -> u64 {
 fn features() -> Value {
     let exists = |p: &str| Path::new(p).exists();
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
-    let max_userns = read("/proc/sys/user/max_user_namespaces").trim().parse::<u64>().unwrap_or(0);
+    let max_userns = read("/proc/sys/user/max_user_namespaces")
+        .trim()
+        .parse::<u64>()
+        .unwrap_or(0);
     let unprivileged_userns = read("/proc/sys/kernel/unprivileged_userns_clone").trim() != "0";
-    let release = nix::sys::utsname::uname().map(|u| u.release().to_string_lossy().into_owned()).unwrap_or_default();
-    let mut numbers = release.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<u32>().ok());
+    let release = nix::sys::utsname::uname()
+        .map(|u| u.release().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut numbers = release
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse::<u32>().ok());
     let version = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
     json!({
         "user_namespaces": max_userns > 0 && unprivileged_userns,
@@ -128,4 +172,169 @@ fn features() -> Value {
         "tun": exists("/dev/net/tun"),
         "newuidmap": exists("/usr/bin/newuidmap"),
     })
+}
+
+#[derive(Args)]
+pub struct EventsArgs {
+    /// Show events created since this time (RFC 3339, Unix time, or relative like 10m)
+    #[arg(long)]
+    since: Option<String>,
+    /// Stream events until this time; without it, keep following new events
+    #[arg(long)]
+    until: Option<String>,
+    /// Filter: container=, image=, type=, event=
+    #[arg(short, long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+    /// Format output with a Go template or 'json'
+    #[arg(long)]
+    format: Option<String>,
+}
+
+pub fn events(store: &Store, args: EventsArgs) -> Result<i32> {
+    let point = |v: &Option<String>| {
+        v.as_deref()
+            .map(|t| {
+                crate::clock::parse_point_in_time(t)
+                    .ok_or_else(|| anyhow::anyhow!("invalid time {t:?}"))
+            })
+            .transpose()
+    };
+    let nanos = |t: (i64, u32)| t.0 as i128 * 1_000_000_000 + t.1 as i128;
+    let since = point(&args.since)?.map(nanos);
+    let until = point(&args.until)?.map(nanos);
+    let filters = EventFilters::parse(store, &args.filters)?;
+    let format = format::Format::parse(args.format.as_deref())?;
+    let path = crate::events::journal(store);
+    let mut offset = 0u64;
+    // Without --since, docker shows only what happens from now on.
+    let from = since.unwrap_or_else(|| nanos(crate::clock::now()));
+    loop {
+        let (events, next) = read_events_from(&path, offset);
+        offset = next;
+        for event in events
+            .iter()
+            .filter(|e| e.time >= from && until.is_none_or(|u| e.time <= u) && filters.keeps(e))
+        {
+            print_event(event, &format)?;
+        }
+        if until.is_some_and(|u| nanos(crate::clock::now()) > u) {
+            return Ok(0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Complete lines of the journal from `offset`; returns them and the offset after them.
+fn read_events_from(path: &Path, offset: u64) -> (Vec<crate::events::Event>, u64) {
+    use std::io::{Read, Seek};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return (Vec::new(), offset);
+    };
+    let mut text = String::new();
+    if file.seek(std::io::SeekFrom::Start(offset)).is_err()
+        || file.read_to_string(&mut text).is_err()
+    {
+        return (Vec::new(), offset);
+    }
+    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    let events = text[..complete]
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    (events, offset + complete as u64)
+}
+
+fn print_event(event: &crate::events::Event, format: &format::Format) -> Result<()> {
+    let secs = (event.time / 1_000_000_000) as i64;
+    let nanos = (event.time % 1_000_000_000) as u32;
+    let value = json!({
+        "status": event.action, "id": event.id, "from": event.attributes.get("image"),
+        "Type": event.kind, "Action": event.action,
+        "Actor": {"ID": event.id, "Attributes": event.attributes},
+        "scope": "local", "time": secs, "timeNano": event.time,
+    });
+    let line = match format {
+        format::Format::Default | format::Format::Table(_) => {
+            let time = crate::clock::format_rfc3339((secs, nanos));
+            let attrs = event
+                .attributes
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "{time} {} {} {} ({attrs})",
+                event.kind, event.action, event.id
+            )
+        }
+        format::Format::Json => serde_json::to_string(&value)?,
+        format::Format::Template(t) => format::render(t, &value)?,
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
+}
+
+struct EventFilters {
+    containers: Vec<String>,
+    kinds: Vec<String>,
+    actions: Vec<String>,
+    images: Vec<String>,
+}
+
+impl EventFilters {
+    fn parse(store: &Store, filters: &[String]) -> Result<EventFilters> {
+        let mut f = EventFilters {
+            containers: vec![],
+            kinds: vec![],
+            actions: vec![],
+            images: vec![],
+        };
+        for filter in filters {
+            let Some((key, value)) = filter.split_once('=') else {
+                anyhow::bail!("bad format of filter (expected name=value): {filter}")
+            };
+            match key {
+                // Names are resolved now, so the filter keeps working for a removed container's id.
+                "container" => {
+                    f.containers.push(value.to_string());
+                    if let Ok(id) = crate::container::record::resolve(store, value) {
+                        f.containers.push(id);
+                    }
+                }
+                "type" => f.kinds.push(value.into()),
+                "event" | "action" => f.actions.push(value.into()),
+                "image" => f.images.push(value.into()),
+                other => anyhow::bail!("invalid filter '{other}'"),
+            }
+        }
+        Ok(f)
+    }
+
+    fn keeps(&self, e: &crate::events::Event) -> bool {
+        let name = e
+            .attributes
+            .get("name")
+            .map(String::as_str)
+            .unwrap_or_default();
+        (self.containers.is_empty()
+            || e.kind == "container"
+                && self
+                    .containers
+                    .iter()
+                    .any(|c| c == &e.id || c == name || e.id.starts_with(c.as_str())))
+            && (self.kinds.is_empty() || self.kinds.contains(&e.kind))
+            && (self.actions.is_empty()
+                || self
+                    .actions
+                    .iter()
+                    .any(|a| e.action == *a || e.action.starts_with(&format!("{a}:"))))
+            && (self.images.is_empty()
+                || self
+                    .images
+                    .iter()
+                    .any(|i| e.attributes.get("image") == Some(i) || e.id == *i))
+    }
 }

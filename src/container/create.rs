@@ -2,9 +2,12 @@
 //! directory (overlay upper/work, generated /etc files) and write its record and spec.
 
 use super::options::RunOptions;
-use super::record::{self, ContainerRecord, ContainerState};
+use super::record::{self, ContainerRecord};
 use super::spec::{self, Paths, SpecInput};
+use super::start::Prepared;
+use super::state::{self, ContainerState};
 use crate::clock;
+use crate::events;
 use crate::image::reference::Reference;
 use crate::image::store::{self as images, Image};
 use crate::runtime::seccomp::{self, Filters, Profile};
@@ -15,19 +18,17 @@ use oci_spec::runtime::Spec;
 use std::collections::HashSet;
 use std::fs;
 
-pub struct Created {
-    pub record: ContainerRecord,
-    pub spec: Spec,
-    pub paths: Paths,
-    pub seccomp: Option<Filters>,
-}
-
-pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Created> {
+pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Prepared> {
     check_network(&opts.network)?;
-    let image = images::resolve(store, &opts.image).map_err(|e| match e.downcast::<NotFound>() {
-        Ok(_) => anyhow!("Unable to find image '{}' locally", display_reference(&opts.image)),
-        Err(other) => other,
-    })?;
+    check_reference(&opts.image)?;
+    let image =
+        images::resolve(store, &opts.image).map_err(|e| match e.downcast::<NotFound>() {
+            Ok(_) => anyhow!(
+                "Unable to find image '{}' locally",
+                display_reference(&opts.image)
+            ),
+            Err(other) => other,
+        })?;
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
     let id = store::random_hex(32);
@@ -35,7 +36,22 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Cre
     let paths = Paths::new(record::dir(store, &id));
     let result = write_container(store, maps, opts, &image, &id, &name, &paths, &caps);
     match result {
-        Ok((record, spec)) => Ok(Created { record, spec, paths, seccomp }),
+        Ok((record, spec)) => {
+            events::emit(
+                store,
+                "container",
+                "create",
+                &record.id,
+                &[("name", &record.name), ("image", &record.image)],
+            );
+            Ok(Prepared {
+                record,
+                spec,
+                paths,
+                seccomp,
+                layers_dir: store.layers(),
+            })
+        }
         Err(e) => {
             let _ = store::remove_tree(&paths.dir);
             record::release_name(store, &name);
@@ -56,7 +72,12 @@ pub enum PullPolicy {
 }
 
 /// Makes sure `name` is in the store as `policy` says, calling `pull` for what it lacks.
-pub fn ensure_image(store: &Store, name: &str, policy: PullPolicy, pull: impl FnOnce(&Reference) -> Result<()>) -> Result<()> {
+pub fn ensure_image(
+    store: &Store,
+    name: &str,
+    policy: PullPolicy,
+    pull: impl FnOnce(&Reference) -> Result<()>,
+) -> Result<()> {
     let wanted = match policy {
         PullPolicy::Never => false,
         PullPolicy::Always => true,
@@ -77,15 +98,32 @@ pub fn ensure_image(store: &Store, name: &str, policy: PullPolicy, pull: impl Fn
     pull(&reference.with_default_tag())
 }
 
+/// A name that is neither a valid reference nor an image id is a user's typo: say so.
+fn check_reference(name: &str) -> Result<()> {
+    let looks_like_id = name
+        .strip_prefix("sha256:")
+        .unwrap_or(name)
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit());
+    if !looks_like_id {
+        Reference::parse(name)?;
+    }
+    Ok(())
+}
+
 fn check_network(network: &str) -> Result<()> {
     match network {
         "none" | "host" => Ok(()),
-        other => bail!("network mode {other:?} is not available yet: use --network none or --network host"),
+        other => bail!(
+            "network mode {other:?} is not available yet: use --network none or --network host"
+        ),
     }
 }
 
 fn display_reference(name: &str) -> String {
-    Reference::parse(name).map(|r| r.with_default_tag().familiar()).unwrap_or_else(|_| name.to_string())
+    Reference::parse(name)
+        .map(|r| r.with_default_tag().familiar())
+        .unwrap_or_else(|_| name.to_string())
 }
 
 fn claim_some_name(store: &Store, opts: &RunOptions, id: &str) -> Result<String> {
@@ -102,22 +140,50 @@ fn claim_some_name(store: &Store, opts: &RunOptions, id: &str) -> Result<String>
 }
 
 #[allow(clippy::too_many_arguments)]
-fn write_container(store: &Store, maps: &IdMappings, opts: &RunOptions, image: &Image, id: &str, name: &str, paths: &Paths, caps: &HashSet<String>) -> Result<(ContainerRecord, Spec)> {
-    for dir in [&paths.dir, &paths.upper, &paths.work, &paths.dir.join("rootfs")] {
+fn write_container(
+    store: &Store,
+    maps: &IdMappings,
+    opts: &RunOptions,
+    image: &Image,
+    id: &str,
+    name: &str,
+    paths: &Paths,
+    caps: &HashSet<String>,
+) -> Result<(ContainerRecord, Spec)> {
+    for dir in [
+        &paths.dir,
+        &paths.upper,
+        &paths.work,
+        &paths.dir.join("rootfs"),
+    ] {
         fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     for volume in &opts.volumes {
         let bind = super::options::parse_volume(volume)?;
         if !bind.source.exists() {
             // As docker does for -v: a missing host directory is created.
-            fs::create_dir_all(&bind.source).with_context(|| format!("cannot create bind mount source {}", bind.source.display()))?;
+            fs::create_dir_all(&bind.source).with_context(|| {
+                format!("cannot create bind mount source {}", bind.source.display())
+            })?;
         }
     }
-    let hostname = opts.hostname.clone().unwrap_or_else(|| default_hostname(opts, id));
+    let hostname = opts
+        .hostname
+        .clone()
+        .unwrap_or_else(|| default_hostname(opts, id));
     write_etc_files(paths, opts, &hostname)?;
     let args = spec::command(opts, image)?;
     let env = spec::environment(opts, image, &hostname);
-    let spec = spec::build(&SpecInput { opts, image, paths, hostname: &hostname, args: args.clone(), env, caps, mapping: maps.mode })?;
+    let spec = spec::build(&SpecInput {
+        opts,
+        image,
+        paths,
+        hostname: &hostname,
+        args: args.clone(),
+        env,
+        caps,
+        mapping: maps.mode,
+    })?;
     store::write_json(&paths.dir.join("config.json"), &spec)?;
     let record = ContainerRecord {
         id: id.to_string(),
@@ -130,7 +196,14 @@ fn write_container(store: &Store, maps: &IdMappings, opts: &RunOptions, image: &
         options: opts.clone(),
     };
     record::save(store, &record)?;
-    record::save_state(store, id, &ContainerState { status: "created".into(), ..Default::default() })?;
+    state::save(
+        store,
+        id,
+        &ContainerState {
+            status: "created".into(),
+            ..Default::default()
+        },
+    )?;
     Ok((record, spec))
 }
 
@@ -151,28 +224,40 @@ fn write_etc_files(paths: &Paths, opts: &RunOptions, hostname: &str) -> Result<(
     };
     fs::write(paths.dir.join("hosts"), hosts)?;
     fs::write(paths.dir.join("hostname"), format!("{hostname}\n"))?;
-    fs::write(paths.dir.join("resolv.conf"), fs::read_to_string("/etc/resolv.conf").unwrap_or_default())?;
+    fs::write(
+        paths.dir.join("resolv.conf"),
+        fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+    )?;
     Ok(())
 }
 
 /// Docker's default profile unless `--privileged` or `--security-opt seccomp=...` says otherwise.
-fn seccomp_filters(opts: &RunOptions, caps: &HashSet<String>) -> Result<Option<Filters>> {
-    let chosen = opts.security_opt.iter().rev().find_map(|o| o.strip_prefix("seccomp=").or_else(|| o.strip_prefix("seccomp:")));
+pub fn seccomp_filters(opts: &RunOptions, caps: &HashSet<String>) -> Result<Option<Filters>> {
+    let chosen = opts.security_opt.iter().rev().find_map(|o| {
+        o.strip_prefix("seccomp=")
+            .or_else(|| o.strip_prefix("seccomp:"))
+    });
     let profile = match chosen {
         Some("unconfined") => return Ok(None),
         _ if opts.privileged => return Ok(None),
         Some(path) => {
-            let bytes = fs::read(path).with_context(|| format!("cannot read seccomp profile {path}"))?;
+            let bytes =
+                fs::read(path).with_context(|| format!("cannot read seccomp profile {path}"))?;
             Profile::from_json(&bytes).with_context(|| format!("invalid seccomp profile {path}"))?
         }
         None => Profile::docker_default(),
     };
     for opt in &opts.security_opt {
-        let known = opt.starts_with("seccomp") || opt.starts_with("no-new-privileges") || opt.starts_with("label") || opt.starts_with("apparmor");
+        let known = opt.starts_with("seccomp")
+            || opt.starts_with("no-new-privileges")
+            || opt.starts_with("label")
+            || opt.starts_with("apparmor");
         if !known {
             bail!("invalid --security-opt: {opt:?}");
         }
     }
     let names: HashSet<String> = caps.iter().map(|c| format!("CAP_{c}")).collect();
-    Ok(Some(profile.compile(&names, seccomp::host_kernel_version())?))
+    Ok(Some(
+        profile.compile(&names, seccomp::host_kernel_version())?,
+    ))
 }

@@ -1,7 +1,14 @@
 //! Containers: records, spec generation and lifecycle.
 
 pub mod create;
+pub mod exec;
+pub mod list;
 pub mod options;
+pub mod processes;
 pub mod record;
+pub mod remove;
 pub mod run;
 pub mod spec;
+pub mod start;
+pub mod state;
+pub mod stop;

@@ -29,6 +29,62 @@ pub struct RunOptions {
     pub privileged: bool,
     pub security_opt: Vec<String>,
     pub labels: Vec<String>,
+    #[serde(default)]
+    pub detach: bool,
+    /// Docker's restart policy: no, on-failure[:N], always, unless-stopped.
+    #[serde(default)]
+    pub restart: String,
+    #[serde(default)]
+    pub log_opts: Vec<String>,
+    #[serde(default)]
+    pub health: HealthOptions,
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+    #[serde(default)]
+    pub stop_timeout: Option<u64>,
+}
+
+/// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct HealthOptions {
+    pub cmd: Option<String>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub start_period: Option<String>,
+    pub retries: Option<u32>,
+    pub disabled: bool,
+}
+
+/// A parsed restart policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    No,
+    OnFailure(Option<u32>),
+    Always,
+    UnlessStopped,
+}
+
+impl RestartPolicy {
+    pub fn parse(text: &str) -> Result<RestartPolicy> {
+        Ok(match text.split_once(':') {
+            None if text.is_empty() || text == "no" => RestartPolicy::No,
+            None if text == "always" => RestartPolicy::Always,
+            None if text == "unless-stopped" => RestartPolicy::UnlessStopped,
+            None if text == "on-failure" => RestartPolicy::OnFailure(None),
+            Some(("on-failure", n)) => RestartPolicy::OnFailure(Some(n.parse().map_err(|_| anyhow::anyhow!("invalid restart policy {text:?}: maximum retry count must be a number"))?)),
+            _ => bail!("invalid restart policy {text:?}: use no, always, unless-stopped or on-failure[:max-retries]"),
+        })
+    }
+
+    /// Docker's name for it in `inspect` (`HostConfig.RestartPolicy.Name`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RestartPolicy::No => "no",
+            RestartPolicy::OnFailure(_) => "on-failure",
+            RestartPolicy::Always => "always",
+            RestartPolicy::UnlessStopped => "unless-stopped",
+        }
+    }
 }
 
 /// A bind mount from `-v /host:/container[:opts]`.
@@ -58,11 +114,16 @@ pub fn parse_volume(spec: &str) -> Result<Bind> {
     for opt in opts.split(',').filter(|o| !o.is_empty()) {
         match opt {
             "ro" => readonly = true,
-            "rw" | "z" | "Z" | "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "nocopy" | "consistent" | "cached" | "delegated" => {}
+            "rw" | "z" | "Z" | "private" | "rprivate" | "shared" | "rshared" | "slave"
+            | "rslave" | "nocopy" | "consistent" | "cached" | "delegated" => {}
             other => bail!("invalid volume specification {spec:?}: unknown option {other:?}"),
         }
     }
-    Ok(Bind { source: PathBuf::from(source), destination: PathBuf::from(destination), readonly })
+    Ok(Bind {
+        source: PathBuf::from(source),
+        destination: PathBuf::from(destination),
+        readonly,
+    })
 }
 
 fn check_destination(destination: &str, spec: &str) -> Result<()> {
@@ -81,7 +142,10 @@ fn check_destination(destination: &str, spec: &str) -> Result<()> {
 pub fn parse_tmpfs(spec: &str) -> Result<(PathBuf, Vec<String>)> {
     let (destination, opts) = spec.split_once(':').unwrap_or((spec, ""));
     check_destination(destination, spec)?;
-    let mut options: Vec<String> = ["rw", "noexec", "nosuid", "nodev"].iter().map(|s| s.to_string()).collect();
+    let mut options: Vec<String> = ["rw", "noexec", "nosuid", "nodev"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for opt in opts.split(',').filter(|o| !o.is_empty()) {
         let opposite = match opt {
             "exec" => Some("noexec"),
@@ -110,7 +174,8 @@ pub fn resolve_env_arg(arg: &str) -> Option<String> {
 /// Lines of an `--env-file`: blank lines and `#` comments skipped, `K` alone taken from
 /// skiff's environment.
 pub fn read_env_file(path: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read env file {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read env file {}: {e}", path.display()))?;
     Ok(text
         .lines()
         .map(str::trim_start)
@@ -134,13 +199,23 @@ mod tests {
 
     #[test]
     fn volumes() {
-        assert_eq!(parse_volume("/h:/c:ro").unwrap(), Bind { source: "/h".into(), destination: "/c".into(), readonly: true });
+        assert_eq!(
+            parse_volume("/h:/c:ro").unwrap(),
+            Bind {
+                source: "/h".into(),
+                destination: "/c".into(),
+                readonly: true
+            }
+        );
         assert!(!parse_volume("/h:/c").unwrap().readonly);
         assert!(parse_volume("rel/x:/c").is_err());
         assert!(parse_volume("/h:c").is_err());
         assert!(parse_volume("/h:/").is_err());
         assert!(parse_volume("/h:/c:bogus").is_err());
-        assert!(parse_volume("name:/c").unwrap_err().to_string().contains("named volumes"));
+        assert!(parse_volume("name:/c")
+            .unwrap_err()
+            .to_string()
+            .contains("named volumes"));
     }
 
     #[test]

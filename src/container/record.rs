@@ -1,9 +1,9 @@
-//! The container record (`containers/<id>/container.json`) and its state
-//! (`containers/<id>/state.json`), both written atomically, and container names, which
-//! are symlinks in `names/` so that two racing `run --name x` cannot both win.
+//! The container record (`containers/<id>/container.json`, written once at creation and on
+//! `rename`/`update`), and container names, which are symlinks in `names/` so that two racing
+//! `run --name x` cannot both win.
 
 use super::options::RunOptions;
-use crate::store::{self, Store};
+use crate::store::{self, NotFound, Store};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -23,31 +23,12 @@ pub struct ContainerRecord {
     pub options: RunOptions,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, Default)]
-pub struct ContainerState {
-    pub status: String,
-    #[serde(default)]
-    pub pid: i32,
-    #[serde(default)]
-    pub exit_code: i32,
-    #[serde(default)]
-    pub error: String,
-    #[serde(default)]
-    pub started_at: String,
-    #[serde(default)]
-    pub finished_at: String,
-}
-
 pub fn dir(store: &Store, id: &str) -> PathBuf {
     store.containers().join(id)
 }
 
 pub fn save(store: &Store, record: &ContainerRecord) -> Result<()> {
     store::write_json(&dir(store, &record.id).join("container.json"), record)
-}
-
-pub fn save_state(store: &Store, id: &str, state: &ContainerState) -> Result<()> {
-    store::write_json(&dir(store, id).join("state.json"), state)
 }
 
 pub fn load(store: &Store, id: &str) -> Result<ContainerRecord> {
@@ -61,7 +42,9 @@ pub fn claim_name(store: &Store, name: &str, id: &str) -> Result<()> {
     match std::os::unix::fs::symlink(id, &link) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let holder = fs::read_link(&link).map(|p| p.display().to_string()).unwrap_or_default();
+            let holder = fs::read_link(&link)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             bail!(
                 "Conflict. The container name \"/{name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name."
             )
@@ -77,24 +60,84 @@ pub fn release_name(store: &Store, name: &str) {
 fn validate_name(name: &str) -> Result<()> {
     let valid = name.len() > 1
         && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
     if !valid {
         bail!("Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     Ok(())
 }
 
+/// Finds a container by name, full id or unique id prefix, as docker does.
+pub fn resolve(store: &Store, name_or_id: &str) -> Result<String> {
+    let name = name_or_id.strip_prefix('/').unwrap_or(name_or_id);
+    if let Ok(target) = fs::read_link(store.names().join(name)) {
+        return Ok(target.display().to_string());
+    }
+    let mut found = None;
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+        for entry in fs::read_dir(store.containers())? {
+            let id = entry?.file_name().to_string_lossy().into_owned();
+            if id.starts_with(name) {
+                if found.is_some() {
+                    bail!("multiple containers match {name}; give more of the id");
+                }
+                found = Some(id);
+            }
+        }
+    }
+    found.ok_or_else(|| NotFound(format!("No such container: {name_or_id}")).into())
+}
+
+/// Gives container `id` the name `new` in place of `old`.
+pub fn rename(store: &Store, id: &str, new: &str) -> Result<()> {
+    let mut record = load(store, id)?;
+    if record.name == new {
+        bail!("renaming a container with the same name as its current name");
+    }
+    claim_name(store, new, id)?;
+    let old = std::mem::replace(&mut record.name, new.to_string());
+    if let Err(e) = save(store, &record) {
+        release_name(store, new);
+        return Err(e);
+    }
+    release_name(store, &old);
+    Ok(())
+}
+
 /// A docker-style random name (`adjective_noun`).
 pub fn generate_name() -> String {
     const ADJECTIVES: [&str; 16] = [
-        "brave", "calm", "eager", "fond", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nimble", "quiet", "sharp", "swift", "tidy", "witty",
+        "brave", "calm", "eager", "fond", "gentle", "happy", "jolly", "keen", "lucid", "merry",
+        "nimble", "quiet", "sharp", "swift", "tidy", "witty",
     ];
     const NOUNS: [&str; 16] = [
-        "albatross", "beacon", "cove", "dinghy", "eddy", "fjord", "gull", "harbor", "inlet", "jetty", "keel", "lagoon", "mast", "oar", "rudder", "tide",
+        "albatross",
+        "beacon",
+        "cove",
+        "dinghy",
+        "eddy",
+        "fjord",
+        "gull",
+        "harbor",
+        "inlet",
+        "jetty",
+        "keel",
+        "lagoon",
+        "mast",
+        "oar",
+        "rudder",
+        "tide",
     ];
     let r = store::random_hex(4);
     let n = u32::from_str_radix(&r, 16).unwrap_or(0);
-    format!("{}_{}{}", ADJECTIVES[(n & 15) as usize], NOUNS[((n >> 4) & 15) as usize], (n >> 8) % 100)
+    format!(
+        "{}_{}{}",
+        ADJECTIVES[(n & 15) as usize],
+        NOUNS[((n >> 4) & 15) as usize],
+        (n >> 8) % 100
+    )
 }
 
 /// Ids of the containers created from image `image_id`.

@@ -7,8 +7,9 @@ use crate::image::store::Image;
 use crate::runtime::userns::MappingMode;
 use anyhow::{bail, Context, Result};
 use oci_spec::runtime::{
-    Capabilities, Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder,
-    RootBuilder, Spec, SpecBuilder, UserBuilder,
+    Capabilities, Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxNamespaceBuilder,
+    LinuxNamespaceType, Mount, MountBuilder, Process, ProcessBuilder, RootBuilder, Spec,
+    SpecBuilder, UserBuilder,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,19 @@ use std::str::FromStr;
 
 /// Docker's default capability set (CapEff 00000000a80425fb for root).
 pub const DEFAULT_CAPS: [&str; 14] = [
-    "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FSETID",
+    "FOWNER",
+    "MKNOD",
+    "NET_RAW",
+    "SETGID",
+    "SETUID",
+    "SETFCAP",
+    "SETPCAP",
+    "NET_BIND_SERVICE",
+    "SYS_CHROOT",
+    "KILL",
     "AUDIT_WRITE",
 ];
 
@@ -35,7 +48,13 @@ const MASKED_PATHS: [&str; 12] = [
     "/sys/devices/virtual/powercap",
 ];
 
-const READONLY_PATHS: [&str; 5] = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+const READONLY_PATHS: [&str; 5] = [
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
 
 const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -48,7 +67,11 @@ pub struct Paths {
 
 impl Paths {
     pub fn new(dir: PathBuf) -> Paths {
-        Paths { upper: dir.join("upper"), work: dir.join("work"), dir }
+        Paths {
+            upper: dir.join("upper"),
+            work: dir.join("work"),
+            dir,
+        }
     }
 }
 
@@ -60,7 +83,11 @@ pub fn command(opts: &RunOptions, image: &Image) -> Result<Vec<String>> {
         Some(e) if e.is_empty() => (Vec::new(), opts.command.clone()),
         Some(e) => (vec![e.clone()], opts.command.clone()),
         None => {
-            let cmd = if opts.command.is_empty() { config.cmd.clone().unwrap_or_default() } else { opts.command.clone() };
+            let cmd = if opts.command.is_empty() {
+                config.cmd.clone().unwrap_or_default()
+            } else {
+                opts.command.clone()
+            };
             (config.entrypoint.clone().unwrap_or_default(), cmd)
         }
     };
@@ -91,13 +118,20 @@ fn normalize_cap(name: &str) -> String {
 }
 
 fn all_caps() -> HashSet<String> {
-    caps::runtime::thread_all_supported().iter().map(|c| normalize_cap(&c.to_string())).collect()
+    caps::runtime::thread_all_supported()
+        .iter()
+        .map(|c| normalize_cap(&c.to_string()))
+        .collect()
 }
 
 /// The container's capability set: docker's defaults, `--privileged` for all, then
 /// `--cap-drop` and `--cap-add` (either may say ALL).
 pub fn capabilities(opts: &RunOptions) -> Result<HashSet<String>> {
-    let mut set: HashSet<String> = if opts.privileged { all_caps() } else { DEFAULT_CAPS.iter().map(|s| s.to_string()).collect() };
+    let mut set: HashSet<String> = if opts.privileged {
+        all_caps()
+    } else {
+        DEFAULT_CAPS.iter().map(|s| s.to_string()).collect()
+    };
     for drop in &opts.cap_drop {
         match normalize_cap(drop).as_str() {
             "ALL" => set.clear(),
@@ -120,7 +154,9 @@ pub fn capabilities(opts: &RunOptions) -> Result<HashSet<String>> {
 }
 
 fn check_cap(name: &str) -> Result<()> {
-    Capability::from_str(name).map(|_| ()).map_err(|_| anyhow::anyhow!("unknown capability: \"CAP_{name}\""))
+    Capability::from_str(name)
+        .map(|_| ())
+        .map_err(|_| anyhow::anyhow!("unknown capability: \"CAP_{name}\""))
 }
 
 /// Caps the user asked for on top of docker's defaults: the ones a non-root user keeps.
@@ -128,11 +164,17 @@ fn added_caps(opts: &RunOptions, set: &HashSet<String>) -> HashSet<String> {
     if opts.privileged || opts.cap_add.iter().any(|c| normalize_cap(c) == "ALL") {
         return set.clone();
     }
-    opts.cap_add.iter().map(|c| normalize_cap(c)).filter(|c| set.contains(c)).collect()
+    opts.cap_add
+        .iter()
+        .map(|c| normalize_cap(c))
+        .filter(|c| set.contains(c))
+        .collect()
 }
 
 fn to_oci(set: &HashSet<String>) -> Capabilities {
-    set.iter().filter_map(|c| Capability::from_str(c).ok()).collect()
+    set.iter()
+        .filter_map(|c| Capability::from_str(c).ok())
+        .collect()
 }
 
 fn is_root_user(user: &str) -> bool {
@@ -154,7 +196,12 @@ fn bind(source: &Path, destination: &Path, readonly: bool) -> Result<Mount> {
     if readonly {
         opts.push("ro".into());
     }
-    Ok(MountBuilder::default().destination(destination).typ("bind").source(source).options(opts).build()?)
+    Ok(MountBuilder::default()
+        .destination(destination)
+        .typ("bind")
+        .source(source)
+        .options(opts)
+        .build()?)
 }
 
 pub struct SpecInput<'a> {
@@ -170,11 +217,91 @@ pub struct SpecInput<'a> {
 
 pub fn build(input: &SpecInput) -> Result<Spec> {
     let opts = input.opts;
-    let user = opts.user.clone().or_else(|| input.image.config.config.user.clone()).unwrap_or_default();
-    let effective = if is_root_user(&user) { input.caps.clone() } else { added_caps(opts, input.caps) };
-    let ambient = if is_root_user(&user) { HashSet::new() } else { effective.clone() };
+    let user = opts
+        .user
+        .clone()
+        .or_else(|| input.image.config.config.user.clone())
+        .unwrap_or_default();
+    let cwd = opts
+        .workdir
+        .clone()
+        .or_else(|| input.image.config.config.working_dir.clone())
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "/".into());
+    let process = process(
+        opts,
+        &user,
+        input.args.clone(),
+        input.env.clone(),
+        cwd,
+        opts.tty,
+        input.caps,
+    )?;
+    let host_network = opts.network == "host";
+    let mut namespaces = vec![
+        LinuxNamespaceType::Mount,
+        LinuxNamespaceType::Pid,
+        LinuxNamespaceType::Ipc,
+        LinuxNamespaceType::Uts,
+    ];
+    if !host_network {
+        namespaces.push(LinuxNamespaceType::Network);
+    }
+    let namespaces = namespaces
+        .into_iter()
+        .map(|t| LinuxNamespaceBuilder::default().typ(t).build())
+        .collect::<Result<Vec<_>, _>>()?;
+    let (masked, readonly): (Vec<String>, Vec<String>) = if opts.privileged {
+        (Vec::new(), Vec::new())
+    } else {
+        (
+            MASKED_PATHS.iter().map(|s| s.to_string()).collect(),
+            READONLY_PATHS.iter().map(|s| s.to_string()).collect(),
+        )
+    };
+    let linux = LinuxBuilder::default()
+        .namespaces(namespaces)
+        .masked_paths(masked)
+        .readonly_paths(readonly)
+        .build()?;
+    Ok(SpecBuilder::default()
+        .version("1.2.0")
+        .root(
+            RootBuilder::default()
+                .path("rootfs")
+                .readonly(opts.read_only)
+                .build()?,
+        )
+        .hostname(input.hostname)
+        .process(process)
+        .mounts(mounts(input, host_network)?)
+        .linux(linux)
+        .build()?)
+}
+
+/// The process part of the spec, also used for `exec`: identity, privileges for that
+/// identity (root keeps the container's set; other users only what was added), and terminal.
+pub fn process(
+    opts: &RunOptions,
+    user: &str,
+    args: Vec<String>,
+    env: Vec<String>,
+    cwd: String,
+    tty: bool,
+    caps: &HashSet<String>,
+) -> Result<Process> {
+    let effective = if is_root_user(user) {
+        caps.clone()
+    } else {
+        added_caps(opts, caps)
+    };
+    let ambient = if is_root_user(user) {
+        HashSet::new()
+    } else {
+        effective.clone()
+    };
     let capabilities = LinuxCapabilitiesBuilder::default()
-        .bounding(to_oci(input.caps))
+        .bounding(to_oci(caps))
         .effective(to_oci(&effective))
         .permitted(to_oci(&effective))
         .inheritable(to_oci(&ambient))
@@ -185,51 +312,48 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
         oci_user = oci_user.username(user);
     }
     if !opts.group_add.is_empty() {
-        let gids = opts.group_add.iter().map(|g| g.parse::<u32>().with_context(|| format!("--group-add needs a numeric group id, got {g:?}"))).collect::<Result<Vec<_>>>()?;
+        let gids = opts
+            .group_add
+            .iter()
+            .map(|g| {
+                g.parse::<u32>()
+                    .with_context(|| format!("--group-add needs a numeric group id, got {g:?}"))
+            })
+            .collect::<Result<Vec<_>>>()?;
         oci_user = oci_user.additional_gids(gids);
     }
-    let cwd = opts.workdir.clone().or_else(|| input.image.config.config.working_dir.clone()).filter(|w| !w.is_empty()).unwrap_or_else(|| "/".into());
     if !cwd.starts_with('/') {
         bail!("the working directory '{cwd}' is invalid, it needs to be an absolute path");
     }
-    let process = ProcessBuilder::default()
-        .terminal(opts.tty)
+    Ok(ProcessBuilder::default()
+        .terminal(tty)
         .user(oci_user.build()?)
-        .args(input.args.clone())
-        .env(input.env.clone())
+        .args(args)
+        .env(env)
         .cwd(cwd)
         .capabilities(capabilities)
         .no_new_privileges(no_new_privileges(opts))
-        .build()?;
-    let host_network = opts.network == "host";
-    let mut namespaces = vec![LinuxNamespaceType::Mount, LinuxNamespaceType::Pid, LinuxNamespaceType::Ipc, LinuxNamespaceType::Uts];
-    if !host_network {
-        namespaces.push(LinuxNamespaceType::Network);
-    }
-    let namespaces = namespaces.into_iter().map(|t| LinuxNamespaceBuilder::default().typ(t).build()).collect::<Result<Vec<_>, _>>()?;
-    let (masked, readonly): (Vec<String>, Vec<String>) = if opts.privileged {
-        (Vec::new(), Vec::new())
-    } else {
-        (MASKED_PATHS.iter().map(|s| s.to_string()).collect(), READONLY_PATHS.iter().map(|s| s.to_string()).collect())
-    };
-    let linux = LinuxBuilder::default().namespaces(namespaces).masked_paths(masked).readonly_paths(readonly).build()?;
-    Ok(SpecBuilder::default()
-        .version("1.2.0")
-        .root(RootBuilder::default().path("rootfs").readonly(opts.read_only).build()?)
-        .hostname(input.hostname)
-        .process(process)
-        .mounts(mounts(input, host_network)?)
-        .linux(linux)
         .build()?)
 }
 
 fn no_new_privileges(opts: &RunOptions) -> bool {
-    opts.security_opt.iter().any(|o| matches!(o.as_str(), "no-new-privileges" | "no-new-privileges:true" | "no-new-privileges=true"))
+    opts.security_opt.iter().any(|o| {
+        matches!(
+            o.as_str(),
+            "no-new-privileges" | "no-new-privileges:true" | "no-new-privileges=true"
+        )
+    })
 }
 
 fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
     let paths = input.paths;
-    let lower: Vec<String> = input.image.diff_ids().iter().rev().map(|d| format!("{}/diff", crate::store::hex_of(d))).collect();
+    let lower: Vec<String> = input
+        .image
+        .diff_ids()
+        .iter()
+        .rev()
+        .map(|d| format!("{}/diff", crate::store::hex_of(d)))
+        .collect();
     let overlay = MountBuilder::default()
         .destination("/")
         .typ("overlay")
@@ -243,22 +367,67 @@ fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
         .build()?;
     // gid 5 (tty) exists in the container only when subordinate ids are mapped.
     let devpts_opts: &[&str] = if input.mapping == MappingMode::Single {
-        &["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]
+        &[
+            "nosuid",
+            "noexec",
+            "newinstance",
+            "ptmxmode=0666",
+            "mode=0620",
+        ]
     } else {
-        &["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]
+        &[
+            "nosuid",
+            "noexec",
+            "newinstance",
+            "ptmxmode=0666",
+            "mode=0620",
+            "gid=5",
+        ]
     };
     let mut mounts = vec![
         overlay,
         mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
-        mount("/dev", "tmpfs", "tmpfs", &["nosuid", "strictatime", "mode=755", "size=65536k"])?,
+        mount(
+            "/dev",
+            "tmpfs",
+            "tmpfs",
+            &["nosuid", "strictatime", "mode=755", "size=65536k"],
+        )?,
         mount("/dev/pts", "devpts", "devpts", devpts_opts)?,
-        mount("/dev/shm", "tmpfs", "shm", &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"])?,
-        mount("/dev/mqueue", "mqueue", "mqueue", &["nosuid", "noexec", "nodev"])?,
+        mount(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+        )?,
+        mount(
+            "/dev/mqueue",
+            "mqueue",
+            "mqueue",
+            &["nosuid", "noexec", "nodev"],
+        )?,
     ];
     // A fresh sysfs needs a network namespace of our own; with the host's, bind the host's.
-    mounts.push(if host_network { bind(Path::new("/sys"), Path::new("/sys"), true)? } else { mount("/sys", "sysfs", "sysfs", &["nosuid", "noexec", "nodev", "ro"])? });
+    // --privileged gets a writable /sys, as docker gives it.
+    let sys_readonly = !input.opts.privileged;
+    mounts.push(if host_network {
+        bind(Path::new("/sys"), Path::new("/sys"), sys_readonly)?
+    } else if sys_readonly {
+        mount(
+            "/sys",
+            "sysfs",
+            "sysfs",
+            &["nosuid", "noexec", "nodev", "ro"],
+        )?
+    } else {
+        mount("/sys", "sysfs", "sysfs", &["nosuid", "noexec", "nodev"])?
+    });
     for file in ["hosts", "hostname", "resolv.conf"] {
-        mounts.push(bind(&paths.dir.join(file), &Path::new("/etc").join(file), false)?);
+        mounts.push(bind(
+            &paths.dir.join(file),
+            &Path::new("/etc").join(file),
+            false,
+        )?);
     }
     let mut user_mounts = Vec::new();
     for volume in &input.opts.volumes {
@@ -267,7 +436,14 @@ fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
     }
     for tmpfs in &input.opts.tmpfs {
         let (destination, opts) = options::parse_tmpfs(tmpfs)?;
-        user_mounts.push(MountBuilder::default().destination(destination).typ("tmpfs").source("tmpfs").options(opts).build()?);
+        user_mounts.push(
+            MountBuilder::default()
+                .destination(destination)
+                .typ("tmpfs")
+                .source("tmpfs")
+                .options(opts)
+                .build()?,
+        );
     }
     // Parents before children, so `-v /a:/x -v /b:/x/y` stacks as the user means.
     user_mounts.sort_by_key(|m| m.destination().components().count());

@@ -65,7 +65,12 @@ pub fn load(store: &Store, maps: &IdMappings, input: impl Read) -> Result<Vec<Lo
     result
 }
 
-fn load_staged(store: &Store, maps: &IdMappings, input: impl Read, staging: &Path) -> Result<Vec<Loaded>> {
+fn load_staged(
+    store: &Store,
+    maps: &IdMappings,
+    input: impl Read,
+    staging: &Path,
+) -> Result<Vec<Loaded>> {
     let reader = super::layer::decompress(BufReader::with_capacity(1 << 20, input))?;
     unpack_outer(reader, staging)?;
     let images = if staging.join("manifest.json").is_file() {
@@ -90,11 +95,17 @@ fn load_staged(store: &Store, maps: &IdMappings, input: impl Read, staging: &Pat
         }
         for (path, diff_id) in image.layers.iter().zip(&config.rootfs.diff_ids) {
             let path = path.clone();
-            let label = path.strip_prefix(staging).unwrap_or(&path).display().to_string();
+            let label = path
+                .strip_prefix(staging)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             let mut source = LayerSource::new(
                 label,
                 Box::new(move || {
-                    let file = fs::File::open(&path).with_context(|| format!("layer {} is missing from the archive", path.display()))?;
+                    let file = fs::File::open(&path).with_context(|| {
+                        format!("layer {} is missing from the archive", path.display())
+                    })?;
                     Ok(Box::new(file) as Box<dyn Read + Send>)
                 }),
             );
@@ -106,7 +117,10 @@ fn load_staged(store: &Store, maps: &IdMappings, input: impl Read, staging: &Pat
     let mut loaded = Vec::new();
     for image in images {
         let record = images::add(store, &image.config, &image.tags)?;
-        loaded.push(Loaded { id: record.id, tags: image.tags });
+        loaded.push(Loaded {
+            id: record.id,
+            tags: image.tags,
+        });
     }
     Ok(loaded)
 }
@@ -119,7 +133,8 @@ fn unpack_outer(reader: impl Read, dest: &Path) -> Result<()> {
     for entry in entries {
         let mut entry = entry.context("the archive is truncated or corrupt")?;
         let path = entry.path()?.into_owned();
-        let relative = safe_relative(&path).ok_or_else(|| anyhow!("archive entry {:?} points outside the archive", path))?;
+        let relative = safe_relative(&path)
+            .ok_or_else(|| anyhow!("archive entry {:?} points outside the archive", path))?;
         let target = dest.join(&relative);
         match entry.header().entry_type() {
             tar::EntryType::Directory => fs::create_dir_all(&target)?,
@@ -128,10 +143,13 @@ fn unpack_outer(reader: impl Read, dest: &Path) -> Result<()> {
                     fs::create_dir_all(parent)?;
                 }
                 let mut file = fs::File::create(&target)?;
-                std::io::copy(&mut entry, &mut file).context("the archive is truncated or corrupt")?;
+                std::io::copy(&mut entry, &mut file)
+                    .context("the archive is truncated or corrupt")?;
             }
             tar::EntryType::Symlink => {
-                let link = entry.link_name()?.ok_or_else(|| anyhow!("symlink without target"))?;
+                let link = entry
+                    .link_name()?
+                    .ok_or_else(|| anyhow!("symlink without target"))?;
                 let resolved = relative.parent().unwrap_or(Path::new("")).join(&link);
                 if link.is_absolute() || safe_relative(&resolved).is_none() {
                     bail!("archive entry {:?} links outside the archive", path);
@@ -166,9 +184,12 @@ fn safe_relative(path: &Path) -> Option<PathBuf> {
 }
 
 fn archive_file(root: &Path, name: &str) -> Result<PathBuf> {
-    let relative = safe_relative(Path::new(name)).ok_or_else(|| anyhow!("archive names a file outside itself: {name:?}"))?;
+    let relative = safe_relative(Path::new(name))
+        .ok_or_else(|| anyhow!("archive names a file outside itself: {name:?}"))?;
     let path = root.join(relative);
-    let canonical = path.canonicalize().with_context(|| format!("{name} is missing from the archive"))?;
+    let canonical = path
+        .canonicalize()
+        .with_context(|| format!("{name} is missing from the archive"))?;
     if !canonical.starts_with(root.canonicalize()?) {
         bail!("archive names a file outside itself: {name:?}");
     }
@@ -176,26 +197,37 @@ fn archive_file(root: &Path, name: &str) -> Result<PathBuf> {
 }
 
 fn read_docker_archive(root: &Path) -> Result<Vec<ArchiveImage>> {
-    let manifest: Vec<DockerManifestEntry> = serde_json::from_slice(&fs::read(root.join("manifest.json"))?)
-        .context("invalid manifest.json in the archive")?;
+    let manifest: Vec<DockerManifestEntry> =
+        serde_json::from_slice(&fs::read(root.join("manifest.json"))?)
+            .context("invalid manifest.json in the archive")?;
     manifest
         .into_iter()
         .map(|entry| {
             let config = fs::read(archive_file(root, &entry.config)?)?;
-            let layers = entry.layers.iter().map(|l| archive_file(root, l)).collect::<Result<_>>()?;
+            let layers = entry
+                .layers
+                .iter()
+                .map(|l| archive_file(root, l))
+                .collect::<Result<_>>()?;
             let tags = entry
                 .repo_tags
                 .unwrap_or_default()
                 .iter()
                 .map(|t| Reference::parse(t))
                 .collect::<Result<_>>()?;
-            Ok(ArchiveImage { config, layers, tags })
+            Ok(ArchiveImage {
+                config,
+                layers,
+                tags,
+            })
         })
         .collect()
 }
 
 fn oci_blob(root: &Path, digest: &str) -> Result<PathBuf> {
-    let (algorithm, hex) = digest.split_once(':').ok_or_else(|| anyhow!("invalid digest {digest:?}"))?;
+    let (algorithm, hex) = digest
+        .split_once(':')
+        .ok_or_else(|| anyhow!("invalid digest {digest:?}"))?;
     if algorithm != "sha256" || hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         bail!("unsupported digest {digest:?}");
     }
@@ -206,28 +238,63 @@ fn oci_blob(root: &Path, digest: &str) -> Result<PathBuf> {
 fn read_verified(root: &Path, digest: &str) -> Result<Vec<u8>> {
     let bytes = fs::read(oci_blob(root, digest)?)?;
     if store::sha256_digest(&bytes) != digest {
-        bail!("blob {digest} does not match its digest: the archive is corrupt or was tampered with");
+        bail!(
+            "blob {digest} does not match its digest: the archive is corrupt or was tampered with"
+        );
     }
     Ok(bytes)
 }
 
+/// A layer blob's path, after checking its bytes against its digest (the digest of the
+/// uncompressed content is checked again during extraction).
+fn verified_blob_path(root: &Path, digest: &str) -> Result<PathBuf> {
+    use sha2::Digest;
+    let path = oci_blob(root, digest)?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut fs::File::open(&path)?, &mut hasher)?;
+    if format!("sha256:{}", store::to_hex(&hasher.finalize())) != digest {
+        bail!(
+            "blob {digest} does not match its digest: the archive is corrupt or was tampered with"
+        );
+    }
+    Ok(path)
+}
+
 fn read_oci_layout(root: &Path) -> Result<Vec<ArchiveImage>> {
-    let index: OciIndex = serde_json::from_slice(&fs::read(root.join("index.json"))?).context("invalid index.json in the archive")?;
+    let index: OciIndex = serde_json::from_slice(&fs::read(root.join("index.json"))?)
+        .context("invalid index.json in the archive")?;
     let mut images = Vec::new();
-    let mut pending: Vec<(Descriptor, Option<String>)> = index.manifests.into_iter().map(|d| (d, None)).collect();
+    let mut pending: Vec<(Descriptor, Option<String>)> =
+        index.manifests.into_iter().map(|d| (d, None)).collect();
     while let Some((descriptor, inherited_name)) = pending.pop() {
         let name = image_name(&descriptor).or(inherited_name);
         let bytes = read_verified(root, &descriptor.digest)?;
-        if descriptor.media_type.contains("index") || descriptor.media_type.contains("manifest.list") {
-            let nested: OciIndex = serde_json::from_slice(&bytes).context("invalid nested index")?;
+        if descriptor.media_type.contains("index")
+            || descriptor.media_type.contains("manifest.list")
+        {
+            let nested: OciIndex =
+                serde_json::from_slice(&bytes).context("invalid nested index")?;
             pending.extend(nested.manifests.into_iter().map(|d| (d, name.clone())));
             continue;
         }
-        let manifest: OciManifest = serde_json::from_slice(&bytes).context("invalid image manifest in the archive")?;
+        let manifest: OciManifest =
+            serde_json::from_slice(&bytes).context("invalid image manifest in the archive")?;
         let config = read_verified(root, &manifest.config.digest)?;
-        let layers = manifest.layers.iter().map(|l| oci_blob(root, &l.digest)).collect::<Result<_>>()?;
-        let tags = name.map(|n| Reference::parse(&n)).transpose()?.into_iter().collect();
-        images.push(ArchiveImage { config, layers, tags });
+        let layers = manifest
+            .layers
+            .iter()
+            .map(|l| verified_blob_path(root, &l.digest))
+            .collect::<Result<_>>()?;
+        let tags = name
+            .map(|n| Reference::parse(&n))
+            .transpose()?
+            .into_iter()
+            .collect();
+        images.push(ArchiveImage {
+            config,
+            layers,
+            tags,
+        });
     }
     images.reverse();
     Ok(images)

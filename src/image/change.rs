@@ -7,7 +7,9 @@ use anyhow::{bail, Result};
 
 pub fn apply(config: &mut RunConfig, change: &str) -> Result<()> {
     let change = change.trim();
-    let (keyword, rest) = change.split_once(char::is_whitespace).unwrap_or((change, ""));
+    let (keyword, rest) = change
+        .split_once(char::is_whitespace)
+        .unwrap_or((change, ""));
     let rest = rest.trim();
     match keyword.to_ascii_uppercase().as_str() {
         "CMD" => config.cmd = Some(command_form(rest)?),
@@ -131,7 +133,10 @@ mod tests {
         apply(&mut c, "ENV A 3").unwrap();
         assert_eq!(c.env.clone().unwrap(), ["B=two words", "A=3"]);
         apply(&mut c, "EXPOSE 80 53/udp").unwrap();
-        assert_eq!(c.exposed_ports.clone().unwrap().keys().collect::<Vec<_>>(), ["53/udp", "80/tcp"]);
+        assert_eq!(
+            c.exposed_ports.clone().unwrap().keys().collect::<Vec<_>>(),
+            ["53/udp", "80/tcp"]
+        );
         apply(&mut c, "LABEL k=v").unwrap();
         assert_eq!(c.labels.unwrap()["k"], "v");
         assert!(apply(&mut RunConfig::default(), "RUN x").is_err());

@@ -18,7 +18,12 @@ pub struct ImportOptions {
 }
 
 /// Imports the tarball at `source` (a path, or `-` for standard input); returns the image id.
-pub fn import(store: &Store, maps: &IdMappings, source: &str, opts: &ImportOptions) -> Result<String> {
+pub fn import(
+    store: &Store,
+    maps: &IdMappings,
+    source: &str,
+    opts: &ImportOptions,
+) -> Result<String> {
     let mut run_config = RunConfig::default();
     for c in &opts.changes {
         change::apply(&mut run_config, c)?;
@@ -31,7 +36,11 @@ pub fn import(store: &Store, maps: &IdMappings, source: &str, opts: &ImportOptio
         let file = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
         Box::new(move || Ok(Box::new(file) as Box<dyn Read + Send>))
     };
-    let label = if source == "-" { "standard input".to_string() } else { source.to_string() };
+    let label = if source == "-" {
+        "standard input".to_string()
+    } else {
+        source.to_string()
+    };
     let layers = ingest::ingest(store, maps, vec![LayerSource::new(label, open)])?;
     let now = clock::format_rfc3339(clock::now());
     let config = ImageConfig {
@@ -39,7 +48,10 @@ pub fn import(store: &Store, maps: &IdMappings, source: &str, opts: &ImportOptio
         architecture: host_architecture().to_string(),
         os: "linux".into(),
         config: run_config,
-        rootfs: RootFs { kind: "layers".into(), diff_ids: layers.iter().map(|l| l.diff_id.clone()).collect() },
+        rootfs: RootFs {
+            kind: "layers".into(),
+            diff_ids: layers.iter().map(|l| l.diff_id.clone()).collect(),
+        },
         history: vec![History {
             created: Some(now),
             created_by: Some(format!("skiff import {source}")),

@@ -153,14 +153,18 @@ fn ingest_one(
     ignore_chown_errors: bool,
     failed: &AtomicBool,
 ) -> Result<Outcome> {
-    if let Some(expected) = &source.expected_diff_id {
-        if store.layer(expected).join("diff").is_dir() {
-            let size = super::store::layer_size(store, expected);
-            if let Some(done) = source.on_done {
+    if let Some(expected) = source.expected_diff_id.clone() {
+        if store.layer(&expected).join("diff").is_dir() {
+            // Stored already; the bytes offered must still be the layer they claim.
+            let on_done = source.on_done.take();
+            let label = source.label.clone();
+            verify_only(source, &expected, failed).map_err(|e| e.context(label))?;
+            let size = super::store::layer_size(store, &expected);
+            if let Some(done) = on_done {
                 done(true);
             }
             return Ok(Outcome::Present(IngestedLayer {
-                diff_id: expected.clone(),
+                diff_id: expected,
                 size,
                 skipped_devices: 0,
             }));
@@ -182,17 +186,15 @@ fn ingest_one(
     Ok(Outcome::Staged(dir, layer))
 }
 
-fn extract_one(
-    dir: &Path,
-    source: LayerSource,
-    ignore_chown_errors: bool,
-    failed: &AtomicBool,
-) -> Result<IngestedLayer> {
-    let diff = dir.join("diff");
-    fs::create_dir(&diff)?;
-    let raw = (source.open)()?;
-    let verified = Arc::new(AtomicBool::new(source.expected_blob.is_none()));
-    let reader: Box<dyn Read + Send + '_> = match source.expected_blob {
+/// Wraps a layer's raw stream in the blob digest check when the source names one; `verified`
+/// says at the end whether the whole blob was read and matched.
+fn checked_stream<'a>(
+    raw: Box<dyn Read + Send>,
+    expected_blob: Option<(String, u64)>,
+    failed: &'a AtomicBool,
+) -> (Box<dyn Read + Send + 'a>, Arc<AtomicBool>) {
+    let verified = Arc::new(AtomicBool::new(expected_blob.is_none()));
+    let reader: Box<dyn Read + Send + 'a> = match expected_blob {
         Some((digest, size)) => Box::new(VerifyingReader::new(
             raw,
             digest,
@@ -202,6 +204,35 @@ fn extract_one(
         )),
         None => raw,
     };
+    (reader, verified)
+}
+
+/// Reads a layer through to the end and checks it against its digests, writing nothing.
+fn verify_only(source: LayerSource, expected: &str, failed: &AtomicBool) -> Result<()> {
+    let (reader, verified) = checked_stream((source.open)()?, source.expected_blob, failed);
+    let decompressed = layer::decompress(BufReader::with_capacity(1 << 20, reader))
+        .context("cannot read the layer")?;
+    let mut hashing = HashingReader::new(decompressed);
+    io::copy(&mut hashing, &mut io::sink()).context("cannot read the layer")?;
+    let actual = hashing.digest();
+    if actual != expected {
+        bail!("layer content does not match its digest (expected {expected}, got {actual}): the image is corrupt or was tampered with");
+    }
+    if !verified.load(Ordering::Acquire) {
+        bail!("the layer ended before the end of its blob, whose digest was therefore not checked");
+    }
+    Ok(())
+}
+
+fn extract_one(
+    dir: &Path,
+    source: LayerSource,
+    ignore_chown_errors: bool,
+    failed: &AtomicBool,
+) -> Result<IngestedLayer> {
+    let diff = dir.join("diff");
+    fs::create_dir(&diff)?;
+    let (reader, verified) = checked_stream((source.open)()?, source.expected_blob, failed);
     let decompressed = layer::decompress(BufReader::with_capacity(1 << 20, reader))
         .context("cannot read the layer")?;
     let extracted = layer::extract(

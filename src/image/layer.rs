@@ -88,7 +88,10 @@ pub fn extract(reader: impl Read, dest: &Path, opts: &ExtractOptions) -> Result<
     for entry in archive.entries().context("reading the layer archive")? {
         let mut entry = entry.context("reading the layer archive")?;
         // The record replaces a regular file's content by where the extractor puts it.
-        let has_content = matches!(entry.header().entry_type(), EntryType::Regular | EntryType::Continuous);
+        let has_content = matches!(
+            entry.header().entry_type(),
+            EntryType::Regular | EntryType::Continuous
+        );
         if has_content && normalize(&entry.path_bytes(), &mut content_path).is_ok() {
             record.file(entry.raw_file_position(), entry.size(), &content_path);
         }

@@ -30,7 +30,9 @@ impl Reference {
             None => (input, None),
         };
         let (name, tag) = match name.rfind(':') {
-            Some(i) if !name[i + 1..].contains('/') => (&name[..i], Some(name[i + 1..].to_string())),
+            Some(i) if !name[i + 1..].contains('/') => {
+                (&name[..i], Some(name[i + 1..].to_string()))
+            }
             _ => (name, None),
         };
         if let Some(tag) = &tag {
@@ -45,7 +47,12 @@ impl Reference {
         if path.is_empty() || !path.split('/').all(valid_path_component) || !valid_domain(&domain) {
             return Err(invalid());
         }
-        Ok(Reference { domain, path, tag, digest })
+        Ok(Reference {
+            domain,
+            path,
+            tag,
+            digest,
+        })
     }
 
     /// The reference with `:latest` when it names neither a tag nor a digest.
@@ -64,7 +71,10 @@ impl Reference {
     /// `busybox`, as docker shows it.
     pub fn familiar_repository(&self) -> String {
         if self.domain == DEFAULT_DOMAIN {
-            self.path.strip_prefix(OFFICIAL_PREFIX).unwrap_or(&self.path).to_string()
+            self.path
+                .strip_prefix(OFFICIAL_PREFIX)
+                .unwrap_or(&self.path)
+                .to_string()
         } else {
             self.repository()
         }
@@ -103,7 +113,10 @@ fn split_domain(name: &str) -> (String, String) {
             (first.to_string(), rest.to_string())
         }
         Some(_) => (DEFAULT_DOMAIN.to_string(), name.to_string()),
-        None => (DEFAULT_DOMAIN.to_string(), format!("{OFFICIAL_PREFIX}{name}")),
+        None => (
+            DEFAULT_DOMAIN.to_string(),
+            format!("{OFFICIAL_PREFIX}{name}"),
+        ),
     }
 }
 
@@ -156,12 +169,16 @@ fn valid_tag(tag: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 128
         && (bytes[0].is_ascii_alphanumeric() || bytes[0] == b'_')
-        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
 fn validate_digest(digest: &str) -> Result<()> {
     match digest.split_once(':') {
-        Some(("sha256", hex)) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
+        Some(("sha256", hex)) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(())
+        }
         _ => bail!("invalid digest {digest:?}"),
     }
 }
@@ -192,18 +209,41 @@ mod tests {
     fn normalises_like_docker() {
         assert_eq!(full("busybox"), "docker.io/library/busybox:latest");
         assert_eq!(full("my/base:1"), "docker.io/my/base:1");
-        assert_eq!(full("localhost:5000/team/app:1.2"), "localhost:5000/team/app:1.2");
+        assert_eq!(
+            full("localhost:5000/team/app:1.2"),
+            "localhost:5000/team/app:1.2"
+        );
         assert_eq!(full("localhost/app"), "localhost/app:latest");
         assert_eq!(full("quay.io/a/b"), "quay.io/a/b:latest");
         let d = "sha256:".to_string() + &"a".repeat(64);
-        assert_eq!(full(&format!("repo@{d}")), format!("docker.io/library/repo@{d}"));
-        assert_eq!(Reference::parse("library/busybox:1").unwrap().familiar(), "busybox:1");
-        assert_eq!(Reference::parse("registry:5000/x").unwrap().familiar(), "registry:5000/x");
+        assert_eq!(
+            full(&format!("repo@{d}")),
+            format!("docker.io/library/repo@{d}")
+        );
+        assert_eq!(
+            Reference::parse("library/busybox:1").unwrap().familiar(),
+            "busybox:1"
+        );
+        assert_eq!(
+            Reference::parse("registry:5000/x").unwrap().familiar(),
+            "registry:5000/x"
+        );
     }
 
     #[test]
     fn rejects_bad_references() {
-        for bad in ["", "UPPER", "a//b", "a/", ":tag", "a:b:c", "a@sha256:12", "-a", "a..b", "a:-x"] {
+        for bad in [
+            "",
+            "UPPER",
+            "a//b",
+            "a/",
+            ":tag",
+            "a:b:c",
+            "a@sha256:12",
+            "-a",
+            "a..b",
+            "a:-x",
+        ] {
             assert!(Reference::parse(bad).is_err(), "{bad} accepted");
         }
     }

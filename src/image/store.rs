@@ -82,7 +82,11 @@ fn load_image(store: &Store, record: ImageRecord, tags: &Tags) -> Result<Image> 
         .filter_map(|(name, _)| Reference::parse(name).ok())
         .collect();
     refs.sort();
-    Ok(Image { record, config, tags: refs })
+    Ok(Image {
+        record,
+        config,
+        tags: refs,
+    })
 }
 
 /// Every image in the store.
@@ -109,10 +113,12 @@ pub fn resolve(store: &Store, name: &str) -> Result<Image> {
             return load_image(store, record, &tags);
         }
         if let Some(digest) = &reference.digest {
-            if let Some(image) = list(store)?
-                .into_iter()
-                .find(|i| i.record.repo_digests.iter().any(|d| d.ends_with(digest.as_str())))
-            {
+            if let Some(image) = list(store)?.into_iter().find(|i| {
+                i.record
+                    .repo_digests
+                    .iter()
+                    .any(|d| d.ends_with(digest.as_str()))
+            }) {
                 return Ok(image);
             }
         }
@@ -125,12 +131,16 @@ pub fn resolve(store: &Store, name: &str) -> Result<Image> {
 
 fn find_by_id(store: &Store, name: &str) -> Result<Option<ImageRecord>> {
     let prefix = hex_of(name);
-    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+    if prefix.is_empty()
+        || !prefix
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
         return Ok(None);
     }
     if prefix.len() == 64 {
         let path = record_path(store, prefix);
-        return Ok(path.exists().then(|| store::read_json(&path)).transpose()?);
+        return path.exists().then(|| store::read_json(&path)).transpose();
     }
     let mut found = None;
     for entry in fs::read_dir(store.images())? {
@@ -166,7 +176,12 @@ pub fn add(store: &Store, config_bytes: &[u8], tags: &[Reference]) -> Result<Ima
     let record = if path.exists() {
         store::read_json(&path)?
     } else {
-        let record = ImageRecord { id: id.clone(), size, added: clock::format_rfc3339(clock::now()), ..Default::default() };
+        let record = ImageRecord {
+            id: id.clone(),
+            size,
+            added: clock::format_rfc3339(clock::now()),
+            ..Default::default()
+        };
         store::write_json(&path, &record)?;
         record
     };
@@ -182,12 +197,19 @@ pub fn add(store: &Store, config_bytes: &[u8], tags: &[Reference]) -> Result<Ima
 
 /// Records that the image `id` is `repo_digest` (`repository@sha256:...`) in a registry, with
 /// its manifest (already in `blobs/`): a digest of the same repository replaces the old one.
-pub fn set_repo_digest(store: &Store, id: &str, repo_digest: &str, manifest: &str) -> Result<ImageRecord> {
+pub fn set_repo_digest(
+    store: &Store,
+    id: &str,
+    repo_digest: &str,
+    manifest: &str,
+) -> Result<ImageRecord> {
     let _lock = store.lock()?;
     let path = record_path(store, id);
     let mut record: ImageRecord = store::read_json(&path)?;
     let repository = repo_digest.split('@').next().unwrap_or_default();
-    record.repo_digests.retain(|d| d.split('@').next() != Some(repository));
+    record
+        .repo_digests
+        .retain(|d| d.split('@').next() != Some(repository));
     record.repo_digests.push(repo_digest.to_string());
     record.repo_digests.sort();
     record.manifest = Some(manifest.to_string());
@@ -197,7 +219,9 @@ pub fn set_repo_digest(store: &Store, id: &str, repo_digest: &str, manifest: &st
 
 /// The image known as `repository@digest`, if any.
 pub fn find_by_repo_digest(store: &Store, repo_digest: &str) -> Result<Option<Image>> {
-    Ok(list(store)?.into_iter().find(|i| i.record.repo_digests.iter().any(|d| d == repo_digest)))
+    Ok(list(store)?
+        .into_iter()
+        .find(|i| i.record.repo_digests.iter().any(|d| d == repo_digest)))
 }
 
 /// The content size recorded for an extracted layer.
@@ -225,7 +249,9 @@ pub fn tag(store: &Store, source: &str, target: &str) -> Result<()> {
 pub fn untag(store: &Store, reference: &Reference) -> Result<bool> {
     let _lock = store.lock()?;
     let mut all = read_tags(store)?;
-    let removed = all.remove(&reference.clone().with_default_tag().to_string()).is_some();
+    let removed = all
+        .remove(&reference.clone().with_default_tag().to_string())
+        .is_some();
     if removed {
         store::write_json(&tags_path(store), &all)?;
     }

@@ -2,11 +2,12 @@
 //! builds its root filesystem, drops to the spec's identity and privileges, and executes
 //! the command. The parent side of that handshake is `spawn`.
 
-use super::{init, rootfs, security, tty, Launch, StartError, Started};
+use super::seccomp::Filters;
+use super::{init, rootfs, security, tty, Launch, StartError, Started, Stdio};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sys::socket::{self, ControlMessageOwned, MsgFlags};
 use nix::unistd::Pid;
-use oci_spec::runtime::{LinuxNamespaceType, Spec};
+use oci_spec::runtime::{LinuxNamespaceType, Process, Spec};
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::io::IoSliceMut;
@@ -17,28 +18,50 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 pub(super) enum ChildMessage {
     /// The master side of the container's terminal rides along as an SCM_RIGHTS fd.
     Terminal,
+    /// The host pid of a process an exec helper cloned into the container.
+    Spawned(i32),
     Failed(StartError),
 }
 
 #[repr(C)]
 #[derive(Default)]
-struct CloneArgs {
-    flags: u64,
-    pidfd: u64,
-    child_tid: u64,
-    parent_tid: u64,
-    exit_signal: u64,
-    stack: u64,
-    stack_size: u64,
-    tls: u64,
-    set_tid: u64,
-    set_tid_size: u64,
-    cgroup: u64,
+pub(super) struct CloneArgs {
+    pub flags: u64,
+    pub pidfd: u64,
+    pub child_tid: u64,
+    pub parent_tid: u64,
+    pub exit_signal: u64,
+    pub stack: u64,
+    pub stack_size: u64,
+    pub tls: u64,
+    pub set_tid: u64,
+    pub set_tid_size: u64,
+    pub cgroup: u64,
+}
+
+/// clone3 without a stack: the child continues from here, like fork.
+pub(super) fn clone3(args: &CloneArgs) -> std::io::Result<i32> {
+    // SAFETY: without a stack, clone3 behaves like fork; skiff is single-threaded here.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    if ret < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(ret as i32)
 }
 
 fn clone_flags(spec: &Spec) -> u64 {
     let mut flags = libc::CLONE_NEWUSER | libc::CLONE_PIDFD;
-    let namespaces = spec.linux().as_ref().and_then(|l| l.namespaces().clone()).unwrap_or_default();
+    let namespaces = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().clone())
+        .unwrap_or_default();
     for ns in namespaces.iter().filter(|ns| ns.path().is_none()) {
         flags |= match ns.typ() {
             LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
@@ -67,11 +90,7 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
         exit_signal: libc::SIGCHLD as u64,
         ..Default::default()
     };
-    // SAFETY: clone3 without a stack behaves like fork; skiff is single-threaded here.
-    let ret = unsafe { libc::syscall(libc::SYS_clone3, &args as *const CloneArgs, std::mem::size_of::<CloneArgs>()) };
-    if ret < 0 {
-        return Err(std::io::Error::last_os_error()).context("cannot create the container's namespaces");
-    }
+    let ret = clone3(&args).context("cannot create the container's namespaces")?;
     if ret == 0 {
         drop(parent_sock);
         child_main(launch, child_sock);
@@ -80,24 +99,38 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
     let pid = Pid::from_raw(ret as i32);
     // SAFETY: the kernel just gave us this descriptor.
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
-    let started = handshake(launch, pid, &parent_sock).map_err(|e| {
+    let started = handshake(launch, pid, &parent_sock).inspect_err(|_| {
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(pid, None);
-        e
     })?;
-    Ok(Started { pid, pidfd, pty: started })
+    Ok(Started {
+        pid,
+        pidfd,
+        pty: started,
+    })
 }
 
 /// Parent side: map ids, release the child, and collect its terminal or its error.
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Option<OwnedFd>> {
     launch.maps.apply(pid.as_raw())?;
     nix::unistd::write(sock, b"g")?;
+    receive_until_exec(sock)
+}
+
+/// Reads the child's messages until its end of the socket closes at execve: its terminal,
+/// or the error that stopped it.
+pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Option<OwnedFd>> {
     let mut pty = None;
     loop {
         let mut buf = vec![0u8; 64 * 1024];
         let mut iov = [IoSliceMut::new(&mut buf)];
         let mut cmsg = nix::cmsg_space!([RawFd; 1]);
-        let msg = socket::recvmsg::<()>(sock.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC)?;
+        let msg = socket::recvmsg::<()>(
+            sock.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        )?;
         let len = msg.bytes;
         if len == 0 {
             return Ok(pty);
@@ -109,7 +142,15 @@ fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Option<OwnedFd
             }
         }
         match serde_json::from_slice::<ChildMessage>(&buf[..len])? {
-            ChildMessage::Terminal => {}
+            ChildMessage::Terminal => {
+                // The command must find its terminal sized when it starts: size it, then
+                // let the child go on.
+                if let Some(master) = &pty {
+                    tty::copy_window_size(0, master);
+                }
+                nix::unistd::write(sock, b"t")?;
+            }
+            ChildMessage::Spawned(_) => {}
             ChildMessage::Failed(e) => return Err(e.into()),
         }
     }
@@ -120,7 +161,11 @@ pub(super) fn send(sock: &OwnedFd, message: &ChildMessage, fd: Option<RawFd>) ->
     let bytes = serde_json::to_vec(message)?;
     let iov = [std::io::IoSlice::new(&bytes)];
     let fds = fd.map(|f| [f]);
-    let cmsgs: Vec<socket::ControlMessage> = fds.as_ref().map(|f| socket::ControlMessage::ScmRights(f)).into_iter().collect();
+    let cmsgs: Vec<socket::ControlMessage> = fds
+        .as_ref()
+        .map(|f| socket::ControlMessage::ScmRights(f))
+        .into_iter()
+        .collect();
     socket::sendmsg::<()>(sock.as_raw_fd(), &iov, &cmsgs, MsgFlags::empty(), None)?;
     Ok(())
 }
@@ -145,37 +190,90 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     // Die with whoever supervises us, so no container outlives its supervisor.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
     reset_signals();
-    if !launch.attach_stdin && !launch.spec.process().as_ref().is_some_and(|p| p.terminal() == Some(true)) {
-        redirect_stdin_to_null()?;
-    }
+    connect_stdio(&launch.stdio)?;
     let spec = launch.spec;
-    let process = spec.process().as_ref().ok_or_else(|| anyhow!("the spec has no process"))?;
+    let process = spec
+        .process()
+        .as_ref()
+        .ok_or_else(|| anyhow!("the spec has no process"))?;
     rootfs::prepare(launch)?;
     if let Some(hostname) = spec.hostname() {
         nix::unistd::sethostname(hostname).context("cannot set the hostname")?;
     }
+    if clone_flags(spec) & libc::CLONE_NEWNET as u64 != 0 {
+        bring_up_loopback()?;
+    }
+    become_process(process, launch.seccomp, sock, launch.init, true)
+}
+
+/// The common end of starting a container and of `exec`, inside the container's root:
+/// terminal, user, environment, working directory, privileges, then execve (or skiff's
+/// init as pid 1). `own_console` binds the terminal over /dev/console (containers, not execs).
+pub(super) fn become_process(
+    process: &Process,
+    seccomp: Option<&Filters>,
+    sock: &OwnedFd,
+    init: bool,
+    own_console: bool,
+) -> Result<std::convert::Infallible> {
     if process.terminal() == Some(true) {
-        tty::setup_container_terminal(sock)?;
+        tty::setup_container_terminal(sock, own_console)?;
     }
     let user = security::resolve_user(process.user())?;
     let env = container_env(process.env().as_deref().unwrap_or_default(), &user);
-    let cwd = process.cwd();
-    prepare_cwd(cwd, &user)?;
+    prepare_cwd(process.cwd(), &user)?;
     let args = process.args().clone().unwrap_or_default();
     if args.is_empty() {
         bail!("no command specified");
     }
-    let program = if launch.init { None } else { Some(find_program(&args[0], &env)?) };
+    let program = if init {
+        None
+    } else {
+        Some(find_program(&args[0], &env)?)
+    };
     // Whatever descriptors skiff's caller left open must not leak into the container.
-    unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
-    security::apply(process, &user, launch.seccomp)?;
-    if launch.init {
-        init::run(&args, &env, sock);
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    security::apply(process, &user, seccomp)?;
+    match program {
+        Some(program) => exec(program, &args, &env),
+        None => init::run(&args, &env, sock),
     }
-    exec(program.unwrap(), &args, &env)
 }
 
-fn reset_signals() {
+/// A new network namespace starts with `lo` down; docker's containers have it up.
+fn bring_up_loopback() -> Result<()> {
+    let sock = socket::socket(
+        socket::AddressFamily::Inet,
+        socket::SockType::Datagram,
+        socket::SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (i, b) in b"lo".iter().enumerate() {
+        request.ifr_name[i] = *b as libc::c_char;
+    }
+    unsafe {
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut request) != 0 {
+            return Err(std::io::Error::last_os_error())
+                .context("cannot read the loopback interface");
+        }
+        request.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+        if libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &request) != 0 {
+            return Err(std::io::Error::last_os_error())
+                .context("cannot bring up the loopback interface");
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn reset_signals() {
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
     unsafe {
         libc::sigemptyset(&mut set);
@@ -188,9 +286,22 @@ fn reset_signals() {
     }
 }
 
-fn redirect_stdin_to_null() -> Result<()> {
-    let null = std::fs::File::open("/dev/null")?;
-    nix::unistd::dup2_stdin(null)?;
+pub(super) fn connect_stdio(stdio: &Stdio) -> Result<()> {
+    match stdio {
+        Stdio::Inherit { stdin: true } => {}
+        Stdio::Inherit { stdin: false } => {
+            let null = std::fs::File::open("/dev/null")?;
+            nix::unistd::dup2_stdin(null)?;
+        }
+        Stdio::Fds(fds) => {
+            for (target, &fd) in fds.iter().enumerate() {
+                if unsafe { libc::dup2(fd, target as i32) } < 0 {
+                    return Err(std::io::Error::last_os_error())
+                        .context("cannot connect the container's standard streams");
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -206,10 +317,16 @@ fn container_env(env: &[String], user: &security::User) -> Vec<String> {
 /// Docker creates a missing working directory, owned by the container's user.
 fn prepare_cwd(cwd: &std::path::Path, user: &security::User) -> Result<()> {
     if std::fs::metadata(cwd).is_err() {
-        std::fs::create_dir_all(cwd).with_context(|| format!("cannot create working directory {}", cwd.display()))?;
+        std::fs::create_dir_all(cwd)
+            .with_context(|| format!("cannot create working directory {}", cwd.display()))?;
         let _ = nix::unistd::chown(cwd, Some(user.uid.into()), Some(user.gid.into()));
     }
-    nix::unistd::chdir(cwd).map_err(|e| StartError::CannotExecute(format!("cannot enter working directory {}: {e}", cwd.display())))?;
+    nix::unistd::chdir(cwd).map_err(|e| {
+        StartError::CannotExecute(format!(
+            "cannot enter working directory {}: {e}",
+            cwd.display()
+        ))
+    })?;
     Ok(())
 }
 
@@ -222,14 +339,17 @@ pub(super) fn find_program(name: &str, env: &[String]) -> Result<CString, StartE
             .iter()
             .find_map(|e| e.strip_prefix("PATH="))
             .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        path.split(':').map(|dir| format!("{}/{name}", if dir.is_empty() { "." } else { dir })).collect()
+        path.split(':')
+            .map(|dir| format!("{}/{name}", if dir.is_empty() { "." } else { dir }))
+            .collect()
     };
     let mut denied = None;
     for candidate in &candidates {
         match std::fs::metadata(candidate) {
             Ok(meta) if meta.is_file() => {
                 if nix::unistd::access(candidate.as_str(), nix::unistd::AccessFlags::X_OK).is_ok() {
-                    return Ok(CString::new(candidate.as_str()).map_err(|_| StartError::NotFound(name.into()))?);
+                    return CString::new(candidate.as_str())
+                        .map_err(|_| StartError::NotFound(name.into()));
                 }
                 denied.get_or_insert_with(|| format!("exec: \"{name}\": permission denied"));
             }
@@ -241,21 +361,36 @@ pub(super) fn find_program(name: &str, env: &[String]) -> Result<CString, StartE
     }
     Err(match denied {
         Some(message) => StartError::CannotExecute(message),
-        None if name.contains('/') => StartError::NotFound(format!("exec: \"{name}\": stat {name}: no such file or directory")),
-        None => StartError::NotFound(format!("exec: \"{name}\": executable file not found in $PATH")),
+        None if name.contains('/') => StartError::NotFound(format!(
+            "exec: \"{name}\": stat {name}: no such file or directory"
+        )),
+        None => StartError::NotFound(format!(
+            "exec: \"{name}\": executable file not found in $PATH"
+        )),
     })
 }
 
 fn cstrings(items: &[String]) -> Vec<CString> {
-    items.iter().map(|s| CString::new(s.as_str()).unwrap_or_default()).collect()
+    items
+        .iter()
+        .map(|s| CString::new(s.as_str()).unwrap_or_default())
+        .collect()
 }
 
-pub(super) fn exec(program: CString, args: &[String], env: &[String]) -> Result<std::convert::Infallible> {
+pub(super) fn exec(
+    program: CString,
+    args: &[String],
+    env: &[String],
+) -> Result<std::convert::Infallible> {
     let err = nix::unistd::execve(&program, &cstrings(args), &cstrings(env)).unwrap_err();
     let name = &args[0];
     Err(match err {
-        nix::errno::Errno::ENOENT => StartError::NotFound(format!("exec: \"{name}\": no such file or directory")),
-        other => StartError::CannotExecute(format!("exec: \"{name}\": {}", other.desc().to_lowercase())),
+        nix::errno::Errno::ENOENT => {
+            StartError::NotFound(format!("exec: \"{name}\": no such file or directory"))
+        }
+        other => {
+            StartError::CannotExecute(format!("exec: \"{name}\": {}", other.desc().to_lowercase()))
+        }
     }
     .into())
 }

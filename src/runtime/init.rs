@@ -26,7 +26,9 @@ pub(super) fn run(args: &[String], env: &[String], sock: &OwnedFd) -> ! {
         Ok(ForkResult::Child) => {
             let _ = SigSet::all().thread_unblock();
             let Err(e) = exec(program, args, env);
-            let error = e.downcast::<super::StartError>().unwrap_or_else(|e| super::StartError::Setup(e.to_string()));
+            let error = e
+                .downcast::<super::StartError>()
+                .unwrap_or_else(|e| super::StartError::Setup(e.to_string()));
             let code = error.exit_code();
             let _ = send(sock, &ChildMessage::Failed(error), None);
             unsafe { libc::_exit(code) }
@@ -51,7 +53,9 @@ fn supervise(child: Pid, signals: &SigSet) -> ! {
         loop {
             match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
                 Ok(WaitStatus::Exited(pid, code)) if pid == child => unsafe { libc::_exit(code) },
-                Ok(WaitStatus::Signaled(pid, sig, _)) if pid == child => unsafe { libc::_exit(128 + sig as i32) },
+                Ok(WaitStatus::Signaled(pid, sig, _)) if pid == child => unsafe {
+                    libc::_exit(128 + sig as i32)
+                },
                 Ok(WaitStatus::StillAlive) | Err(_) => break,
                 Ok(_) => {}
             }

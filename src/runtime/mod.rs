@@ -6,6 +6,7 @@
 //! the caller can tell "cannot start" (125) from "cannot execute" (126) and "not found" (127).
 
 mod child;
+pub mod exec;
 pub mod init;
 mod mounts;
 mod rootfs;
@@ -31,8 +32,15 @@ pub struct Launch<'a> {
     pub seccomp: Option<&'a seccomp::Filters>,
     /// Run skiff's own init as pid 1, with the command as its child.
     pub init: bool,
-    /// Give the container our standard input (`-i`); otherwise it reads /dev/null.
-    pub attach_stdin: bool,
+    pub stdio: Stdio,
+}
+
+/// Where the container's standard streams go when it has no terminal.
+pub enum Stdio {
+    /// Ours: stdout and stderr, and stdin when `stdin` is set (`-i`); else /dev/null.
+    Inherit { stdin: bool },
+    /// These descriptors become the container's 0, 1 and 2.
+    Fds([std::os::fd::RawFd; 3]),
 }
 
 /// A started container process.
@@ -64,7 +72,9 @@ impl StartError {
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::Setup(m) | StartError::CannotExecute(m) | StartError::NotFound(m) => f.write_str(m),
+            StartError::Setup(m) | StartError::CannotExecute(m) | StartError::NotFound(m) => {
+                f.write_str(m)
+            }
         }
     }
 }

@@ -25,7 +25,8 @@ pub fn parse_options(options: &[String]) -> (MsFlags, String, bool) {
             "relatime" => flags |= MsFlags::MS_RELATIME,
             "strictatime" => flags |= MsFlags::MS_STRICTATIME,
             "noatime" => flags |= MsFlags::MS_NOATIME,
-            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "suid" | "dev" | "exec" => {}
+            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "suid" | "dev"
+            | "exec" => {}
             other => data.push(other),
         }
     }
@@ -34,12 +35,25 @@ pub fn parse_options(options: &[String]) -> (MsFlags, String, bool) {
 
 /// openat2 with the path resolved as if `root` were `/`.
 fn open_in_root(root: RawFd, path: &Path, flags: i32) -> std::io::Result<OwnedFd> {
-    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
-    let c = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| std::io::ErrorKind::InvalidInput)?;
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    let c = CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| std::io::ErrorKind::InvalidInput)?;
     let mut how: libc::open_how = unsafe { std::mem::zeroed() };
     how.flags = (flags | libc::O_CLOEXEC) as u64;
     how.resolve = libc::RESOLVE_IN_ROOT | libc::RESOLVE_NO_MAGICLINKS;
-    let fd = unsafe { libc::syscall(libc::SYS_openat2, root, c.as_ptr(), &how as *const libc::open_how, std::mem::size_of::<libc::open_how>()) };
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            root,
+            c.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
@@ -49,18 +63,31 @@ fn open_in_root(root: RawFd, path: &Path, flags: i32) -> std::io::Result<OwnedFd
 /// Opens (creating when missing, as a directory or an empty file) the mount target `dest`
 /// inside `root`, returning an O_PATH descriptor to mount onto via /proc/self/fd.
 pub fn target_in_root(root: &Path, dest: &Path, as_dir: bool) -> Result<OwnedFd> {
-    let root_fd = nix::fcntl::open(root, nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())?;
-    let relative: std::path::PathBuf = dest.components().filter(|c| matches!(c, Component::Normal(_))).collect();
+    let root_fd = nix::fcntl::open(
+        root,
+        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    let relative: std::path::PathBuf = dest
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
     match open_in_root(root_fd.as_raw_fd(), &relative, libc::O_PATH) {
         Ok(fd) => return Ok(fd),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot open mount point {}", dest.display())),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot open mount point {}", dest.display()))
+        }
     }
     let mut current = std::path::PathBuf::new();
     let parts: Vec<_> = relative.components().collect();
     for (i, part) in parts.iter().enumerate() {
-        let parent = open_in_root(root_fd.as_raw_fd(), &current, libc::O_PATH | libc::O_DIRECTORY)
-            .with_context(|| format!("cannot open {}", current.display()))?;
+        let parent = open_in_root(
+            root_fd.as_raw_fd(),
+            &current,
+            libc::O_PATH | libc::O_DIRECTORY,
+        )
+        .with_context(|| format!("cannot open {}", current.display()))?;
         current.push(part);
         if open_in_root(root_fd.as_raw_fd(), &current, libc::O_PATH).is_ok() {
             continue;
@@ -73,20 +100,32 @@ pub fn target_in_root(root: &Path, dest: &Path, as_dir: bool) -> Result<OwnedFd>
             unsafe { libc::mkdirat(parent.as_raw_fd(), name.as_ptr(), 0o755) }
         };
         if rc != 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST) {
-            return Err(std::io::Error::last_os_error()).with_context(|| format!("cannot create mount point {}", dest.display()));
+            return Err(std::io::Error::last_os_error())
+                .with_context(|| format!("cannot create mount point {}", dest.display()));
         }
     }
-    open_in_root(root_fd.as_raw_fd(), &relative, libc::O_PATH).with_context(|| format!("cannot open mount point {}", dest.display()))
+    open_in_root(root_fd.as_raw_fd(), &relative, libc::O_PATH)
+        .with_context(|| format!("cannot open mount point {}", dest.display()))
 }
 
 pub fn fd_path(fd: &OwnedFd) -> String {
     format!("/proc/self/fd/{}", fd.as_raw_fd())
 }
 
-pub fn mount(source: Option<&str>, target: &str, fstype: Option<&str>, flags: MsFlags, data: &str) -> Result<()> {
+pub fn mount(
+    source: Option<&str>,
+    target: &str,
+    fstype: Option<&str>,
+    flags: MsFlags,
+    data: &str,
+) -> Result<()> {
     let data = (!data.is_empty()).then_some(data);
-    nix::mount::mount(source, target, fstype, flags, data)
-        .with_context(|| format!("cannot mount {} on {target}", fstype.or(source).unwrap_or("?")))
+    nix::mount::mount(source, target, fstype, flags, data).with_context(|| {
+        format!(
+            "cannot mount {} on {target}",
+            fstype.or(source).unwrap_or("?")
+        )
+    })
 }
 
 /// Makes a mount read-only (optionally with everything below it) without touching the
@@ -100,12 +139,29 @@ pub fn make_readonly(target: &str, recursive: bool) -> Result<()> {
         userns_fd: u64,
     }
     const MOUNT_ATTR_RDONLY: u64 = 0x1;
-    let attr = MountAttr { attr_set: MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0 };
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
     let path = CString::new(target)?;
     let flags = if recursive { libc::AT_RECURSIVE } else { 0 };
-    let rc = unsafe { libc::syscall(libc::SYS_mount_setattr, libc::AT_FDCWD, path.as_ptr(), flags, &attr as *const MountAttr, std::mem::size_of::<MountAttr>()) };
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
     if rc != 0 {
-        bail!("cannot make {target} read-only: {}", std::io::Error::last_os_error());
+        bail!(
+            "cannot make {target} read-only: {}",
+            std::io::Error::last_os_error()
+        );
     }
     Ok(())
 }
@@ -116,7 +172,10 @@ mod tests {
 
     #[test]
     fn options_split_into_flags_and_data() {
-        let opts: Vec<String> = ["nosuid", "noexec", "ro", "mode=755", "size=65536k"].iter().map(|s| s.to_string()).collect();
+        let opts: Vec<String> = ["nosuid", "noexec", "ro", "mode=755", "size=65536k"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let (flags, data, ro) = parse_options(&opts);
         assert!(flags.contains(MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC));
         assert_eq!(data, "mode=755,size=65536k");

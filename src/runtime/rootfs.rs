@@ -23,7 +23,10 @@ const DEV_LINKS: [(&str, &str); 6] = [
 pub fn prepare(launch: &Launch) -> Result<()> {
     let spec = launch.spec;
     mounts::mount(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, "")?;
-    let root_spec = spec.root().as_ref().ok_or_else(|| anyhow!("the spec has no root"))?;
+    let root_spec = spec
+        .root()
+        .as_ref()
+        .ok_or_else(|| anyhow!("the spec has no root"))?;
     let root = launch.bundle.join(root_spec.path());
     let all = spec.mounts().clone().unwrap_or_default();
     for m in &all {
@@ -36,12 +39,24 @@ pub fn prepare(launch: &Launch) -> Result<()> {
     populate_dev(&root)?;
     pivot(&root)?;
     let linux = spec.linux().as_ref();
-    for path in linux.and_then(|l| l.masked_paths().clone()).unwrap_or_default() {
+    for path in linux
+        .and_then(|l| l.masked_paths().clone())
+        .unwrap_or_default()
+    {
         mask(&path)?;
     }
-    for path in linux.and_then(|l| l.readonly_paths().clone()).unwrap_or_default() {
+    for path in linux
+        .and_then(|l| l.readonly_paths().clone())
+        .unwrap_or_default()
+    {
         if Path::new(&path).exists() {
-            mounts::mount(Some(&path), &path, None, MsFlags::MS_BIND | MsFlags::MS_REC, "")?;
+            mounts::mount(
+                Some(&path),
+                &path,
+                None,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                "",
+            )?;
             mounts::make_readonly(&path, true)?;
         }
     }
@@ -57,7 +72,13 @@ fn mount_rootfs(root: &Path, m: &Mount, layers_dir: &Path) -> Result<()> {
     let (flags, data, _) = mounts::parse_options(m.options().as_deref().unwrap_or_default());
     let previous = std::env::current_dir()?;
     std::env::set_current_dir(layers_dir).context("cannot enter the layer store")?;
-    let result = mounts::mount(Some("overlay"), root.to_str().unwrap_or_default(), Some("overlay"), flags, &data);
+    let result = mounts::mount(
+        Some("overlay"),
+        root.to_str().unwrap_or_default(),
+        Some("overlay"),
+        flags,
+        &data,
+    );
     std::env::set_current_dir(previous)?;
     result.context("cannot mount the container's root filesystem (overlayfs in a user namespace needs Linux 5.11 or later)")
 }
@@ -68,11 +89,22 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
     let kind = m.typ().as_deref().unwrap_or("bind");
     let dest = m.destination();
     if flags.contains(MsFlags::MS_BIND) || kind == "bind" {
-        let source = m.source().as_ref().ok_or_else(|| anyhow!("bind mount of {} has no source", dest.display()))?;
-        let is_dir = std::fs::metadata(source).with_context(|| format!("bind mount source {} is not accessible", source.display()))?.is_dir();
+        let source = m
+            .source()
+            .as_ref()
+            .ok_or_else(|| anyhow!("bind mount of {} has no source", dest.display()))?;
+        let is_dir = std::fs::metadata(source)
+            .with_context(|| format!("bind mount source {} is not accessible", source.display()))?
+            .is_dir();
         let target = target_in_root(root, dest, is_dir)?;
         let recursive = flags.contains(MsFlags::MS_REC);
-        mounts::mount(source.to_str(), &fd_path(&target), None, MsFlags::MS_BIND | (flags & MsFlags::MS_REC), "")?;
+        mounts::mount(
+            source.to_str(),
+            &fd_path(&target),
+            None,
+            MsFlags::MS_BIND | (flags & MsFlags::MS_REC),
+            "",
+        )?;
         if readonly {
             // The descriptor still names what lies under the new mount; open the mount itself.
             let mounted = target_in_root(root, dest, is_dir)?;
@@ -81,7 +113,11 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
         return Ok(());
     }
     let target = target_in_root(root, dest, true)?;
-    let flags = if readonly { flags | MsFlags::MS_RDONLY } else { flags };
+    let flags = if readonly {
+        flags | MsFlags::MS_RDONLY
+    } else {
+        flags
+    };
     let source = m.source().as_ref().and_then(|s| s.to_str()).unwrap_or(kind);
     mounts::mount(Some(source), &fd_path(&target), Some(kind), flags, &data)
 }
@@ -97,7 +133,12 @@ fn populate_dev(root: &Path) -> Result<()> {
     }
     // Through a descriptor of the container's /dev, never a host path an image could redirect.
     let dev = target_in_root(root, Path::new("/dev"), true)?;
-    let dev = nix::fcntl::openat(&dev, ".", nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())?;
+    let dev = nix::fcntl::openat(
+        &dev,
+        ".",
+        nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?;
     for (name, link) in DEV_LINKS {
         match nix::unistd::symlinkat(link, &dev, name) {
             Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
@@ -118,7 +159,9 @@ fn pivot(root: &Path) -> Result<()> {
 /// Hides a path: directories under an empty read-only tmpfs, files under /dev/null.
 fn mask(path: &str) -> Result<()> {
     match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => mounts::mount(Some("tmpfs"), path, Some("tmpfs"), MsFlags::MS_RDONLY, ""),
+        Ok(meta) if meta.is_dir() => {
+            mounts::mount(Some("tmpfs"), path, Some("tmpfs"), MsFlags::MS_RDONLY, "")
+        }
         Ok(_) => mounts::mount(Some("/dev/null"), path, None, MsFlags::MS_BIND, ""),
         Err(_) => Ok(()),
     }

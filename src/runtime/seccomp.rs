@@ -221,18 +221,12 @@ impl Profile {
 
 impl Filters {
     /// Installs the filters on the calling thread, in order; from then on every syscall of the
-    /// thread and of what it execs is filtered, so this comes last before execve. Sets
-    /// no_new_privs first, which the kernel requires of a thread without CAP_SYS_ADMIN.
+    /// thread and of what it execs is filtered. The kernel requires no_new_privs or CAP_SYS_ADMIN
+    /// (in the thread's user namespace) for this. Unlike seccompiler's `apply_filter`, this does
+    /// not set no_new_privs itself: without `--security-opt no-new-privileges` a container
+    /// installs its filters while it still holds CAP_SYS_ADMIN and keeps setuid working, as
+    /// under Docker.
     pub fn install(&self) -> Result<()> {
-        if self.0.is_empty() {
-            return Ok(());
-        }
-        // Once, before the first filter: the filters need not allow prctl to let the next one in.
-        // (seccompiler::apply_filter would call prctl before each filter.)
-        // SAFETY: a plain prctl with integer arguments.
-        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-            return Err(io::Error::last_os_error()).context("setting no_new_privs for seccomp");
-        }
         for (i, program) in self.0.iter().enumerate() {
             install_program(program).with_context(|| {
                 format!("installing seccomp filter {} of {}", i + 1, self.0.len())

@@ -25,8 +25,12 @@ pub struct User {
 pub fn resolve_user(user: &oci_spec::runtime::User) -> Result<User> {
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     let group = std::fs::read_to_string("/etc/group").unwrap_or_default();
-    let spec = user.username().clone().unwrap_or_else(|| format!("{}:{}", user.uid(), user.gid()));
-    let mut resolved = resolve_in(&spec, &passwd, &group).map_err(|e| StartError::Setup(e.to_string()))?;
+    let spec = user
+        .username()
+        .clone()
+        .unwrap_or_else(|| format!("{}:{}", user.uid(), user.gid()));
+    let mut resolved =
+        resolve_in(&spec, &passwd, &group).map_err(|e| StartError::Setup(e.to_string()))?;
     for gid in user.additional_gids().clone().unwrap_or_default() {
         if !resolved.groups.contains(&gid) {
             resolved.groups.push(gid);
@@ -40,22 +44,43 @@ fn resolve_in(spec: &str, passwd: &str, group: &str) -> Result<User, String> {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
-    let entries: Vec<Vec<&str>> = passwd.lines().map(|l| l.split(':').collect()).filter(|f: &Vec<&str>| f.len() >= 7).collect();
+    let entries: Vec<Vec<&str>> = passwd
+        .lines()
+        .map(|l| l.split(':').collect())
+        .filter(|f: &Vec<&str>| f.len() >= 7)
+        .collect();
     let by_name = entries.iter().find(|f| f[0] == user_part);
     let (uid, mut gid, home, name) = match (by_name, user_part.parse::<u32>()) {
-        (Some(f), _) => (parse_id(f[2])?, parse_id(f[3])?, f[5].to_string(), Some(f[0])),
+        (Some(f), _) => (
+            parse_id(f[2])?,
+            parse_id(f[3])?,
+            f[5].to_string(),
+            Some(f[0]),
+        ),
         (None, Ok(uid)) => match entries.iter().find(|f| f[2] == user_part) {
             Some(f) => (uid, parse_id(f[3])?, f[5].to_string(), Some(f[0])),
             None => (uid, 0, "/".to_string(), None),
         },
-        (None, Err(_)) => return Err(format!("unable to find user {user_part}: no matching entries in passwd file")),
+        (None, Err(_)) => {
+            return Err(format!(
+                "unable to find user {user_part}: no matching entries in passwd file"
+            ))
+        }
     };
-    let groups_table: Vec<Vec<&str>> = group.lines().map(|l| l.split(':').collect()).filter(|f: &Vec<&str>| f.len() >= 4).collect();
+    let groups_table: Vec<Vec<&str>> = group
+        .lines()
+        .map(|l| l.split(':').collect())
+        .filter(|f: &Vec<&str>| f.len() >= 4)
+        .collect();
     if let Some(g) = group_part {
         gid = match (groups_table.iter().find(|f| f[0] == g), g.parse::<u32>()) {
             (Some(f), _) => parse_id(f[2])?,
             (None, Ok(n)) => n,
-            (None, Err(_)) => return Err(format!("unable to find group {g}: no matching entries in group file")),
+            (None, Err(_)) => {
+                return Err(format!(
+                    "unable to find group {g}: no matching entries in group file"
+                ))
+            }
         };
     }
     let mut groups = vec![gid];
@@ -69,11 +94,17 @@ fn resolve_in(spec: &str, passwd: &str, group: &str) -> Result<User, String> {
             }
         }
     }
-    Ok(User { uid, gid, groups, home })
+    Ok(User {
+        uid,
+        gid,
+        groups,
+        home,
+    })
 }
 
 fn parse_id(text: &str) -> Result<u32, String> {
-    text.parse().map_err(|_| format!("invalid id {text:?} in the container's passwd or group file"))
+    text.parse()
+        .map_err(|_| format!("invalid id {text:?} in the container's passwd or group file"))
 }
 
 fn to_caps(set: &Option<Capabilities>) -> CapsHashSet {
@@ -89,7 +120,8 @@ pub fn apply(process: &Process, user: &User, seccomp: Option<&Filters>) -> Resul
     let bounding = to_caps(sets.bounding());
     for cap in caps::runtime::thread_all_supported() {
         if !bounding.contains(&cap) {
-            caps::drop(None, CapSet::Bounding, cap).context("cannot drop a capability from the bounding set")?;
+            caps::drop(None, CapSet::Bounding, cap)
+                .context("cannot drop a capability from the bounding set")?;
         }
     }
     switch_ids(user)?;
@@ -99,28 +131,52 @@ pub fn apply(process: &Process, user: &User, seccomp: Option<&Filters>) -> Resul
     }
     if let (Some(filters), false) = (seccomp, no_new_privileges) {
         // Installing a filter without no_new_privs takes CAP_SYS_ADMIN, still permitted here.
-        caps::set(None, CapSet::Effective, &caps::read(None, CapSet::Permitted)?)?;
-        filters.install().context("cannot install the seccomp filter")?;
+        caps::set(
+            None,
+            CapSet::Effective,
+            &caps::read(None, CapSet::Permitted)?,
+        )?;
+        filters
+            .install()
+            .context("cannot install the seccomp filter")?;
     }
     set_final_caps(&sets)?;
     if let (Some(filters), true) = (seccomp, no_new_privileges) {
-        filters.install().context("cannot install the seccomp filter")?;
+        filters
+            .install()
+            .context("cannot install the seccomp filter")?;
     }
     Ok(())
 }
 
 fn switch_ids(user: &User) -> Result<()> {
-    if let Err(e) = nix::unistd::setgroups(&user.groups.iter().map(|&g| g.into()).collect::<Vec<_>>()) {
+    if let Err(e) =
+        nix::unistd::setgroups(&user.groups.iter().map(|&g| g.into()).collect::<Vec<_>>())
+    {
         // With a single-id mapping the kernel denies setgroups; the container keeps none.
-        let denied = std::fs::read_to_string("/proc/self/setgroups").is_ok_and(|s| s.trim() == "deny");
+        let denied =
+            std::fs::read_to_string("/proc/self/setgroups").is_ok_and(|s| s.trim() == "deny");
         if !denied {
             return Err(e).context("cannot set supplementary groups");
         }
     }
     unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) };
-    let (uid, gid) = (nix::unistd::Uid::from_raw(user.uid), nix::unistd::Gid::from_raw(user.gid));
-    nix::unistd::setresgid(gid, gid, gid).map_err(|e| StartError::Setup(format!("cannot switch to group {}: {e} (is it mapped into the container?)", user.gid)))?;
-    nix::unistd::setresuid(uid, uid, uid).map_err(|e| StartError::Setup(format!("cannot switch to user {}: {e} (is it mapped into the container?)", user.uid)))?;
+    let (uid, gid) = (
+        nix::unistd::Uid::from_raw(user.uid),
+        nix::unistd::Gid::from_raw(user.gid),
+    );
+    nix::unistd::setresgid(gid, gid, gid).map_err(|e| {
+        StartError::Setup(format!(
+            "cannot switch to group {}: {e} (is it mapped into the container?)",
+            user.gid
+        ))
+    })?;
+    nix::unistd::setresuid(uid, uid, uid).map_err(|e| {
+        StartError::Setup(format!(
+            "cannot switch to user {}: {e} (is it mapped into the container?)",
+            user.uid
+        ))
+    })?;
     unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0) };
     Ok(())
 }
@@ -146,12 +202,41 @@ mod tests {
 
     #[test]
     fn resolves_like_docker() {
-        assert_eq!(resolve_in("nobody", PASSWD, GROUP).unwrap(), User { uid: 65534, gid: 65534, groups: vec![65534], home: "/nonexistent".into() });
-        assert_eq!(resolve_in("33", PASSWD, GROUP).unwrap(), User { uid: 33, gid: 33, groups: vec![33, 50], home: "/var/www".into() });
-        assert_eq!(resolve_in("1234", PASSWD, GROUP).unwrap(), User { uid: 1234, gid: 0, groups: vec![0], home: "/".into() });
-        assert_eq!(resolve_in("www-data:nogroup", PASSWD, GROUP).unwrap().gid, 65534);
+        assert_eq!(
+            resolve_in("nobody", PASSWD, GROUP).unwrap(),
+            User {
+                uid: 65534,
+                gid: 65534,
+                groups: vec![65534],
+                home: "/nonexistent".into()
+            }
+        );
+        assert_eq!(
+            resolve_in("33", PASSWD, GROUP).unwrap(),
+            User {
+                uid: 33,
+                gid: 33,
+                groups: vec![33, 50],
+                home: "/var/www".into()
+            }
+        );
+        assert_eq!(
+            resolve_in("1234", PASSWD, GROUP).unwrap(),
+            User {
+                uid: 1234,
+                gid: 0,
+                groups: vec![0],
+                home: "/".into()
+            }
+        );
+        assert_eq!(
+            resolve_in("www-data:nogroup", PASSWD, GROUP).unwrap().gid,
+            65534
+        );
         assert_eq!(resolve_in("5:7", PASSWD, GROUP).unwrap().gid, 7);
-        assert!(resolve_in("ghost", PASSWD, GROUP).unwrap_err().contains("unable to find user ghost"));
+        assert!(resolve_in("ghost", PASSWD, GROUP)
+            .unwrap_err()
+            .contains("unable to find user ghost"));
         assert!(resolve_in("root:ghosts", PASSWD, GROUP).is_err());
     }
 }

@@ -10,27 +10,51 @@ use nix::mount::MsFlags;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
-/// In the container, after pivot_root: open a pty pair, bind the slave over /dev/console,
+/// In the container, after pivot_root: open a pty pair, bind the slave over /dev/console
+/// (for the container's own terminal, not an exec's),
 /// send the master to the parent and make the slave our controlling terminal and stdio.
-pub(super) fn setup_container_terminal(sock: &OwnedFd) -> Result<()> {
-    let master = nix::fcntl::open("/dev/pts/ptmx", nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
-        .context("cannot open /dev/pts/ptmx")?;
+pub(super) fn setup_container_terminal(sock: &OwnedFd, own_console: bool) -> Result<()> {
+    let master = nix::fcntl::open(
+        "/dev/pts/ptmx",
+        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .context("cannot open /dev/pts/ptmx")?;
     let mut unlock: libc::c_int = 0;
     let mut number: libc::c_uint = 0;
     unsafe {
-        if libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &mut unlock) != 0 || libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut number) != 0 {
+        if libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &mut unlock) != 0
+            || libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut number) != 0
+        {
             return Err(std::io::Error::last_os_error()).context("cannot set up the pty");
         }
     }
     let slave_path = format!("/dev/pts/{number}");
-    let slave = nix::fcntl::open(slave_path.as_str(), nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY, nix::sys::stat::Mode::empty())?;
-    let console = target_in_root(Path::new("/"), Path::new("/dev/console"), false)?;
-    mounts::mount(Some(&slave_path), &fd_path(&console), None, MsFlags::MS_BIND, "")?;
+    let slave = nix::fcntl::open(
+        slave_path.as_str(),
+        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    if own_console {
+        let console = target_in_root(Path::new("/"), Path::new("/dev/console"), false)?;
+        mounts::mount(
+            Some(&slave_path),
+            &fd_path(&console),
+            None,
+            MsFlags::MS_BIND,
+            "",
+        )?;
+    }
     send(sock, &ChildMessage::Terminal, Some(master.as_raw_fd()))?;
     drop(master);
+    let mut sized = [0u8; 1];
+    if nix::unistd::read(sock, &mut sized)? != 1 {
+        anyhow::bail!("skiff went away while setting up the terminal");
+    }
     nix::unistd::setsid()?;
     if unsafe { libc::ioctl(slave.as_raw_fd(), libc::TIOCSCTTY, 0) } != 0 {
-        return Err(std::io::Error::last_os_error()).context("cannot make the pty the controlling terminal");
+        return Err(std::io::Error::last_os_error())
+            .context("cannot make the pty the controlling terminal");
     }
     for target in 0..3 {
         if unsafe { libc::dup2(slave.as_raw_fd(), target) } < 0 {
@@ -52,7 +76,10 @@ impl RawMode {
         let mut raw = saved.clone();
         nix::sys::termios::cfmakeraw(&mut raw);
         nix::sys::termios::tcsetattr(fd, nix::sys::termios::SetArg::TCSANOW, &raw).ok()?;
-        Some(RawMode { fd: fd.as_raw_fd(), saved })
+        Some(RawMode {
+            fd: fd.as_raw_fd(),
+            saved,
+        })
     }
 }
 

@@ -39,8 +39,16 @@ impl IdMappings {
     pub fn detect() -> IdMappings {
         let (uid, gid) = (Uid::current(), Gid::current());
         if uid.is_root() {
-            let all = vec![IdRange { container: 0, host: 0, size: u32::MAX }];
-            return IdMappings { mode: MappingMode::Root, uids: all.clone(), gids: all };
+            let all = vec![IdRange {
+                container: 0,
+                host: 0,
+                size: u32::MAX,
+            }];
+            return IdMappings {
+                mode: MappingMode::Root,
+                uids: all.clone(),
+                gids: all,
+            };
         }
         let name = nix::unistd::User::from_uid(uid)
             .ok()
@@ -50,7 +58,13 @@ impl IdMappings {
         let sub_uids = subordinate_ranges("/etc/subuid", &name, uid.as_raw());
         let sub_gids = subordinate_ranges("/etc/subgid", &name, uid.as_raw());
         let helpers = helper_exists("newuidmap") && helper_exists("newgidmap");
-        let own = |id| vec![IdRange { container: 0, host: id, size: 1 }];
+        let own = |id| {
+            vec![IdRange {
+                container: 0,
+                host: id,
+                size: 1,
+            }]
+        };
         if helpers && !sub_uids.is_empty() && !sub_gids.is_empty() {
             IdMappings {
                 mode: MappingMode::Subordinate,
@@ -58,7 +72,11 @@ impl IdMappings {
                 gids: stack_after_self(gid.as_raw(), &sub_gids),
             }
         } else {
-            IdMappings { mode: MappingMode::Single, uids: own(uid.as_raw()), gids: own(gid.as_raw()) }
+            IdMappings {
+                mode: MappingMode::Single,
+                uids: own(uid.as_raw()),
+                gids: own(gid.as_raw()),
+            }
         }
     }
 
@@ -77,9 +95,11 @@ impl IdMappings {
     pub fn apply(&self, pid: i32) -> Result<()> {
         match self.mode {
             MappingMode::Subordinate => {
-                let mut uid_helper = helper_command("newuidmap", pid, &self.uids).spawn()
+                let mut uid_helper = helper_command("newuidmap", pid, &self.uids)
+                    .spawn()
                     .context("cannot run newuidmap")?;
-                let gid_status = helper_command("newgidmap", pid, &self.gids).status()
+                let gid_status = helper_command("newgidmap", pid, &self.gids)
+                    .status()
                     .context("cannot run newgidmap")?;
                 let uid_status = uid_helper.wait()?;
                 if !uid_status.success() || !gid_status.success() {
@@ -114,7 +134,11 @@ fn helper_command(helper: &str, pid: i32, ranges: &[IdRange]) -> Command {
     let mut cmd = Command::new(helper);
     cmd.arg(pid.to_string());
     for r in ranges {
-        cmd.args([r.container.to_string(), r.host.to_string(), r.size.to_string()]);
+        cmd.args([
+            r.container.to_string(),
+            r.host.to_string(),
+            r.size.to_string(),
+        ]);
     }
     cmd
 }
@@ -127,10 +151,18 @@ fn helper_exists(name: &str) -> bool {
 
 /// Container root is the caller; the subordinate ranges follow from container id 1 on.
 fn stack_after_self(own: u32, ranges: &[(u32, u32)]) -> Vec<IdRange> {
-    let mut out = vec![IdRange { container: 0, host: own, size: 1 }];
+    let mut out = vec![IdRange {
+        container: 0,
+        host: own,
+        size: 1,
+    }];
     let mut next = 1;
     for &(host, size) in ranges {
-        out.push(IdRange { container: next, host, size });
+        out.push(IdRange {
+            container: next,
+            host,
+            size,
+        });
         next += size;
     }
     out
@@ -138,7 +170,9 @@ fn stack_after_self(own: u32, ranges: &[(u32, u32)]) -> Vec<IdRange> {
 
 /// The (start, count) ranges of a user in a subuid/subgid file, by name or numeric id.
 fn subordinate_ranges(file: &str, name: &str, uid: u32) -> Vec<(u32, u32)> {
-    let Ok(text) = std::fs::read_to_string(file) else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
     parse_subordinate(&text, name, uid)
 }
 
@@ -194,7 +228,8 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
             let mut ready_file = std::fs::File::from(ready_r);
             let mut go_file = std::fs::File::from(go_w);
             let setup = if ready_file.read(&mut ready)? == 1 {
-                maps.apply(child.as_raw()).and_then(|_| Ok(go_file.write_all(b"g")?))
+                maps.apply(child.as_raw())
+                    .and_then(|_| Ok(go_file.write_all(b"g")?))
             } else {
                 Ok(())
             };
@@ -205,7 +240,9 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
             setup?;
             match (message.get(..1), status) {
                 (Some("E"), _) => bail!("{}", &message[1..]),
-                (Some("O"), nix::sys::wait::WaitStatus::Exited(_, 0)) => Ok(message[1..].to_string()),
+                (Some("O"), nix::sys::wait::WaitStatus::Exited(_, 0)) => {
+                    Ok(message[1..].to_string())
+                }
                 (_, other) => bail!("helper process in the user namespace failed: {other:?}"),
             }
         }
@@ -219,7 +256,10 @@ mod tests {
     #[test]
     fn subordinate_ranges_by_name_or_uid() {
         let text = "alice:100000:65536\n1001:300000:10\nbob:200000:65536\nbad line\n";
-        assert_eq!(parse_subordinate(text, "alice", 1000), vec![(100000, 65536)]);
+        assert_eq!(
+            parse_subordinate(text, "alice", 1000),
+            vec![(100000, 65536)]
+        );
         assert_eq!(parse_subordinate(text, "carol", 1001), vec![(300000, 10)]);
         assert!(parse_subordinate(text, "dave", 5).is_empty());
     }
@@ -227,6 +267,9 @@ mod tests {
     #[test]
     fn ranges_stack_after_the_caller() {
         let maps = stack_after_self(1000, &[(100000, 65536), (300000, 10)]);
-        assert_eq!(map_text(&maps), "0 1000 1\n1 100000 65536\n65537 300000 10\n");
+        assert_eq!(
+            map_text(&maps),
+            "0 1000 1\n1 100000 65536\n65537 300000 10\n"
+        );
     }
 }

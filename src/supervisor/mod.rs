@@ -1,60 +1,201 @@
-//! The supervisor of a running container: for a foreground `run` this is the CLI process
-//! itself. It forwards signals to the container's pid 1, relays the terminal, and returns
-//! the container's exit code (128+N when a signal ended it, as docker reports).
+//! The supervisor of a running container: the parent of its pid 1. For a foreground `run`
+//! this is the CLI process itself; for `run -d` and `start` it is a small detached process
+//! (`detached`). It forwards signals to the container, relays the terminal and the output
+//! (to the user, to the log), runs healthchecks, and reports the exit code (128+N when
+//! signal N ended the container, as docker does).
+
+pub mod detached;
+pub mod health;
+pub mod log;
 
 use crate::runtime::{tty, Started};
 use anyhow::{Context, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
-/// Signals a user sends to `skiff run` that belong to the container.
-const FORWARDED: [Signal; 6] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT, Signal::SIGUSR1, Signal::SIGUSR2];
+/// Signals sent to the supervisor that belong to the container.
+const FORWARDED: [Signal; 6] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+];
 
-pub fn foreground(started: Started, interactive: bool) -> Result<i32> {
+/// Blocks the forwarded signals (and SIGWINCH, SIGCHLD) and returns a descriptor to read them.
+pub fn signal_fd() -> Result<SignalFd> {
     let mut mask = SigSet::empty();
     for s in FORWARDED {
         mask.add(s);
     }
     mask.add(Signal::SIGWINCH);
+    mask.add(Signal::SIGCHLD);
     mask.thread_block()?;
-    let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)?;
-    let mut relay = started.pty.as_ref().map(|master| TerminalRelay::new(master, interactive));
+    Ok(SignalFd::with_flags(
+        &mask,
+        SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
+    )?)
+}
+
+/// What one supervision relays, and where to.
+pub struct Relay {
+    /// Read ends of the container's stdout and stderr pipes (none with a terminal).
+    pub output: Option<[OwnedFd; 2]>,
+    pub log: Option<log::Writer>,
+    /// Copy output to our own stdout/stderr (foreground).
+    pub echo: bool,
+    /// Copy our stdin to the container's terminal (foreground `-it`).
+    pub interactive: bool,
+}
+
+/// Supervises `started` until it exits; returns its docker-style exit code.
+pub fn supervise(
+    started: &Started,
+    signals: &SignalFd,
+    mut relay: Relay,
+    mut health: Option<&mut health::Checker>,
+) -> Result<i32> {
+    let mut terminal = started
+        .pty
+        .as_ref()
+        .map(|master| TerminalRelay::new(master, relay.interactive && relay.echo));
+    let mut output_open = [true, true];
     loop {
-        let mut fds = vec![PollFd::new(started.pidfd.as_fd(), PollFlags::POLLIN), PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
-        if let Some(relay) = &relay {
-            relay.add_poll_fds(&mut fds);
+        let mut fds = vec![
+            PollFd::new(started.pidfd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(signals.as_fd(), PollFlags::POLLIN),
+        ];
+        let first_output = fds.len();
+        if let Some(pipes) = &relay.output {
+            for (i, pipe) in pipes.iter().enumerate() {
+                fds.push(PollFd::new(
+                    pipe.as_fd(),
+                    if output_open[i] {
+                        PollFlags::POLLIN
+                    } else {
+                        PollFlags::empty()
+                    },
+                ));
+            }
         }
-        match poll(&mut fds, PollTimeout::NONE) {
+        let first_terminal = fds.len();
+        if let Some(t) = &terminal {
+            t.add_poll_fds(&mut fds);
+        }
+        let first_health = fds.len();
+        if let Some(h) = health.as_deref() {
+            h.add_poll_fds(&mut fds);
+        }
+        let timeout = health
+            .as_deref()
+            .map_or(PollTimeout::NONE, |h| h.poll_timeout());
+        match poll(&mut fds, timeout) {
             Err(nix::errno::Errno::EINTR) => continue,
             other => other.context("poll")?,
         };
-        let ready: Vec<bool> = fds.iter().map(|f| f.revents().is_some_and(|r| !r.is_empty())).collect();
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
         drop(fds);
         if ready[1] {
-            while let Ok(Some(info)) = signals.read_signal() {
-                let signal = Signal::try_from(info.ssi_signo as i32)?;
-                if signal == Signal::SIGWINCH {
-                    if let Some(master) = &started.pty {
-                        tty::copy_window_size(0, master);
-                    }
-                } else {
-                    let _ = nix::sys::signal::kill(started.pid, signal);
+            handle_signals(started, signals);
+        }
+        if let Some(pipes) = &relay.output {
+            for (i, pipe) in pipes.iter().enumerate() {
+                if ready[first_output + i] && output_open[i] {
+                    output_open[i] = copy_output(pipe, i, &mut relay.log, relay.echo)?;
                 }
             }
         }
-        if let Some(r) = relay.as_mut() {
-            r.pump(&ready[2..])?;
+        if let Some(t) = terminal.as_mut() {
+            t.pump(
+                &ready[first_terminal..first_health],
+                &mut relay.log,
+                relay.echo,
+            )?;
+        }
+        if let Some(h) = health.as_deref_mut() {
+            h.on_ready(&ready[first_health..]);
         }
         if ready[0] {
-            if let Some(r) = relay.as_mut() {
-                r.drain();
+            if let Some(pipes) = &relay.output {
+                for (i, pipe) in pipes.iter().enumerate() {
+                    drain(pipe, i, &mut relay.log, relay.echo);
+                }
             }
-            return wait_exit(&started);
+            if let Some(t) = terminal.as_mut() {
+                t.drain(&mut relay.log, relay.echo);
+            }
+            if let Some(log) = relay.log.as_mut() {
+                log.finish()?;
+            }
+            return wait_exit(started);
         }
     }
+}
+
+fn handle_signals(started: &Started, signals: &SignalFd) {
+    while let Ok(Some(info)) = signals.read_signal() {
+        match Signal::try_from(info.ssi_signo as i32) {
+            Ok(Signal::SIGWINCH) => {
+                if let Some(master) = &started.pty {
+                    tty::copy_window_size(0, master);
+                }
+            }
+            Ok(Signal::SIGCHLD) => {}
+            Ok(signal) => {
+                let _ = nix::sys::signal::kill(started.pid, signal);
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// Moves one chunk of output; returns false at end of stream.
+fn copy_output(
+    pipe: &OwnedFd,
+    stream: usize,
+    log: &mut Option<log::Writer>,
+    echo: bool,
+) -> Result<bool> {
+    let mut buf = [0u8; 64 * 1024];
+    match nix::unistd::read(pipe, &mut buf) {
+        Ok(0) => Ok(false),
+        Ok(n) => {
+            deliver(&buf[..n], stream, log, echo)?;
+            Ok(true)
+        }
+        Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => Ok(true),
+        Err(_) => Ok(false),
+    }
+}
+
+fn drain(pipe: &OwnedFd, stream: usize, log: &mut Option<log::Writer>, echo: bool) {
+    let _ = nix::fcntl::fcntl(
+        pipe,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    );
+    while let Ok(true) = copy_output(pipe, stream, log, echo) {
+        let mut probe = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
+        if poll(&mut probe, PollTimeout::ZERO).unwrap_or(0) == 0 {
+            break;
+        }
+    }
+}
+
+fn deliver(data: &[u8], stream: usize, log: &mut Option<log::Writer>, echo: bool) -> Result<()> {
+    if let Some(log) = log.as_mut() {
+        log.write(stream, data)?;
+    }
+    if echo {
+        let fd = if stream == 0 { 1 } else { 2 };
+        write_all_fd(fd, data);
+    }
+    Ok(())
 }
 
 fn wait_exit(started: &Started) -> Result<i32> {
@@ -79,10 +220,22 @@ struct TerminalRelay<'a> {
 impl<'a> TerminalRelay<'a> {
     fn new(master: &'a OwnedFd, interactive: bool) -> TerminalRelay<'a> {
         let stdin_fd = unsafe { BorrowedFd::borrow_raw(0) };
-        let raw = if interactive { tty::RawMode::enter(stdin_fd) } else { None };
+        let raw = if interactive {
+            tty::RawMode::enter(stdin_fd)
+        } else {
+            None
+        };
         tty::copy_window_size(0, master);
-        let stdin = if interactive { tty::dup_owned(0).ok() } else { None };
-        TerminalRelay { master, stdin, _raw: raw }
+        let stdin = if interactive {
+            tty::dup_owned(0).ok()
+        } else {
+            None
+        };
+        TerminalRelay {
+            master,
+            stdin,
+            _raw: raw,
+        }
     }
 
     fn add_poll_fds<'b>(&'b self, fds: &mut Vec<PollFd<'b>>) {
@@ -92,14 +245,12 @@ impl<'a> TerminalRelay<'a> {
         }
     }
 
-    fn pump(&mut self, ready: &[bool]) -> Result<()> {
+    fn pump(&mut self, ready: &[bool], log: &mut Option<log::Writer>, echo: bool) -> Result<()> {
         let mut buf = [0u8; 32 * 1024];
         if ready.first() == Some(&true) {
             if let Ok(n) = nix::unistd::read(self.master, &mut buf) {
                 if n > 0 {
-                    let mut out = std::io::stdout().lock();
-                    out.write_all(&buf[..n])?;
-                    out.flush()?;
+                    deliver(&buf[..n], 0, log, echo)?;
                 }
             }
         }
@@ -115,16 +266,17 @@ impl<'a> TerminalRelay<'a> {
     }
 
     /// Output the container wrote just before exiting.
-    fn drain(&mut self) {
-        let _ = nix::fcntl::fcntl(self.master, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK));
+    fn drain(&mut self, log: &mut Option<log::Writer>, echo: bool) {
+        let _ = nix::fcntl::fcntl(
+            self.master,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        );
         let mut buf = [0u8; 32 * 1024];
-        let mut out = std::io::stdout().lock();
         while let Ok(n) = nix::unistd::read(self.master, &mut buf) {
-            if n == 0 || out.write_all(&buf[..n]).is_err() {
+            if n == 0 || deliver(&buf[..n], 0, log, echo).is_err() {
                 break;
             }
         }
-        let _ = out.flush();
     }
 }
 
@@ -136,4 +288,9 @@ fn write_all_fd(fd: i32, mut data: &[u8]) {
             Err(_) => break,
         }
     }
+}
+
+/// A pipe for one of the container's output streams: (read end for us, write end for it).
+pub fn output_pipe() -> Result<(OwnedFd, OwnedFd)> {
+    Ok(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?)
 }

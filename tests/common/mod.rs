@@ -225,6 +225,7 @@ impl Skiff {
     }
 
     /// Runs `skiff ARGS`, asserts it exits 0 and returns its stdout.
+    #[track_caller]
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert_eq!(out.code, 0, "`skiff {}` failed: {out}", args.join(" "));
@@ -232,6 +233,7 @@ impl Skiff {
     }
 
     /// Runs `skiff ARGS` and asserts it exits with `code`; returns the output.
+    #[track_caller]
     pub fn fails(&self, args: &[&str], code: i32) -> Out {
         let out = self.run(args);
         assert_eq!(
@@ -656,10 +658,28 @@ fn list_tree(dir: &Path, rel: &Path, lines: &mut Vec<String>) {
     }
 }
 
+/// Removes this process's `bin-<pid>` and `fixtures-<pid>` dirs when it exits.
+extern "C" fn remove_process_dirs() {
+    if std::env::var_os("SKIFF_TEST_KEEP").is_some() {
+        return;
+    }
+    let pid = std::process::id();
+    let _ = fs::remove_dir_all(Path::new(TEST_DIR).join(format!("bin-{pid}")));
+    let _ = fs::remove_dir_all(Path::new(TEST_DIR).join(format!("fixtures-{pid}")));
+}
+
+fn register_exit_cleanup() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| unsafe {
+        libc::atexit(remove_process_dirs);
+    });
+}
+
 /// A copy of the skiff binary that any user can run, made once per test process.
 fn skiff_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        register_exit_cleanup();
         let src = Path::new(env!("CARGO_BIN_EXE_skiff"));
         let dir = test_dir().join(format!("bin-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
@@ -684,6 +704,7 @@ fn skiff_bin() -> &'static Path {
 fn fixtures_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        register_exit_cleanup();
         let dir = test_dir().join(format!("fixtures-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
@@ -1367,4 +1388,334 @@ pub mod fixtures {
     pub fn short_id(id: &str) -> String {
         id.trim_start_matches("sha256:")[..12].to_string()
     }
+}
+
+// =============================================================================================
+// Background processes, ptys and output parsing (used by tests/run.rs and tests/security.rs)
+// =============================================================================================
+
+impl Skiff {
+    /// The IDs of the containers whose records exist: the dirs under `<root>/containers/`
+    /// (hidden names left out), sorted.
+    pub fn container_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = match fs::read_dir(self.root.join("containers")) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        ids.sort();
+        ids
+    }
+
+    /// Starts `skiff ARGS` in the background (stdin null unless `stdin` is true), collecting
+    /// its output; see [`Bg`].
+    pub fn spawn(&self, args: &[&str], stdin: bool) -> Bg {
+        Bg::start(self.cmd(args), stdin)
+    }
+
+    /// `skiff --root R --runroot RR ARGS` as one `sh` command line, every word quoted.
+    pub fn skiff_line(&self, args: &[&str]) -> String {
+        let root = [
+            "--root",
+            path_str(&self.root),
+            "--runroot",
+            path_str(&self.runroot),
+        ];
+        std::iter::once(path_str(self.bin()))
+            .chain(root)
+            .chain(args.iter().copied())
+            .map(shell_quote)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Starts `skiff ARGS` on a terminal of its own, `rows` x `cols` big: see
+    /// [`Skiff::spawn_in_pty_line`]. `None` when util-linux `script` is not installed.
+    pub fn spawn_in_pty(&self, args: &[&str], rows: u16, cols: u16) -> Option<Bg> {
+        let line = format!(
+            "stty rows {rows} cols {cols}; exec {}",
+            self.skiff_line(args)
+        );
+        self.spawn_in_pty_line(&line)
+    }
+
+    /// Runs the `sh` command line `line` (see [`Skiff::skiff_line`]) on a terminal of its own:
+    /// util-linux `script -qec LINE /dev/null`, as the skiff user. Its stdin is a pipe (what is
+    /// written to it is typed on that terminal), its stdout what the terminal shows; its exit
+    /// code that of `line`. `None` when `script` is not installed.
+    pub fn spawn_in_pty_line(&self, line: &str) -> Option<Bg> {
+        let script = find_program("script")?;
+        let mut cmd = self.as_user(script);
+        cmd.env("SHELL", "/bin/sh").env("TERM", "xterm").args([
+            "-q",
+            "-e",
+            "-c",
+            line,
+            "/dev/null",
+        ]);
+        Some(Bg::start(cmd, true))
+    }
+}
+
+/// `word` single-quoted for `sh`.
+pub fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// The first `name` in `$PATH` (and the sbin dirs) that is a file.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = path
+        .split(':')
+        .chain([
+            "/usr/local/sbin",
+            "/usr/local/bin",
+            "/usr/sbin",
+            "/usr/bin",
+            "/sbin",
+            "/bin",
+        ])
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file());
+    found
+}
+
+/// Polls until `path` exists; false after `limit`.
+pub fn wait_for_path(path: &Path, limit: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if path.exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    path.exists()
+}
+
+/// A process started in the background (usually skiff), its output collected as it comes.
+/// Dropping it kills it and every process it started (SIGKILL to the whole tree), so a failed
+/// test leaves nothing running.
+pub struct Bg {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: Reader,
+    stderr: Reader,
+    what: String,
+    status: Option<std::process::ExitStatus>,
+}
+
+impl Bg {
+    /// Spawns `cmd` with stdout and stderr piped, and stdin piped when `stdin` is true.
+    pub fn start(mut cmd: Command, stdin: bool) -> Bg {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if stdin {
+            cmd.stdin(Stdio::piped());
+        }
+        let what = format!("{cmd:?}");
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        Bg {
+            stdin: child.stdin.take(),
+            stdout: reader(child.stdout.take().unwrap()),
+            stderr: reader(child.stderr.take().unwrap()),
+            child,
+            what,
+            status: None,
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Sends signal `sig` (libc::SIGTERM, ...) to the process.
+    pub fn signal(&self, sig: i32) {
+        let rc = unsafe { libc::kill(self.pid(), sig) };
+        assert_eq!(
+            rc,
+            0,
+            "kill({}, {sig}): {}",
+            self.pid(),
+            std::io::Error::last_os_error()
+        );
+    }
+
+    /// Writes to its stdin (started with `stdin` true).
+    pub fn write(&mut self, data: &[u8]) {
+        let pipe = self.stdin.as_mut().expect("started without stdin");
+        pipe.write_all(data).expect("write to stdin");
+        pipe.flush().expect("flush stdin");
+    }
+
+    /// Closes its stdin.
+    pub fn close_stdin(&mut self) {
+        self.stdin.take();
+    }
+
+    /// What it printed to stdout so far.
+    pub fn stdout_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.stdout.buf.lock().unwrap()).into_owned()
+    }
+
+    /// What it printed to stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.buf.lock().unwrap()).into_owned()
+    }
+
+    /// Whether it still runs.
+    pub fn running(&mut self) -> bool {
+        if self.status.is_none() {
+            self.status = self.child.try_wait().expect("wait");
+        }
+        self.status.is_none()
+    }
+
+    /// Polls until stdout contains `needle`; false after `limit` or when the process ended
+    /// without printing it.
+    pub fn wait_for_stdout(&mut self, needle: &str, limit: Duration) -> bool {
+        let started = Instant::now();
+        loop {
+            if self.stdout_so_far().contains(needle) {
+                return true;
+            }
+            if !self.running() {
+                // Output may still be in the pipe.
+                std::thread::sleep(Duration::from_millis(100));
+                return self.stdout_so_far().contains(needle);
+            }
+            if started.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for it to exit (stdin left as it is) and returns its output; panics, after killing
+    /// it and its descendants, when it runs longer than `limit`.
+    pub fn wait(mut self, limit: Duration) -> Out {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        while self.running() {
+            if started.elapsed() > limit {
+                kill_tree(self.pid());
+                self.status = self.child.wait().ok();
+                panic!(
+                    "{} still running after {limit:?}, killed\n--- stdout\n{}\n--- stderr\n{}\n---",
+                    self.what,
+                    self.stdout.take(Duration::from_secs(2)),
+                    self.stderr.take(Duration::from_secs(2)),
+                );
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+        let status = self.status.unwrap();
+        let grace = Duration::from_secs(10);
+        Out {
+            code: status
+                .code()
+                .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+            stdout: self.stdout.take(grace),
+            stderr: self.stderr.take(grace),
+        }
+    }
+}
+
+impl Drop for Bg {
+    fn drop(&mut self) {
+        if self.running() {
+            kill_tree(self.pid());
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// SIGKILLs `pid` and all its descendants (children first found, then killed top down, so none
+/// can be reparented away unseen).
+pub fn kill_tree(pid: i32) {
+    let mut all = vec![pid];
+    let mut i = 0;
+    while i < all.len() {
+        let parent = all[i];
+        all.extend(children_of(parent));
+        i += 1;
+    }
+    for p in all {
+        unsafe { libc::kill(p, libc::SIGKILL) };
+    }
+}
+
+/// The pids whose parent is `pid`, from /proc/*/stat.
+fn children_of(pid: i32) -> Vec<i32> {
+    let Ok(rd) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&p| {
+            let Ok(stat) = fs::read_to_string(format!("/proc/{p}/stat")) else {
+                return false;
+            };
+            // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+            let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+            after
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse::<i32>().ok())
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// The value of `Field:` in a `/proc/PID/status` text ("CapEff" -> "00000000a80425fb").
+pub fn status_field(status: &str, field: &str) -> Option<String> {
+    status.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == field).then(|| v.trim().to_string())
+    })
+}
+
+/// One line of `/proc/self/mounts`.
+#[derive(Clone, Debug)]
+pub struct MountEntry {
+    pub source: String,
+    pub target: String,
+    pub fstype: String,
+    pub options: Vec<String>,
+}
+
+impl MountEntry {
+    pub fn has(&self, option: &str) -> bool {
+        self.options.iter().any(|o| o == option)
+    }
+}
+
+/// The entries of a `/proc/self/mounts` text, in order.
+pub fn parse_mounts(text: &str) -> Vec<MountEntry> {
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 4).then(|| MountEntry {
+                source: f[0].to_string(),
+                target: f[1].replace("\\040", " "),
+                fstype: f[2].to_string(),
+                options: f[3].split(',').map(String::from).collect(),
+            })
+        })
+        .collect()
+}
+
+/// The mount that is visible at `target` (the last one mounted there), if any.
+pub fn mount_at(text: &str, target: &str) -> Option<MountEntry> {
+    parse_mounts(text)
+        .into_iter()
+        .rev()
+        .find(|m| m.target == target)
 }

@@ -1,0 +1,1045 @@
+//! Container commands: ps, logs, start, stop, restart, kill, rm, exec, wait, pause, unpause,
+//! top, rename, stats, update, prune, and the `container ...` forms of them.
+
+use super::format::{self, Format};
+use crate::clock;
+use crate::container::exec::{self as executor, ExecOptions};
+use crate::container::list::{self, Summary};
+use crate::container::options::RestartPolicy;
+use crate::container::start::{self, Prepared};
+use crate::container::{processes, record, remove, state, stop};
+use crate::runtime::userns::IdMappings;
+use crate::store::Store;
+use crate::supervisor::log;
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use std::io::Write;
+
+#[derive(Subcommand)]
+pub enum ContainerCommand {
+    /// List containers
+    #[command(visible_aliases = ["ps", "list"])]
+    Ls(PsArgs),
+    /// Remove containers
+    Rm(RmArgs),
+    /// Remove all stopped containers
+    Prune(PruneArgs),
+    /// Show low-level information about containers
+    Inspect(super::image::InspectArgs),
+    /// Fetch the logs of a container
+    Logs(LogsArgs),
+    /// Start stopped containers
+    Start(StartArgs),
+    /// Stop running containers
+    Stop(StopArgs),
+    /// Restart containers
+    Restart(StopArgs),
+    /// Send a signal to running containers
+    Kill(KillArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
+    /// Block until containers stop, then print their exit codes
+    Wait(NamesArgs),
+    /// Pause all processes within containers
+    Pause(NamesArgs),
+    /// Unpause all processes within containers
+    Unpause(NamesArgs),
+    /// Display the running processes of a container
+    Top(TopArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Display resource usage of containers
+    Stats(StatsArgs),
+    /// Update the configuration of containers
+    Update(UpdateArgs),
+}
+
+pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
+    match command {
+        ContainerCommand::Ls(a) => ps(store, a),
+        ContainerCommand::Rm(a) => rm(store, a),
+        ContainerCommand::Prune(a) => prune(store, a),
+        ContainerCommand::Inspect(a) => super::image::inspect(store, a.only("container")),
+        ContainerCommand::Logs(a) => logs(store, a),
+        ContainerCommand::Start(a) => start_cmd(store, a),
+        ContainerCommand::Stop(a) => stop_cmd(store, a, false),
+        ContainerCommand::Restart(a) => stop_cmd(store, a, true),
+        ContainerCommand::Kill(a) => kill(store, a),
+        ContainerCommand::Exec(a) => exec(store, a),
+        ContainerCommand::Wait(a) => wait(store, a),
+        ContainerCommand::Pause(a) => each(store, &a.containers, processes::pause),
+        ContainerCommand::Unpause(a) => each(store, &a.containers, processes::unpause),
+        ContainerCommand::Top(a) => top(store, a),
+        ContainerCommand::Rename(a) => rename(store, a),
+        ContainerCommand::Stats(a) => stats(store, a),
+        ContainerCommand::Update(a) => update(store, a),
+    }
+}
+
+/// Runs `action` on every named container, printing each name on success and each error as
+/// docker does; exit 1 if any failed.
+fn each(
+    store: &Store,
+    names: &[String],
+    action: impl Fn(&Store, &str) -> Result<()>,
+) -> Result<i32> {
+    let mut status = 0;
+    for name in names {
+        match record::resolve(store, name).and_then(|id| action(store, &id)) {
+            Ok(()) => println!("{name}"),
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                status = 1;
+            }
+        }
+    }
+    Ok(status)
+}
+
+#[derive(Args)]
+pub struct NamesArgs {
+    #[arg(required = true, value_name = "CONTAINER")]
+    containers: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct PsArgs {
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    all: bool,
+    /// Only display container IDs
+    #[arg(short, long)]
+    quiet: bool,
+    /// Show the latest created container (includes all states)
+    #[arg(short, long)]
+    latest: bool,
+    /// Show n last created containers (includes all states)
+    #[arg(short = 'n', long = "last", default_value_t = -1, allow_negative_numbers = true)]
+    last: i64,
+    /// Don't truncate output
+    #[arg(long)]
+    no_trunc: bool,
+    /// Display total file sizes
+    #[arg(short, long)]
+    size: bool,
+    /// Filter output: status=, name=, id=, ancestor=, label=, exited=, before=, since=, restart-policy=
+    #[arg(short, long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+    /// Format output with a Go template, 'table', 'table TEMPLATE' or 'json'
+    #[arg(long)]
+    format: Option<String>,
+}
+
+pub fn ps(store: &Store, args: PsArgs) -> Result<i32> {
+    let format = Format::parse(args.format.as_deref())?;
+    let filters = ContainerFilters::parse(store, &args.filters)?;
+    let mut rows: Vec<Summary> = list::all(store)?;
+    let show_all = args.all
+        || args.latest
+        || args.last >= 0
+        || !filters.status.is_empty()
+        || filters.exited.is_some();
+    rows.retain(|s| (show_all || s.state.is_running()) && filters.keeps(store, s));
+    let limit = if args.latest {
+        1
+    } else if args.last >= 0 {
+        args.last as usize
+    } else {
+        usize::MAX
+    };
+    rows.truncate(limit);
+    let mut out = std::io::stdout().lock();
+    if args.quiet {
+        for s in &rows {
+            writeln!(
+                out,
+                "{}",
+                if args.no_trunc { s.id() } else { &s.id()[..12] }
+            )?;
+        }
+        return Ok(0);
+    }
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|s| ps_json(store, s, args.no_trunc, args.size))
+        .collect();
+    let mut columns = vec![
+        ("CONTAINER ID", "{{.ID}}"),
+        ("IMAGE", "{{.Image}}"),
+        ("COMMAND", "{{.Command}}"),
+        ("CREATED", "{{.RunningFor}}"),
+        ("STATUS", "{{.Status}}"),
+        ("PORTS", "{{.Ports}}"),
+        ("NAMES", "{{.Names}}"),
+    ];
+    if args.size {
+        columns.push(("SIZE", "{{.Size}}"));
+    }
+    format::print_list(&mut out, &format, &columns, &items)?;
+    Ok(0)
+}
+
+fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
+    let command = s.command();
+    let command = if no_trunc || command.chars().count() <= 20 {
+        command
+    } else {
+        format!("{}…", command.chars().take(19).collect::<String>())
+    };
+    let created = s.created();
+    let size_text = if size {
+        format!(
+            "{} (virtual {})",
+            super::image::human_size(upper_size(store, s.id())),
+            image_size(store, &s.record.image_id)
+        )
+    } else {
+        String::new()
+    };
+    json!({
+        "ID": if no_trunc { s.id().to_string() } else { s.id()[..12].to_string() },
+        "Image": s.record.image,
+        "Command": format!("\"{command}\""),
+        "CreatedAt": format!("{} +0000 UTC", clock::format_rfc3339((created.0, 0)).replace('T', " ").trim_end_matches('Z')),
+        "RunningFor": clock::ago(created),
+        "Ports": "",
+        "State": s.status_word(),
+        "Status": s.status_text(),
+        "Size": size_text,
+        "Names": s.record.name,
+        "Labels": s.labels().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+        "Mounts": s.record.options.volumes.iter().filter_map(|v| v.split(':').nth(1)).collect::<Vec<_>>().join(","),
+        "Networks": s.record.options.network,
+    })
+}
+
+/// Bytes the container wrote into its own layer.
+fn upper_size(store: &Store, id: &str) -> u64 {
+    fn walk(dir: &std::path::Path) -> u64 {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => walk(&e.path()),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum()
+    }
+    walk(&record::dir(store, id).join("upper"))
+}
+
+fn image_size(store: &Store, image_id: &str) -> String {
+    crate::image::store::resolve(store, image_id)
+        .map(|i| super::image::human_size(i.record.size))
+        .unwrap_or_default()
+}
+
+struct ContainerFilters {
+    status: Vec<String>,
+    names: Vec<String>,
+    ids: Vec<String>,
+    ancestors: Vec<String>,
+    labels: Vec<(String, Option<String>)>,
+    exited: Option<i32>,
+    before: Option<String>,
+    since: Option<String>,
+    restart_policies: Vec<String>,
+}
+
+impl ContainerFilters {
+    fn parse(store: &Store, filters: &[String]) -> Result<ContainerFilters> {
+        let mut f = ContainerFilters {
+            status: vec![],
+            names: vec![],
+            ids: vec![],
+            ancestors: vec![],
+            labels: vec![],
+            exited: None,
+            before: None,
+            since: None,
+            restart_policies: vec![],
+        };
+        for filter in filters {
+            let Some((key, value)) = filter.split_once('=') else {
+                bail!("bad format of filter (expected name=value): {filter}")
+            };
+            match key {
+                "status" => {
+                    if ![
+                        "created",
+                        "restarting",
+                        "running",
+                        "removing",
+                        "paused",
+                        "exited",
+                        "dead",
+                    ]
+                    .contains(&value)
+                    {
+                        bail!("invalid filter 'status={value}'");
+                    }
+                    f.status.push(value.into())
+                }
+                "name" => f.names.push(value.trim_start_matches('/').into()),
+                "id" => f.ids.push(value.into()),
+                "ancestor" => f.ancestors.push(
+                    crate::image::store::resolve(store, value)
+                        .map(|i| i.id().to_string())
+                        .unwrap_or_else(|_| value.to_string()),
+                ),
+                "label" => f.labels.push(match value.split_once('=') {
+                    Some((k, v)) => (k.into(), Some(v.into())),
+                    None => (value.into(), None),
+                }),
+                "exited" => {
+                    f.exited = Some(
+                        value
+                            .parse()
+                            .map_err(|_| anyhow::anyhow!("invalid filter 'exited={value}'"))?,
+                    )
+                }
+                "before" => f.before = Some(record::resolve(store, value)?),
+                "since" => f.since = Some(record::resolve(store, value)?),
+                "restart-policy" => f.restart_policies.push(value.into()),
+                other => bail!("invalid filter '{other}'"),
+            }
+        }
+        Ok(f)
+    }
+
+    fn keeps(&self, store: &Store, s: &Summary) -> bool {
+        let created_of = |id: &str| {
+            record::load(store, id)
+                .map(|r| r.created)
+                .unwrap_or_default()
+        };
+        let labels = s.labels();
+        let policy = RestartPolicy::parse(&s.record.options.restart)
+            .map(|p| p.name())
+            .unwrap_or("no");
+        (self.status.is_empty() || self.status.iter().any(|st| st == s.status_word()))
+            && (self.names.is_empty()
+                || self
+                    .names
+                    .iter()
+                    .any(|n| s.record.name.contains(n.as_str())))
+            && (self.ids.is_empty() || self.ids.iter().any(|i| s.id().starts_with(i.as_str())))
+            && (self.ancestors.is_empty()
+                || self
+                    .ancestors
+                    .iter()
+                    .any(|a| *a == s.record.image_id || *a == s.record.image))
+            && self.labels.iter().all(|(k, v)| {
+                labels
+                    .get(k)
+                    .is_some_and(|actual| v.as_ref().is_none_or(|v| v == actual))
+            })
+            && self
+                .exited
+                .is_none_or(|code| s.state.status == "exited" && s.state.exit_code == code)
+            && self
+                .before
+                .as_ref()
+                .is_none_or(|b| s.record.created < created_of(b))
+            && self
+                .since
+                .as_ref()
+                .is_none_or(|b| s.record.created > created_of(b))
+            && (self.restart_policies.is_empty()
+                || self.restart_policies.iter().any(|p| p == policy))
+    }
+}
+
+#[derive(Args)]
+pub struct RmArgs {
+    #[arg(required = true, value_name = "CONTAINER")]
+    containers: Vec<String>,
+    /// Force the removal of a running container (uses SIGKILL)
+    #[arg(short, long)]
+    force: bool,
+    /// Remove anonymous volumes associated with the container
+    #[arg(short, long)]
+    volumes: bool,
+}
+
+pub fn rm(store: &Store, args: RmArgs) -> Result<i32> {
+    let maps = IdMappings::detect();
+    each(store, &args.containers, |store, id| {
+        remove_container(store, &maps, id, args.force)
+    })
+}
+
+fn remove_container(store: &Store, maps: &IdMappings, id: &str, force: bool) -> Result<()> {
+    let current = state::load(store, id)?;
+    if current.is_running() {
+        if !force {
+            let name = record::load(store, id).map(|r| r.name).unwrap_or_default();
+            bail!("cannot remove container \"/{name}\": container is running: stop the container before removing or force remove");
+        }
+        state::set_marker(store, id, state::Marker::StoppedByUser, true)?;
+        processes::resume_if_paused(store, id);
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(current.pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        stop::wait_for_exit(&current, std::time::Duration::from_secs(10));
+        // The supervisor may still be writing the exit; it tolerates the directory vanishing.
+        let supervisor = current.supervisor;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while state::process_alive(supervisor, current.supervisor_start)
+            && std::time::Instant::now() < deadline
+            && supervisor != std::process::id() as i32
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    remove::remove(store, maps, id)
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    force: bool,
+    /// Filter: label=KEY[=VALUE], until=TIMESTAMP
+    #[arg(long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+}
+
+pub fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
+    if !args.force && !confirm("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ")? {
+        return Ok(0);
+    }
+    let filters = ContainerFilters::parse(
+        store,
+        &args
+            .filters
+            .iter()
+            .filter(|f| !f.starts_with("until="))
+            .cloned()
+            .collect::<Vec<_>>(),
+    )?;
+    let until = args
+        .filters
+        .iter()
+        .find_map(|f| f.strip_prefix("until="))
+        .map(|u| {
+            clock::parse_point_in_time(u)
+                .ok_or_else(|| anyhow::anyhow!("invalid filter 'until={u}'"))
+        })
+        .transpose()?;
+    let maps = IdMappings::detect();
+    let mut deleted = Vec::new();
+    let mut reclaimed = 0;
+    for s in list::all(store)? {
+        if s.state.is_running()
+            || !filters.keeps(store, &s)
+            || until.is_some_and(|u| s.created() >= u)
+        {
+            continue;
+        }
+        reclaimed += upper_size(store, s.id());
+        remove::remove(store, &maps, s.id())?;
+        deleted.push(s.id().to_string());
+    }
+    if !deleted.is_empty() {
+        println!("Deleted Containers:");
+        for id in &deleted {
+            println!("{id}");
+        }
+        println!();
+    }
+    println!(
+        "Total reclaimed space: {}",
+        super::image::human_size(reclaimed)
+    );
+    Ok(0)
+}
+
+pub fn confirm(question: &str) -> Result<bool> {
+    eprint!("{question}");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+#[derive(Args)]
+pub struct LogsArgs {
+    container: String,
+    /// Follow log output
+    #[arg(short, long)]
+    follow: bool,
+    /// Number of lines to show from the end of the logs ("all" for all)
+    #[arg(short = 'n', long, default_value = "all")]
+    tail: String,
+    /// Show timestamps
+    #[arg(short, long)]
+    timestamps: bool,
+    /// Show logs since a timestamp (2013-01-02T13:23:37Z) or relative (42m)
+    #[arg(long)]
+    since: Option<String>,
+    /// Show logs before a timestamp or relative time
+    #[arg(long)]
+    until: Option<String>,
+    /// Show extra details (accepted for compatibility)
+    #[arg(long)]
+    details: bool,
+}
+
+pub fn logs(store: &Store, args: LogsArgs) -> Result<i32> {
+    let id = record::resolve(store, &args.container)?;
+    let path = record::dir(store, &id).join("json.log");
+    let current = state::load(store, &id)?;
+    if !path.exists() {
+        if current.status == "created" {
+            bail!(
+                "container {} has never been started, so it has no logs",
+                args.container
+            );
+        }
+        bail!(
+            "container {} keeps no logs (it ran in the foreground with --rm)",
+            args.container
+        );
+    }
+    let point = |v: &Option<String>| {
+        v.as_deref()
+            .map(|t| {
+                clock::parse_point_in_time(t).ok_or_else(|| anyhow::anyhow!("invalid time {t:?}"))
+            })
+            .transpose()
+    };
+    let (since, until) = (point(&args.since)?, point(&args.until)?);
+    let in_window = |e: &log::Entry| {
+        let t = clock::parse_rfc3339(&e.time).unwrap_or((0, 0));
+        since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u)
+    };
+    let mut entries: Vec<log::Entry> = log::files(&path)
+        .iter()
+        .filter_map(|p| std::fs::File::open(p).ok())
+        .flat_map(log::read_entries)
+        .filter(|e| in_window(e))
+        .collect();
+    if args.tail != "all" {
+        let n: usize = args
+            .tail
+            .parse()
+            .map_err(|_| anyhow::anyhow!("invalid --tail value {:?}", args.tail))?;
+        let skip = entries.len().saturating_sub(n);
+        entries.drain(..skip);
+    }
+    for e in &entries {
+        print_entry(e, args.timestamps)?;
+    }
+    if args.follow && until.is_none() {
+        follow(store, &id, &path, args.timestamps)?;
+    }
+    Ok(0)
+}
+
+fn print_entry(e: &log::Entry, timestamps: bool) -> Result<()> {
+    let text = if timestamps {
+        format!("{} {}", e.time, e.log)
+    } else {
+        e.log.clone()
+    };
+    if e.stream == "stderr" {
+        std::io::stderr().lock().write_all(text.as_bytes())?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Prints new entries as they arrive until the container is down for good.
+fn follow(store: &Store, id: &str, path: &std::path::Path, timestamps: bool) -> Result<()> {
+    use std::io::{BufRead, Seek};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(std::io::SeekFrom::End(0))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? > 0 && line.ends_with('\n') {
+            if let Ok(e) = serde_json::from_str::<log::Entry>(&line) {
+                print_entry(&e, timestamps)?;
+            }
+            continue;
+        }
+        if !line.is_empty() {
+            // A torn line: step back and read it again once it is complete.
+            reader.seek_relative(-(line.len() as i64))?;
+        }
+        if !state::load(store, id)?.is_running() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // After a rotation the file we hold is no longer the log: reopen it.
+        if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) < reader.stream_position()? {
+            reader = std::io::BufReader::new(std::fs::File::open(path)?);
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct StartArgs {
+    #[arg(value_name = "CONTAINER")]
+    containers: Vec<String>,
+    /// Attach STDOUT/STDERR and forward signals
+    #[arg(short, long)]
+    attach: bool,
+    /// Attach the container's STDIN
+    #[arg(short, long)]
+    interactive: bool,
+    /// Start every container that matches the filters (for bringing containers back after a reboot)
+    #[arg(long)]
+    all: bool,
+    /// Filter for --all, as in ps (e.g. restart-policy=always)
+    #[arg(long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+}
+
+pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
+    let mut names = args.containers.clone();
+    if args.all {
+        let filters = ContainerFilters::parse(store, &args.filters)?;
+        names.extend(
+            list::all(store)?
+                .into_iter()
+                .filter(|s| !s.state.is_running() && filters.keeps(store, s))
+                .map(|s| s.record.name),
+        );
+    } else if names.is_empty() {
+        bail!("\"start\" requires at least 1 container (or --all)");
+    }
+    if args.attach || args.interactive {
+        let [name] = names.as_slice() else {
+            bail!("you cannot start and attach multiple containers at once")
+        };
+        let id = record::resolve(store, name)?;
+        ensure_startable(store, &id, name)?;
+        let prepared = Prepared::load(store, &id)?;
+        state::set_marker(store, &id, state::Marker::StoppedByUser, false)?;
+        return start::foreground(store, &IdMappings::detect(), &prepared, args.interactive);
+    }
+    each(store, &names, |store, id| {
+        ensure_startable(store, id, id)?;
+        start::detached(store, id)
+    })
+}
+
+fn ensure_startable(store: &Store, id: &str, name: &str) -> Result<()> {
+    if state::load(store, id)?.is_running() {
+        bail!("container {name} is already running");
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct StopArgs {
+    #[arg(required = true, value_name = "CONTAINER")]
+    containers: Vec<String>,
+    /// Seconds to wait before killing the container
+    #[arg(short, long = "time", visible_alias = "timeout")]
+    time: Option<u64>,
+    /// Signal to send instead of the container's stop signal
+    #[arg(short, long)]
+    signal: Option<String>,
+}
+
+pub fn stop_cmd(store: &Store, args: StopArgs, restart: bool) -> Result<i32> {
+    if let Some(signal) = &args.signal {
+        stop::parse_signal(signal)?;
+    }
+    each(store, &args.containers, |store, id| {
+        if restart {
+            stop::restart(store, id, args.time)
+        } else {
+            stop::stop(store, id, args.time)
+        }
+    })
+}
+
+#[derive(Args)]
+pub struct KillArgs {
+    #[arg(required = true, value_name = "CONTAINER")]
+    containers: Vec<String>,
+    /// Signal to send to the container
+    #[arg(short, long, default_value = "KILL")]
+    signal: String,
+}
+
+pub fn kill(store: &Store, args: KillArgs) -> Result<i32> {
+    let signal = stop::parse_signal(&args.signal)?;
+    each(store, &args.containers, |store, id| {
+        stop::kill(store, id, signal)
+    })
+}
+
+#[derive(Args)]
+pub struct ExecArgs {
+    /// Detached mode: run the command in the background
+    #[arg(short, long)]
+    detach: bool,
+    /// Keep STDIN open
+    #[arg(short, long)]
+    interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short, long)]
+    tty: bool,
+    /// Set environment variables
+    #[arg(short, long = "env")]
+    env: Vec<String>,
+    /// Read environment variables from a file
+    #[arg(long = "env-file", value_name = "FILE")]
+    env_file: Vec<std::path::PathBuf>,
+    /// Working directory inside the container
+    #[arg(short, long)]
+    workdir: Option<String>,
+    /// Username or UID (name|uid[:group|gid])
+    #[arg(short, long)]
+    user: Option<String>,
+    /// Give extended privileges to the command
+    #[arg(long)]
+    privileged: bool,
+    container: String,
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+pub fn exec(store: &Store, args: ExecArgs) -> Result<i32> {
+    let id = record::resolve(store, &args.container)?;
+    let mut env = Vec::new();
+    for file in &args.env_file {
+        env.extend(crate::container::options::read_env_file(file)?);
+    }
+    env.extend(
+        args.env
+            .iter()
+            .filter_map(|e| crate::container::options::resolve_env_arg(e)),
+    );
+    let opts = ExecOptions {
+        command: args.command,
+        interactive: args.interactive,
+        tty: args.tty,
+        detach: args.detach,
+        env,
+        workdir: args.workdir,
+        user: args.user,
+        privileged: args.privileged,
+    };
+    executor::run(store, &id, &opts)
+}
+
+pub fn wait(store: &Store, args: NamesArgs) -> Result<i32> {
+    let mut status = 0;
+    for name in &args.containers {
+        match record::resolve(store, name).and_then(|id| wait_one(store, &id)) {
+            Ok(code) => println!("{code}"),
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                status = 1;
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// Waits for the container's current run to end and returns its exit code.
+fn wait_one(store: &Store, id: &str) -> Result<i32> {
+    let current = state::load(store, id)?;
+    if !current.is_running() {
+        return Ok(current.exit_code);
+    }
+    stop::wait_for_exit(&current, std::time::Duration::from_secs(u32::MAX as u64));
+    // The supervisor records the exit (and maybe a restart) right after pid 1 is reaped.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let now = state::load(store, id)?;
+        if now.pid != current.pid || !now.is_running() || std::time::Instant::now() > deadline {
+            return Ok(now.exit_code);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[derive(Args)]
+pub struct TopArgs {
+    container: String,
+}
+
+pub fn top(store: &Store, args: TopArgs) -> Result<i32> {
+    let id = record::resolve(store, &args.container)?;
+    let current = state::load(store, &id)?;
+    if current.status != "running" {
+        bail!("container {} is not running", args.container);
+    }
+    let tick = processes::ticks_per_second();
+    let boot = boot_time();
+    let rows: Vec<Value> = processes::members(current.pid).into_iter().filter_map(processes::info).map(|p| {
+        let cpu = p.cpu_ticks / tick;
+        let started = clock::format_rfc3339((boot + (p.start_ticks / tick) as i64, 0));
+        json!({
+            "UID": user_name(p.uid), "PID": p.pid, "PPID": p.ppid, "C": 0, "STIME": &started[11..16], "TTY": p.tty,
+            "TIME": format!("{:02}:{:02}:{:02}", cpu / 3600, cpu / 60 % 60, cpu % 60), "CMD": p.command,
+        })
+    }).collect();
+    let columns = [
+        ("UID", "{{.UID}}"),
+        ("PID", "{{.PID}}"),
+        ("PPID", "{{.PPID}}"),
+        ("C", "{{.C}}"),
+        ("STIME", "{{.STIME}}"),
+        ("TTY", "{{.TTY}}"),
+        ("TIME", "{{.TIME}}"),
+        ("CMD", "{{.CMD}}"),
+    ];
+    format::print_list(
+        &mut std::io::stdout().lock(),
+        &Format::Default,
+        &columns,
+        &rows,
+    )?;
+    Ok(0)
+}
+
+fn boot_time() -> i64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn user_name(uid: u32) -> String {
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+            })
+        })
+        .unwrap_or_else(|| uid.to_string())
+}
+
+#[derive(Args)]
+pub struct RenameArgs {
+    container: String,
+    new_name: String,
+}
+
+pub fn rename(store: &Store, args: RenameArgs) -> Result<i32> {
+    let id = record::resolve(store, &args.container)?;
+    record::rename(store, &id, &args.new_name)?;
+    crate::events::emit(
+        store,
+        "container",
+        "rename",
+        &id,
+        &[("name", &args.new_name), ("oldName", &args.container)],
+    );
+    Ok(0)
+}
+
+#[derive(Args)]
+pub struct StatsArgs {
+    containers: Vec<String>,
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    all: bool,
+    /// Print one sample and exit
+    #[arg(long)]
+    no_stream: bool,
+    /// Don't truncate output
+    #[arg(long)]
+    no_trunc: bool,
+    /// Format output with a Go template
+    #[arg(long)]
+    format: Option<String>,
+}
+
+pub fn stats(store: &Store, args: StatsArgs) -> Result<i32> {
+    let format = Format::parse(args.format.as_deref())?;
+    let chosen: Vec<Summary> = if args.containers.is_empty() {
+        list::all(store)?
+            .into_iter()
+            .filter(|s| args.all || s.state.is_running())
+            .collect()
+    } else {
+        args.containers
+            .iter()
+            .map(|n| record::resolve(store, n).and_then(|id| Summary::load(store, &id)))
+            .collect::<Result<_>>()?
+    };
+    let columns = [
+        ("CONTAINER ID", "{{.ID}}"),
+        ("NAME", "{{.Name}}"),
+        ("CPU %", "{{.CPUPerc}}"),
+        ("MEM USAGE / LIMIT", "{{.MemUsage}}"),
+        ("MEM %", "{{.MemPerc}}"),
+        ("NET I/O", "{{.NetIO}}"),
+        ("BLOCK I/O", "{{.BlockIO}}"),
+        ("PIDS", "{{.PIDs}}"),
+    ];
+    loop {
+        let first = sample(&chosen);
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let second = sample(&chosen);
+        let items: Vec<Value> = chosen
+            .iter()
+            .zip(first.iter().zip(&second))
+            .map(|(s, (a, b))| stats_json(s, a, b, 0.5, args.no_trunc))
+            .collect();
+        if !args.no_stream {
+            print!("\x1b[2J\x1b[H");
+        }
+        format::print_list(&mut std::io::stdout().lock(), &format, &columns, &items)?;
+        if args.no_stream {
+            return Ok(0);
+        }
+    }
+}
+
+/// CPU ticks, memory, I/O and process count of one container at one moment.
+#[derive(Default)]
+struct Sample {
+    cpu_ticks: u64,
+    rss: u64,
+    pids: usize,
+    net: (u64, u64),
+    block: (u64, u64),
+}
+
+fn sample(containers: &[Summary]) -> Vec<Sample> {
+    containers
+        .iter()
+        .map(|s| {
+            if !s.state.is_running() {
+                return Sample::default();
+            }
+            let members = processes::members(s.state.pid);
+            let infos: Vec<_> = members.iter().filter_map(|&p| processes::info(p)).collect();
+            let block = members.iter().fold((0, 0), |acc, p| {
+                let io = std::fs::read_to_string(format!("/proc/{p}/io")).unwrap_or_default();
+                let field = |name: &str| {
+                    io.lines()
+                        .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                (acc.0 + field("read_bytes:"), acc.1 + field("write_bytes:"))
+            });
+            Sample {
+                cpu_ticks: infos.iter().map(|i| i.cpu_ticks).sum(),
+                rss: infos.iter().map(|i| i.rss_bytes).sum(),
+                pids: infos.len(),
+                net: net_io(s.state.pid),
+                block,
+            }
+        })
+        .collect()
+}
+
+/// Bytes received and sent on the container's interfaces other than loopback.
+fn net_io(pid: i32) -> (u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/net/dev")).unwrap_or_default();
+    text.lines()
+        .skip(2)
+        .filter(|l| !l.trim_start().starts_with("lo:"))
+        .fold((0, 0), |acc, l| {
+            let fields: Vec<u64> = l
+                .split(':')
+                .nth(1)
+                .unwrap_or("")
+                .split_whitespace()
+                .filter_map(|f| f.parse().ok())
+                .collect();
+            (
+                acc.0 + fields.first().copied().unwrap_or(0),
+                acc.1 + fields.get(8).copied().unwrap_or(0),
+            )
+        })
+}
+
+fn stats_json(s: &Summary, a: &Sample, b: &Sample, seconds: f64, no_trunc: bool) -> Value {
+    let tick = processes::ticks_per_second() as f64;
+    let cpu = (b.cpu_ticks.saturating_sub(a.cpu_ticks)) as f64 / tick / seconds * 100.0;
+    let limit = mem_total();
+    let h = super::image::human_size;
+    json!({
+        "ID": if no_trunc { s.id().to_string() } else { s.id()[..12].to_string() },
+        "Name": s.record.name,
+        "CPUPerc": format!("{cpu:.2}%"),
+        "MemUsage": format!("{} / {}", binary_size(b.rss), binary_size(limit)),
+        "MemPerc": format!("{:.2}%", if limit > 0 { b.rss as f64 / limit as f64 * 100.0 } else { 0.0 }),
+        "NetIO": format!("{} / {}", h(b.net.0), h(b.net.1)),
+        "BlockIO": format!("{} / {}", h(b.block.0), h(b.block.1)),
+        "PIDs": b.pids.to_string(),
+    })
+}
+
+/// Memory as docker's stats shows it: binary units ("1.5MiB").
+fn binary_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit < UNITS.len() - 1 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!(
+        "{}{}",
+        format!("{size:.2}")
+            .trim_end_matches('0')
+            .trim_end_matches('.'),
+        UNITS[unit]
+    )
+}
+
+fn mem_total() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("MemTotal:")?
+                    .trim()
+                    .trim_end_matches(" kB")
+                    .parse::<u64>()
+                    .ok()
+            })
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+#[derive(Args)]
+pub struct UpdateArgs {
+    #[arg(required = true, value_name = "CONTAINER")]
+    containers: Vec<String>,
+    /// Restart policy to apply when a container exits
+    #[arg(long)]
+    restart: Option<String>,
+}
+
+pub fn update(store: &Store, args: UpdateArgs) -> Result<i32> {
+    let Some(restart) = args.restart else {
+        bail!("you must provide one or more flags when using this command (e.g. --restart)")
+    };
+    RestartPolicy::parse(&restart)?;
+    each(store, &args.containers, |store, id| {
+        let mut rec = record::load(store, id)?;
+        if rec.options.rm && restart != "no" {
+            bail!("cannot update the restart policy of a container started with --rm");
+        }
+        rec.options.restart = restart.clone();
+        record::save(store, &rec)?;
+        crate::events::emit(store, "container", "update", id, &[]);
+        Ok(())
+    })
+}

@@ -1,0 +1,226 @@
+//! Every container with its current state, and the docker-shaped views of one: the row
+//! `ps` prints and the object `inspect` prints.
+
+use super::options::RestartPolicy;
+use super::record::{self, ContainerRecord};
+use super::state::{self, ContainerState, Marker};
+use crate::clock;
+use crate::store::Store;
+use crate::supervisor::health::{self, Health};
+use anyhow::Result;
+use serde_json::{json, Value};
+
+/// A container as `ps` and `inspect` see it.
+pub struct Summary {
+    pub record: ContainerRecord,
+    pub state: ContainerState,
+    pub health: Option<Health>,
+    pub paused: bool,
+}
+
+impl Summary {
+    pub fn load(store: &Store, id: &str) -> Result<Summary> {
+        let record = record::load(store, id)?;
+        let state = state::load(store, id)?;
+        let running = state.is_running();
+        let health = if running {
+            health::load(&record::dir(store, id))
+        } else {
+            None
+        };
+        let paused = running && state::has_marker(store, id, Marker::Paused);
+        Ok(Summary {
+            record,
+            state,
+            health,
+            paused,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    /// docker's `State` word: created, running, paused, restarting, exited.
+    pub fn status_word(&self) -> &str {
+        if self.paused {
+            "paused"
+        } else {
+            &self.state.status
+        }
+    }
+
+    /// docker's `STATUS` column: `Up 3 seconds (healthy)`, `Exited (0) 2 minutes ago`.
+    pub fn status_text(&self) -> String {
+        let since = |t: &str| {
+            clock::parse_rfc3339(t).map(|t| {
+                clock::human_duration(std::time::Duration::from_secs(
+                    (clock::now().0 - t.0).max(0) as u64,
+                ))
+            })
+        };
+        match self.state.status.as_str() {
+            "running" => {
+                let mut text = format!(
+                    "Up {}",
+                    since(&self.state.started_at).unwrap_or_else(|| "Less than a second".into())
+                );
+                if self.paused {
+                    text.push_str(" (Paused)");
+                } else if let Some(h) = &self.health {
+                    let word = if h.status == "starting" {
+                        "health: starting"
+                    } else {
+                        &h.status
+                    };
+                    text.push_str(&format!(" ({word})"));
+                }
+                text
+            }
+            "restarting" => format!(
+                "Restarting ({}) {} ago",
+                self.state.exit_code,
+                since(&self.state.finished_at).unwrap_or_default()
+            ),
+            "exited" => match since(&self.state.finished_at) {
+                Some(ago) => format!("Exited ({}) {ago} ago", self.state.exit_code),
+                None => format!("Exited ({})", self.state.exit_code),
+            },
+            _ => "Created".into(),
+        }
+    }
+
+    /// The command as `ps` shows it, quoted.
+    pub fn command(&self) -> String {
+        std::iter::once(self.record.path.as_str())
+            .chain(self.record.args.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn created(&self) -> clock::Instant {
+        clock::parse_rfc3339(&self.record.created).unwrap_or((0, 0))
+    }
+
+    pub fn labels(&self) -> std::collections::BTreeMap<String, String> {
+        self.record
+            .options
+            .labels
+            .iter()
+            .map(|l| match l.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (l.clone(), String::new()),
+            })
+            .collect()
+    }
+}
+
+/// Every container, newest first.
+pub fn all(store: &Store) -> Result<Vec<Summary>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(store.containers())? {
+        let id = entry?.file_name().to_string_lossy().into_owned();
+        // A container being created or removed right now may lack its files: skip it.
+        if let Ok(summary) = Summary::load(store, &id) {
+            out.push(summary);
+        }
+    }
+    out.sort_by(|a, b| b.record.created.cmp(&a.record.created));
+    Ok(out)
+}
+
+/// docker's `container inspect` object.
+pub fn inspect_json(store: &Store, s: &Summary) -> Value {
+    let r = &s.record;
+    let o = &r.options;
+    let dir = record::dir(store, r.id.as_str());
+    let spec: Option<oci_spec::runtime::Spec> =
+        crate::store::read_json(&dir.join("config.json")).ok();
+    let process = spec.as_ref().and_then(|sp| sp.process().clone());
+    let env = process
+        .as_ref()
+        .and_then(|p| p.env().clone())
+        .unwrap_or_default();
+    let cwd = process
+        .as_ref()
+        .map(|p| p.cwd().display().to_string())
+        .unwrap_or_default();
+    let hostname = spec
+        .as_ref()
+        .and_then(|sp| sp.hostname().clone())
+        .unwrap_or_default();
+    let policy = RestartPolicy::parse(&o.restart).unwrap_or(RestartPolicy::No);
+    let max_retries = match policy {
+        RestartPolicy::OnFailure(Some(n)) => n,
+        _ => 0,
+    };
+    let mounts: Vec<Value> = o.volumes.iter().filter_map(|v| super::options::parse_volume(v).ok()).map(|b| json!({
+        "Type": "bind", "Source": b.source, "Destination": b.destination, "Mode": if b.readonly { "ro" } else { "" }, "RW": !b.readonly, "Propagation": "rprivate",
+    })).collect();
+    json!({
+        "Id": r.id,
+        "Created": r.created,
+        "Path": r.path,
+        "Args": r.args,
+        "State": {
+            "Status": s.status_word(),
+            "Running": s.state.is_running(),
+            "Paused": s.paused,
+            "Restarting": s.state.status == "restarting",
+            "OOMKilled": false,
+            "Dead": false,
+            "Pid": if s.state.is_running() { s.state.pid } else { 0 },
+            "ExitCode": s.state.exit_code,
+            "Error": s.state.error,
+            "StartedAt": or_zero_time(&s.state.started_at),
+            "FinishedAt": or_zero_time(&s.state.finished_at),
+            "Health": s.health,
+        },
+        "Image": r.image_id,
+        "ResolvConfPath": dir.join("resolv.conf"),
+        "HostnamePath": dir.join("hostname"),
+        "HostsPath": dir.join("hosts"),
+        "LogPath": dir.join("json.log"),
+        "Name": format!("/{}", r.name),
+        "RestartCount": s.state.restart_count,
+        "Driver": "overlay",
+        "Platform": "linux",
+        "HostConfig": {
+            "Binds": o.volumes,
+            "NetworkMode": o.network,
+            "RestartPolicy": {"Name": policy.name(), "MaximumRetryCount": max_retries},
+            "AutoRemove": o.rm,
+            "CapAdd": o.cap_add,
+            "CapDrop": o.cap_drop,
+            "Privileged": o.privileged,
+            "ReadonlyRootfs": o.read_only,
+            "SecurityOpt": o.security_opt,
+            "Tmpfs": o.tmpfs.iter().map(|t| { let (d, opts) = t.split_once(':').unwrap_or((t, "")); (d.to_string(), Value::from(opts)) }).collect::<serde_json::Map<_, _>>(),
+            "Init": o.init,
+            "LogConfig": {"Type": "json-file", "Config": o.log_opts.iter().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), Value::from(v))).collect::<serde_json::Map<_, _>>()},
+        },
+        "Mounts": mounts,
+        "Config": {
+            "Hostname": hostname,
+            "User": o.user.clone().unwrap_or_default(),
+            "Tty": o.tty,
+            "OpenStdin": o.interactive,
+            "Env": env,
+            "Cmd": if o.command.is_empty() { Value::Null } else { json!(o.command) },
+            "Image": r.image,
+            "WorkingDir": cwd,
+            "Entrypoint": o.entrypoint.as_ref().map(|e| json!([e])).unwrap_or(Value::Null),
+            "Labels": s.labels(),
+            "StopSignal": o.stop_signal,
+        },
+        "NetworkSettings": {"Networks": {o.network.clone(): {}}, "Ports": {}, "IPAddress": "", "Gateway": ""},
+    })
+}
+
+fn or_zero_time(t: &str) -> String {
+    if t.is_empty() {
+        "0001-01-01T00:00:00Z".into()
+    } else {
+        t.to_string()
+    }
+}

@@ -1,0 +1,191 @@
+//! Starting a container that exists on disk: in the foreground (the CLI supervises, as
+//! `run` and `start -a` do) or detached (a supervisor process of its own, as `run -d` and
+//! `start` do).
+
+use super::create::seccomp_filters;
+use super::options::RunOptions;
+use super::record::{self, ContainerRecord};
+use super::spec::{self, Paths};
+use super::state::{self, ContainerState, Marker};
+use crate::clock;
+use crate::events;
+use crate::runtime::seccomp::Filters;
+use crate::runtime::userns::IdMappings;
+use crate::runtime::{self, Launch, Started, Stdio};
+use crate::store::{self, Store};
+use crate::supervisor::{self, log, Relay};
+use anyhow::{Context, Result};
+use oci_spec::runtime::Spec;
+
+/// A container ready to start: its record, spec and compiled seccomp filters.
+pub struct Prepared {
+    pub record: ContainerRecord,
+    pub spec: Spec,
+    pub paths: Paths,
+    pub seccomp: Option<Filters>,
+    pub layers_dir: std::path::PathBuf,
+}
+
+impl Prepared {
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    /// Reads a created container back from its directory.
+    pub fn load(store: &Store, id: &str) -> Result<Prepared> {
+        let record = record::load(store, id)?;
+        let paths = Paths::new(record::dir(store, id));
+        let spec: Spec = store::read_json(&paths.dir.join("config.json"))?;
+        let caps = spec::capabilities(&record.options)?;
+        let seccomp = seccomp_filters(&record.options, &caps)?;
+        Ok(Prepared {
+            record,
+            spec,
+            paths,
+            seccomp,
+            layers_dir: store.layers(),
+        })
+    }
+
+    pub fn launch<'a>(&'a self, maps: &'a IdMappings, stdio: Stdio) -> Launch<'a> {
+        Launch {
+            spec: &self.spec,
+            bundle: &self.paths.dir,
+            layers_dir: &self.layers_dir,
+            maps,
+            seccomp: self.seccomp.as_ref(),
+            init: self.record.options.init,
+            stdio,
+        }
+    }
+
+    pub fn log_path(&self) -> std::path::PathBuf {
+        self.paths.dir.join("json.log")
+    }
+
+    pub fn options(&self) -> &RunOptions {
+        &self.record.options
+    }
+}
+
+/// The state of a container that has just started under supervisor `supervisor`.
+pub fn running_state(started: &Started, restart_count: u32) -> ContainerState {
+    let me = std::process::id() as i32;
+    ContainerState {
+        status: "running".into(),
+        pid: started.pid.as_raw(),
+        pid_start: state::process_start_time(started.pid.as_raw()).unwrap_or(0),
+        supervisor: me,
+        supervisor_start: state::process_start_time(me).unwrap_or(0),
+        started_at: clock::format_rfc3339(clock::now()),
+        restart_count,
+        ..Default::default()
+    }
+}
+
+/// The state after the container's process ended (or failed to start).
+pub fn exited_state(previous: &ContainerState, exit_code: i32, error: String) -> ContainerState {
+    ContainerState {
+        status: "exited".into(),
+        exit_code,
+        error,
+        finished_at: clock::format_rfc3339(clock::now()),
+        started_at: previous.started_at.clone(),
+        restart_count: previous.restart_count,
+        ..Default::default()
+    }
+}
+
+/// Runs a container with the CLI as its supervisor; returns its exit code. Output goes to
+/// the user directly when nobody can read a log afterwards (`--rm`), else through the log.
+pub fn foreground(
+    store: &Store,
+    maps: &IdMappings,
+    prepared: &Prepared,
+    interactive: bool,
+) -> Result<i32> {
+    let opts = prepared.options();
+    let signals = supervisor::signal_fd()?;
+    // With --rm nobody can read a log afterwards: output goes straight to the user.
+    let logged = !opts.rm;
+    let (stdio, pipes) = if logged && !opts.tty {
+        let (out_r, out_w) = supervisor::output_pipe()?;
+        let (err_r, err_w) = supervisor::output_pipe()?;
+        let stdin = if interactive { 0 } else { dev_null()? };
+        (
+            Stdio::Fds([
+                stdin,
+                std::os::fd::IntoRawFd::into_raw_fd(out_w),
+                std::os::fd::IntoRawFd::into_raw_fd(err_w),
+            ]),
+            Some([out_r, err_r]),
+        )
+    } else {
+        (Stdio::Inherit { stdin: interactive }, None)
+    };
+    let write_ends = match &stdio {
+        Stdio::Fds(fds) => fds[1..].to_vec(),
+        Stdio::Inherit { .. } => Vec::new(),
+    };
+    let started = runtime::start(&prepared.launch(maps, stdio));
+    for fd in write_ends {
+        unsafe { libc::close(fd) };
+    }
+    let started = started?;
+    let mut current = running_state(&started, 0);
+    state::save(store, prepared.id(), &current)?;
+    events::emit(
+        store,
+        "container",
+        "start",
+        prepared.id(),
+        &[
+            ("name", &prepared.record.name),
+            ("image", &prepared.record.image),
+        ],
+    );
+    let log = if logged {
+        Some(log::Writer::open(
+            &prepared.log_path(),
+            log::Rotation::from_options(&opts.log_opts)?,
+        )?)
+    } else {
+        None
+    };
+    let code = supervisor::supervise(
+        &started,
+        &signals,
+        Relay {
+            output: pipes,
+            log,
+            echo: true,
+            interactive,
+        },
+        None,
+    )?;
+    current = exited_state(&current, code, String::new());
+    state::save(store, prepared.id(), &current)?;
+    events::emit(
+        store,
+        "container",
+        "die",
+        prepared.id(),
+        &[
+            ("name", &prepared.record.name),
+            ("exitCode", &code.to_string()),
+        ],
+    );
+    Ok(code)
+}
+
+/// /dev/null as a raw descriptor the container gets as stdin (closed at our exit).
+fn dev_null() -> Result<i32> {
+    let file = std::fs::File::open("/dev/null").context("cannot open /dev/null")?;
+    Ok(std::os::fd::IntoRawFd::into_raw_fd(file))
+}
+
+/// `start`: hands the container to a detached supervisor and returns once it runs.
+pub fn detached(store: &Store, id: &str) -> Result<()> {
+    state::set_marker(store, id, Marker::StoppedByUser, false)?;
+    supervisor::detached::spawn(store, id)
+}

@@ -1,0 +1,276 @@
+//! The detached supervisor: `skiff __supervise ID`, one small process per running container,
+//! started by `run -d` and `start`. It starts the container (reporting success or the error
+//! to whoever launched it over an inherited pipe), keeps its output in the log, runs its
+//! healthcheck, carries out its restart policy, and exits once the container is finally down.
+
+use super::{health, log, output_pipe, signal_fd, supervise, Relay};
+use crate::container::options::RestartPolicy;
+use crate::container::start::{exited_state, running_state, Prepared};
+use crate::container::state::{self, ContainerState, Marker};
+use crate::events;
+use crate::runtime::userns::IdMappings;
+use crate::runtime::{self, StartError, Stdio};
+use crate::store::Store;
+use anyhow::{bail, Context, Result};
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio as ProcessStdio};
+use std::time::{Duration, Instant};
+
+/// What the supervisor tells its launcher once the container started (or failed to).
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Ready {
+    Started,
+    Failed(StartError),
+}
+
+/// Launches the supervisor for container `id` and waits until the container has started.
+pub fn spawn(store: &Store, id: &str) -> Result<()> {
+    let (ready_r, ready_w) = nix::unistd::pipe()?;
+    let ready_fd = ready_w.as_raw_fd();
+    let mut command = Command::new("/proc/self/exe");
+    command
+        .arg("--root")
+        .arg(&store.root)
+        .arg("--runroot")
+        .arg(&store.runroot)
+        .args(["__supervise", id, "--ready-fd", &ready_fd.to_string()])
+        .stdin(ProcessStdio::null())
+        .stdout(ProcessStdio::null())
+        .stderr(ProcessStdio::null());
+    // SAFETY: setsid is async-signal-safe. A session of its own keeps the supervisor out of
+    // the caller's terminal and job control.
+    unsafe {
+        command.pre_exec(|| {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            Ok(())
+        });
+    }
+    command
+        .spawn()
+        .context("cannot start the container's supervisor")?;
+    drop(ready_w);
+    let mut message = Vec::new();
+    std::fs::File::from(ready_r).read_to_end(&mut message)?;
+    match serde_json::from_slice::<Ready>(&message) {
+        Ok(Ready::Started) => Ok(()),
+        Ok(Ready::Failed(e)) => Err(e.into()),
+        Err(_) => bail!("the container's supervisor died before the container started"),
+    }
+}
+
+/// The supervisor's main: returns when the container is down for good.
+pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
+    // SAFETY: the launcher passed us this descriptor for exactly this purpose.
+    let mut ready = Some(std::fs::File::from(unsafe {
+        OwnedFd::from_raw_fd(ready_fd)
+    }));
+    let prepared = match Prepared::load(store, id) {
+        Ok(p) => p,
+        Err(e) => {
+            report(
+                &mut ready,
+                &Ready::Failed(StartError::Setup(format!("{e:#}"))),
+            );
+            return Err(e);
+        }
+    };
+    let maps = IdMappings::detect();
+    let signals = signal_fd()?;
+    let mut previous: ContainerState = state::load(store, id).unwrap_or_default();
+    let mut restarts = previous.restart_count;
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let began = Instant::now();
+        let code = match run_once(store, &maps, &prepared, &signals, restarts, &mut ready) {
+            Ok((code, state)) => {
+                previous = state;
+                code
+            }
+            Err(e) => {
+                let error = e
+                    .downcast::<StartError>()
+                    .unwrap_or_else(|e| StartError::Setup(format!("{e:#}")));
+                state::save(
+                    store,
+                    id,
+                    &exited_state(&previous, error.exit_code(), error.to_string()),
+                )?;
+                if ready.is_some() {
+                    report(&mut ready, &Ready::Failed(error.clone()));
+                    return Ok(error.exit_code());
+                }
+                error.exit_code()
+            }
+        };
+        let finished = exited_state(&previous, code, String::new());
+        // Read now: `update --restart` may have changed the policy while the container ran.
+        let policy = crate::container::record::load(store, id)
+            .map(|r| r.options.restart)
+            .unwrap_or_default();
+        let policy = RestartPolicy::parse(&policy).unwrap_or(RestartPolicy::No);
+        if !should_restart(
+            policy,
+            code,
+            restarts,
+            state::has_marker(store, id, Marker::StoppedByUser),
+        ) {
+            state::save(store, id, &finished)?;
+            break;
+        }
+        // Docker's back-off: doubling from 100 ms, reset after a run of ten seconds or more.
+        if began.elapsed() >= Duration::from_secs(10) {
+            backoff = Duration::from_millis(100);
+        }
+        restarts += 1;
+        state::save(
+            store,
+            id,
+            &ContainerState {
+                status: "restarting".into(),
+                restart_count: restarts,
+                exit_code: code,
+                supervisor: std::process::id() as i32,
+                supervisor_start: state::process_start_time(std::process::id() as i32).unwrap_or(0),
+                ..finished
+            },
+        )?;
+        if !wait_unless_stopped(store, id, backoff) {
+            state::save(store, id, &exited_state(&previous, code, String::new()))?;
+            break;
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(60));
+        events::emit(
+            store,
+            "container",
+            "restart",
+            id,
+            &[("name", &prepared.record.name)],
+        );
+    }
+    if prepared.options().rm {
+        crate::container::remove::remove(store, &maps, id)?;
+    }
+    Ok(0)
+}
+
+/// One run of the container: start, supervise, record. Returns the exit code and the
+/// running state it had.
+/// Tells the launcher how the start went, once.
+fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
+    if let Some(mut pipe) = ready.take() {
+        let _ = pipe.write_all(&serde_json::to_vec(message).unwrap_or_default());
+    }
+}
+
+fn run_once(
+    store: &Store,
+    maps: &IdMappings,
+    prepared: &Prepared,
+    signals: &nix::sys::signalfd::SignalFd,
+    restarts: u32,
+    ready: &mut Option<std::fs::File>,
+) -> Result<(i32, ContainerState)> {
+    let opts = prepared.options();
+    let null = std::fs::File::open("/dev/null")?;
+    let (out_r, out_w) = output_pipe()?;
+    let (err_r, err_w) = output_pipe()?;
+    let stdio = Stdio::Fds([null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
+    let started = runtime::start(&prepared.launch(maps, stdio));
+    drop((out_w, err_w, null));
+    let started = started?;
+    let running = running_state(&started, restarts);
+    state::save(store, prepared.id(), &running)?;
+    report(ready, &Ready::Started);
+    events::emit(
+        store,
+        "container",
+        "start",
+        prepared.id(),
+        &[
+            ("name", &prepared.record.name),
+            ("image", &prepared.record.image),
+        ],
+    );
+    let log = log::Writer::open(
+        &prepared.log_path(),
+        log::Rotation::from_options(&opts.log_opts)?,
+    )?;
+    let output = if started.pty.is_some() {
+        None
+    } else {
+        Some([out_r, err_r])
+    };
+    let mut checker = health::Checker::for_container(store, prepared, started.pid.as_raw())?;
+    let code = supervise(
+        &started,
+        signals,
+        Relay {
+            output,
+            log: Some(log),
+            echo: false,
+            interactive: false,
+        },
+        checker.as_mut(),
+    )?;
+    events::emit(
+        store,
+        "container",
+        "die",
+        prepared.id(),
+        &[
+            ("name", &prepared.record.name),
+            ("exitCode", &code.to_string()),
+        ],
+    );
+    Ok((code, running))
+}
+
+fn should_restart(policy: RestartPolicy, code: i32, restarts: u32, stopped_by_user: bool) -> bool {
+    if stopped_by_user {
+        return false;
+    }
+    match policy {
+        RestartPolicy::No => false,
+        RestartPolicy::Always | RestartPolicy::UnlessStopped => true,
+        RestartPolicy::OnFailure(max) => code != 0 && max.is_none_or(|m| restarts < m),
+    }
+}
+
+/// Sleeps `delay`, waking early (and answering false) if the user stops the container.
+fn wait_unless_stopped(store: &Store, id: &str, delay: Duration) -> bool {
+    let until = Instant::now() + delay;
+    while Instant::now() < until {
+        if state::has_marker(store, id, Marker::StoppedByUser) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50).min(until - Instant::now()));
+    }
+    !state::has_marker(store, id, Marker::StoppedByUser)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_policies_as_docker() {
+        assert!(!should_restart(RestartPolicy::No, 1, 0, false));
+        assert!(should_restart(RestartPolicy::Always, 0, 5, false));
+        assert!(!should_restart(RestartPolicy::Always, 0, 0, true));
+        assert!(should_restart(
+            RestartPolicy::OnFailure(Some(3)),
+            1,
+            2,
+            false
+        ));
+        assert!(!should_restart(
+            RestartPolicy::OnFailure(Some(3)),
+            1,
+            3,
+            false
+        ));
+        assert!(!should_restart(RestartPolicy::OnFailure(None), 0, 0, false));
+    }
+}
