@@ -58,6 +58,12 @@ _skiff() {
             skiff,load)
                 cmd="skiff__subcmd__load"
                 ;;
+            skiff,login)
+                cmd="skiff__subcmd__login"
+                ;;
+            skiff,logout)
+                cmd="skiff__subcmd__logout"
+                ;;
             skiff,logs)
                 cmd="skiff__subcmd__logs"
                 ;;
@@ -66,6 +72,12 @@ _skiff() {
                 ;;
             skiff,ps)
                 cmd="skiff__subcmd__ps"
+                ;;
+            skiff,pull)
+                cmd="skiff__subcmd__pull"
+                ;;
+            skiff,push)
+                cmd="skiff__subcmd__push"
                 ;;
             skiff,rename)
                 cmd="skiff__subcmd__rename"
@@ -81,6 +93,9 @@ _skiff() {
                 ;;
             skiff,run)
                 cmd="skiff__subcmd__run"
+                ;;
+            skiff,search)
+                cmd="skiff__subcmd__search"
                 ;;
             skiff,start)
                 cmd="skiff__subcmd__start"
@@ -197,7 +212,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --root --runroot --help --version run ps logs start stop restart kill rm exec wait pause unpause top rename stats update container events images load import tag rmi inspect image version info completion __supervise __generate-docs __parse-dockerfile"
+            opts="-h -V --root --runroot --help --version run ps logs start stop restart kill rm exec wait pause unpause top rename stats update container events images load import tag rmi inspect image pull push search login logout version info completion __supervise __generate-docs __parse-dockerfile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1344,6 +1359,70 @@ _skiff() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        skiff__subcmd__login)
+            opts="-u -p -h --username --password --password-stdin --tls-verify --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__logout)
+            opts="-h --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         skiff__subcmd__logs)
             opts="-f -n -t -h --follow --tail --timestamps --since --until --details --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1429,6 +1508,66 @@ _skiff() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__pull)
+            opts="-q -a -h --platform --quiet --all-tags --tls-verify --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__push)
+            opts="-q -h --quiet --compression-format --tls-verify --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --compression-format)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -1555,7 +1694,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l --help --detach --rm --interactive --tty --name --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --restart --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-retries --no-healthcheck --stop-signal --stop-timeout --root --runroot"
+            opts="-d -i -t -e -w -u -h -v -l -q --help --detach --rm --interactive --tty --name --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --restart --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-retries --no-healthcheck --stop-signal --stop-timeout --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1679,6 +1818,60 @@ _skiff() {
                     ;;
                 --stop-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -W "missing always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__search)
+            opts="-f -h --limit --filter --format --no-trunc --tls-verify --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --root)

@@ -53,6 +53,11 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "tag" -d 'Give an image 
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "rmi" -d 'Remove images'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "inspect" -d 'Show low-level information about containers and images'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "image" -d 'Manage images'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "pull" -d 'Download an image from a registry'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "push" -d 'Upload an image to a registry'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "search" -d 'Search a registry for images'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "login" -d 'Log in to a registry'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "logout" -d 'Log out from a registry'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "version" -d 'Show the skiff version'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "info" -d 'Show system-wide information'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
@@ -83,6 +88,12 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l health-start-period 
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l stop-signal -d 'Signal to stop the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l stop-timeout -d 'Timeout (in seconds) to stop a container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
+always\t'Every time (the registry\'s newer image replaces the local one)'
+never\t'Never: a missing image is an error'"
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l platform -d 'Pull the image for this platform (os/arch[/variant])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l help -d 'Print help'
@@ -94,6 +105,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l read-only -d 'Mount 
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l privileged -d 'Give extended privileges to this container'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l no-healthcheck -d 'Disable any container-specified HEALTHCHECK'
+complete -c skiff -n "__fish_skiff_using_subcommand run" -s q -l quiet -d 'Suppress the pull output'
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s n -l last -d 'Show n last created containers (includes all states)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s f -l filter -d 'Filter output: status=, name=, id=, ancestor=, label=, exited=, before=, since=, restart-policy=' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -l format -d 'Format output with a Go template, \'table\', \'table TEMPLATE\' or \'json\'' -r
@@ -410,6 +422,42 @@ complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subco
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from import" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from import" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand pull" -l platform -d 'Pull the image for this platform (os/arch[/variant]) instead of the host\'s' -r
+complete -c skiff -n "__fish_skiff_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand pull" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand pull" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand pull" -s q -l quiet -d 'Suppress verbose output'
+complete -c skiff -n "__fish_skiff_using_subcommand pull" -s a -l all-tags -d 'Download all tagged images in the repository (not supported)'
+complete -c skiff -n "__fish_skiff_using_subcommand pull" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand push" -l compression-format -d 'Compression of layers that have no compressed form yet' -r -f -a "gzip\t''
+zstd\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand push" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand push" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand push" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand push" -s q -l quiet -d 'Suppress verbose output'
+complete -c skiff -n "__fish_skiff_using_subcommand push" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand search" -l limit -d 'Show at most this many results' -r
+complete -c skiff -n "__fish_skiff_using_subcommand search" -s f -l filter -d 'Filter output: stars=N, is-official=true|false, is-automated=true|false' -r
+complete -c skiff -n "__fish_skiff_using_subcommand search" -l format -d 'Format output with a Go template ({{.Name}}, {{.Description}}, {{.StarCount}}, {{.IsOfficial}})' -r
+complete -c skiff -n "__fish_skiff_using_subcommand search" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand search" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand search" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand search" -l no-trunc -d 'Don\'t truncate output'
+complete -c skiff -n "__fish_skiff_using_subcommand search" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand login" -s u -l username -d 'Username' -r
+complete -c skiff -n "__fish_skiff_using_subcommand login" -s p -l password -d 'Password' -r
+complete -c skiff -n "__fish_skiff_using_subcommand login" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand login" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand login" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand login" -l password-stdin -d 'Take the password from standard input'
+complete -c skiff -n "__fish_skiff_using_subcommand login" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand logout" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand logout" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand version" -s f -l format -d 'Format output with a Go template' -r
 complete -c skiff -n "__fish_skiff_using_subcommand version" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand version" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
