@@ -6,6 +6,7 @@
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -19,6 +20,8 @@ pub struct Progress {
     mode: Mode,
     to_stderr: bool,
     bars: Option<MultiProgress>,
+    /// Set once the bars are drawn for good (see [`Progress::settle`]).
+    settled: AtomicBool,
 }
 
 impl Progress {
@@ -47,6 +50,7 @@ impl Progress {
             mode,
             to_stderr,
             bars,
+            settled: AtomicBool::new(false),
         })
     }
 
@@ -60,10 +64,10 @@ impl Progress {
             return;
         }
         match &self.bars {
-            Some(bars) => {
+            Some(bars) if !self.settled.load(Ordering::Relaxed) => {
                 let _ = bars.println(text);
             }
-            None => self.write_line(text),
+            _ => self.write_line(text),
         }
     }
 
@@ -85,7 +89,7 @@ impl Progress {
             let bar = bars.add(ProgressBar::new(total));
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{prefix}: {msg:<16} {bar:40} {bytes:>10}/{total_bytes:<10}",
+                    "{prefix}: {msg:<16} [{bar:25}] {bytes:>10}/{total_bytes:<10}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
@@ -98,6 +102,18 @@ impl Progress {
             progress: self.clone(),
             id: id.to_string(),
             bar,
+        }
+    }
+
+    /// The layers are done and their bars drawn for good, possibly by the forked child that
+    /// did the work, whose drawing this process's copy of the bars knows nothing of: they are
+    /// not drawn again, and later lines go below them.
+    pub fn settle(&self) {
+        if let Some(bars) = &self.bars {
+            self.settled.store(true, Ordering::Relaxed);
+            bars.set_draw_target(ProgressDrawTarget::hidden());
+            // The cursor is still at the end of the last bar.
+            self.write_line("");
         }
     }
 

@@ -216,7 +216,9 @@ fn fetch_layers(
         sources.push(source);
     }
     progress.flush();
-    ingest::ingest(store, maps, sources)?;
+    let result = ingest::ingest(store, maps, sources);
+    progress.settle();
+    result?;
     Ok(())
 }
 

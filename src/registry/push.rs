@@ -76,7 +76,9 @@ pub fn push(
     let repo = Repository::open(&reference, endpoint_of(&reference.domain), settings, true)?;
     let plans = plan_layers(store, &reference, &image, opts.compression);
     let layers = compress_missing(store, maps, plans, opts.compression)?;
-    upload_layers(store, &repo, &reference, &layers, &opts.progress)?;
+    let uploaded = upload_layers(store, &repo, &reference, &layers, &opts.progress);
+    opts.progress.settle();
+    uploaded?;
     let config = store.blob(image.id());
     repo.upload_blob(image.id(), Payload::File(config))
         .context("cannot upload the image config")?;
