@@ -976,6 +976,80 @@ fn htpasswd_registry_login_push_pull_logout() {
 }
 
 #[test]
+fn credentials_go_through_the_configured_credential_helper() {
+    let owner = Skiff::new();
+    let dir = owner.tempdir();
+    let registry = Registry::start(
+        servers::Auth::Htpasswd(servers::htpasswd(&dir, "alice", "s3cret")),
+        None,
+    );
+    let s = Skiff::new();
+    // A credential helper as docker defines them: `get`, `store`, `erase` on stdin/stdout.
+    let bin = s.tempdir();
+    let saved = s.tempdir().join("saved.json");
+    let helper = format!(
+        "#!/bin/sh\n\
+         case \"$1\" in\n\
+         store) cat > {saved} ;;\n\
+         get) read server; [ -f {saved} ] && exec cat {saved}; echo 'credentials not found in native keychain'; exit 1 ;;\n\
+         erase) rm -f {saved} ;;\n\
+         esac\n",
+        saved = saved.display()
+    );
+    std::fs::write(bin.join("docker-credential-skifftest"), helper).unwrap();
+    std::fs::set_permissions(
+        bin.join("docker-credential-skifftest"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let docker_config = s.tempdir();
+    std::fs::write(
+        docker_config.join("config.json"),
+        r#"{"credsStore": "skifftest"}"#,
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let envs = [
+        ("DOCKER_CONFIG", docker_config.as_path()),
+        ("PATH", Path::new(&path)),
+    ];
+
+    let mut cmd = s.cmd(&["login", "-u", "alice", "--password-stdin", &registry.addr]);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = run_command(cmd, Some(b"s3cret\n"));
+    assert_eq!(out.code, 0, "{out}");
+    let stored: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(
+        stored,
+        json!({"ServerURL": registry.addr, "Username": "alice", "Secret": "s3cret"})
+    );
+    let config = std::fs::read_to_string(docker_config.join("config.json")).unwrap();
+    assert!(
+        !config.contains("auths"),
+        "the helper keeps the secret: {config}"
+    );
+
+    let reference = format!("{}/{}:helper", registry.addr, unique_repo("helped"));
+    s.ok(&["tag", s.busybox(), &reference]);
+    ok_env(&s, &["push", &reference], &envs);
+
+    let out = ok_env(&s, &["logout", &registry.addr], &envs);
+    assert_eq!(
+        out,
+        format!("Removing login credentials for {}\n", registry.addr)
+    );
+    assert!(!saved.exists(), "logout erases through the helper");
+    let out = run_env(&s, &["push", &reference], &envs);
+    assert_eq!(out.code, 125, "{out}");
+}
+
+#[test]
 fn token_registry_grants_what_the_token_server_allows() {
     let owner = Skiff::new();
     let dir = owner.tempdir();

@@ -29,6 +29,10 @@ pub enum ImageCommand {
     Load(LoadArgs),
     /// Create an image from a root filesystem tarball
     Import(ImportArgs),
+    /// Download an image from a registry
+    Pull(super::registry::PullArgs),
+    /// Upload an image to a registry
+    Push(super::registry::PushArgs),
 }
 
 pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
@@ -39,6 +43,8 @@ pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
         ImageCommand::Tag(args) => tag(store, args),
         ImageCommand::Load(args) => load(store, args),
         ImageCommand::Import(args) => import(store, args),
+        ImageCommand::Pull(args) => super::registry::pull(store, args),
+        ImageCommand::Push(args) => super::registry::push(store, args),
     }
 }
 
