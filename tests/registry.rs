@@ -257,6 +257,27 @@ fn push_twice_uploads_nothing_and_keeps_the_digest() {
 }
 
 #[test]
+fn removing_a_pushed_image_removes_the_blobs_kept_for_it() {
+    let (addr, _registry) = plain_registry();
+    let s = Skiff::new();
+    let reference = format!("{addr}/{}:1", unique_repo("kept"));
+    s.ok(&["tag", s.busybox(), &reference]);
+    s.ok(&["push", &reference]);
+    let blobs = |s: &Skiff| {
+        std::fs::read_dir(s.root().join("blobs/sha256"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    assert_eq!(blobs(&s), 3, "config, manifest and the compressed layer");
+    s.ok(&["rmi", "-f", BUSYBOX, &reference]);
+    assert_eq!(blobs(&s), 0, "nothing of the image is left in blobs/");
+    let info = std::fs::read_dir(s.root().join("blobinfo"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(info, 0);
+}
+
+#[test]
 fn a_pulled_image_pushed_elsewhere_keeps_its_layers_diff_ids() {
     let (addr, _registry) = plain_registry();
     let origin = format!("{addr}/{}:1", unique_repo("origin"));

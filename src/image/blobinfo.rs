@@ -33,6 +33,15 @@ pub fn known(store: &Store, diff_id: &str) -> Vec<CompressedBlob> {
     store::read_json(&path).unwrap_or_default()
 }
 
+/// Forgets a deleted layer's compressed forms, removing the blobs kept of them. The caller
+/// holds the store lock.
+pub fn forget(store: &Store, diff_id: &str) {
+    for blob in known(store, diff_id) {
+        let _ = std::fs::remove_file(store.blob(&blob.digest));
+    }
+    let _ = std::fs::remove_file(path(store, diff_id));
+}
+
 /// Remembers a compressed form of a layer, adding `blob.repositories` to what was known.
 pub fn remember(store: &Store, diff_id: &str, blob: CompressedBlob) -> Result<()> {
     let path = path(store, diff_id);

@@ -269,16 +269,28 @@ pub fn delete(store: &Store, id: &str) -> Result<Vec<String>> {
     let removed = load_image(store, store::read_json(&record_path(store, id))?, &tags)?;
     fs::remove_file(record_path(store, id))?;
     let _ = fs::remove_file(store.blob(id));
-    let still_used: std::collections::HashSet<String> = list(store)?
-        .iter()
-        .flat_map(|i| i.diff_ids().to_vec())
-        .collect();
-    Ok(removed
+    let others = list(store)?;
+    let still_used: std::collections::HashSet<String> =
+        others.iter().flat_map(|i| i.diff_ids().to_vec()).collect();
+    let unused: Vec<String> = removed
         .diff_ids()
         .iter()
         .filter(|d| !still_used.contains(*d))
         .cloned()
-        .collect())
+        .collect();
+    // The registry forms of what goes: the manifest, and compressed blobs skiff kept.
+    if let Some(manifest) = &removed.record.manifest {
+        if !others
+            .iter()
+            .any(|i| i.record.manifest.as_ref() == Some(manifest))
+        {
+            let _ = fs::remove_file(store.blob(manifest));
+        }
+    }
+    for diff_id in &unused {
+        super::blobinfo::forget(store, diff_id);
+    }
+    Ok(unused)
 }
 
 /// The 12-hex-digit id docker shows.

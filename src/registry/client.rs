@@ -322,6 +322,8 @@ fn agent_for(host: &str, scheme: &str, settings: &Settings, insecure: bool) -> R
         .user_agent(format!("skiff/{}", env!("CARGO_PKG_VERSION")))
         .max_redirects(10)
         .max_idle_connections_per_host(8)
+        // No resolve timeout: with one, ureq resolves names in a thread of its own, and
+        // skiff may fork (the user namespace helper) after talking to a registry.
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_per_read(Some(Duration::from_secs(60)))
         .timeout_per_write(Some(Duration::from_secs(60)))
