@@ -334,17 +334,9 @@ fn agent_for(host: &str, scheme: &str, settings: &Settings, insecure: bool) -> R
     Ok(builder.build().new_agent())
 }
 
-/// The proxy for connections to `host`: HTTPS_PROXY / HTTP_PROXY (or docker's config.json
-/// `proxies`), unless NO_PROXY lists the host. Loopback registries are never proxied.
+/// The proxy for connections to `host` over `scheme`, from the environment or docker's
+/// config.json `proxies`.
 fn proxy_for(host: &str, scheme: &str) -> Result<Option<ureq::Proxy>> {
-    if config::is_loopback(host) {
-        return Ok(None);
-    }
-    let name = if scheme == "https" {
-        "HTTPS_PROXY"
-    } else {
-        "HTTP_PROXY"
-    };
     let setting = |name: &str| {
         std::env::var(name)
             .ok()
@@ -352,29 +344,59 @@ fn proxy_for(host: &str, scheme: &str) -> Result<Option<ureq::Proxy>> {
             .filter(|v| !v.is_empty())
             .or_else(|| super::credentials::config_proxy(name))
     };
-    let Some(url) = setting(name) else {
+    let Some(url) = proxy_url(host, scheme, setting) else {
         return Ok(None);
     };
-    let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http);
-    let url = if url.contains("://") {
+    let proxy = ureq::Proxy::new(&url).map_err(|e| anyhow!("invalid proxy {url}: {e}"))?;
+    Ok(Some(proxy))
+}
+
+/// HTTPS_PROXY or HTTP_PROXY (by the registry's scheme) as `setting` gives them, unless
+/// NO_PROXY lists the host. Loopback registries are never proxied, as Go's clients do.
+fn proxy_url(host: &str, scheme: &str, setting: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if config::is_loopback(host) {
+        return None;
+    }
+    let url = setting(if scheme == "https" {
+        "HTTPS_PROXY"
+    } else {
+        "HTTP_PROXY"
+    })?;
+    if setting("NO_PROXY").is_some_and(|list| no_proxy_matches(&list, host)) {
+        return None;
+    }
+    Some(if url.contains("://") {
         url
     } else {
         format!("http://{url}")
-    };
-    let parsed: http::Uri = url
-        .parse()
-        .with_context(|| format!("invalid proxy {url}"))?;
-    builder = builder
-        .host(parsed.host().unwrap_or_default())
-        .port(parsed.port_u16().unwrap_or(80));
-    if let Some(no_proxy) = setting("NO_PROXY") {
-        builder = builder.no_proxy(&no_proxy);
-    }
-    Ok(Some(
-        builder
-            .build()
-            .map_err(|e| anyhow!("invalid proxy {url}: {e}"))?,
-    ))
+    })
+}
+
+/// Whether a NO_PROXY list names `host` (`name[:port]`): `*`, a name and its subdomains
+/// (`example.com`, `.example.com`), `name:port`, an address or a CIDR range.
+fn no_proxy_matches(list: &str, host: &str) -> bool {
+    let name = config::split_host(host)
+        .0
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    list.split(',')
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            if entry == "*" || entry == host {
+                return true;
+            }
+            if entry.contains('/') {
+                return config::insecure_entry_matches(&entry, host);
+            }
+            let domain = entry.trim_start_matches('*').trim_start_matches('.');
+            // An entry with a port names that port only (and matched above if at all).
+            if config::split_host(domain).1.is_some() {
+                return false;
+            }
+            name == domain || name.ends_with(&format!(".{domain}"))
+        })
 }
 
 fn parse_challenge(response: &Response<Body>) -> Option<Challenge> {
@@ -648,6 +670,40 @@ mod tests {
             "unauthorized: authentication required"
         );
         assert!(registry_errors("<html>").is_none());
+    }
+
+    #[test]
+    fn proxies_by_scheme_except_no_proxy_and_loopback() {
+        let env = |name: &str| match name {
+            "HTTPS_PROXY" => Some("proxy.lan:3128".to_string()),
+            "HTTP_PROXY" => Some("http://plain.lan:80".to_string()),
+            "NO_PROXY" => {
+                Some("internal.example, .corp, 10.0.0.0/8, registry.lan:5000".to_string())
+            }
+            _ => None,
+        };
+        assert_eq!(
+            proxy_url("quay.io", "https", env).as_deref(),
+            Some("http://proxy.lan:3128")
+        );
+        assert_eq!(
+            proxy_url("quay.io", "http", env).as_deref(),
+            Some("http://plain.lan:80")
+        );
+        for direct in [
+            "127.0.0.1:5000",
+            "localhost",
+            "[::1]:5000",
+            "internal.example",
+            "a.internal.example:443",
+            "reg.corp",
+            "10.2.3.4:5000",
+            "registry.lan:5000",
+        ] {
+            assert_eq!(proxy_url(direct, "https", env), None, "{direct}");
+        }
+        assert!(proxy_url("registry.lan:6000", "https", env).is_some());
+        assert_eq!(proxy_url("quay.io", "https", |_| None), None);
     }
 
     #[test]

@@ -90,7 +90,8 @@ impl Settings {
     }
 }
 
-fn insecure_entry_matches(entry: &str, host: &str) -> bool {
+/// Whether `entry` (`host[:port]` or a CIDR range) covers `host`.
+pub fn insecure_entry_matches(entry: &str, host: &str) -> bool {
     let entry = entry
         .trim_start_matches("http://")
         .trim_start_matches("https://")
