@@ -870,11 +870,27 @@ fn a_killed_pull_leaves_a_store_the_next_pull_completes() {
     std::thread::sleep(std::time::Duration::from_millis(100));
     unsafe { libc::killpg(child.id() as i32, libc::SIGKILL) };
     let _ = child.wait();
+    // The helper process that was extracting dies with the group; wait until it is gone.
+    let gone = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while unsafe { libc::killpg(child.id() as i32, 0) } == 0 && std::time::Instant::now() < gone {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     hold.store(false, Ordering::SeqCst);
     fake.release();
     assert!(image_ids(&s).is_empty(), "a killed pull stores no image");
+    let leftovers = |s: &Skiff| {
+        std::fs::read_dir(s.root().join("tmp"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    assert!(leftovers(&s) > 0, "the killed pull left its staging behind");
     let out = s.run(&["pull", &reference]);
     assert_eq!(out.code, 0, "{out}");
+    assert_eq!(
+        leftovers(&s),
+        0,
+        "the next pull swept what the killed one left"
+    );
     assert_eq!(
         s.ok(&["run", "--rm", &reference, "echo", "complete"]),
         "complete\n"

@@ -92,6 +92,7 @@ fn extract_all(
     sources: Vec<LayerSource>,
     ignore_chown_errors: bool,
 ) -> Result<Vec<IngestedLayer>> {
+    sweep_abandoned(store);
     let count = sources.len();
     let queue = Mutex::new(sources.into_iter().enumerate().collect::<Vec<_>>());
     let outcomes: Mutex<Vec<Option<Result<Outcome>>>> =
@@ -170,7 +171,7 @@ fn ingest_one(
             }));
         }
     }
-    let dir = store.staging_dir()?;
+    let dir = stage(store)?;
     let on_done = source.on_done.take();
     let label = source.label.clone();
     let layer = match extract_one(&dir, source, ignore_chown_errors, failed) {
@@ -322,7 +323,55 @@ impl<R: Read> Read for VerifyingReader<'_, R> {
     }
 }
 
+/// Marks a staging directory with the process that fills it, so that what a killed skiff
+/// left behind can be told from work in progress.
+const OWNER_FILE: &str = ".skiff-owner";
+
+fn stage(store: &Store) -> Result<PathBuf> {
+    let dir = store.staging_dir()?;
+    let pid = std::process::id();
+    fs::write(
+        dir.join(OWNER_FILE),
+        format!("{pid} {}", start_time(pid).unwrap_or(0)),
+    )?;
+    Ok(dir)
+}
+
+/// A live process's start time (clock ticks since boot), which tells it from a later process
+/// with the same pid; None when it is gone (or a zombie).
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces): state is field 3, the start
+    // time field 22.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    if fields.first() == Some(&"Z") {
+        return None;
+    }
+    fields.get(19)?.parse().ok()
+}
+
+/// Removes the staging directories of layer extractions whose process is gone (a killed
+/// pull or load). Runs where their files, owned by subordinate ids, can be removed.
+fn sweep_abandoned(store: &Store) {
+    let Ok(entries) = fs::read_dir(store.tmp()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(owner) = fs::read_to_string(entry.path().join(OWNER_FILE)) else {
+            continue;
+        };
+        let mut fields = owner.split_whitespace().map(|f| f.parse::<u64>().ok());
+        let (Some(Some(pid)), Some(Some(started))) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if start_time(pid as u32) != Some(started) {
+            let _ = store::remove_tree(&entry.path());
+        }
+    }
+}
+
 fn commit(store: &Store, staged: &Path, diff_id: &str) -> Result<()> {
+    let _ = fs::remove_file(staged.join(OWNER_FILE));
     let target = store.layer(diff_id);
     match fs::rename(staged, &target) {
         Ok(()) => Ok(()),
