@@ -17,7 +17,7 @@ use std::fs;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 /// Opens the byte stream of one layer (a file, standard input, a download).
 pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn Read + Send>> + Send>;
@@ -208,6 +208,84 @@ fn checked_stream<'a>(
     (reader, verified)
 }
 
+/// Chunks in flight between a layer's decompressing and extracting threads (of 256 KiB).
+const PIPE_CHUNKS: usize = 8;
+const CHUNK: usize = 256 * 1024;
+
+/// Decompresses `reader` into `chunks` until the end, an error, or the receiver is gone.
+fn decompress_into(
+    reader: Box<dyn Read + Send + '_>,
+    chunks: mpsc::SyncSender<io::Result<Vec<u8>>>,
+) {
+    let mut decompressed = match layer::decompress(BufReader::with_capacity(1 << 20, reader)) {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = chunks.send(Err(io::Error::other(format!(
+                "cannot read the layer: {e:#}"
+            ))));
+            return;
+        }
+    };
+    loop {
+        let mut chunk = vec![0u8; CHUNK];
+        let mut filled = 0;
+        while filled < CHUNK {
+            match decompressed.read(&mut chunk[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = chunks.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if filled == 0 {
+            return;
+        }
+        chunk.truncate(filled);
+        if chunks.send(Ok(chunk)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The extracting end of the pipe: reads the chunks in order; the end of the stream is the
+/// sender going away after its last chunk.
+struct Piped {
+    incoming: mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Piped {
+    fn new(incoming: mpsc::Receiver<io::Result<Vec<u8>>>) -> Piped {
+        Piped {
+            incoming,
+            chunk: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for Piped {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.incoming.recv() {
+                Ok(chunk) => {
+                    self.chunk = chunk?;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Reads a layer through to the end and checks it against its digests, writing nothing.
 fn verify_only(source: LayerSource, expected: &str, failed: &AtomicBool) -> Result<()> {
     let (reader, verified) = checked_stream((source.open)()?, source.expected_blob, failed);
@@ -234,15 +312,16 @@ fn extract_one(
     let diff = dir.join("diff");
     fs::create_dir(&diff)?;
     let (reader, verified) = checked_stream((source.open)()?, source.expected_blob, failed);
-    let decompressed = layer::decompress(BufReader::with_capacity(1 << 20, reader))
-        .context("cannot read the layer")?;
-    let extracted = layer::extract(
-        decompressed,
-        &diff,
-        &ExtractOptions {
-            ignore_chown_errors,
-        },
-    )
+    let options = ExtractOptions {
+        ignore_chown_errors,
+    };
+    // Download, blob digest and decompression in one thread, tar parsing, extraction and the
+    // diff id in another: a layer of many small files keeps two cores busy.
+    let extracted = std::thread::scope(|scope| {
+        let (chunks, incoming) = mpsc::sync_channel(PIPE_CHUNKS);
+        scope.spawn(move || decompress_into(reader, chunks));
+        layer::extract(Piped::new(incoming), &diff, &options)
+    })
     .context("invalid layer")?;
     if !verified.load(Ordering::Acquire) {
         bail!("the layer ended before the end of its blob, whose digest was therefore not checked");
