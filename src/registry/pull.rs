@@ -39,98 +39,105 @@ pub fn pull(
     opts: &PullOptions,
 ) -> Result<Pulled> {
     let reference = reference.clone().with_default_tag();
-    let repo_name = reference.familiar_repository();
-    if let Some(digest) = &reference.digest {
-        // A digest names immutable content: when it is here, there is nothing to ask.
-        if let Some(image) = images::find_by_repo_digest(store, &format!("{repo_name}@{digest}"))? {
-            return Ok(Pulled {
-                id: image.id().to_string(),
-                digest: digest.clone(),
-                downloaded: false,
-            });
-        }
+    if let Some(pulled) = pinned_and_present(store, &reference)? {
+        return Ok(pulled);
     }
-    let what = reference
-        .tag
-        .clone()
-        .or_else(|| reference.digest.clone())
-        .unwrap_or_default();
-    opts.progress
-        .line(&format!("{what}: Pulling from {}", reference.path));
+    let what = reference.tag.as_ref().or(reference.digest.as_ref());
+    opts.progress.line(&format!(
+        "{}: Pulling from {}",
+        what.map_or("", |w| w.as_str()),
+        reference.path
+    ));
     let (repo, top) = Repository::open_for_pull(&reference, settings)?;
-    let repo_digest = format!("{repo_name}@{}", top.digest);
+    let top_digest = top.digest.clone();
+    let repo_digest = format!("{}@{top_digest}", reference.familiar_repository());
     let platform = opts.platform.clone().unwrap_or_else(Platform::host);
-    if let Some(image) = images::find_by_repo_digest(store, &repo_digest)? {
-        // An index's digest names every platform's image: the one here must be the one wanted.
-        let config = &image.config;
-        let same_platform = platform.accepts(&Platform {
-            os: config.os.clone(),
-            architecture: config.architecture.clone(),
-            variant: config.variant.clone(),
+    if let Some(id) = up_to_date(store, &reference, &repo_digest, &top_digest, &platform)? {
+        return Ok(Pulled {
+            id,
+            digest: top_digest,
+            downloaded: false,
         });
-        if same_platform && all_layers_present(store, image.diff_ids()) {
-            tag_pulled(
-                store,
-                &reference,
-                image.id(),
-                &repo_digest,
-                image.record.manifest.as_deref().unwrap_or(&top.digest),
-            )?;
-            return Ok(Pulled {
-                id: image.id().to_string(),
-                digest: top.digest,
-                downloaded: false,
-            });
-        }
     }
     let (manifest_fetched, manifest) = image_manifest(&repo, top, &platform)?;
-    let config_bytes = repo
-        .small_blob(&manifest.config.digest, manifest.config.size)
-        .context("cannot fetch the image config")?;
-    let config = ImageConfig::parse(&config_bytes)?;
-    if config.rootfs.diff_ids.len() != manifest.layers.len() {
-        bail!(
-            "invalid image: its config lists {} layers but its manifest {}",
-            config.rootfs.diff_ids.len(),
-            manifest.layers.len()
-        );
-    }
+    let config_bytes = fetch_config(&repo, &manifest)?;
     let id = store::sha256_digest(&config_bytes);
-    let present =
-        images::resolve(store, &id).is_ok() && all_layers_present(store, &config.rootfs.diff_ids);
+    let diff_ids = ImageConfig::parse(&config_bytes)?.rootfs.diff_ids;
+    let present = images::resolve(store, &id).is_ok() && all_layers_present(store, &diff_ids);
     if !present {
-        fetch_layers(
-            store,
-            maps,
-            Arc::new(repo),
-            &manifest,
-            &config.rootfs.diff_ids,
-            &opts.progress,
-        )?;
+        let repo = Arc::new(repo);
+        fetch_layers(store, maps, repo, &manifest, &diff_ids, &opts.progress)?;
     }
-    let tags: Vec<Reference> = reference
-        .tag
-        .is_some()
-        .then(|| reference.clone())
-        .into_iter()
-        .collect();
     // Blobs before records: a record never names a manifest that is not there.
     store::write_atomic(
         &store.blob(&manifest_fetched.digest),
         &manifest_fetched.bytes,
     )?;
+    let tags: Vec<Reference> = reference.tag.iter().map(|_| reference.clone()).collect();
     images::add(store, &config_bytes, &tags)?;
     images::set_repo_digest(store, &id, &repo_digest, &manifest_fetched.digest)?;
-    remember_blobs(store, &reference, &manifest, &config.rootfs.diff_ids)?;
+    remember_blobs(store, &reference, &manifest, &diff_ids)?;
     Ok(Pulled {
         id,
-        digest: repo_digest
-            .split('@')
-            .nth(1)
-            .unwrap_or_default()
-            .to_string(),
+        digest: top_digest,
         downloaded: !present,
     })
+}
+
+/// A reference pinned by digest names immutable content: when it is here, nothing is asked.
+fn pinned_and_present(store: &Store, reference: &Reference) -> Result<Option<Pulled>> {
+    let Some(digest) = &reference.digest else {
+        return Ok(None);
+    };
+    let repo_digest = format!("{}@{digest}", reference.familiar_repository());
+    Ok(
+        images::find_by_repo_digest(store, &repo_digest)?.map(|image| Pulled {
+            id: image.id().to_string(),
+            digest: digest.clone(),
+            downloaded: false,
+        }),
+    )
+}
+
+/// The image already stored as `repo_digest` for `platform`, tagged as the reference says.
+fn up_to_date(
+    store: &Store,
+    reference: &Reference,
+    repo_digest: &str,
+    top_digest: &str,
+    platform: &Platform,
+) -> Result<Option<String>> {
+    let Some(image) = images::find_by_repo_digest(store, repo_digest)? else {
+        return Ok(None);
+    };
+    // An index's digest names every platform's image: the one here must be the one wanted.
+    let config = &image.config;
+    let same_platform = platform.accepts(&Platform {
+        os: config.os.clone(),
+        architecture: config.architecture.clone(),
+        variant: config.variant.clone(),
+    });
+    if !same_platform || !all_layers_present(store, image.diff_ids()) {
+        return Ok(None);
+    }
+    let manifest = image.record.manifest.as_deref().unwrap_or(top_digest);
+    tag_pulled(store, reference, image.id(), repo_digest, manifest)?;
+    Ok(Some(image.id().to_string()))
+}
+
+/// The image config, checked against its digest and against the manifest's layer count.
+fn fetch_config(repo: &Repository, manifest: &ImageManifest) -> Result<Vec<u8>> {
+    let bytes = repo
+        .small_blob(&manifest.config.digest, manifest.config.size)
+        .context("cannot fetch the image config")?;
+    let layers = ImageConfig::parse(&bytes)?.rootfs.diff_ids.len();
+    if layers != manifest.layers.len() {
+        bail!(
+            "invalid image: its config lists {layers} layers but its manifest {}",
+            manifest.layers.len()
+        );
+    }
+    Ok(bytes)
 }
 
 fn all_layers_present(store: &Store, diff_ids: &[String]) -> bool {
