@@ -47,7 +47,13 @@ impl Repository {
         settings: &Settings,
         push: bool,
     ) -> Result<Repository> {
-        let credentials = credentials::lookup(&reference.domain)?;
+        // A mirror is another server: it gets its own credentials, never the registry's.
+        let server = if endpoint == endpoint_of(&reference.domain) {
+            reference.domain.as_str()
+        } else {
+            mirror_host(endpoint)
+        };
+        let credentials = credentials::lookup(server)?;
         let client = Client::connect(endpoint, settings, credentials)?;
         let actions = if push { "pull,push" } else { "pull" };
         Ok(Repository {
@@ -58,7 +64,7 @@ impl Repository {
     }
 
     /// Connects to `reference`'s repository for pulling: its mirrors in order, then the
-    /// registry itself, keeping the first that serves `probe` (the manifest wanted).
+    /// registry itself, keeping the first that serves the manifest wanted.
     pub fn open_for_pull(
         reference: &Reference,
         settings: &Settings,
@@ -261,6 +267,12 @@ impl Repository {
         let response = self.client.send_ok(&request, &self.scopes)?;
         Ok(header(&response, "docker-content-digest").unwrap_or_default())
     }
+}
+
+/// `host[:port]` of a mirror's URL.
+fn mirror_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest)
 }
 
 fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
