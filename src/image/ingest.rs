@@ -111,6 +111,7 @@ fn extract_one(
         &diff,
         &ExtractOptions {
             ignore_chown_errors,
+            ..Default::default()
         },
     )
     .with_context(|| format!("{}: invalid layer", source.label))?;
@@ -124,6 +125,9 @@ fn extract_one(
         }
     }
     fs::write(dir.join("size"), extracted.size.to_string())?;
+    if let Some(record) = &extracted.tar_split {
+        fs::write(dir.join(super::tarsplit::FILE_NAME), record)?;
+    }
     Ok(IngestedLayer {
         diff_id: extracted.diff_id,
         size: extracted.size,

@@ -8,3 +8,4 @@ pub mod ingest;
 pub mod layer;
 pub mod reference;
 pub mod store;
+pub mod tarsplit;
