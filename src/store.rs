@@ -83,6 +83,33 @@ impl Store {
         Ok(dir)
     }
 
+    /// The layer every container's overlay has on top of its image: the files and
+    /// directories the runtime mounts over (/etc/hosts, /proc, ...), so that creating those
+    /// mount points never lands in the container's own changes (`diff`, `commit`, a build's
+    /// RUN layer). Made on first use; its path is relative to `layers/`, as overlay lower
+    /// directories are.
+    pub fn init_layer(&self) -> Result<&'static str> {
+        const RELATIVE: &str = "../init";
+        let dir = self.root.join("init");
+        if dir.is_dir() {
+            return Ok(RELATIVE);
+        }
+        let staging = self.staging_dir()?;
+        for sub in ["dev", "proc", "sys", "etc"] {
+            fs::create_dir(staging.join(sub))?;
+        }
+        for file in ["etc/hosts", "etc/hostname", "etc/resolv.conf"] {
+            File::create(staging.join(file))?;
+        }
+        if let Err(e) = fs::rename(&staging, &dir) {
+            let _ = remove_tree(&staging);
+            if !dir.is_dir() {
+                return Err(e).with_context(|| format!("cannot create {}", dir.display()));
+            }
+        }
+        Ok(RELATIVE)
+    }
+
     /// Takes the store-wide lock that serialises updates of the image index and tags.
     pub fn lock(&self) -> Result<Lock> {
         Lock::acquire(&self.root.join("lock"))

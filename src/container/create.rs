@@ -28,12 +28,24 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
             ),
             Err(other) => other,
         })?;
+    create_from_image(store, maps, opts, &image)
+}
+
+/// Creates a container of an image the caller already has in hand: one from the store, or a
+/// build's snapshot that is not an image of its own (a RUN step's container).
+pub fn create_from_image(
+    store: &Store,
+    maps: &IdMappings,
+    opts: &RunOptions,
+    image: &Image,
+) -> Result<Prepared> {
+    check_network(&opts.network)?;
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
     let id = store::random_hex(32);
     let name = claim_some_name(store, opts, &id)?;
     let paths = Paths::new(record::dir(store, &id));
-    let result = write_container(store, maps, opts, &image, &id, &name, &paths, &caps);
+    let result = write_container(store, maps, opts, image, &id, &name, &paths, &caps);
     match result {
         Ok((record, spec)) => {
             events::emit(
@@ -137,6 +149,7 @@ fn write_container(
     let env = spec::environment(opts, image, &hostname);
     let spec = spec::build(&SpecInput {
         opts,
+        init_layer: store.init_layer()?,
         image,
         paths,
         hostname: &hostname,

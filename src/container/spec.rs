@@ -206,6 +206,8 @@ fn bind(source: &Path, destination: &Path, readonly: bool) -> Result<Mount> {
 
 pub struct SpecInput<'a> {
     pub opts: &'a RunOptions,
+    /// The store's init layer, relative to the layer store (see `Store::init_layer`).
+    pub init_layer: &'a str,
     pub image: &'a Image,
     pub paths: &'a Paths,
     pub hostname: &'a str,
@@ -347,12 +349,15 @@ fn no_new_privileges(opts: &RunOptions) -> bool {
 
 fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
     let paths = input.paths;
-    let lower: Vec<String> = input
-        .image
-        .diff_ids()
-        .iter()
-        .rev()
-        .map(|d| format!("{}/diff", crate::store::hex_of(d)))
+    let lower: Vec<String> = std::iter::once(input.init_layer.to_string())
+        .chain(
+            input
+                .image
+                .diff_ids()
+                .iter()
+                .rev()
+                .map(|d| format!("{}/diff", crate::store::hex_of(d))),
+        )
         .collect();
     let overlay = MountBuilder::default()
         .destination("/")

@@ -8,4 +8,5 @@ pub mod ingest;
 pub mod layer;
 pub mod reference;
 pub mod store;
+pub mod tarball;
 pub mod tarsplit;

@@ -197,6 +197,22 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
     if maps.mode == MappingMode::Root {
         return work();
     }
+    run_in_child(maps, false, work)
+}
+
+/// Like [`run_in_userns`], but always in a child process that also has a mount namespace of
+/// its own, private: for work that mounts an overlay of image layers to look into or change
+/// it (build steps, `cp`, `export`). The mounts vanish with the child.
+pub fn run_in_mount_ns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -> Result<String> {
+    run_in_child(maps, true, work)
+}
+
+fn run_in_child(
+    maps: &IdMappings,
+    mount_ns: bool,
+    work: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    let own_userns = maps.mode != MappingMode::Root;
     let (ready_r, ready_w) = nix::unistd::pipe()?;
     let (go_r, go_w) = nix::unistd::pipe()?;
     let (out_r, out_w) = nix::unistd::pipe()?;
@@ -205,12 +221,17 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
         nix::unistd::ForkResult::Child => {
             drop((ready_r, go_w, out_r));
             let result = (|| -> Result<String> {
-                nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
-                    .context("cannot create a user namespace")?;
+                if own_userns {
+                    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
+                        .context("cannot create a user namespace")?;
+                }
                 std::fs::File::from(ready_w).write_all(b"r")?;
                 let mut go = [0u8; 1];
                 if std::fs::File::from(go_r).read(&mut go)? != 1 {
                     bail!("user namespace setup was abandoned");
+                }
+                if mount_ns {
+                    private_mount_namespace()?;
                 }
                 work()
             })();
@@ -228,8 +249,12 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
             let mut ready_file = std::fs::File::from(ready_r);
             let mut go_file = std::fs::File::from(go_w);
             let setup = if ready_file.read(&mut ready)? == 1 {
-                maps.apply(child.as_raw())
-                    .and_then(|_| Ok(go_file.write_all(b"g")?))
+                let mapped = if own_userns {
+                    maps.apply(child.as_raw())
+                } else {
+                    Ok(())
+                };
+                mapped.and_then(|_| Ok(go_file.write_all(b"g")?))
             } else {
                 Ok(())
             };
@@ -247,6 +272,20 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
             }
         }
     }
+}
+
+/// A mount namespace of our own whose mounts do not propagate back to the host's.
+fn private_mount_namespace() -> Result<()> {
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+        .context("cannot create a mount namespace")?;
+    nix::mount::mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .context("cannot make the mount namespace private")
 }
 
 #[cfg(test)]
