@@ -71,6 +71,11 @@ enum Command {
     Container(container::ContainerCommand),
     /// Show events from containers and images
     Events(system::EventsArgs),
+    /// Build an image from a Dockerfile
+    Build(build::BuildArgs),
+    /// Manage the build cache
+    #[command(subcommand)]
+    Builder(build::BuilderCommand),
     /// List images
     #[command(alias = "image-ls")]
     Images(image::ImagesArgs),
@@ -157,6 +162,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Supervise(args) => {
             crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
         }
+        Command::Build(args) => build::build(&store()?, args),
+        Command::Builder(command) => build::builder_command(&store()?, command),
         Command::Images(args) => image::images(&store()?, args),
         Command::Load(args) => image::load(&store()?, args),
         Command::Import(args) => image::import(&store()?, args),

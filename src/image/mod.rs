@@ -3,9 +3,11 @@
 pub mod archive;
 pub mod change;
 pub mod config;
+pub mod fetch;
 pub mod import;
 pub mod ingest;
 pub mod layer;
+pub mod overlay;
 pub mod reference;
 pub mod store;
 pub mod tarball;

@@ -34,6 +34,8 @@ pub struct WriteOptions {
     pub owner: Option<(u32, u32)>,
     /// Every file and directory gets these permission bits: COPY `--chmod`.
     pub mode: Option<u32>,
+    /// Every entry gets this modification time: for digests that follow content only.
+    pub fixed_mtime: Option<u64>,
 }
 
 /// A tar stream being written.
@@ -230,7 +232,11 @@ impl<W: Write> TarWriter<W> {
             _ => meta.mode() & 0o7777,
         };
         header.set_mode(mode);
-        header.set_mtime(meta.mtime().max(0) as u64);
+        header.set_mtime(
+            self.opts
+                .fixed_mtime
+                .unwrap_or_else(|| meta.mtime().max(0) as u64),
+        );
         header
     }
 }
