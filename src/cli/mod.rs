@@ -2,6 +2,7 @@
 //! docker; errors map to docker's exit codes (125 for skiff's own errors, 1 for "No such"
 //! lookups outside `run`, the container's code otherwise).
 
+mod authoring;
 mod build;
 mod container;
 mod docs;
@@ -71,6 +72,18 @@ enum Command {
     Container(container::ContainerCommand),
     /// Show events from containers and images
     Events(system::EventsArgs),
+    /// Create a new image from a container's changes
+    Commit(authoring::CommitArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(authoring::DiffArgs),
+    /// Show the history of an image
+    History(authoring::HistoryArgs),
+    /// Save images to a tar archive (standard output by default)
+    Save(authoring::SaveArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(authoring::ExportArgs),
+    /// Copy files between a container and the local filesystem
+    Cp(authoring::CpArgs),
     /// Build an image from a Dockerfile
     Build(build::BuildArgs),
     /// Manage the build cache
@@ -163,6 +176,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
         }
         Command::Build(args) => build::build(&store()?, args),
+        Command::Commit(args) => authoring::commit(&store()?, args),
+        Command::Diff(args) => authoring::diff(&store()?, args),
+        Command::History(args) => authoring::history(&store()?, args),
+        Command::Save(args) => authoring::save(&store()?, args),
+        Command::Export(args) => authoring::export(&store()?, args),
+        Command::Cp(args) => authoring::cp(&store()?, args),
         Command::Builder(command) => build::builder_command(&store()?, command),
         Command::Images(args) => image::images(&store()?, args),
         Command::Load(args) => image::load(&store()?, args),

@@ -1,7 +1,9 @@
 //! Containers: records, spec generation and lifecycle.
 
+pub mod commit;
 pub mod create;
 pub mod exec;
+pub mod files;
 pub mod list;
 pub mod options;
 pub mod processes;

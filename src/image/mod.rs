@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod layer;
 pub mod overlay;
 pub mod reference;
+pub mod save;
 pub mod store;
 pub mod tarball;
 pub mod tarsplit;

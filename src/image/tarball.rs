@@ -10,6 +10,7 @@
 //!
 //! The walk never follows a symbolic link: links are archived as links.
 
+use crate::runtime::userns::IdRange;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -36,6 +37,17 @@ pub struct WriteOptions {
     pub mode: Option<u32>,
     /// Every entry gets this modification time: for digests that follow content only.
     pub fixed_mtime: Option<u64>,
+    /// Owners as the host knows them, for a tree read inside a user namespace: the
+    /// namespace's (uid, gid) ranges.
+    pub host_ids: Option<(Vec<IdRange>, Vec<IdRange>)>,
+}
+
+/// The host id of `id` as seen in a user namespace with `ranges` (unmapped: as is).
+fn to_host(ranges: &[IdRange], id: u32) -> u32 {
+    ranges
+        .iter()
+        .find(|r| id >= r.container && id - r.container < r.size)
+        .map_or(id, |r| r.host + (id - r.container))
 }
 
 /// A tar stream being written.
@@ -45,7 +57,6 @@ pub struct TarWriter<W: Write> {
     /// Files with more than one link, by (device, inode): the name they were first written
     /// under, which later names link to.
     links: HashMap<(u64, u64), String>,
-    size: u64,
 }
 
 /// Decides per path whether a file is left out (`.dockerignore`).
@@ -60,13 +71,7 @@ impl<W: Write> TarWriter<W> {
             builder,
             opts,
             links: HashMap::new(),
-            size: 0,
         }
-    }
-
-    /// Bytes of regular file content written so far.
-    pub fn size(&self) -> u64 {
-        self.size
     }
 
     /// Writes `path` under the name `name`, a directory with everything below it. An empty
@@ -182,7 +187,6 @@ impl<W: Write> TarWriter<W> {
             self.builder
                 .append_data(&mut header, name, Padded::new(file, meta.len()))
                 .with_context(|| format!("cannot archive {}", path.display()))?;
-            self.size += meta.len();
             return Ok(());
         }
         let kind = if kind.is_fifo() {
@@ -223,7 +227,11 @@ impl<W: Write> TarWriter<W> {
 
     fn header(&self, meta: &Metadata) -> tar::Header {
         let mut header = tar::Header::new_gnu();
-        let (uid, gid) = self.opts.owner.unwrap_or((meta.uid(), meta.gid()));
+        let (mut uid, mut gid) = self.opts.owner.unwrap_or((meta.uid(), meta.gid()));
+        if let (Some((uids, gids)), None) = (&self.opts.host_ids, self.opts.owner) {
+            uid = to_host(uids, uid);
+            gid = to_host(gids, gid);
+        }
         header.set_uid(uid.into());
         header.set_gid(gid.into());
         let kind = meta.file_type();
@@ -386,13 +394,6 @@ impl Write for Digester {
     }
 }
 
-/// The digest of the tar `TarWriter` writes for `path` with `opts`.
-pub fn digest_of(path: &Path, opts: WriteOptions, skip: Option<Filter>) -> Result<String> {
-    let mut writer = TarWriter::new(Digester::default(), opts);
-    writer.add(path, "", skip)?;
-    Ok(writer.finish()?.digest())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,7 +454,6 @@ mod tests {
             },
         );
         w.add(&dir.join("f"), "dest/f", None).unwrap();
-        assert_eq!(w.size(), 4);
         let tar = w.finish().unwrap();
         let mut archive = tar::Archive::new(&tar[..]);
         let entry = archive.entries().unwrap().next().unwrap().unwrap();

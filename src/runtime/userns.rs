@@ -197,22 +197,43 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
     if maps.mode == MappingMode::Root {
         return work();
     }
-    run_in_child(maps, false, work)
+    run_in_child(maps, Setup::UserNs { mount: false }, work)
 }
 
 /// Like [`run_in_userns`], but always in a child process that also has a mount namespace of
 /// its own, private: for work that mounts an overlay of image layers to look into or change
 /// it (build steps, `cp`, `export`). The mounts vanish with the child.
 pub fn run_in_mount_ns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -> Result<String> {
-    run_in_child(maps, true, work)
+    run_in_child(maps, Setup::UserNs { mount: true }, work)
+}
+
+/// Runs `work` in a child process that has joined the user and mount namespaces of the
+/// running container whose pid 1 is `pid`: it sees the container's files (and mounts) as
+/// the container does, with `/` its root. Host paths are out of sight there: open what is
+/// needed before.
+pub fn run_in_container(
+    maps: &IdMappings,
+    pid: i32,
+    work: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    run_in_child(maps, Setup::Join(pid), work)
+}
+
+/// The namespaces the child of [`run_in_child`] works in.
+#[derive(Clone, Copy)]
+enum Setup {
+    /// A user namespace of its own (none as root), and a private mount namespace if asked.
+    UserNs { mount: bool },
+    /// A container's, by the pid of its pid 1.
+    Join(i32),
 }
 
 fn run_in_child(
     maps: &IdMappings,
-    mount_ns: bool,
+    setup: Setup,
     work: impl FnOnce() -> Result<String>,
 ) -> Result<String> {
-    let own_userns = maps.mode != MappingMode::Root;
+    let own_userns = maps.mode != MappingMode::Root && matches!(setup, Setup::UserNs { .. });
     let (ready_r, ready_w) = nix::unistd::pipe()?;
     let (go_r, go_w) = nix::unistd::pipe()?;
     let (out_r, out_w) = nix::unistd::pipe()?;
@@ -230,8 +251,10 @@ fn run_in_child(
                 if std::fs::File::from(go_r).read(&mut go)? != 1 {
                     bail!("user namespace setup was abandoned");
                 }
-                if mount_ns {
-                    private_mount_namespace()?;
+                match setup {
+                    Setup::UserNs { mount: true } => private_mount_namespace()?,
+                    Setup::UserNs { mount: false } => {}
+                    Setup::Join(pid) => join_container(pid)?,
                 }
                 work()
             })();
@@ -272,6 +295,23 @@ fn run_in_child(
             }
         }
     }
+}
+
+/// Joins the user and mount namespaces of a container (the user namespace first, in one
+/// setns on a pidfd); the root and working directory become the container's.
+fn join_container(pid: i32) -> Result<()> {
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        bail!("the container is not running");
+    }
+    // SAFETY: the kernel just gave us this descriptor.
+    let pidfd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) };
+    let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS;
+    if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&pidfd), flags) } != 0 {
+        return Err(std::io::Error::last_os_error())
+            .context("cannot join the container's namespaces");
+    }
+    Ok(())
 }
 
 /// A mount namespace of our own whose mounts do not propagate back to the host's.
