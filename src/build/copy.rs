@@ -140,8 +140,18 @@ fn join(base: &str, name: &str) -> String {
     }
 }
 
+/// An O_PATH descriptor of `relative` under `root`, resolved inside the root.
+pub fn open_in_root(root: &Path, relative: &str) -> std::io::Result<OwnedFd> {
+    open_flags_in_root(root, relative, OFlag::O_PATH)
+}
+
+/// The directory `relative` under `root`, resolved inside the root, opened for reading.
+pub fn open_dir_in_root(root: &Path, relative: &str) -> std::io::Result<OwnedFd> {
+    open_flags_in_root(root, relative, OFlag::O_RDONLY | OFlag::O_DIRECTORY)
+}
+
 /// Opens `relative` under `root` with every symlink resolved as if `root` were `/`.
-fn open_in_root(root: &Path, relative: &str, flags: OFlag) -> std::io::Result<OwnedFd> {
+fn open_flags_in_root(root: &Path, relative: &str, flags: OFlag) -> std::io::Result<OwnedFd> {
     let root_fd = nix::fcntl::open(
         root,
         OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
@@ -156,7 +166,7 @@ fn open_in_root(root: &Path, relative: &str, flags: OFlag) -> std::io::Result<Ow
 
 /// The real path of `relative` under `root`, resolved inside the root.
 pub fn resolve_in_root(root: &Path, relative: &str) -> std::io::Result<PathBuf> {
-    let fd = open_in_root(root, relative, OFlag::O_PATH)?;
+    let fd = open_in_root(root, relative)?;
     std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
 }
 
@@ -166,10 +176,10 @@ pub fn make_dir_in_root(root: &Path, path: &str, owner: (u32, u32)) -> Result<Pa
     let mut done = String::new();
     for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
         let next = join(&done, part);
-        match open_in_root(root, &next, OFlag::O_PATH | OFlag::O_DIRECTORY) {
+        match open_flags_in_root(root, &next, OFlag::O_PATH | OFlag::O_DIRECTORY) {
             Ok(_) => {}
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                let parent = open_in_root(root, &done, OFlag::O_PATH | OFlag::O_DIRECTORY)?;
+                let parent = open_flags_in_root(root, &done, OFlag::O_PATH | OFlag::O_DIRECTORY)?;
                 nix::sys::stat::mkdirat(&parent, part, Mode::from_bits_truncate(0o755))
                     .with_context(|| format!("cannot create /{next}"))?;
                 nix::unistd::fchownat(
@@ -200,7 +210,7 @@ pub fn make_dir_in_root(root: &Path, path: &str, owner: (u32, u32)) -> Result<Pa
 
 /// Whether `path` in `root` is a directory (symlinks followed inside the root).
 pub fn is_dir_in_root(root: &Path, path: &str) -> bool {
-    open_in_root(root, path.trim_start_matches('/'), OFlag::O_PATH | OFlag::O_DIRECTORY).is_ok()
+    open_flags_in_root(root, path.trim_start_matches('/'), OFlag::O_PATH | OFlag::O_DIRECTORY).is_ok()
 }
 
 /// What a COPY/ADD does with its sources.

@@ -5,6 +5,7 @@
 //! symlink of the container can lead out of it.
 
 use super::{record, state};
+use crate::build::copy;
 use crate::image::layer::{self, ExtractOptions};
 use crate::image::overlay::Overlay;
 use crate::image::tarball::{TarWriter, WriteOptions};
@@ -59,7 +60,9 @@ fn with_root(
 ) -> Result<()> {
     let current = state::load(store, id)?;
     if write && current.is_running() && current.pid > 0 {
-        userns::run_in_container(maps, current.pid, || work(Path::new("/")).map(|_| String::new()))?;
+        userns::run_in_container(maps, current.pid, || {
+            work(Path::new("/")).map(|_| String::new())
+        })?;
         return Ok(());
     }
     let dir = record::dir(store, id);
@@ -248,7 +251,8 @@ fn tar_top_is_dir(archive: &File) -> Result<bool> {
 }
 
 /// `cp HOST_SRC CONTAINER:DEST` (HOST_SRC `-`: a tar on standard input, unpacked into the
-/// directory DEST).
+/// directory DEST). The source is archived here, where the host's owners are known, under
+/// its own name; inside the container the names are rebased onto the destination's.
 pub fn copy_in(
     store: &Store,
     maps: &IdMappings,
@@ -259,44 +263,26 @@ pub fn copy_in(
 ) -> Result<()> {
     let staging = store.staging_dir()?;
     let result = (|| {
-        let archive_path = staging.join("archive.tar");
         let mut archive = File::options()
             .read(true)
             .write(true)
             .create_new(true)
-            .open(&archive_path)?;
+            .open(staging.join("archive.tar"))?;
         let from_stdin = source == "-";
-        let source_is_dir = if from_stdin {
+        let (source_is_dir, name) = if from_stdin {
             std::io::copy(&mut std::io::stdin().lock(), &mut archive)?;
-            true
+            (true, String::new())
         } else {
-            let path = Path::new(source);
-            let meta = if opts.follow {
-                std::fs::metadata(path)
-            } else {
-                std::fs::symlink_metadata(path)
-            }
-            .with_context(|| format!("no such file or directory: {source}"))?;
-            meta.is_dir()
+            archive_host_source(source, opts, &archive)?
         };
-        let owner = (!opts.archive).then_some((0, 0));
-        // Read in the user namespace, the host's owners must be translated back.
-        let host_ids = (maps.mode != MappingMode::Root).then(|| (maps.uids.clone(), maps.gids.clone()));
         let dest_text = dest.to_string();
         let source_text = source.to_string();
-        let source_path = if from_stdin {
-            PathBuf::new()
-        } else if opts.follow {
-            std::fs::canonicalize(source)?
-        } else {
-            PathBuf::from(source)
-        };
         let ignore_chown_errors = maps.mode == MappingMode::Single;
         with_root(store, maps, id, true, |root| {
             let dest_path = Path::new(&dest_text);
-            let relative = dest_text.trim_start_matches('/');
-            let state = match crate::build::copy::resolve_in_root(root, relative)
-                .and_then(std::fs::metadata)
+            // Through descriptors: a running container's /proc does not know this process.
+            let state = match copy::open_in_root(root, dest_text.trim_start_matches('/'))
+                .and_then(|fd| File::from(fd).metadata())
             {
                 Ok(m) if m.is_dir() => DestState::Dir,
                 Ok(_) => DestState::File,
@@ -306,50 +292,131 @@ pub fn copy_in(
                 if state != DestState::Dir {
                     bail!("destination {dest_text} must be a directory");
                 }
-            } else {
-                let target = target(dest_path, state, source_is_dir, &dest_text)?;
-                let name = entry_name(&source_path, &source_text, &target);
-                let mut writer = TarWriter::new(
-                    &archive,
-                    WriteOptions {
-                        owner,
-                        host_ids,
-                        ..Default::default()
-                    },
-                );
-                writer.add(&source_path, &name, None)?;
-                writer.finish()?;
-                let dir = match &target {
-                    Target::IntoDir(dir) | Target::As(dir, _) => dir,
-                };
-                return unpack_in_root(root, dir, &archive, ignore_chown_errors);
+                return unpack_in_root(root, dest_path, &archive, None, ignore_chown_errors);
             }
-            unpack_in_root(root, dest_path, &archive, ignore_chown_errors)
+            let target = target(dest_path, state, source_is_dir, &dest_text)?;
+            let wanted = entry_name(Path::new(&source_text), &source_text, &target);
+            let (dir, rename) = match &target {
+                Target::IntoDir(dir) | Target::As(dir, _) => {
+                    (dir, (wanted != name).then(|| (name.clone(), wanted)))
+                }
+            };
+            unpack_in_root(root, dir, &archive, rename, ignore_chown_errors)
         })
     })();
     let _ = store::remove_tree(&staging);
     result
 }
 
-/// Unpacks the archive (from its start) into `dir` of the container's root.
-fn unpack_in_root(root: &Path, dir: &Path, archive: &File, ignore_chown_errors: bool) -> Result<()> {
-    let relative = dir.to_string_lossy();
-    let resolved = crate::build::copy::resolve_in_root(root, relative.trim_start_matches('/'))
-        .with_context(|| format!("no such directory: {}", dir.display()))?;
-    if !resolved.is_dir() {
-        bail!("not a directory: {}", dir.display());
+/// Writes the host path `source` to `archive` under its own name (none for `dir/.`);
+/// returns whether it is a directory, and that name.
+fn archive_host_source(source: &str, opts: &CopyOptions, archive: &File) -> Result<(bool, String)> {
+    let path = if opts.follow {
+        std::fs::canonicalize(source)
+    } else {
+        Ok(PathBuf::from(source))
     }
-    let mut archive = archive;
+    .with_context(|| format!("no such file or directory: {source}"))?;
+    let meta = std::fs::symlink_metadata(&path)
+        .with_context(|| format!("no such file or directory: {source}"))?;
+    let name = if source.ends_with("/.") {
+        String::new()
+    } else {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let owner = (!opts.archive).then_some((0, 0));
+    let mut writer = TarWriter::new(
+        archive,
+        WriteOptions {
+            owner,
+            ..Default::default()
+        },
+    );
+    writer.add(&path, &name, None)?;
+    writer.finish()?;
+    Ok((meta.is_dir(), name))
+}
+
+/// Unpacks the archive (from its start) into `dir` of the container's root, its top name
+/// `rename.0` becoming `rename.1` when given.
+fn unpack_in_root(
+    root: &Path,
+    dir: &Path,
+    archive: &File,
+    rename: Option<(String, String)>,
+    ignore_chown_errors: bool,
+) -> Result<()> {
+    let relative = dir.to_string_lossy();
+    let resolved = copy::open_dir_in_root(root, relative.trim_start_matches('/'))
+        .with_context(|| format!("no such directory: {}", dir.display()))?;
+    let mut archive = archive.try_clone()?;
     archive.seek(SeekFrom::Start(0))?;
-    let reader: &mut dyn Read = &mut archive;
-    layer::extract(
+    let reader: Box<dyn Read> = match rename {
+        Some((from, to)) => Box::new(crate::image::ingest::tar_in_thread(move |out| {
+            rebase(archive, &from, &to, out)
+        })?),
+        None => Box::new(archive),
+    };
+    layer::extract_into(
         reader,
-        &resolved,
+        resolved,
         &ExtractOptions {
             ignore_chown_errors,
             no_whiteouts: true,
         },
     )?;
+    Ok(())
+}
+
+/// Copies a tar, names under `from` put under `to` (hard link targets too).
+fn rebase(input: File, from: &str, to: &str, out: impl Write) -> Result<()> {
+    let rename = |path: &Path| -> PathBuf {
+        match path.strip_prefix(from) {
+            Ok(rest) if from.is_empty() || rest.as_os_str().is_empty() => {
+                if from.is_empty() { path.to_path_buf() } else { PathBuf::from(to) }
+            }
+            Ok(rest) => Path::new(to).join(rest),
+            _ => path.to_path_buf(),
+        }
+    };
+    let mut tar = tar::Archive::new(input);
+    let mut builder = tar::Builder::new(out);
+    for entry in tar.entries()? {
+        let mut entry = entry?;
+        let path = rename(&entry.path()?);
+        let mut header = entry.header().clone();
+        if let Some(extensions) = entry.pax_extensions()? {
+            let records: Vec<(String, Vec<u8>)> = extensions
+                .flatten()
+                .filter(|e| e.key_bytes().starts_with(b"SCHILY.xattr."))
+                .map(|e| (e.key().unwrap_or_default().to_string(), e.value_bytes().to_vec()))
+                .collect();
+            if !records.is_empty() {
+                builder.append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), &v[..])))?;
+            }
+        }
+        match header.entry_type() {
+            tar::EntryType::Link | tar::EntryType::Symlink => {
+                let link = entry.link_name()?.unwrap_or_default().into_owned();
+                let link = if header.entry_type() == tar::EntryType::Link {
+                    rename(&link)
+                } else {
+                    link
+                };
+                builder.append_link(&mut header, &path, &link)?;
+            }
+            _ => {
+                let mut path_text = path.display().to_string();
+                if header.entry_type().is_dir() && !path_text.ends_with('/') {
+                    path_text.push('/');
+                }
+                builder.append_data(&mut header, path_text, &mut entry)?;
+            }
+        }
+    }
+    builder.finish()?;
     Ok(())
 }
 

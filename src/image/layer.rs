@@ -83,6 +83,11 @@ pub fn extract(reader: impl Read, dest: &Path, opts: &ExtractOptions) -> Result<
         Mode::empty(),
     )
     .with_context(|| format!("opening the layer directory {}", dest.display()))?;
+    extract_into(reader, root, opts)
+}
+
+/// [`extract`] into a directory already open (for one reached through a container's root).
+pub fn extract_into(reader: impl Read, root: OwnedFd, opts: &ExtractOptions) -> Result<Extracted> {
     let stream = BufReader::with_capacity(STREAM_BUFFER, HashingReader::new(reader));
     let (recorder, record) = tarsplit::recorder(stream);
     let mut archive = tar::Archive::new(recorder);
