@@ -494,13 +494,10 @@ impl Builder<'_> {
 
     /// The snapshot `COPY --from` names: an earlier stage, or an image.
     fn copy_source(&self, from: &str) -> Result<Snapshot> {
-        let current = self.done.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
-        let upto = self.stages.len().min(current.max(1));
         if let Some(index) = stage_named(self.stages, self.stages.len(), from) {
             if let Some(snapshot) = &self.done[index] {
                 return Ok(snapshot.clone());
             }
-            let _ = upto;
             bail!("COPY --from={from}: that stage is not built before this one");
         }
         let image = images::resolve(self.store, from).map_err(|e| match e.downcast::<NotFound>() {

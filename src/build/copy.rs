@@ -228,10 +228,7 @@ pub struct Placement<'a> {
 /// Puts `sources` into the snapshot mounted at `target` as docker does.
 pub fn place(target: &Path, sources: &[Source], placement: &Placement) -> Result<()> {
     let dest = placement.dest;
-    let into_dir = dest.ends_with('/')
-        || dest.ends_with("/.")
-        || sources.len() > 1
-        || is_dir_in_root(target, dest);
+    let into_dir = dest.ends_with('/') || dest.ends_with("/.") || is_dir_in_root(target, dest);
     if sources.len() > 1 && !into_dir {
         bail!("when copying more than one source, the destination must be a directory and end with a /");
     }
