@@ -17,7 +17,17 @@ fn run(s: &Skiff, image: &str, command: &[&str]) -> String {
 /// A container named `name` of busybox that ran `script` and exited.
 fn changed_container(s: &Skiff, name: &str, script: &str) {
     let base = s.busybox();
-    s.ok(&["run", "--name", name, "--network", "none", base, "sh", "-c", script]);
+    s.ok(&[
+        "run",
+        "--name",
+        name,
+        "--network",
+        "none",
+        base,
+        "sh",
+        "-c",
+        script,
+    ]);
 }
 
 #[test]
@@ -48,24 +58,61 @@ fn diff_commit_and_history() {
     ]);
     assert!(id.trim().starts_with("sha256:"), "{id}");
     assert_eq!(run(&s, "site:v2", &[]), "page\n");
-    assert_eq!(run(&s, "site:v2", &["sh", "-c", "echo $SITE; ls /etc/group 2>&1 | grep -c 'No such'"]), "web\n1\n");
     assert_eq!(
-        s.ok(&["inspect", "-f", "{{.Author}}|{{.Comment}}", "site:v2"]).trim(),
+        run(
+            &s,
+            "site:v2",
+            &[
+                "sh",
+                "-c",
+                "echo $SITE; ls /etc/group 2>&1 | grep -c 'No such'"
+            ]
+        ),
+        "web\n1\n"
+    );
+    assert_eq!(
+        s.ok(&["inspect", "-f", "{{.Author}}|{{.Comment}}", "site:v2"])
+            .trim(),
         "Tao <t@example.com>|changed page"
     );
     // history: newest first, the top with the image id, the rest <missing>.
     let history = s.ok(&["history", "site:v2"]);
     let lines: Vec<&str> = history.lines().collect();
-    assert!(lines[0].starts_with("IMAGE") && lines[0].contains("CREATED BY") && lines[0].contains("COMMENT"), "{history}");
-    assert!(lines[1].starts_with(&id.trim()["sha256:".len()..][..12]), "{history}");
+    assert!(
+        lines[0].starts_with("IMAGE")
+            && lines[0].contains("CREATED BY")
+            && lines[0].contains("COMMENT"),
+        "{history}"
+    );
+    assert!(
+        lines[1].starts_with(&id.trim()["sha256:".len()..][..12]),
+        "{history}"
+    );
     assert!(lines[1].contains("changed page"), "{history}");
     assert!(lines[2].starts_with("<missing>"), "{history}");
     let quiet = s.ok(&["history", "-q", "--no-trunc", "site:v2"]);
     assert_eq!(quiet.lines().next(), Some(id.trim()));
-    let created_by = s.ok(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", "site:v2"]);
-    assert!(created_by.starts_with("sh -c echo page > /tmp/index.html"), "{created_by}");
+    let created_by = s.ok(&[
+        "history",
+        "--no-trunc",
+        "--format",
+        "{{.CreatedBy}}",
+        "site:v2",
+    ]);
+    assert!(
+        created_by.starts_with("sh -c echo page > /tmp/index.html"),
+        "{created_by}"
+    );
     // A container without changes commits to an image with an empty layer entry.
-    s.ok(&["run", "--name", "same", "--network", "none", "site:v2", "true"]);
+    s.ok(&[
+        "run",
+        "--name",
+        "same",
+        "--network",
+        "none",
+        "site:v2",
+        "true",
+    ]);
     s.ok(&["commit", "same", "same:1"]);
     assert_eq!(
         s.ok(&["inspect", "-f", "{{len .RootFS.Layers}}", "same:1"]),
@@ -82,14 +129,30 @@ fn save_and_load_round_trip_in_both_formats() {
     let dir = s.tempdir();
     let docker = dir.join("docker.tar");
     let oci = dir.join("oci.tar");
-    s.ok(&["save", "-o", docker.to_str().unwrap(), "saved:1", "saved:alias"]);
-    s.ok(&["save", "--format", "oci-archive", "-o", oci.to_str().unwrap(), "saved:1"]);
+    s.ok(&[
+        "save",
+        "-o",
+        docker.to_str().unwrap(),
+        "saved:1",
+        "saved:alias",
+    ]);
+    s.ok(&[
+        "save",
+        "--format",
+        "oci-archive",
+        "-o",
+        oci.to_str().unwrap(),
+        "saved:1",
+    ]);
     let id = s.ok(&["inspect", "-f", "{{.Id}}", "saved:1"]);
     let manifest: serde_json::Value = serde_json::from_slice(
         &common::fixtures::tar_file(&std::fs::read(&docker).unwrap(), "manifest.json").unwrap(),
     )
     .unwrap();
-    assert_eq!(manifest[0]["RepoTags"], serde_json::json!(["saved:1", "saved:alias"]));
+    assert_eq!(
+        manifest[0]["RepoTags"],
+        serde_json::json!(["saved:1", "saved:alias"])
+    );
     // Saved to standard output too.
     let out = s.ok(&["save", "saved:1"]);
     assert!(!out.is_empty());
@@ -97,10 +160,30 @@ fn save_and_load_round_trip_in_both_formats() {
         let fresh = Skiff::new();
         let loaded = fresh.ok(&["load", "-i", archive.to_str().unwrap()]);
         assert!(loaded.contains("saved:1"), "{loaded}");
-        assert_eq!(fresh.ok(&["inspect", "-f", "{{.Id}}", "saved:1"]), id, "same image id");
-        assert_eq!(run(&fresh, "saved:1", &["sh", "-c", "cat /d/f; ls /etc/group 2>/dev/null || echo gone"]), "saved\ngone\n");
+        assert_eq!(
+            fresh.ok(&["inspect", "-f", "{{.Id}}", "saved:1"]),
+            id,
+            "same image id"
+        );
+        assert_eq!(
+            run(
+                &fresh,
+                "saved:1",
+                &[
+                    "sh",
+                    "-c",
+                    "cat /d/f; ls /etc/group 2>/dev/null || echo gone"
+                ]
+            ),
+            "saved\ngone\n"
+        );
     }
-    let out = s.run(&["save", "-o", dir.join("x.tar").to_str().unwrap(), "nosuch:1"]);
+    let out = s.run(&[
+        "save",
+        "-o",
+        dir.join("x.tar").to_str().unwrap(),
+        "nosuch:1",
+    ]);
     assert_eq!(out.code, 1, "{out}");
     assert!(!dir.join("x.tar").exists(), "no half-written archive");
 }
@@ -108,7 +191,10 @@ fn save_and_load_round_trip_in_both_formats() {
 #[test]
 fn podman_and_skopeo_read_skiff_archives_and_skiff_reads_podmans() {
     let s = Skiff::new();
-    let (Some(_), Some(_)) = (common::find_program("podman"), common::find_program("skopeo")) else {
+    let (Some(_), Some(_)) = (
+        common::find_program("podman"),
+        common::find_program("skopeo"),
+    ) else {
         eprintln!("note: podman or skopeo is not installed: interop is not tested");
         return;
     };
@@ -121,7 +207,8 @@ fn podman_and_skopeo_read_skiff_archives_and_skiff_reads_podmans() {
     let skopeo = common::run_command(
         {
             let mut c = s.as_user("skopeo");
-            c.args(["inspect", "--config"]).arg(format!("docker-archive:{}", archive.display()));
+            c.args(["inspect", "--config"])
+                .arg(format!("docker-archive:{}", archive.display()));
             c
         },
         None,
@@ -131,20 +218,34 @@ fn podman_and_skopeo_read_skiff_archives_and_skiff_reads_podmans() {
     // podman with a store of its own in the test's dir.
     let podman = |args: &[&str]| {
         let mut c = s.as_user("podman");
-        c.arg("--root").arg(dir.join("podman-root")).arg("--runroot").arg(dir.join("podman-run"));
+        c.arg("--root")
+            .arg(dir.join("podman-root"))
+            .arg("--runroot")
+            .arg(dir.join("podman-run"));
         c.args(["--storage-driver", "vfs"]).args(args);
         common::run_command(c, None)
     };
     let loaded = podman(&["load", "-i", archive.to_str().unwrap()]);
     assert_eq!(loaded.code, 0, "{loaded}");
     let ids = podman(&["images", "--no-trunc", "--format", "{{.ID}}"]);
-    assert!(ids.stdout.contains(id.trim().trim_start_matches("sha256:")), "podman keeps the image id: {ids}");
+    assert!(
+        ids.stdout.contains(id.trim().trim_start_matches("sha256:")),
+        "podman keeps the image id: {ids}"
+    );
     let podman_archive = dir.join("podman.tar");
-    let saved = podman(&["save", "-o", podman_archive.to_str().unwrap(), "localhost/interop:1"]);
+    let saved = podman(&[
+        "save",
+        "-o",
+        podman_archive.to_str().unwrap(),
+        "localhost/interop:1",
+    ]);
     assert_eq!(saved.code, 0, "{saved}");
     let fresh = Skiff::new();
     fresh.ok(&["load", "-i", podman_archive.to_str().unwrap()]);
-    assert_eq!(run(&fresh, "localhost/interop:1", &["cat", "/interop"]), "interop\n");
+    assert_eq!(
+        run(&fresh, "localhost/interop:1", &["cat", "/interop"]),
+        "interop\n"
+    );
     let _ = podman(&["system", "migrate"]);
 }
 
@@ -168,11 +269,24 @@ fn export_and_import_from_a_url() {
         let (mut conn, _) = server.accept().unwrap();
         let mut buf = [0u8; 4096];
         let _ = std::io::Read::read(&mut conn, &mut buf);
-        write!(conn, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", data.len()).unwrap();
+        write!(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+            data.len()
+        )
+        .unwrap();
         conn.write_all(&data).unwrap();
     });
     let url = format!("http://127.0.0.1:{port}/fs.tar");
-    s.ok(&["import", "-m", "from a url", "-c", "CMD [\"cat\", \"/exported\"]", &url, "imported:1"]);
+    s.ok(&[
+        "import",
+        "-m",
+        "from a url",
+        "-c",
+        "CMD [\"cat\", \"/exported\"]",
+        &url,
+        "imported:1",
+    ]);
     serving.join().unwrap();
     assert_eq!(run(&s, "imported:1", &[]), "exported\n");
     // export to standard output, as `skiff export c > fs.tar`.
@@ -188,8 +302,15 @@ fn cp_in_and_out_of_stopped_and_running_containers() {
     changed_container(&s, "ctr", "ln -s ../../../../../../.. /tmp/up && echo inside > /etc/marker && chown 33:33 /etc/marker");
     let dest = s.tempdir();
     s.ok(&["cp", "ctr:/etc/marker", dest.to_str().unwrap()]);
-    assert_eq!(std::fs::read_to_string(dest.join("marker")).unwrap(), "inside\n");
-    s.ok(&["cp", "ctr:/tmp/up/etc/passwd", dest.join("passwd").to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(dest.join("marker")).unwrap(),
+        "inside\n"
+    );
+    s.ok(&[
+        "cp",
+        "ctr:/tmp/up/etc/passwd",
+        dest.join("passwd").to_str().unwrap(),
+    ]);
     assert_eq!(
         std::fs::read_to_string(dest.join("passwd")).unwrap(),
         common::fixtures::BUSYBOX_PASSWD,
@@ -210,7 +331,15 @@ fn cp_in_and_out_of_stopped_and_running_containers() {
     assert_eq!(out.code, 0, "{out}");
     s.ok(&["commit", "ctr", "copied:1"]);
     assert_eq!(
-        run(&s, "copied:1", &["sh", "-c", "cat /etc/hostfile /renamed /tmp/fromtar; stat -c %u:%g /renamed /owned"]),
+        run(
+            &s,
+            "copied:1",
+            &[
+                "sh",
+                "-c",
+                "cat /etc/hostfile /renamed /tmp/fromtar; stat -c %u:%g /renamed /owned"
+            ]
+        ),
         format!("from host\nfrom host\ntar\n0:0\n{}:{}\n", s.uid(), s.gid())
     );
     // A running container: the copy lands in its live filesystem.
@@ -219,13 +348,23 @@ fn cp_in_and_out_of_stopped_and_running_containers() {
     s.ok(&["cp", file.to_str().unwrap(), &format!("{id}:/tmp/live")]);
     assert_eq!(s.ok(&["exec", id, "cat", "/tmp/live"]), "from host\n");
     s.ok(&["exec", id, "sh", "-c", "echo made inside > /tmp/made"]);
-    s.ok(&["cp", &format!("{id}:/tmp/made"), dest.join("made").to_str().unwrap()]);
-    assert_eq!(std::fs::read_to_string(dest.join("made")).unwrap(), "made inside\n");
+    s.ok(&[
+        "cp",
+        &format!("{id}:/tmp/made"),
+        dest.join("made").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(dest.join("made")).unwrap(),
+        "made inside\n"
+    );
     s.ok(&["rm", "-f", id]);
     // Bad input.
     let out = s.run(&["cp", "ctr:/nonexistent", dest.to_str().unwrap()]);
     assert_ne!(out.code, 0);
-    assert!(out.stderr.contains("Could not find the file /nonexistent"), "{out}");
+    assert!(
+        out.stderr.contains("Could not find the file /nonexistent"),
+        "{out}"
+    );
     let out = s.run(&["cp", "nosuch:/x", dest.to_str().unwrap()]);
     assert_eq!(out.code, 1, "{out}");
     assert!(!Path::new(&dest.join("x")).exists());

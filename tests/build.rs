@@ -108,38 +108,90 @@ CMD ["cat", "/version"]
     chown_tree(&s, &dir);
     let out = build_ok(&s, &dir, &["-t", "every:1"]);
     assert!(out.contains("Step 1/19 : FROM $BASE"), "{out}");
-    assert!(out.contains("shell form runs with -e"), "RUN output shown: {out}");
+    assert!(
+        out.contains("shell form runs with -e"),
+        "RUN output shown: {out}"
+    );
     assert!(out.contains("Successfully tagged every:1"), "{out}");
     assert_eq!(run(&s, "every:1", &[]), "version 1.0 in test\n");
     assert_eq!(
-        run(&s, "every:1", &["sh", "-c", "cat /tmp/uid /tmp/pwd; id -un; pwd"]),
+        run(
+            &s,
+            "every:1",
+            &["sh", "-c", "cat /tmp/uid /tmp/pwd; id -un; pwd"]
+        ),
         "1234\n/srv/app\nappuser\n/srv/app\n"
     );
     assert_eq!(
-        run(&s, "every:1", &["stat", "-c", "%u:%g %a", "/srv/app/conf/conf.txt"]),
+        run(
+            &s,
+            "every:1",
+            &["stat", "-c", "%u:%g %a", "/srv/app/conf/conf.txt"]
+        ),
         "1234:50 640\n"
     );
     assert_eq!(
-        run(&s, "every:1", &["cat", "/copied/a.txt", "/copied/sub/b.txt", "/opt/pkg/lib.txt"]),
+        run(
+            &s,
+            "every:1",
+            &[
+                "cat",
+                "/copied/a.txt",
+                "/copied/sub/b.txt",
+                "/opt/pkg/lib.txt"
+            ]
+        ),
         "a\nb\nfrom the archive"
     );
-    assert_eq!(inspect(&s, "every:1", "{{json .Config.ExposedPorts}}"), r#"{"53/udp":{},"8080/tcp":{}}"#);
+    assert_eq!(
+        inspect(&s, "every:1", "{{json .Config.ExposedPorts}}"),
+        r#"{"53/udp":{},"8080/tcp":{}}"#
+    );
     assert_eq!(
         inspect(&s, "every:1", "{{index .Config.Labels \"org.example.version\"}}|{{index .Config.Labels \"maintainer.name\"}}"),
         "1.0|A B"
     );
-    assert_eq!(inspect(&s, "every:1", "{{json .Config.Volumes}}"), r#"{"/data":{}}"#);
-    assert_eq!(inspect(&s, "every:1", "{{.Config.StopSignal}}|{{.Author}}|{{.Config.WorkingDir}}|{{.Config.User}}"), "SIGINT|someone@example.com|/srv/app|appuser");
+    assert_eq!(
+        inspect(&s, "every:1", "{{json .Config.Volumes}}"),
+        r#"{"/data":{}}"#
+    );
+    assert_eq!(
+        inspect(
+            &s,
+            "every:1",
+            "{{.Config.StopSignal}}|{{.Author}}|{{.Config.WorkingDir}}|{{.Config.User}}"
+        ),
+        "SIGINT|someone@example.com|/srv/app|appuser"
+    );
     assert_eq!(
         inspect(&s, "every:1", "{{json .Config.Healthcheck}}"),
         r#"{"Interval":5000000000,"Retries":2,"Test":["CMD-SHELL","true"]}"#
     );
     assert!(inspect(&s, "every:1", "{{json .Config.Env}}").contains("APP_HOME=/srv/app"));
-    assert_eq!(inspect(&s, "every:1", "{{json .Config.Shell}}"), r#"["/bin/sh","-ec"]"#);
+    assert_eq!(
+        inspect(&s, "every:1", "{{json .Config.Shell}}"),
+        r#"["/bin/sh","-ec"]"#
+    );
     // Metadata-only steps leave empty_layer history entries; each RUN/COPY/ADD a layer.
-    let history = s.ok(&["history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", "every:1"]);
-    assert!(history.lines().any(|l| l == "ENV APP_HOME=/srv/app MODE=test|0B"), "{history}");
-    assert!(history.lines().any(|l| l.starts_with("RUN |1 VERSION=1.0 /bin/sh -c echo")), "{history}");
+    let history = s.ok(&[
+        "history",
+        "--no-trunc",
+        "--format",
+        "{{.CreatedBy}}|{{.Size}}",
+        "every:1",
+    ]);
+    assert!(
+        history
+            .lines()
+            .any(|l| l == "ENV APP_HOME=/srv/app MODE=test|0B"),
+        "{history}"
+    );
+    assert!(
+        history
+            .lines()
+            .any(|l| l.starts_with("RUN |1 VERSION=1.0 /bin/sh -c echo")),
+        "{history}"
+    );
 }
 
 #[test]
@@ -157,7 +209,10 @@ fn entrypoint_and_cmd_combine_as_docker() {
     assert_eq!(run(&s, "ep:1", &[]), "entry default\n");
     assert_eq!(run(&s, "ep:1", &["given"]), "entry given\n");
     // ENTRYPOINT after the base's CMD clears it; shell form runs through /bin/sh -c.
-    let dir = context(&s, &[("Dockerfile", "FROM ep:1\nENTRYPOINT echo shell $HOME\n")]);
+    let dir = context(
+        &s,
+        &[("Dockerfile", "FROM ep:1\nENTRYPOINT echo shell $HOME\n")],
+    );
     build_ok(&s, &dir, &["-t", "ep:2"]);
     assert_eq!(inspect(&s, "ep:2", "{{json .Config.Cmd}}"), "null");
     assert_eq!(run(&s, "ep:2", &[]), "shell /root\n");
@@ -181,8 +236,15 @@ fn unchanged_rebuild_comes_from_the_cache() {
     let second = build_ok(&s, &dir, &["-t", "c:1"]);
     assert_eq!(second.matches("Using cache").count(), 5, "{second}");
     assert!(!second.contains("Running in"), "{second}");
-    assert!(first.trim().starts_with("sha256:"), "-q prints the id: {first}");
-    assert_eq!(inspect(&s, "c:1", "{{.Id}}"), first.trim(), "same image again");
+    assert!(
+        first.trim().starts_with("sha256:"),
+        "-q prints the id: {first}"
+    );
+    assert_eq!(
+        inspect(&s, "c:1", "{{.Id}}"),
+        first.trim(),
+        "same image again"
+    );
     // A changed file invalidates its COPY and what follows, not what precedes.
     std::fs::write(dir.join("f.txt"), "two\n").unwrap();
     let third = build_ok(&s, &dir, &["-t", "c:2"]);
@@ -191,10 +253,16 @@ fn unchanged_rebuild_comes_from_the_cache() {
     // c:1 lost nothing; a moved tag leaves a dangling image.
     assert_eq!(run(&s, "c:1", &[]), "one\n");
     build_ok(&s, &dir, &["-t", "c:1"]);
-    assert!(!s.ok(&["images", "-q", "-f", "dangling=true"]).trim().is_empty());
+    assert!(!s
+        .ok(&["images", "-q", "-f", "dangling=true"])
+        .trim()
+        .is_empty());
     // --no-cache runs everything again; the cache survives rmi of the final image.
     let fresh = build_ok(&s, &dir, &["--no-cache", "-t", "c:3"]);
-    assert!(!fresh.contains("Using cache") && fresh.contains("Running in"), "{fresh}");
+    assert!(
+        !fresh.contains("Using cache") && fresh.contains("Running in"),
+        "{fresh}"
+    );
     s.ok(&["rmi", "c:1", "c:2", "c:3"]);
     let again = build_ok(&s, &dir, &["-t", "c:4"]);
     assert_eq!(again.matches("Using cache").count(), 5, "{again}");
@@ -208,7 +276,9 @@ fn failing_run_names_the_step_and_tags_nothing() {
         &s,
         &[(
             "Dockerfile",
-            &format!("FROM {base}\nRUN echo first > /first\nRUN echo oops; exit 2\nRUN echo never\n"),
+            &format!(
+                "FROM {base}\nRUN echo first > /first\nRUN echo oops; exit 2\nRUN echo never\n"
+            ),
         )],
     );
     let out = build(&s, &dir, &["-t", "fail:1"]);
@@ -234,24 +304,50 @@ fn bad_dockerfiles_and_sources_are_clear_errors() {
     let s = Skiff::new();
     let base = s.busybox();
     let cases: &[(&str, &str)] = &[
-        ("FROM busybox\nRUNN x\n", "Dockerfile:2: unknown instruction: RUNN"),
-        ("FROM {base}\nCOPY missing.txt /\n", "missing.txt: not found in the build context"),
-        ("FROM {base}\nCOPY ../outside /\n", "forbidden path outside the build context"),
-        ("FROM {base}\nCOPY --from=nostage /x /\n", "no stage or image of that name"),
+        (
+            "FROM busybox\nRUNN x\n",
+            "Dockerfile:2: unknown instruction: RUNN",
+        ),
+        (
+            "FROM {base}\nCOPY missing.txt /\n",
+            "missing.txt: not found in the build context",
+        ),
+        (
+            "FROM {base}\nCOPY ../outside /\n",
+            "forbidden path outside the build context",
+        ),
+        (
+            "FROM {base}\nCOPY --from=nostage /x /\n",
+            "no stage or image of that name",
+        ),
         ("FROM {base}\nADD evil.tar /\n", "points outside the layer"),
         ("FROM nosuchimage:1\n", "nosuchimage:1: no such image"),
         ("FROM {base}\nCOPY a b /notadir\n", "must be a directory"),
     ];
     for (text, expected) in cases {
         let evil = common::fixtures::tar_with_entry("../../escape", b"x");
-        let dir = context(&s, &[("Dockerfile", &text.replace("{base}", base)), ("a", ""), ("b", "")]);
+        let dir = context(
+            &s,
+            &[
+                ("Dockerfile", &text.replace("{base}", base)),
+                ("a", ""),
+                ("b", ""),
+            ],
+        );
         std::fs::write(dir.join("evil.tar"), &evil).unwrap();
         chown_tree(&s, &dir);
         let out = build(&s, &dir, &[]);
         assert_eq!(out.code, 1, "{text}: {out}");
-        assert!(out.stderr.contains(expected), "{text}: expected {expected:?}: {out}");
+        assert!(
+            out.stderr.contains(expected),
+            "{text}: expected {expected:?}: {out}"
+        );
     }
-    assert_eq!(s.ok(&["images", "-q"]).lines().count(), 1, "only the base image");
+    assert_eq!(
+        s.ok(&["images", "-q"]).lines().count(),
+        1,
+        "only the base image"
+    );
     // A .dockerignore may exclude the Dockerfile: it is still read, but not copied.
     let dir = context(
         &s,
@@ -263,8 +359,17 @@ fn bad_dockerfiles_and_sources_are_clear_errors() {
         ],
     );
     build_ok(&s, &dir, &["-t", "ign:1"]);
-    assert_eq!(run(&s, "ign:1", &["ls", "-A", "/ctx"]), ".dockerignore\nkept.txt\n");
-    let dir = context(&s, &[("Dockerfile", &format!("FROM {base}\nCOPY Dockerfile /\n")), (".dockerignore", "Dockerfile\n")]);
+    assert_eq!(
+        run(&s, "ign:1", &["ls", "-A", "/ctx"]),
+        ".dockerignore\nkept.txt\n"
+    );
+    let dir = context(
+        &s,
+        &[
+            ("Dockerfile", &format!("FROM {base}\nCOPY Dockerfile /\n")),
+            (".dockerignore", "Dockerfile\n"),
+        ],
+    );
     let out = build(&s, &dir, &[]);
     assert_eq!(out.code, 1, "{out}");
     assert!(out.stderr.contains("excluded by .dockerignore"), "{out}");
@@ -287,14 +392,35 @@ fn stages_target_and_copy_from() {
         )],
     );
     let out = build_ok(&s, &dir, &["--target", "final", "-t", "st:final"]);
-    assert!(!out.contains("exit 1"), "the unused stage is not built: {out}");
-    assert_eq!(run(&s, "st:final", &["/bin/sh", "-c", "read x < /out/artifact; echo $x"]), "artifact\n");
+    assert!(
+        !out.contains("exit 1"),
+        "the unused stage is not built: {out}"
+    );
+    assert_eq!(
+        run(
+            &s,
+            "st:final",
+            &["/bin/sh", "-c", "read x < /out/artifact; echo $x"]
+        ),
+        "artifact\n"
+    );
     s.ok(&["inspect", "st:final"]);
     build_ok(&s, &dir, &["-t", "st:test"]);
-    assert_eq!(run(&s, "st:test", &["/bin/sh", "-c", "read x < /linked; echo $x"]), "artifact\n");
+    assert_eq!(
+        run(
+            &s,
+            "st:test",
+            &["/bin/sh", "-c", "read x < /linked; echo $x"]
+        ),
+        "artifact\n"
+    );
     let out = build(&s, &dir, &["--target", "nope"]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("target stage \"nope\" could not be found"), "{out}");
+    assert!(
+        out.stderr
+            .contains("target stage \"nope\" could not be found"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -302,27 +428,44 @@ fn contexts_from_stdin_tarballs_and_git() {
     let s = Skiff::new();
     let base = s.busybox();
     // A Dockerfile alone on standard input.
-    let out = s.run_stdin(&["build", "-t", "in:1", "-"], format!("FROM {base}\nRUN echo from stdin > /s\n").as_bytes());
+    let out = s.run_stdin(
+        &["build", "-t", "in:1", "-"],
+        format!("FROM {base}\nRUN echo from stdin > /s\n").as_bytes(),
+    );
     assert_eq!(out.code, 0, "{out}");
     assert_eq!(run(&s, "in:1", &["cat", "/s"]), "from stdin\n");
     // A context tarball, plain and compressed, with -f naming a Dockerfile inside.
     let tar = common::fixtures::tar_of(&[
-        common::fixtures::Entry::file("build/App.dockerfile", format!("FROM {base}\nCOPY data.txt /\n").as_bytes()),
+        common::fixtures::Entry::file(
+            "build/App.dockerfile",
+            format!("FROM {base}\nCOPY data.txt /\n").as_bytes(),
+        ),
         common::fixtures::Entry::file("data.txt", b"from the tarball\n"),
     ]);
-    let compressors: &[(&str, &[&str])] = &[("plain", &[]), ("gzip", &["gzip", "-c"]), ("bzip2", &["bzip2", "-c"]), ("xz", &["xz", "-c"])];
+    let compressors: &[(&str, &[&str])] = &[
+        ("plain", &[]),
+        ("gzip", &["gzip", "-c"]),
+        ("bzip2", &["bzip2", "-c"]),
+        ("xz", &["xz", "-c"]),
+    ];
     for (name, command) in compressors {
         let data = if command.is_empty() {
             tar.clone()
         } else {
             let Some(_) = common::find_program(command[0]) else {
-                eprintln!("note: {} is not installed: the {name} context is not tested", command[0]);
+                eprintln!(
+                    "note: {} is not installed: the {name} context is not tested",
+                    command[0]
+                );
                 continue;
             };
             compress(command, &tar)
         };
         let tag = format!("tarball:{name}");
-        let out = s.run_stdin(&["build", "-f", "build/App.dockerfile", "-t", &tag, "-"], &data);
+        let out = s.run_stdin(
+            &["build", "-f", "build/App.dockerfile", "-t", &tag, "-"],
+            &data,
+        );
         assert_eq!(out.code, 0, "{name}: {out}");
         assert_eq!(run(&s, &tag, &["cat", "/data.txt"]), "from the tarball\n");
     }
@@ -331,12 +474,27 @@ fn contexts_from_stdin_tarballs_and_git() {
         eprintln!("note: git is not installed: git contexts are not tested");
         return;
     }
-    let repo = context(&s, &[("app/Dockerfile", &format!("FROM {base}\nCOPY hello.txt /\n")), ("app/hello.txt", "from git\n")]);
+    let repo = context(
+        &s,
+        &[
+            (
+                "app/Dockerfile",
+                &format!("FROM {base}\nCOPY hello.txt /\n"),
+            ),
+            ("app/hello.txt", "from git\n"),
+        ],
+    );
     let git = |args: &[&str]| {
         let out = common::run_command(
             {
                 let mut c = s.as_user("git");
-                c.arg("-C").arg(&repo).args(args).env("GIT_AUTHOR_NAME", "t").env("GIT_AUTHOR_EMAIL", "t@e").env("GIT_COMMITTER_NAME", "t").env("GIT_COMMITTER_EMAIL", "t@e");
+                c.arg("-C")
+                    .arg(&repo)
+                    .args(args)
+                    .env("GIT_AUTHOR_NAME", "t")
+                    .env("GIT_AUTHOR_EMAIL", "t@e")
+                    .env("GIT_COMMITTER_NAME", "t")
+                    .env("GIT_COMMITTER_EMAIL", "t@e");
                 c
             },
             None,
@@ -382,16 +540,42 @@ fn flags_quiet_iidfile_labels_args_and_onbuild() {
     let out = build_ok(
         &s,
         &dir,
-        &["-q", "--iidfile", iid.to_str().unwrap(), "--label", "team=blue", "--build-arg", "WHO=you", "--build-arg", "HTTP_PROXY=http://proxy:3128", "-t", "flags:1", "-t", "flags:2", "--pull", "--network", "host"],
+        &[
+            "-q",
+            "--iidfile",
+            iid.to_str().unwrap(),
+            "--label",
+            "team=blue",
+            "--build-arg",
+            "WHO=you",
+            "--build-arg",
+            "HTTP_PROXY=http://proxy:3128",
+            "-t",
+            "flags:1",
+            "-t",
+            "flags:2",
+            "--pull",
+            "--network",
+            "host",
+        ],
     );
     let id = out.trim();
-    assert!(id.starts_with("sha256:") && out.lines().count() == 1, "{out}");
+    assert!(
+        id.starts_with("sha256:") && out.lines().count() == 1,
+        "{out}"
+    );
     assert_eq!(std::fs::read_to_string(&iid).unwrap(), id);
     assert_eq!(inspect(&s, "flags:2", "{{.Id}}"), id);
     assert_eq!(inspect(&s, "flags:1", "{{.Config.Labels.team}}"), "blue");
-    assert_eq!(run(&s, "flags:1", &["cat", "/who"]), "hi you via http://proxy:3128\n");
+    assert_eq!(
+        run(&s, "flags:1", &["cat", "/who"]),
+        "hi you via http://proxy:3128\n"
+    );
     let history = s.ok(&["history", "--no-trunc", "flags:1"]);
-    assert!(!history.contains("proxy:3128"), "proxy args stay out of the history: {history}");
+    assert!(
+        !history.contains("proxy:3128"),
+        "proxy args stay out of the history: {history}"
+    );
     // The trigger runs when the image is a base, and is not inherited further.
     let child = context(&s, &[("Dockerfile", "FROM flags:1\nRUN cat /trigger\n")]);
     let out = build_ok(&s, &child, &["-t", "child:1"]);
@@ -410,11 +594,28 @@ fn add_fetches_urls_from_loopback() {
         let mut buf = [0u8; 4096];
         let _ = std::io::Read::read(&mut conn, &mut buf);
         let body = "downloaded\n";
-        write!(conn, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        write!(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
     });
-    let dir = context(&s, &[("Dockerfile", &format!("FROM {base}\nADD http://127.0.0.1:{port}/files/note.txt /fetched/\n"))]);
+    let dir = context(
+        &s,
+        &[(
+            "Dockerfile",
+            &format!("FROM {base}\nADD http://127.0.0.1:{port}/files/note.txt /fetched/\n"),
+        )],
+    );
     build_ok(&s, &dir, &["-t", "url:1"]);
     serving.join().unwrap();
-    assert_eq!(run(&s, "url:1", &["cat", "/fetched/note.txt"]), "downloaded\n");
-    assert_eq!(run(&s, "url:1", &["stat", "-c", "%a", "/fetched/note.txt"]), "600\n");
+    assert_eq!(
+        run(&s, "url:1", &["cat", "/fetched/note.txt"]),
+        "downloaded\n"
+    );
+    assert_eq!(
+        run(&s, "url:1", &["stat", "-c", "%a", "/fetched/note.txt"]),
+        "600\n"
+    );
 }

@@ -126,13 +126,18 @@ pub fn build(store: &Store, ctx: &BuildContext, opts: &BuildOptions) -> Result<S
     let file = parser::parse(&ctx.dockerfile).map_err(located)?;
     let mut stages = instructions::stages(&file).map_err(located)?;
     if stages.stages.is_empty() {
-        bail!("{}: no build stage: the Dockerfile has no FROM", ctx.dockerfile_name);
+        bail!(
+            "{}: no build stage: the Dockerfile has no FROM",
+            ctx.dockerfile_name
+        );
     }
     let global = stages
         .global_args(&super::platform_args(), &opts.build_args)
         .map_err(located)?;
     for stage in &mut stages.stages {
-        stage.resolve_base(&global, stages.escape).map_err(located)?;
+        stage
+            .resolve_base(&global, stages.escape)
+            .map_err(located)?;
     }
     let target = target_stage(&stages.stages, opts.target.as_deref())?;
     let needed = needed_stages(&stages.stages, target);
@@ -160,7 +165,9 @@ pub fn build(store: &Store, ctx: &BuildContext, opts: &BuildOptions) -> Result<S
         let snapshot = builder.stage(index)?;
         builder.done[index] = Some(snapshot);
     }
-    let last = builder.done[target].take().expect("the target stage was built");
+    let last = builder.done[target]
+        .take()
+        .expect("the target stage was built");
     builder.finish(last)
 }
 
@@ -264,10 +271,15 @@ impl Builder<'_> {
             snapshot = self
                 .instruction(snapshot, instruction.clone(), &mut scope, &mut cmd_set)
                 .map_err(|e| {
-                    if e.downcast_ref::<DockerfileError>().is_some() || e.to_string().starts_with(&self.ctx.dockerfile_name) {
+                    if e.downcast_ref::<DockerfileError>().is_some()
+                        || e.to_string().starts_with(&self.ctx.dockerfile_name)
+                    {
                         e
                     } else {
-                        e.context(format!("step {step}/{} ({})", self.total, instruction.source))
+                        e.context(format!(
+                            "step {step}/{} ({})",
+                            self.total, instruction.source
+                        ))
                     }
                 })?;
         }
@@ -278,7 +290,9 @@ impl Builder<'_> {
     fn base(&self, index: usize) -> Result<Snapshot> {
         let base = &self.stages[index].base;
         if let Some(earlier) = stage_named(self.stages, index, base) {
-            return Ok(self.done[earlier].clone().expect("stages are built in order"));
+            return Ok(self.done[earlier]
+                .clone()
+                .expect("stages are built in order"));
         }
         if base == "scratch" {
             return Snapshot::new(ImageConfig {
@@ -315,7 +329,9 @@ impl Builder<'_> {
             Command::Run(run) => {
                 let created_by = run_created_by(&snapshot, run, &args);
                 let key = format!("{created_by}\n{:?}\n{}", command, self.run_network(run));
-                self.cached(snapshot, &key, |b, s| b.run(s, run, &args, created_by.clone()))
+                self.cached(snapshot, &key, |b, s| {
+                    b.run(s, run, &args, created_by.clone())
+                })
             }
             Command::Copy(files) | Command::Add(files) => {
                 let is_add = matches!(command, Command::Add(_));
@@ -475,7 +491,7 @@ impl Builder<'_> {
             Some(from) => {
                 let source = self.copy_source(from)?;
                 let digest = source.id.clone();
-                (Origin::Snapshot(source), digest)
+                (Origin::Snapshot(Box::new(source)), digest)
             }
             None => {
                 let sources = self.local_sources(files, is_add, &staging.path)?;
@@ -500,10 +516,11 @@ impl Builder<'_> {
             }
             bail!("COPY --from={from}: that stage is not built before this one");
         }
-        let image = images::resolve(self.store, from).map_err(|e| match e.downcast::<NotFound>() {
-            Ok(_) => anyhow!("COPY --from={from}: no stage or image of that name"),
-            Err(e) => e,
-        })?;
+        let image =
+            images::resolve(self.store, from).map_err(|e| match e.downcast::<NotFound>() {
+                Ok(_) => anyhow!("COPY --from={from}: no stage or image of that name"),
+                Err(e) => e,
+            })?;
         Ok(Snapshot {
             id: image.id().to_string(),
             config: image.config,
@@ -515,7 +532,12 @@ impl Builder<'_> {
     }
 
     /// The sources of a COPY/ADD from the context, from URLs (ADD) and from heredocs.
-    fn local_sources(&self, files: &CopyFiles, is_add: bool, staging: &Path) -> Result<Vec<Source>> {
+    fn local_sources(
+        &self,
+        files: &CopyFiles,
+        is_add: bool,
+        staging: &Path,
+    ) -> Result<Vec<Source>> {
         let mut sources = Vec::new();
         let (urls, paths): (Vec<String>, Vec<String>) = files
             .sources
@@ -574,35 +596,49 @@ impl Builder<'_> {
                     .ok_or_else(|| anyhow!("invalid --chmod={m}: use an octal mode like 0755"))
             })
             .transpose()?;
-        let layer = self.change_snapshot(snapshot, staging, |root, source_root| {
-            let owner = match &files.chown {
-                Some(chown) => copy::owner_ids(root, chown)?,
-                None => (0, 0),
-            };
-            let (sources, sources_root, ignore) = match origin {
-                Origin::Local(sources) => (sources.clone(), self.context_root().to_path_buf(), &self.ctx.ignore),
-                Origin::Snapshot(_) => {
-                    let source_root = source_root.expect("the source snapshot is mounted");
-                    let sources = copy::resolve(source_root, &files.sources, &empty_ignore, &files.exclude)?;
-                    (sources, source_root.to_path_buf(), &empty_ignore)
-                }
-            };
-            copy::place(
-                root,
-                &sources,
-                &Placement {
-                    dest,
-                    owner,
-                    mode,
-                    ignore,
-                    root: &sources_root,
-                    ignore_chown_errors,
-                },
-            )
-        }, match origin {
-            Origin::Snapshot(source) => Some(source),
-            Origin::Local(_) => None,
-        })?;
+        let layer = self.change_snapshot(
+            snapshot,
+            staging,
+            |root, source_root| {
+                let owner = match &files.chown {
+                    Some(chown) => copy::owner_ids(root, chown)?,
+                    None => (0, 0),
+                };
+                let (sources, sources_root, ignore) = match origin {
+                    Origin::Local(sources) => (
+                        sources.clone(),
+                        self.context_root().to_path_buf(),
+                        &self.ctx.ignore,
+                    ),
+                    Origin::Snapshot(_) => {
+                        let source_root = source_root.expect("the source snapshot is mounted");
+                        let sources = copy::resolve(
+                            source_root,
+                            &files.sources,
+                            &empty_ignore,
+                            &files.exclude,
+                        )?;
+                        (sources, source_root.to_path_buf(), &empty_ignore)
+                    }
+                };
+                copy::place(
+                    root,
+                    &sources,
+                    &Placement {
+                        dest,
+                        owner,
+                        mode,
+                        ignore,
+                        root: &sources_root,
+                        ignore_chown_errors,
+                    },
+                )
+            },
+            match origin {
+                Origin::Snapshot(source) => Some(source),
+                Origin::Local(_) => None,
+            },
+        )?;
         snapshot_with_layer(snapshot, layer, created_by)
     }
 
@@ -617,15 +653,25 @@ impl Builder<'_> {
             None
         } else {
             let staging = Staging::new(self.store, &self.maps)?;
-            let user = snapshot.config.config.user.clone().filter(|u| !u.is_empty());
-            let layer = self.change_snapshot(snapshot, &staging, |root, _| {
-                let owner = match &user {
-                    Some(user) => copy::owner_ids(root, user).unwrap_or((0, 0)),
-                    None => (0, 0),
-                };
-                copy::make_dir_in_root(root, path, owner)?;
-                Ok(())
-            }, None);
+            let user = snapshot
+                .config
+                .config
+                .user
+                .clone()
+                .filter(|u| !u.is_empty());
+            let layer = self.change_snapshot(
+                snapshot,
+                &staging,
+                |root, _| {
+                    let owner = match &user {
+                        Some(user) => copy::owner_ids(root, user).unwrap_or((0, 0)),
+                        None => (0, 0),
+                    };
+                    copy::make_dir_in_root(root, path, owner)?;
+                    Ok(())
+                },
+                None,
+            );
             staging.remove();
             layer?
         };
@@ -702,7 +748,7 @@ impl Builder<'_> {
 /// Where a COPY's files come from.
 enum Origin {
     Local(Vec<Source>),
-    Snapshot(Snapshot),
+    Snapshot(Box<Snapshot>),
 }
 
 /// A directory of the store's staging area for one step, removed afterwards (inside the
@@ -983,7 +1029,10 @@ fn expose_ports(spec: &str) -> Result<Vec<String>> {
     }
     let invalid = || anyhow!("invalid containerPort: {ports}");
     let (first, last) = match ports.split_once('-') {
-        Some((a, b)) => (a.parse::<u16>().map_err(|_| invalid())?, b.parse::<u16>().map_err(|_| invalid())?),
+        Some((a, b)) => (
+            a.parse::<u16>().map_err(|_| invalid())?,
+            b.parse::<u16>().map_err(|_| invalid())?,
+        ),
         None => {
             let port = ports.parse::<u16>().map_err(|_| invalid())?;
             (port, port)
@@ -1004,7 +1053,10 @@ struct Capture {
 impl Capture {
     fn start() -> Result<Capture> {
         let file = tempfile()?;
-        let saved = [nix::unistd::dup(std::io::stdout())?, nix::unistd::dup(std::io::stderr())?];
+        let saved = [
+            nix::unistd::dup(std::io::stdout())?,
+            nix::unistd::dup(std::io::stderr())?,
+        ];
         for fd in [1, 2] {
             // SAFETY: plain descriptor juggling on our own standard streams.
             if unsafe { libc::dup2(file.as_raw_fd(), fd) } < 0 {

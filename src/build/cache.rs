@@ -21,7 +21,10 @@ fn dir(store: &Store) -> PathBuf {
 
 /// The key of a step: sha256 of the parent snapshot's id and the step's description.
 pub fn key(parent: &str, step: &str) -> String {
-    store::hex_of(&store::sha256_digest(format!("{parent}\n{step}").as_bytes())).to_string()
+    store::hex_of(&store::sha256_digest(
+        format!("{parent}\n{step}").as_bytes(),
+    ))
+    .to_string()
 }
 
 /// The config a step made before, if its layers are still in the store.

@@ -64,7 +64,9 @@ fn from_dir(dir: &Path, file: Option<&str>, temporary: Option<&Path>) -> Result<
             let path = [PathBuf::from(file), dir.join(file)]
                 .into_iter()
                 .find(|p| p.is_file())
-                .ok_or_else(|| anyhow!("unable to prepare context: the Dockerfile {file:?} does not exist"))?;
+                .ok_or_else(|| {
+                    anyhow!("unable to prepare context: the Dockerfile {file:?} does not exist")
+                })?;
             (read_text(&path)?, file.to_string(), Some(path))
         }
         None => {
@@ -113,7 +115,8 @@ fn from_stdin(store: &Store, file: Option<&str>) -> Result<BuildContext> {
         });
     }
     let dir = store.staging_dir()?;
-    let unpacked = unpack(&data, &dir).and_then(|_| from_dir(&dir, file.map(|f| f.trim_start_matches('/')), Some(&dir)));
+    let unpacked = unpack(&data, &dir)
+        .and_then(|_| from_dir(&dir, file.map(|f| f.trim_start_matches('/')), Some(&dir)));
     if unpacked.is_err() {
         let _ = store::remove_tree(&dir);
     }
@@ -162,8 +165,7 @@ fn read_stdin() -> Result<String> {
 
 /// Dockerfiles that are not UTF-8 are read with U+FFFD rather than refused.
 fn read_text(path: &Path) -> Result<String> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -220,7 +222,9 @@ mod tests {
         header.set_size(1);
         header.set_mode(0o644);
         header.set_cksum();
-        builder.append_data(&mut header, "Dockerfile", &b"x"[..]).unwrap();
+        builder
+            .append_data(&mut header, "Dockerfile", &b"x"[..])
+            .unwrap();
         let tar = builder.into_inner().unwrap();
         assert!(is_tarball(&tar));
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -87,10 +87,8 @@ fn clean(pattern: &str) -> Result<String> {
     for component in Path::new(pattern).components() {
         match component {
             Component::Normal(part) => parts.push(part.to_str().unwrap_or_default()),
-            Component::ParentDir => {
-                if parts.pop().is_none() {
-                    bail!("forbidden path outside the build context: {pattern}");
-                }
+            Component::ParentDir if parts.pop().is_none() => {
+                bail!("forbidden path outside the build context: {pattern}");
             }
             _ => {}
         }
@@ -210,7 +208,12 @@ pub fn make_dir_in_root(root: &Path, path: &str, owner: (u32, u32)) -> Result<Pa
 
 /// Whether `path` in `root` is a directory (symlinks followed inside the root).
 pub fn is_dir_in_root(root: &Path, path: &str) -> bool {
-    open_flags_in_root(root, path.trim_start_matches('/'), OFlag::O_PATH | OFlag::O_DIRECTORY).is_ok()
+    open_flags_in_root(
+        root,
+        path.trim_start_matches('/'),
+        OFlag::O_PATH | OFlag::O_DIRECTORY,
+    )
+    .is_ok()
 }
 
 /// What a COPY/ADD does with its sources.
@@ -238,7 +241,10 @@ pub fn place(target: &Path, sources: &[Source], placement: &Placement) -> Result
         } else if into_dir {
             (dest.to_string(), source.name.clone())
         } else {
-            let (parent, file) = dest.trim_end_matches('/').rsplit_once('/').unwrap_or(("", dest));
+            let (parent, file) = dest
+                .trim_end_matches('/')
+                .rsplit_once('/')
+                .unwrap_or(("", dest));
             (parent.to_string(), file.to_string())
         };
         let dir = make_dir_in_root(target, &dir, placement.owner)?;
@@ -352,8 +358,9 @@ pub fn owner_ids(root: &Path, chown: &str) -> Result<(u32, u32)> {
     };
     let uid = match user.parse::<u32>() {
         Ok(id) => id,
-        Err(_) => lookup(root, "etc/passwd", user)
-            .ok_or_else(|| anyhow!("unable to find user {user}: no matching entries in passwd file"))?,
+        Err(_) => lookup(root, "etc/passwd", user).ok_or_else(|| {
+            anyhow!("unable to find user {user}: no matching entries in passwd file")
+        })?,
     };
     let gid = match group {
         None => uid,
@@ -422,8 +429,12 @@ mod tests {
         let ignore = DockerIgnore::default();
         let sources = resolve(&root, &["a.txt".into()], &ignore, &[]).unwrap();
         let before = digest(&sources, &root, &ignore).unwrap();
-        let file = fs::File::options().write(true).open(root.join("a.txt")).unwrap();
-        file.set_modified(std::time::SystemTime::UNIX_EPOCH).unwrap();
+        let file = fs::File::options()
+            .write(true)
+            .open(root.join("a.txt"))
+            .unwrap();
+        file.set_modified(std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
         assert_eq!(before, digest(&sources, &root, &ignore).unwrap());
         fs::write(root.join("a.txt"), "changed").unwrap();
         assert_ne!(before, digest(&sources, &root, &ignore).unwrap());

@@ -109,9 +109,7 @@ pub fn history(store: &Store, args: HistoryArgs) -> Result<i32> {
         let size = if entry.empty_layer {
             0
         } else {
-            layers
-                .next()
-                .map_or(0, |d| images::layer_size(store, d))
+            layers.next().map_or(0, |d| images::layer_size(store, d))
         };
         let id = if i + 1 == count {
             if args.no_trunc {
@@ -274,7 +272,10 @@ mod tests {
 
     #[test]
     fn container_paths() {
-        assert_eq!(container_path("web:/etc/passwd"), Some(("web", "/etc/passwd")));
+        assert_eq!(
+            container_path("web:/etc/passwd"),
+            Some(("web", "/etc/passwd"))
+        );
         assert_eq!(container_path("./a:b"), None);
         assert_eq!(container_path("/tmp/x"), None);
         assert_eq!(container_path("web:"), Some(("web", "/")));

@@ -4,10 +4,10 @@
 
 use crate::build::builder::{self, BuildOptions};
 use crate::build::dockerignore::DockerIgnore;
-use crate::image::reference::Reference;
-use crate::store::Store;
 use crate::build::shell::EnvList;
 use crate::build::{instructions, parser, platform_args};
+use crate::image::reference::Reference;
+use crate::store::Store;
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
@@ -73,7 +73,9 @@ fn run_build(store: &Store, args: &BuildArgs) -> Result<()> {
     let network = match args.network.as_str() {
         "default" | "none" => "none",
         "host" => "host",
-        other => anyhow::bail!("network mode {other:?} is not available for builds: use none, host or default"),
+        other => anyhow::bail!(
+            "network mode {other:?} is not available for builds: use none, host or default"
+        ),
     };
     let tags = args
         .tags

@@ -208,7 +208,13 @@ fn copy_out_via(
         let is_dir = std::fs::symlink_metadata(&path)?.is_dir();
         let target = target(&dest_path, dest_state, is_dir, dest)?;
         let name = entry_name(&path, source, &target);
-        let mut writer = TarWriter::new(archive, WriteOptions { owner, ..Default::default() });
+        let mut writer = TarWriter::new(
+            archive,
+            WriteOptions {
+                owner,
+                ..Default::default()
+            },
+        );
         writer.add(&path, &name, None)?;
         writer.finish()?;
         Ok(())
@@ -375,7 +381,11 @@ fn rebase(input: File, from: &str, to: &str, out: impl Write) -> Result<()> {
     let rename = |path: &Path| -> PathBuf {
         match path.strip_prefix(from) {
             Ok(rest) if from.is_empty() || rest.as_os_str().is_empty() => {
-                if from.is_empty() { path.to_path_buf() } else { PathBuf::from(to) }
+                if from.is_empty() {
+                    path.to_path_buf()
+                } else {
+                    PathBuf::from(to)
+                }
             }
             Ok(rest) => Path::new(to).join(rest),
             _ => path.to_path_buf(),
@@ -391,7 +401,12 @@ fn rebase(input: File, from: &str, to: &str, out: impl Write) -> Result<()> {
             let records: Vec<(String, Vec<u8>)> = extensions
                 .flatten()
                 .filter(|e| e.key_bytes().starts_with(b"SCHILY.xattr."))
-                .map(|e| (e.key().unwrap_or_default().to_string(), e.value_bytes().to_vec()))
+                .map(|e| {
+                    (
+                        e.key().unwrap_or_default().to_string(),
+                        e.value_bytes().to_vec(),
+                    )
+                })
                 .collect();
             if !records.is_empty() {
                 builder.append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), &v[..])))?;
@@ -429,7 +444,10 @@ fn resolve_source(root: &Path, source: &str, follow: bool) -> Result<PathBuf> {
         return crate::build::copy::resolve_in_root(root, trimmed).map_err(|_| missing());
     }
     let path = Path::new(trimmed);
-    let parent = path.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let parent = path
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = path.file_name().ok_or_else(missing)?;
     let parent = crate::build::copy::resolve_in_root(root, &parent).map_err(|_| missing())?;
     let full = parent.join(name);

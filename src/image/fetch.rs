@@ -55,10 +55,7 @@ pub fn get(url: &str) -> Result<Download> {
         } else {
             Box::new(reader)
         };
-        return Ok(Download {
-            body,
-            url: current,
-        });
+        return Ok(Download { body, url: current });
     }
     bail!("cannot download {url}: too many redirects")
 }

@@ -1550,8 +1550,7 @@ mod tests {
         }
 
         let bzip2 = {
-            let mut encoder =
-                bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
             encoder.write_all(&tar).unwrap();
             encoder.finish().unwrap()
         };

@@ -52,8 +52,14 @@ impl Overlay<'_> {
         } else {
             MsFlags::MS_RDONLY
         };
-        nix::mount::mount(Some("overlay"), target, Some("overlay"), flags, Some(&*data))
-            .with_context(|| format!("cannot mount the image's layers on {}", target.display()))
+        nix::mount::mount(
+            Some("overlay"),
+            target,
+            Some("overlay"),
+            flags,
+            Some(&*data),
+        )
+        .with_context(|| format!("cannot mount the image's layers on {}", target.display()))
     }
 }
 

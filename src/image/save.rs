@@ -184,7 +184,11 @@ fn write_oci(store: &Store, saved: &[Saved], builder: &mut tar::Builder<&File>) 
         }
         let config_digest = item.image.id().to_string();
         if written.insert(config_digest.clone()) {
-            add_file(builder, &format!("blobs/sha256/{}", hex_of(&config_digest)), &item.config)?;
+            add_file(
+                builder,
+                &format!("blobs/sha256/{}", hex_of(&config_digest)),
+                &item.config,
+            )?;
         }
         let manifest = serde_json::to_vec(&json!({
             "schemaVersion": 2,
@@ -198,7 +202,11 @@ fn write_oci(store: &Store, saved: &[Saved], builder: &mut tar::Builder<&File>) 
         }))?;
         let manifest_digest = store::sha256_digest(&manifest);
         if written.insert(manifest_digest.clone()) {
-            add_file(builder, &format!("blobs/sha256/{}", hex_of(&manifest_digest)), &manifest)?;
+            add_file(
+                builder,
+                &format!("blobs/sha256/{}", hex_of(&manifest_digest)),
+                &manifest,
+            )?;
         }
         let descriptor = |annotations: Value| {
             json!({
