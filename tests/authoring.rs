@@ -267,8 +267,7 @@ fn export_and_import_from_a_url() {
     let port = server.local_addr().unwrap().port();
     let serving = std::thread::spawn(move || {
         let (mut conn, _) = server.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = std::io::Read::read(&mut conn, &mut buf);
+        common::read_http_request(&mut conn);
         write!(
             conn,
             "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",

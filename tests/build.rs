@@ -591,8 +591,7 @@ fn add_fetches_urls_from_loopback() {
     let port = server.local_addr().unwrap().port();
     let serving = std::thread::spawn(move || {
         let (mut conn, _) = server.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = std::io::Read::read(&mut conn, &mut buf);
+        common::read_http_request(&mut conn);
         let body = "downloaded\n";
         write!(
             conn,

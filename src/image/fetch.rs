@@ -115,10 +115,11 @@ fn request(url: &str) -> Result<(u16, Headers, BufReader<TcpStream>)> {
         TcpStream::connect(&address).with_context(|| format!("cannot connect to {address}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut writer = stream.try_clone()?;
-    write!(
-        writer,
+    // In one write: a server that answers after its first read must have seen it all.
+    let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: skiff\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-    )?;
+    );
+    writer.write_all(request.as_bytes())?;
     let mut reader = BufReader::new(stream);
     let mut status_line = String::new();
     reader.read_line(&mut status_line)?;
@@ -214,6 +215,15 @@ mod tests {
         assert_eq!(resolve_location("http://h/a", "http://o/x"), "http://o/x");
     }
 
+    /// Reads a request up to the blank line that ends its headers.
+    fn read_request(conn: &mut impl Read) {
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while !seen.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap() == 1 {
+            seen.push(byte[0]);
+        }
+    }
+
     #[test]
     fn serves_fixed_and_chunked_bodies() {
         let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -224,8 +234,7 @@ mod tests {
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
             ] {
                 let (mut conn, _) = server.accept().unwrap();
-                let mut buf = [0u8; 1024];
-                let _ = conn.read(&mut buf).unwrap();
+                read_request(&mut conn);
                 conn.write_all(answer.as_bytes()).unwrap();
             }
         });
