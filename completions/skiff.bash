@@ -25,6 +25,9 @@ _skiff() {
             skiff,__supervise)
                 cmd="skiff__subcmd____supervise"
                 ;;
+            skiff,attach)
+                cmd="skiff__subcmd__attach"
+                ;;
             skiff,build)
                 cmd="skiff__subcmd__build"
                 ;;
@@ -136,6 +139,9 @@ _skiff() {
             skiff__subcmd__builder,prune)
                 cmd="skiff__subcmd__builder__subcmd__prune"
                 ;;
+            skiff__subcmd__container,attach)
+                cmd="skiff__subcmd__container__subcmd__attach"
+                ;;
             skiff__subcmd__container,exec)
                 cmd="skiff__subcmd__container__subcmd__exec"
                 ;;
@@ -224,7 +230,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --root --runroot --help --version run ps logs start stop restart kill rm exec wait pause unpause top rename stats update container events commit diff history save export cp build builder images load import tag rmi inspect image version info completion __supervise __generate-docs __parse-dockerfile"
+            opts="-h -V --root --runroot --help --version run ps logs start stop restart kill rm exec attach wait pause unpause top rename stats update container events commit diff history save export cp build builder images load import tag rmi inspect image version info completion __supervise __generate-docs __parse-dockerfile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,6 +312,36 @@ _skiff() {
             case "${prev}" in
                 --ready-fd)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -506,12 +542,42 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container)
-            opts="-h --root --runroot --help ls ps list rm prune inspect logs start stop restart kill exec wait pause unpause top rename stats update"
+            opts="-h --root --runroot --help ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd__container__subcmd__attach)
+            opts="-h --detach-keys --no-stdin --sig-proxy --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -241,7 +241,8 @@ pub fn remove_tree(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// A lookup that found nothing: `No such image: x`. Docker exits 1 for these outside `run`.
+/// A lookup that found nothing (`No such image: x`) or more than one thing (an ambiguous id
+/// prefix). Docker exits 1 for these outside `run`.
 #[derive(Debug)]
 pub struct NotFound(pub String);
 

@@ -23,6 +23,7 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
             Ok(String::new())
         })?;
     }
+    let _ = std::fs::remove_dir_all(store.runroot.join(id));
     if let Some(name) = &name {
         record::release_name(store, name);
     }

@@ -76,13 +76,18 @@ fn clone_flags(spec: &Spec) -> u64 {
     flags as u64
 }
 
-pub(super) fn spawn(launch: &Launch) -> Result<Started> {
-    let (parent_sock, child_sock) = socket::socketpair(
+/// The socket pair over which a starting process talks to its parent: (parent's, child's).
+pub(super) fn start_socket() -> Result<(OwnedFd, OwnedFd)> {
+    Ok(socket::socketpair(
         socket::AddressFamily::Unix,
         socket::SockType::SeqPacket,
         None,
         socket::SockFlag::SOCK_CLOEXEC,
-    )?;
+    )?)
+}
+
+pub(super) fn spawn(launch: &Launch) -> Result<Started> {
+    let (parent_sock, child_sock) = start_socket()?;
     let mut pidfd: RawFd = -1;
     let args = CloneArgs {
         flags: clone_flags(launch.spec),

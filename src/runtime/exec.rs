@@ -4,13 +4,12 @@
 //! wait for it, while it lives in the container's pid namespace. The helper exits at once.
 
 use super::child::{
-    become_process, clone3, connect_stdio, receive_until_exec, reset_signals, send, ChildMessage,
-    CloneArgs,
+    become_process, clone3, connect_stdio, receive_until_exec, reset_signals, send, start_socket,
+    ChildMessage, CloneArgs,
 };
 use super::seccomp::Filters;
 use super::{StartError, Started, Stdio};
 use anyhow::{bail, Context, Result};
-use nix::sys::socket;
 use nix::unistd::{ForkResult, Pid};
 use oci_spec::runtime::Process;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -24,12 +23,7 @@ pub struct Exec<'a> {
 }
 
 pub fn exec(request: &Exec) -> Result<Started> {
-    let (parent_sock, child_sock) = socket::socketpair(
-        socket::AddressFamily::Unix,
-        socket::SockType::SeqPacket,
-        None,
-        socket::SockFlag::SOCK_CLOEXEC,
-    )?;
+    let (parent_sock, child_sock) = start_socket()?;
     // SAFETY: single-threaded; the helper only joins namespaces and clones.
     let helper = match unsafe { nix::unistd::fork() }? {
         ForkResult::Child => {
