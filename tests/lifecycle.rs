@@ -1389,6 +1389,13 @@ fn exec_it_gives_a_terminal() {
         eprintln!("skipped: util-linux script is not installed");
         return;
     };
+    // Type once the shell prompts, as a user would.
+    assert!(
+        term.wait_for_stdout("# ", LIMIT),
+        "a prompt: {}\n{}",
+        term.stdout_so_far(),
+        term.stderr_so_far()
+    );
     term.write(b"tty; echo cols=$(stty size); exit 3\n");
     assert!(
         term.wait_for_stdout("cols=24 80", LIMIT),
@@ -1400,6 +1407,29 @@ fn exec_it_gives_a_terminal() {
     assert_eq!(out.code, 3, "{out}");
     assert!(out.stdout.contains("/dev/pts/"), "a terminal: {out}");
     assert_eq!(status(&s, "web"), "running", "the container runs on");
+}
+
+#[test]
+fn exec_it_works_every_time_even_with_input_typed_ahead() {
+    // Twenty `exec -it` in a row, each fed at once: what is typed before the shell in the
+    // container is up (a quick typist, a script feeding a terminal) waits in the terminal
+    // for it, as with docker; and no start may fail (a race in starting the process would
+    // show here).
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sh", "-c", FOREVER]);
+    for round in 0..20 {
+        let Some(mut term) = s.spawn_in_pty(&["exec", "-it", "web", "sh"], 24, 80) else {
+            eprintln!("skipped: util-linux script is not installed");
+            return;
+        };
+        term.write(b"echo typed-$((6*7)); exit 3\n");
+        let out = term.wait(LIMIT);
+        assert!(
+            out.code == 3 && out.stdout.contains("typed-42"),
+            "round {round}: {out}"
+        );
+    }
 }
 
 #[test]
