@@ -4,11 +4,13 @@
 
 mod build;
 mod container;
+mod df;
 mod docs;
 pub mod format;
 mod image;
 mod run;
 mod system;
+mod volume;
 
 use crate::store::{NotFound, Store};
 use clap::{Parser, Subcommand};
@@ -87,6 +89,12 @@ enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
+    /// Manage skiff: disk usage, information, events
+    #[command(subcommand)]
+    System(system::SystemCommand),
     /// Show the skiff version
     Version(system::VersionArgs),
     /// Show system-wide information
@@ -164,6 +172,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rmi(args) => image::rmi(&store()?, args),
         Command::Inspect(args) => image::inspect(&store()?, args),
         Command::Image(command) => image::dispatch(&store()?, command),
+        Command::Volume(command) => volume::dispatch(&store()?, command),
+        Command::System(command) => system::dispatch(&store()?, command),
         Command::Version(args) => system::version(args),
         Command::Info(args) => system::info(&store()?, args),
         Command::Completion(args) => docs::completion(args),

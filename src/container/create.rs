@@ -1,6 +1,7 @@
 //! Creating a container: resolve the image, reserve the name, lay out the container's
 //! directory (overlay upper/work, generated /etc files) and write its record and spec.
 
+use super::mounts::{self, MountPoint};
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
 use super::spec::{self, Paths, SpecInput};
@@ -12,6 +13,7 @@ use crate::image::store::{self as images, Image};
 use crate::runtime::seccomp::{self, Filters, Profile};
 use crate::runtime::userns::IdMappings;
 use crate::store::{self, NotFound, Store};
+use crate::volume;
 use anyhow::{anyhow, bail, Context, Result};
 use oci_spec::runtime::Spec;
 use std::collections::HashSet;
@@ -30,10 +32,33 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
         })?;
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
+    let planned = mounts::plan(store, opts, &image)?;
     let id = store::random_hex(32);
     let name = claim_some_name(store, opts, &id)?;
     let paths = Paths::new(record::dir(store, &id));
-    let result = write_container(store, maps, opts, &image, &id, &name, &paths, &caps);
+    // From the volumes' creation until the record names them, nobody may remove them.
+    let _volume_lock = if planned.is_empty() {
+        None
+    } else {
+        Some(volume::lock(store)?)
+    };
+    let result = mounts::materialize(store, maps, planned).and_then(|made| {
+        let written = write_container(
+            store,
+            maps,
+            opts,
+            &image,
+            &id,
+            &name,
+            &paths,
+            &caps,
+            made.mounts.clone(),
+        );
+        if written.is_err() {
+            made.discard(store, maps);
+        }
+        written
+    });
     match result {
         Ok((record, spec)) => {
             events::emit(
@@ -110,6 +135,7 @@ fn write_container(
     name: &str,
     paths: &Paths,
     caps: &HashSet<String>,
+    mounts: Vec<MountPoint>,
 ) -> Result<(ContainerRecord, Spec)> {
     for dir in [
         &paths.dir,
@@ -118,15 +144,6 @@ fn write_container(
         &paths.dir.join("rootfs"),
     ] {
         fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    for volume in &opts.volumes {
-        let bind = super::options::parse_volume(volume)?;
-        if !bind.source.exists() {
-            // As docker does for -v: a missing host directory is created.
-            fs::create_dir_all(&bind.source).with_context(|| {
-                format!("cannot create bind mount source {}", bind.source.display())
-            })?;
-        }
     }
     let hostname = opts
         .hostname
@@ -137,6 +154,7 @@ fn write_container(
     let env = spec::environment(opts, image, &hostname);
     let spec = spec::build(&SpecInput {
         opts,
+        mounts: &mounts,
         image,
         paths,
         hostname: &hostname,
@@ -155,6 +173,7 @@ fn write_container(
         path: args[0].clone(),
         args: args[1..].to_vec(),
         options: opts.clone(),
+        mounts,
     };
     record::save(store, &record)?;
     state::save(

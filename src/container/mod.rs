@@ -3,6 +3,7 @@
 pub mod create;
 pub mod exec;
 pub mod list;
+pub mod mounts;
 pub mod options;
 pub mod processes;
 pub mod record;

@@ -27,6 +27,8 @@ pub fn parse_options(options: &[String]) -> (MsFlags, String, bool) {
             "noatime" => flags |= MsFlags::MS_NOATIME,
             "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "suid" | "dev"
             | "exec" => {}
+            // skiff's own: fill an empty volume from the image (see `copy`), not a mount flag.
+            "copyup" => {}
             other => data.push(other),
         }
     }

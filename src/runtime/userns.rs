@@ -249,6 +249,20 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
     }
 }
 
+/// Removes a directory tree that may hold files of subordinate ids (a container's layer, a
+/// volume): plainly when the caller may, else as root in the user namespace.
+pub fn remove_tree(maps: &IdMappings, path: &std::path::Path) -> Result<()> {
+    if crate::store::remove_tree(path).is_ok() {
+        return Ok(());
+    }
+    let target = path.to_path_buf();
+    run_in_userns(maps, move || {
+        crate::store::remove_tree(&target)?;
+        Ok(String::new())
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -150,7 +150,7 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
         );
     }
     if prepared.options().rm {
-        crate::container::remove::remove(store, &maps, id)?;
+        crate::container::remove::remove_with_volumes(store, &maps, id)?;
     }
     Ok(0)
 }
