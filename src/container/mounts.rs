@@ -599,7 +599,7 @@ mod tests {
         for bad in [
             "rel/x:/c",
             "./x:/c",
-            "a:/c",
+            "_:/c",
             "/h:c",
             "/h:/",
             "v:/proc/x",

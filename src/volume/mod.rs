@@ -60,8 +60,10 @@ pub fn lock(store: &Store) -> Result<Lock> {
     Lock::acquire(&store.root.join("volumes.lock"))
 }
 
+/// Docker's rule for volume names, which unlike container names may be one character long.
 pub fn check_name(name: &str) -> Result<()> {
-    if !store::is_valid_name(name) {
+    let single = name.len() == 1 && name.as_bytes()[0].is_ascii_alphanumeric();
+    if !single && !store::is_valid_name(name) {
         bail!("{name:?} includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path");
     }
     Ok(())
@@ -196,7 +198,7 @@ mod tests {
     #[test]
     fn bad_names_are_refused() {
         let store = temp_store();
-        for bad in ["a", "a/b", "../x", ".hidden", "-x", "with space"] {
+        for bad in ["", "_", "a/b", "../x", ".hidden", "-x", "with space"] {
             let new = NewVolume {
                 name: Some(bad.into()),
                 ..Default::default()
