@@ -201,14 +201,9 @@ fn row(kind: &str, total: usize, active: usize, size: u64, reclaimable: u64) -> 
 
 /// `11.6MB (70%)`, docker's reclaimable column (the share rounded down).
 fn reclaimable_text(reclaimable: u64, total: u64) -> String {
-    if total == 0 {
-        human_size(reclaimable)
-    } else {
-        format!(
-            "{} ({}%)",
-            human_size(reclaimable),
-            reclaimable * 100 / total
-        )
+    match (reclaimable * 100).checked_div(total) {
+        Some(percent) => format!("{} ({percent}%)", human_size(reclaimable)),
+        None => human_size(reclaimable),
     }
 }
 
