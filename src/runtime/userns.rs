@@ -131,7 +131,8 @@ fn map_text(ranges: &[IdRange]) -> String {
 }
 
 fn helper_command(helper: &str, pid: i32, ranges: &[IdRange]) -> Command {
-    let mut cmd = Command::new(helper);
+    // The full path spares a walk through $PATH on every container start.
+    let mut cmd = Command::new(helper_path(helper).unwrap_or_else(|| helper.into()));
     cmd.arg(pid.to_string());
     for r in ranges {
         cmd.args([
@@ -143,10 +144,15 @@ fn helper_command(helper: &str, pid: i32, ranges: &[IdRange]) -> Command {
     cmd
 }
 
-fn helper_exists(name: &str) -> bool {
+fn helper_path(name: &str) -> Option<std::path::PathBuf> {
     ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"]
         .iter()
-        .any(|dir| std::path::Path::new(dir).join(name).exists())
+        .map(|dir| std::path::Path::new(dir).join(name))
+        .find(|path| path.exists())
+}
+
+fn helper_exists(name: &str) -> bool {
+    helper_path(name).is_some()
 }
 
 /// Container root is the caller; the subordinate ranges follow from container id 1 on.
