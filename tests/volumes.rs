@@ -904,3 +904,70 @@ fn bad_volume_and_mount_specs_exit_125_and_change_nothing() {
     assert!(out.stderr.contains("nfs"), "{out}");
     assert_eq!(s.store_listing(), before, "nothing created");
 }
+
+// ---------------------------------------------------------------------------------------------
+// as root, and the journal
+
+#[test]
+fn as_root_volumes_work_the_same() {
+    let Some(s) = Skiff::as_root() else {
+        eprintln!("skipped: the tests do not run as root");
+        return;
+    };
+    let img = image_with_data_volume(&s);
+    keep(
+        &s,
+        "rooted",
+        &["-v", "/scratch", "-v", "named:/n"],
+        "echo r > /scratch/f",
+    );
+    let out = s.ok(&[
+        "run",
+        "--rm",
+        "--volumes-from",
+        "rooted",
+        img,
+        "cat",
+        "/scratch/f",
+    ]);
+    assert_eq!(out, "r\n");
+    let out = s.ok(&[
+        "run",
+        "--rm",
+        "-v",
+        "copy:/data",
+        img,
+        "stat",
+        "-c",
+        "%u:%g",
+        "/data/seed",
+    ]);
+    assert_eq!(out, "33:44\n");
+    let seed = fs::metadata(data_of(&s, "copy").join("seed")).unwrap();
+    assert_eq!(
+        (seed.uid(), seed.gid()),
+        (33, 44),
+        "as root, ids are the host's"
+    );
+    s.ok(&["rm", "-v", "rooted"]);
+    assert_eq!(volume_names(&s, &[]), ["copy", "named"]);
+}
+
+#[test]
+fn volume_events_are_journaled() {
+    let s = Skiff::new();
+    s.ok(&["volume", "create", "logged"]);
+    s.ok(&["volume", "rm", "logged"]);
+    let out = s.ok(&[
+        "events",
+        "--since",
+        "1h",
+        "--until",
+        "0s",
+        "-f",
+        "type=volume",
+        "--format",
+        "{{.Type}} {{.Action}} {{.Actor.ID}}",
+    ]);
+    assert_eq!(out, "volume create logged\nvolume destroy logged\n");
+}

@@ -9,6 +9,7 @@
 pub mod driver;
 
 use crate::clock;
+use crate::events;
 use crate::runtime::userns::{self, IdMappings};
 use crate::store::{self, Lock, NotFound, Store};
 use anyhow::{bail, Context, Result};
@@ -105,6 +106,13 @@ pub fn create(store: &Store, new: NewVolume) -> Result<(Volume, bool)> {
     })();
     let _ = store::remove_tree(&staging);
     if placed? {
+        events::emit(
+            store,
+            "volume",
+            "create",
+            &volume.name,
+            &[("driver", "local")],
+        );
         Ok((volume, true))
     } else {
         Ok((load(store, &volume.name)?, false))
@@ -141,7 +149,8 @@ pub fn remove(store: &Store, maps: &IdMappings, name: &str) -> Result<()> {
     let doomed = store.tmp().join(format!("volume-{}", store::random_hex(8)));
     fs::rename(dir(store, name), &doomed)
         .with_context(|| format!("cannot remove volume {name}"))?;
-    // overlayfs is not involved, but containers may leave directories without write access.
+    events::emit(store, "volume", "destroy", name, &[("driver", "local")]);
+    // Containers may have left files of other users, or directories without write access.
     userns::remove_tree(maps, &doomed)
         .with_context(|| format!("volume {name} is gone, but not all of its files"))
 }
