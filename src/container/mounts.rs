@@ -416,7 +416,7 @@ pub fn materialize(
     let mut done = Materialized::default();
     for p in planned {
         let result = match p {
-            Planned::Shared(m) => Ok(m),
+            Planned::Shared(m) => still_there(store, m),
             Planned::New(request) => make(store, request, &mut done.created_volumes),
         };
         match result {
@@ -428,6 +428,14 @@ pub fn materialize(
         }
     }
     Ok(done)
+}
+
+/// A shared volume was looked up before the volume lock was taken: it may have gone since.
+fn still_there(store: &Store, m: MountPoint) -> Result<MountPoint> {
+    if m.kind == Kind::Volume {
+        volume::load(store, &m.name)?;
+    }
+    Ok(m)
 }
 
 fn make(store: &Store, request: Request, created: &mut Vec<String>) -> Result<MountPoint> {
