@@ -745,6 +745,8 @@ fn tmpfs_volume_is_a_fresh_tmpfs_in_each_container() {
         !data_of(&s, "scratch").join("f").exists(),
         "nothing on disk"
     );
+    let out = sh_out(&s, &["-v", "scratch:/s:ro"], "touch /s/f");
+    assert!(out.stderr.contains("Read-only file system"), "{out}");
     let entry = {
         keep(&s, "box", &["--mount", "src=scratch,dst=/s"], "true");
         mount_entry(&s, "box", "/s")

@@ -564,19 +564,21 @@ pub fn remove_anonymous_volumes(
     maps: &IdMappings,
     mounts: &[MountPoint],
 ) -> Result<()> {
-    let volumes: Vec<&str> = mounts
+    // Named volumes always stay: only anonymous ones are worth the lock and the scan of
+    // every container's record.
+    let anonymous: Vec<&str> = mounts
         .iter()
         .filter(|m| m.kind == Kind::Volume)
+        .filter(|m| volume::load(store, &m.name).is_ok_and(|v| v.is_anonymous()))
         .map(|m| m.name.as_str())
         .collect();
-    if volumes.is_empty() {
+    if anonymous.is_empty() {
         return Ok(());
     }
     let _lock = volume::lock(store)?;
     let users = volume_users(store)?;
-    for name in volumes {
-        let anonymous = volume::load(store, name).is_ok_and(|v| v.is_anonymous());
-        if anonymous && !users.contains_key(name) {
+    for name in anonymous {
+        if !users.contains_key(name) {
             volume::remove(store, maps, name)?;
         }
     }

@@ -99,7 +99,13 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
     } else {
         true
     };
-    // Opened before the mount, this keeps naming what the image has there.
+    // Opened before the mount, this keeps naming what the image has there; a mount point the
+    // image does not have holds nothing to copy.
+    let image_dir = if copy_up {
+        mounts::existing_in_root(root, dest)
+    } else {
+        None
+    };
     let target = target_in_root(root, dest, is_dir)?;
     if is_bind {
         let source = bind_source(m)?;
@@ -112,7 +118,7 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
         )?;
     } else {
         // A volume is filled before it is made read-only.
-        let flags = if readonly && !copy_up {
+        let flags = if readonly && image_dir.is_none() {
             flags | MsFlags::MS_RDONLY
         } else {
             flags
@@ -120,12 +126,12 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
         let source = m.source().as_ref().and_then(|s| s.to_str()).unwrap_or(kind);
         mounts::mount(Some(source), &fd_path(&target), Some(kind), flags, &data)?;
     }
-    if !(copy_up || is_bind && readonly) {
+    if !(image_dir.is_some() || is_bind && readonly) {
         return Ok(());
     }
     let mounted = target_in_root(root, dest, is_dir)?;
-    if copy_up {
-        copy::copy_up(&target, &mounted).with_context(|| {
+    if let Some(image_dir) = &image_dir {
+        copy::copy_up(image_dir, &mounted).with_context(|| {
             format!(
                 "cannot copy the image's files at {} into the new volume",
                 dest.display()
