@@ -33,15 +33,15 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
     let planned = mounts::plan(store, opts, &image)?;
-    let id = store::random_hex(32);
-    let name = claim_some_name(store, opts, &id)?;
-    let paths = Paths::new(record::dir(store, &id));
     // From the volumes' creation until the record names them, nobody may remove them.
     let _volume_lock = if planned.is_empty() {
         None
     } else {
         Some(volume::lock(store)?)
     };
+    let id = store::random_hex(32);
+    let name = claim_some_name(store, opts, &id)?;
+    let paths = Paths::new(record::dir(store, &id));
     let result = mounts::materialize(store, maps, planned).and_then(|made| {
         let written = write_container(
             store,
