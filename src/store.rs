@@ -243,7 +243,8 @@ pub fn is_valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
-/// A lookup that found nothing: `No such image: x`. Docker exits 1 for these outside `run`.
+/// A lookup that found nothing (`No such image: x`) or more than one thing (an ambiguous id
+/// prefix). Docker exits 1 for these outside `run`.
 #[derive(Debug)]
 pub struct NotFound(pub String);
 

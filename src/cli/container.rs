@@ -39,6 +39,8 @@ pub enum ContainerCommand {
     Kill(KillArgs),
     /// Run a command in a running container
     Exec(ExecArgs),
+    /// Attach to a running container's input and output
+    Attach(AttachArgs),
     /// Block until containers stop, then print their exit codes
     Wait(NamesArgs),
     /// Pause all processes within containers
@@ -67,6 +69,7 @@ pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
         ContainerCommand::Restart(a) => stop_cmd(store, a, true),
         ContainerCommand::Kill(a) => kill(store, a),
         ContainerCommand::Exec(a) => exec(store, a),
+        ContainerCommand::Attach(a) => attach(store, a),
         ContainerCommand::Wait(a) => wait(store, a),
         ContainerCommand::Pause(a) => each(store, &a.containers, processes::pause),
         ContainerCommand::Unpause(a) => each(store, &a.containers, processes::unpause),
@@ -554,7 +557,10 @@ pub fn logs(store: &Store, args: LogsArgs) -> Result<i32> {
 
 fn print_entry(e: &log::Entry, timestamps: bool) -> Result<()> {
     let text = if timestamps {
-        format!("{} {}", e.time, e.log)
+        let time = clock::parse_rfc3339(&e.time)
+            .map(clock::format_rfc3339_fixed)
+            .unwrap_or_else(|| e.time.clone());
+        format!("{time} {}", e.log)
     } else {
         e.log.clone()
     };
@@ -1054,4 +1060,43 @@ pub fn update(store: &Store, args: UpdateArgs) -> Result<i32> {
         crate::events::emit(store, "container", "update", id, &[]);
         Ok(())
     })
+}
+
+#[derive(Args)]
+pub struct AttachArgs {
+    container: String,
+    /// Override the key sequence for detaching a container
+    #[arg(long, default_value = "ctrl-p,ctrl-q")]
+    detach_keys: String,
+    /// Do not attach STDIN
+    #[arg(long)]
+    no_stdin: bool,
+    /// Proxy all received signals to the process
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    sig_proxy: bool,
+}
+
+pub fn attach(store: &Store, args: AttachArgs) -> Result<i32> {
+    let id = record::resolve(store, &args.container)?;
+    let current = state::load(store, &id)?;
+    if current.status != "running" {
+        bail!("you cannot attach to a stopped container, start it first");
+    }
+    let rec = record::load(store, &id)?;
+    let keys = crate::supervisor::attach::parse_detach_keys(&args.detach_keys)?;
+    let pid = nix::unistd::Pid::from_raw(current.pid);
+    let proxy = args.sig_proxy && !rec.options.tty;
+    let socket = crate::supervisor::attach::socket_path(&store.runroot, &id);
+    let stdin_open = !args.no_stdin && (rec.options.interactive || rec.options.tty);
+    let exited =
+        crate::supervisor::attach::client(&socket, rec.options.tty, stdin_open, &keys, |signal| {
+            if proxy {
+                let _ = nix::sys::signal::kill(pid, signal);
+            }
+        })?;
+    if !exited {
+        eprintln!("read escape sequence");
+        return Ok(0);
+    }
+    wait_one(store, &id)
 }

@@ -54,6 +54,8 @@ enum Command {
     Rm(container::RmArgs),
     /// Run a command in a running container
     Exec(container::ExecArgs),
+    /// Attach to a running container's input and output (detach with ctrl-p ctrl-q)
+    Attach(container::AttachArgs),
     /// Block until containers stop, then print their exit codes
     Wait(container::NamesArgs),
     /// Pause all processes within containers
@@ -131,9 +133,10 @@ pub fn main() -> i32 {
         }
     };
     let is_run = matches!(cli.command, Command::Run(_));
+    let failure = failure_code(&cli.command);
     match dispatch(cli) {
         Ok(code) => code,
-        Err(e) => report(e, is_run),
+        Err(e) => report(e, is_run, failure),
     }
 }
 
@@ -149,6 +152,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Kill(args) => container::kill(&store()?, args),
         Command::Rm(args) => container::rm(&store()?, args),
         Command::Exec(args) => container::exec(&store()?, args),
+        Command::Attach(args) => container::attach(&store()?, args),
         Command::Wait(args) => container::wait(&store()?, args),
         Command::Pause(args) => {
             container::dispatch(&store()?, container::ContainerCommand::Pause(args))
@@ -183,7 +187,34 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 }
 
 /// Prints an error the way docker does and picks its exit code.
-fn report(e: anyhow::Error, is_run: bool) -> i32 {
+/// The exit code of a failed command: docker's CLI exits 1 when the engine refuses a
+/// container operation, while skiff's own failures at creating and storing things (run,
+/// load, import, ...) are 125.
+fn failure_code(command: &Command) -> i32 {
+    match command {
+        Command::Ps(_)
+        | Command::Logs(_)
+        | Command::Start(_)
+        | Command::Stop(_)
+        | Command::Restart(_)
+        | Command::Kill(_)
+        | Command::Rm(_)
+        | Command::Exec(_)
+        | Command::Attach(_)
+        | Command::Wait(_)
+        | Command::Pause(_)
+        | Command::Unpause(_)
+        | Command::Top(_)
+        | Command::Rename(_)
+        | Command::Stats(_)
+        | Command::Update(_)
+        | Command::Container(_)
+        | Command::Events(_) => 1,
+        _ => 125,
+    }
+}
+
+fn report(e: anyhow::Error, is_run: bool, failure: i32) -> i32 {
     if let Some(start) = e.downcast_ref::<crate::runtime::StartError>() {
         eprintln!("skiff: {start}");
         return start.exit_code();
@@ -198,6 +229,6 @@ fn report(e: anyhow::Error, is_run: bool) -> i32 {
     if not_found {
         1
     } else {
-        125
+        failure
     }
 }

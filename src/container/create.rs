@@ -30,6 +30,7 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
             ),
             Err(other) => other,
         })?;
+    let opts = &with_image_defaults(opts, &image);
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
     let planned = mounts::plan(store, opts, &image)?;
@@ -95,6 +96,29 @@ fn check_reference(name: &str) -> Result<()> {
         crate::image::reference::Reference::parse(name)?;
     }
     Ok(())
+}
+
+/// What the container inherits from its image as docker records it in the container's own
+/// config: the image's labels (under the container's), its stop signal.
+fn with_image_defaults(opts: &RunOptions, image: &Image) -> RunOptions {
+    let mut opts = opts.clone();
+    let image_labels = image.config.config.labels.clone().unwrap_or_default();
+    let mut labels: Vec<String> = image_labels
+        .iter()
+        .filter(|(k, _)| {
+            !opts
+                .labels
+                .iter()
+                .any(|l| l.split('=').next() == Some(k.as_str()))
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    labels.append(&mut opts.labels);
+    opts.labels = labels;
+    if opts.stop_signal.is_none() {
+        opts.stop_signal = image.config.config.stop_signal.clone();
+    }
+    opts
 }
 
 fn check_network(network: &str) -> Result<()> {

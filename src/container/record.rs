@@ -81,7 +81,10 @@ pub fn resolve(store: &Store, name_or_id: &str) -> Result<String> {
             let id = entry?.file_name().to_string_lossy().into_owned();
             if id.starts_with(name) {
                 if found.is_some() {
-                    bail!("multiple containers match {name}; give more of the id");
+                    return Err(NotFound(format!(
+                        "multiple containers match the prefix {name}; give more of the id"
+                    ))
+                    .into());
                 }
                 found = Some(id);
             }

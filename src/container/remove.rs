@@ -18,6 +18,7 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
         std::os::unix::fs::PermissionsExt::from_mode(0o700),
     );
     userns::remove_tree(maps, &dir)?;
+    let _ = std::fs::remove_dir_all(store.runroot.join(id));
     if let Some(name) = &name {
         record::release_name(store, name);
     }
