@@ -9,6 +9,7 @@ mod image;
 mod runtime;
 mod store;
 mod supervisor;
+mod volume;
 
 fn main() {
     std::process::exit(cli::main());

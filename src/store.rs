@@ -29,6 +29,7 @@ impl Store {
             store.images(),
             store.containers(),
             store.names(),
+            store.volumes(),
             store.tmp(),
         ] {
             if !dir.is_dir() {
@@ -70,6 +71,10 @@ impl Store {
     /// is atomic and exclusive, which makes names unique without a global lock.
     pub fn names(&self) -> PathBuf {
         self.root.join("names")
+    }
+    /// Volumes, one directory per volume: `<name>/_data` and its record.
+    pub fn volumes(&self) -> PathBuf {
+        self.root.join("volumes")
     }
     /// Staging area: everything is built here and renamed into place when complete.
     pub fn tmp(&self) -> PathBuf {
@@ -239,6 +244,30 @@ pub fn remove_tree(path: &Path) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         other => other,
     }
+}
+
+/// Bytes of the files under `dir` (symlinks not followed); what cannot be read counts 0.
+pub fn tree_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => tree_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Docker's rule for the names users give containers and volumes:
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+pub fn is_valid_name(name: &str) -> bool {
+    name.len() > 1
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
 /// A lookup that found nothing (`No such image: x`) or more than one thing (an ambiguous id

@@ -5,11 +5,13 @@
 mod authoring;
 mod build;
 mod container;
+mod df;
 mod docs;
 pub mod format;
 mod image;
 mod run;
 mod system;
+mod volume;
 
 use crate::store::{NotFound, Store};
 use clap::{Parser, Subcommand};
@@ -107,6 +109,12 @@ enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
+    /// Manage skiff: disk usage, information, events
+    #[command(subcommand)]
+    System(system::SystemCommand),
     /// Show the skiff version
     Version(system::VersionArgs),
     /// Show system-wide information
@@ -194,6 +202,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rmi(args) => image::rmi(&store()?, args),
         Command::Inspect(args) => image::inspect(&store()?, args),
         Command::Image(command) => image::dispatch(&store()?, command),
+        Command::Volume(command) => volume::dispatch(&store()?, command),
+        Command::System(command) => system::dispatch(&store()?, command),
         Command::Version(args) => system::version(args),
         Command::Info(args) => system::info(&store()?, args),
         Command::Completion(args) => docs::completion(args),

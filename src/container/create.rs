@@ -1,6 +1,7 @@
 //! Creating a container: resolve the image, reserve the name, lay out the container's
 //! directory (overlay upper/work, generated /etc files) and write its record and spec.
 
+use super::mounts::{self, MountPoint};
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
 use super::spec::{self, Paths, SpecInput};
@@ -12,6 +13,7 @@ use crate::image::store::{self as images, Image};
 use crate::runtime::seccomp::{self, Filters, Profile};
 use crate::runtime::userns::IdMappings;
 use crate::store::{self, NotFound, Store};
+use crate::volume;
 use anyhow::{anyhow, bail, Context, Result};
 use oci_spec::runtime::Spec;
 use std::collections::HashSet;
@@ -43,10 +45,33 @@ pub fn create_from_image(
     let opts = &with_image_defaults(opts, image);
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
+    let planned = mounts::plan(store, opts, image)?;
+    // From the volumes' creation until the record names them, nobody may remove them.
+    let _volume_lock = if planned.is_empty() {
+        None
+    } else {
+        Some(volume::lock(store)?)
+    };
     let id = store::random_hex(32);
     let name = claim_some_name(store, opts, &id)?;
     let paths = Paths::new(record::dir(store, &id));
-    let result = write_container(store, maps, opts, image, &id, &name, &paths, &caps);
+    let result = mounts::materialize(store, maps, planned).and_then(|made| {
+        let written = write_container(
+            store,
+            maps,
+            opts,
+            image,
+            &id,
+            &name,
+            &paths,
+            &caps,
+            made.mounts.clone(),
+        );
+        if written.is_err() {
+            made.discard(store, maps);
+        }
+        written
+    });
     match result {
         Ok((record, spec)) => {
             events::emit(
@@ -146,6 +171,7 @@ fn write_container(
     name: &str,
     paths: &Paths,
     caps: &HashSet<String>,
+    mounts: Vec<MountPoint>,
 ) -> Result<(ContainerRecord, Spec)> {
     for dir in [
         &paths.dir,
@@ -154,15 +180,6 @@ fn write_container(
         &paths.dir.join("rootfs"),
     ] {
         fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    for volume in &opts.volumes {
-        let bind = super::options::parse_volume(volume)?;
-        if !bind.source.exists() {
-            // As docker does for -v: a missing host directory is created.
-            fs::create_dir_all(&bind.source).with_context(|| {
-                format!("cannot create bind mount source {}", bind.source.display())
-            })?;
-        }
     }
     let hostname = opts
         .hostname
@@ -174,6 +191,7 @@ fn write_container(
     let spec = spec::build(&SpecInput {
         opts,
         init_layer: store.init_layer()?,
+        mounts: &mounts,
         image,
         paths,
         hostname: &hostname,
@@ -192,6 +210,7 @@ fn write_container(
         path: args[0].clone(),
         args: args[1..].to_vec(),
         options: opts.clone(),
+        mounts,
     };
     record::save(store, &record)?;
     state::save(

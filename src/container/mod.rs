@@ -5,6 +5,7 @@ pub mod create;
 pub mod exec;
 pub mod files;
 pub mod list;
+pub mod mounts;
 pub mod options;
 pub mod processes;
 pub mod record;

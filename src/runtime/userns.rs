@@ -334,6 +334,20 @@ fn private_mount_namespace() -> Result<()> {
     .context("cannot make the mount namespace private")
 }
 
+/// Removes a directory tree that may hold files of subordinate ids (a container's layer, a
+/// volume): plainly when the caller may, else as root in the user namespace.
+pub fn remove_tree(maps: &IdMappings, path: &std::path::Path) -> Result<()> {
+    if crate::store::remove_tree(path).is_ok() {
+        return Ok(());
+    }
+    let target = path.to_path_buf();
+    run_in_userns(maps, move || {
+        crate::store::remove_tree(&target)?;
+        Ok(String::new())
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
