@@ -37,6 +37,12 @@ pub fn format_rfc3339((secs, nanos): Instant) -> String {
     out
 }
 
+/// `2026-11-23T10:36:32.123456780Z` with all nine digits, as `logs --timestamps` prints.
+pub fn format_rfc3339_fixed((secs, nanos): Instant) -> String {
+    let text = format_rfc3339((secs, 0));
+    format!("{}.{nanos:09}Z", text.trim_end_matches('Z'))
+}
+
 /// Parses RFC 3339 (`Z` or `+hh:mm` offsets, optional fraction).
 pub fn parse_rfc3339(s: &str) -> Option<Instant> {
     let b = s.as_bytes();

@@ -10,6 +10,7 @@ mod registry;
 mod runtime;
 mod store;
 mod supervisor;
+mod volume;
 
 fn main() {
     std::process::exit(cli::main());

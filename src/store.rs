@@ -29,6 +29,7 @@ impl Store {
             store.images(),
             store.containers(),
             store.names(),
+            store.volumes(),
             store.tmp(),
         ] {
             if !dir.is_dir() {
@@ -71,6 +72,10 @@ impl Store {
     pub fn names(&self) -> PathBuf {
         self.root.join("names")
     }
+    /// Volumes, one directory per volume: `<name>/_data` and its record.
+    pub fn volumes(&self) -> PathBuf {
+        self.root.join("volumes")
+    }
     /// Staging area: everything is built here and renamed into place when complete.
     pub fn tmp(&self) -> PathBuf {
         self.root.join("tmp")
@@ -81,6 +86,33 @@ impl Store {
         let dir = self.tmp().join(random_hex(16));
         fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(dir)
+    }
+
+    /// The layer every container's overlay has on top of its image: the files and
+    /// directories the runtime mounts over (/etc/hosts, /proc, ...), so that creating those
+    /// mount points never lands in the container's own changes (`diff`, `commit`, a build's
+    /// RUN layer). Made on first use; its path is relative to `layers/`, as overlay lower
+    /// directories are.
+    pub fn init_layer(&self) -> Result<&'static str> {
+        const RELATIVE: &str = "../init";
+        let dir = self.root.join("init");
+        if dir.is_dir() {
+            return Ok(RELATIVE);
+        }
+        let staging = self.staging_dir()?;
+        for sub in ["dev", "proc", "sys", "etc"] {
+            fs::create_dir(staging.join(sub))?;
+        }
+        for file in ["etc/hosts", "etc/hostname", "etc/resolv.conf"] {
+            File::create(staging.join(file))?;
+        }
+        if let Err(e) = fs::rename(&staging, &dir) {
+            let _ = remove_tree(&staging);
+            if !dir.is_dir() {
+                return Err(e).with_context(|| format!("cannot create {}", dir.display()));
+            }
+        }
+        Ok(RELATIVE)
     }
 
     /// Takes the store-wide lock that serialises updates of the image index and tags.
@@ -219,7 +251,32 @@ pub fn remove_tree(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// A lookup that found nothing: `No such image: x`. Docker exits 1 for these outside `run`.
+/// Bytes of the files under `dir` (symlinks not followed); what cannot be read counts 0.
+pub fn tree_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => tree_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Docker's rule for the names users give containers and volumes:
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+pub fn is_valid_name(name: &str) -> bool {
+    name.len() > 1
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// A lookup that found nothing (`No such image: x`) or more than one thing (an ambiguous id
+/// prefix). Docker exits 1 for these outside `run`.
 #[derive(Debug)]
 pub struct NotFound(pub String);
 

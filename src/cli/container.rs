@@ -39,6 +39,8 @@ pub enum ContainerCommand {
     Kill(KillArgs),
     /// Run a command in a running container
     Exec(ExecArgs),
+    /// Attach to a running container's input and output
+    Attach(AttachArgs),
     /// Block until containers stop, then print their exit codes
     Wait(NamesArgs),
     /// Pause all processes within containers
@@ -67,6 +69,7 @@ pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
         ContainerCommand::Restart(a) => stop_cmd(store, a, true),
         ContainerCommand::Kill(a) => kill(store, a),
         ContainerCommand::Exec(a) => exec(store, a),
+        ContainerCommand::Attach(a) => attach(store, a),
         ContainerCommand::Wait(a) => wait(store, a),
         ContainerCommand::Pause(a) => each(store, &a.containers, processes::pause),
         ContainerCommand::Unpause(a) => each(store, &a.containers, processes::unpause),
@@ -180,13 +183,18 @@ pub fn ps(store: &Store, args: PsArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
+/// The command as `ps` shows it: quoted, cut to 20 characters unless `no_trunc`.
+pub(super) fn quoted_command(s: &Summary, no_trunc: bool) -> String {
     let command = s.command();
     let command = if no_trunc || command.chars().count() <= 20 {
         command
     } else {
         format!("{}…", command.chars().take(19).collect::<String>())
     };
+    format!("\"{command}\"")
+}
+
+fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
     let created = s.created();
     let size_text = if size {
         format!(
@@ -200,7 +208,7 @@ fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
     json!({
         "ID": if no_trunc { s.id().to_string() } else { s.id()[..12].to_string() },
         "Image": s.record.image,
-        "Command": format!("\"{command}\""),
+        "Command": quoted_command(s, no_trunc),
         "CreatedAt": format!("{} +0000 UTC", clock::format_rfc3339((created.0, 0)).replace('T', " ").trim_end_matches('Z')),
         "RunningFor": clock::ago(created),
         "Ports": "",
@@ -209,26 +217,23 @@ fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
         "Size": size_text,
         "Names": s.record.name,
         "Labels": s.labels().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
-        "Mounts": s.record.options.volumes.iter().filter_map(|v| v.split(':').nth(1)).collect::<Vec<_>>().join(","),
+        "Mounts": s.record.mounts.iter().map(mount_label).collect::<Vec<_>>().join(","),
         "Networks": s.record.options.network,
     })
 }
 
-/// Bytes the container wrote into its own layer.
-fn upper_size(store: &Store, id: &str) -> u64 {
-    fn walk(dir: &std::path::Path) -> u64 {
-        std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| match e.metadata() {
-                Ok(m) if m.is_dir() => walk(&e.path()),
-                Ok(m) => m.len(),
-                Err(_) => 0,
-            })
-            .sum()
+/// A mount as `ps` names it: a volume by its name, anything else by what is mounted.
+fn mount_label(m: &crate::container::mounts::MountPoint) -> String {
+    if m.name.is_empty() {
+        m.source.display().to_string()
+    } else {
+        m.name.clone()
     }
-    walk(&record::dir(store, id).join("upper"))
+}
+
+/// Bytes the container wrote into its own layer.
+pub(super) fn upper_size(store: &Store, id: &str) -> u64 {
+    crate::store::tree_size(&record::dir(store, id).join("upper"))
 }
 
 fn image_size(store: &Store, image_id: &str) -> String {
@@ -368,11 +373,17 @@ pub struct RmArgs {
 pub fn rm(store: &Store, args: RmArgs) -> Result<i32> {
     let maps = IdMappings::detect();
     each(store, &args.containers, |store, id| {
-        remove_container(store, &maps, id, args.force)
+        remove_container(store, &maps, id, args.force, args.volumes)
     })
 }
 
-fn remove_container(store: &Store, maps: &IdMappings, id: &str, force: bool) -> Result<()> {
+fn remove_container(
+    store: &Store,
+    maps: &IdMappings,
+    id: &str,
+    force: bool,
+    volumes: bool,
+) -> Result<()> {
     let current = state::load(store, id)?;
     if current.is_running() {
         if !force {
@@ -396,7 +407,11 @@ fn remove_container(store: &Store, maps: &IdMappings, id: &str, force: bool) -> 
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }
-    remove::remove(store, maps, id)
+    if volumes {
+        remove::remove_with_volumes(store, maps, id)
+    } else {
+        remove::remove(store, maps, id)
+    }
 }
 
 #[derive(Args)]
@@ -542,7 +557,10 @@ pub fn logs(store: &Store, args: LogsArgs) -> Result<i32> {
 
 fn print_entry(e: &log::Entry, timestamps: bool) -> Result<()> {
     let text = if timestamps {
-        format!("{} {}", e.time, e.log)
+        let time = clock::parse_rfc3339(&e.time)
+            .map(clock::format_rfc3339_fixed)
+            .unwrap_or_else(|| e.time.clone());
+        format!("{time} {}", e.log)
     } else {
         e.log.clone()
     };
@@ -1042,4 +1060,43 @@ pub fn update(store: &Store, args: UpdateArgs) -> Result<i32> {
         crate::events::emit(store, "container", "update", id, &[]);
         Ok(())
     })
+}
+
+#[derive(Args)]
+pub struct AttachArgs {
+    container: String,
+    /// Override the key sequence for detaching a container
+    #[arg(long, default_value = "ctrl-p,ctrl-q")]
+    detach_keys: String,
+    /// Do not attach STDIN
+    #[arg(long)]
+    no_stdin: bool,
+    /// Proxy all received signals to the process
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    sig_proxy: bool,
+}
+
+pub fn attach(store: &Store, args: AttachArgs) -> Result<i32> {
+    let id = record::resolve(store, &args.container)?;
+    let current = state::load(store, &id)?;
+    if current.status != "running" {
+        bail!("you cannot attach to a stopped container, start it first");
+    }
+    let rec = record::load(store, &id)?;
+    let keys = crate::supervisor::attach::parse_detach_keys(&args.detach_keys)?;
+    let pid = nix::unistd::Pid::from_raw(current.pid);
+    let proxy = args.sig_proxy && !rec.options.tty;
+    let socket = crate::supervisor::attach::socket_path(&store.runroot, &id);
+    let stdin_open = !args.no_stdin && (rec.options.interactive || rec.options.tty);
+    let exited =
+        crate::supervisor::attach::client(&socket, rec.options.tty, stdin_open, &keys, |signal| {
+            if proxy {
+                let _ = nix::sys::signal::kill(pid, signal);
+            }
+        })?;
+    if !exited {
+        eprintln!("read escape sequence");
+        return Ok(0);
+    }
+    wait_one(store, &id)
 }

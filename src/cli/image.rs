@@ -428,9 +428,30 @@ fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Re
     if users.is_empty() {
         let unused = images::delete(store, image.id())?;
         lines.push(format!("Deleted: {}", image.id()));
+        // The build cache keeps its layers until `builder prune`.
+        let cached = crate::build::cache::layers_in_use(store);
+        let unused: Vec<String> = unused.into_iter().filter(|d| !cached.contains(d)).collect();
         remove_layers(store, maps, &unused)?;
     }
     Ok(lines)
+}
+
+/// Removes the layers that neither an image nor the build cache uses; returns how many.
+pub fn remove_unused_layers(store: &Store, maps: &IdMappings) -> Result<usize> {
+    let mut used = crate::build::cache::layers_in_use(store);
+    for image in images::list(store)? {
+        used.extend(image.diff_ids().iter().cloned());
+    }
+    let mut unused = Vec::new();
+    for entry in std::fs::read_dir(store.layers())? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let diff_id = format!("sha256:{name}");
+        if name.len() == 64 && !used.contains(&diff_id) {
+            unused.push(diff_id);
+        }
+    }
+    remove_layers(store, maps, &unused)?;
+    Ok(unused.len())
 }
 
 /// Layers vanish from `layers/` at once (renamed into the staging area), then are deleted

@@ -2,14 +2,17 @@
 //! docker; errors map to docker's exit codes (125 for skiff's own errors, 1 for "No such"
 //! lookups outside `run`, the container's code otherwise).
 
+mod authoring;
 mod build;
 mod container;
+mod df;
 mod docs;
 pub mod format;
 mod image;
 mod registry;
 mod run;
 mod system;
+mod volume;
 
 use crate::store::{NotFound, Store};
 use clap::{Parser, Subcommand};
@@ -53,6 +56,8 @@ enum Command {
     Rm(container::RmArgs),
     /// Run a command in a running container
     Exec(container::ExecArgs),
+    /// Attach to a running container's input and output (detach with ctrl-p ctrl-q)
+    Attach(container::AttachArgs),
     /// Block until containers stop, then print their exit codes
     Wait(container::NamesArgs),
     /// Pause all processes within containers
@@ -72,6 +77,23 @@ enum Command {
     Container(container::ContainerCommand),
     /// Show events from containers and images
     Events(system::EventsArgs),
+    /// Create a new image from a container's changes
+    Commit(authoring::CommitArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(authoring::DiffArgs),
+    /// Show the history of an image
+    History(authoring::HistoryArgs),
+    /// Save images to a tar archive (standard output by default)
+    Save(authoring::SaveArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(authoring::ExportArgs),
+    /// Copy files between a container and the local filesystem
+    Cp(authoring::CpArgs),
+    /// Build an image from a Dockerfile
+    Build(build::BuildArgs),
+    /// Manage the build cache
+    #[command(subcommand)]
+    Builder(build::BuilderCommand),
     /// List images
     #[command(alias = "image-ls")]
     Images(image::ImagesArgs),
@@ -98,6 +120,12 @@ enum Command {
     Login(registry::LoginArgs),
     /// Log out from a registry
     Logout(registry::LogoutArgs),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
+    /// Manage skiff: disk usage, information, events
+    #[command(subcommand)]
+    System(system::SystemCommand),
     /// Show the skiff version
     Version(system::VersionArgs),
     /// Show system-wide information
@@ -134,9 +162,10 @@ pub fn main() -> i32 {
         }
     };
     let is_run = matches!(cli.command, Command::Run(_));
+    let failure = failure_code(&cli.command);
     match dispatch(cli) {
         Ok(code) => code,
-        Err(e) => report(e, is_run),
+        Err(e) => report(e, is_run, failure),
     }
 }
 
@@ -152,6 +181,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Kill(args) => container::kill(&store()?, args),
         Command::Rm(args) => container::rm(&store()?, args),
         Command::Exec(args) => container::exec(&store()?, args),
+        Command::Attach(args) => container::attach(&store()?, args),
         Command::Wait(args) => container::wait(&store()?, args),
         Command::Pause(args) => {
             container::dispatch(&store()?, container::ContainerCommand::Pause(args))
@@ -168,6 +198,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Supervise(args) => {
             crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
         }
+        Command::Build(args) => build::build(&store()?, args),
+        Command::Commit(args) => authoring::commit(&store()?, args),
+        Command::Diff(args) => authoring::diff(&store()?, args),
+        Command::History(args) => authoring::history(&store()?, args),
+        Command::Save(args) => authoring::save(&store()?, args),
+        Command::Export(args) => authoring::export(&store()?, args),
+        Command::Cp(args) => authoring::cp(&store()?, args),
+        Command::Builder(command) => build::builder_command(&store()?, command),
         Command::Images(args) => image::images(&store()?, args),
         Command::Load(args) => image::load(&store()?, args),
         Command::Import(args) => image::import(&store()?, args),
@@ -180,6 +218,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Search(args) => registry::search(args),
         Command::Login(args) => registry::login(args),
         Command::Logout(args) => registry::logout(args),
+        Command::Volume(command) => volume::dispatch(&store()?, command),
+        Command::System(command) => system::dispatch(&store()?, command),
         Command::Version(args) => system::version(args),
         Command::Info(args) => system::info(&store()?, args),
         Command::Completion(args) => docs::completion(args),
@@ -189,7 +229,34 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 }
 
 /// Prints an error the way docker does and picks its exit code.
-fn report(e: anyhow::Error, is_run: bool) -> i32 {
+/// The exit code of a failed command: docker's CLI exits 1 when the engine refuses a
+/// container operation, while skiff's own failures at creating and storing things (run,
+/// load, import, ...) are 125.
+fn failure_code(command: &Command) -> i32 {
+    match command {
+        Command::Ps(_)
+        | Command::Logs(_)
+        | Command::Start(_)
+        | Command::Stop(_)
+        | Command::Restart(_)
+        | Command::Kill(_)
+        | Command::Rm(_)
+        | Command::Exec(_)
+        | Command::Attach(_)
+        | Command::Wait(_)
+        | Command::Pause(_)
+        | Command::Unpause(_)
+        | Command::Top(_)
+        | Command::Rename(_)
+        | Command::Stats(_)
+        | Command::Update(_)
+        | Command::Container(_)
+        | Command::Events(_) => 1,
+        _ => 125,
+    }
+}
+
+fn report(e: anyhow::Error, is_run: bool, failure: i32) -> i32 {
     if let Some(start) = e.downcast_ref::<crate::runtime::StartError>() {
         eprintln!("skiff: {start}");
         return start.exit_code();
@@ -204,6 +271,6 @@ fn report(e: anyhow::Error, is_run: bool) -> i32 {
     if not_found {
         1
     } else {
-        125
+        failure
     }
 }

@@ -52,9 +52,17 @@ pub struct RunArgs {
     /// Overwrite the default ENTRYPOINT of the image
     #[arg(long)]
     entrypoint: Option<String>,
-    /// Bind mount a volume (/host/path:/container/path[:ro])
-    #[arg(short, long = "volume", value_name = "SRC:DST[:OPTS]")]
+    /// Bind mount a host path or mount a volume ([/host/path|NAME:]/container/path[:ro]); a
+    /// path alone gets a new anonymous volume
+    #[arg(short, long = "volume", value_name = "[SRC:]DST[:OPTS]")]
     volume: Vec<String>,
+    /// Attach a filesystem mount (type=bind|volume|tmpfs,src=,dst=,readonly,tmpfs-size=,
+    /// tmpfs-mode=,volume-opt=,volume-label=,volume-nocopy)
+    #[arg(long, value_name = "MOUNT")]
+    mount: Vec<String>,
+    /// Mount the volumes and binds of another container at the same paths
+    #[arg(long = "volumes-from", value_name = "CONTAINER[:ro|:rw]")]
+    volumes_from: Vec<String>,
     /// Mount a tmpfs directory (/path[:options])
     #[arg(long)]
     tmpfs: Vec<String>,
@@ -181,6 +189,8 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         },
         stop_signal: args.stop_signal,
         stop_timeout: args.stop_timeout,
+        mounts: args.mount,
+        volumes_from: args.volumes_from,
     };
     validate(&opts)?;
     match runner::run(store, &opts)? {

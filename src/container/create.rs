@@ -1,6 +1,7 @@
 //! Creating a container: resolve the image, reserve the name, lay out the container's
 //! directory (overlay upper/work, generated /etc files) and write its record and spec.
 
+use super::mounts::{self, MountPoint};
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
 use super::spec::{self, Paths, SpecInput};
@@ -13,6 +14,7 @@ use crate::image::store::{self as images, Image};
 use crate::runtime::seccomp::{self, Filters, Profile};
 use crate::runtime::userns::IdMappings;
 use crate::store::{self, NotFound, Store};
+use crate::volume;
 use anyhow::{anyhow, bail, Context, Result};
 use oci_spec::runtime::Spec;
 use std::collections::HashSet;
@@ -29,12 +31,48 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
             ),
             Err(other) => other,
         })?;
+    create_from_image(store, maps, opts, &image)
+}
+
+/// Creates a container of an image the caller already has in hand: one from the store, or a
+/// build's snapshot that is not an image of its own (a RUN step's container).
+pub fn create_from_image(
+    store: &Store,
+    maps: &IdMappings,
+    opts: &RunOptions,
+    image: &Image,
+) -> Result<Prepared> {
+    check_network(&opts.network)?;
+    let opts = &with_image_defaults(opts, image);
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
+    let planned = mounts::plan(store, opts, image)?;
+    // From the volumes' creation until the record names them, nobody may remove them.
+    let _volume_lock = if planned.is_empty() {
+        None
+    } else {
+        Some(volume::lock(store)?)
+    };
     let id = store::random_hex(32);
     let name = claim_some_name(store, opts, &id)?;
     let paths = Paths::new(record::dir(store, &id));
-    let result = write_container(store, maps, opts, &image, &id, &name, &paths, &caps);
+    let result = mounts::materialize(store, maps, planned).and_then(|made| {
+        let written = write_container(
+            store,
+            maps,
+            opts,
+            image,
+            &id,
+            &name,
+            &paths,
+            &caps,
+            made.mounts.clone(),
+        );
+        if written.is_err() {
+            made.discard(store, maps);
+        }
+        written
+    });
     match result {
         Ok((record, spec)) => {
             events::emit(
@@ -111,6 +149,29 @@ fn check_reference(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// What the container inherits from its image as docker records it in the container's own
+/// config: the image's labels (under the container's), its stop signal.
+fn with_image_defaults(opts: &RunOptions, image: &Image) -> RunOptions {
+    let mut opts = opts.clone();
+    let image_labels = image.config.config.labels.clone().unwrap_or_default();
+    let mut labels: Vec<String> = image_labels
+        .iter()
+        .filter(|(k, _)| {
+            !opts
+                .labels
+                .iter()
+                .any(|l| l.split('=').next() == Some(k.as_str()))
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    labels.append(&mut opts.labels);
+    opts.labels = labels;
+    if opts.stop_signal.is_none() {
+        opts.stop_signal = image.config.config.stop_signal.clone();
+    }
+    opts
+}
+
 fn check_network(network: &str) -> Result<()> {
     match network {
         "none" | "host" => Ok(()),
@@ -149,6 +210,7 @@ fn write_container(
     name: &str,
     paths: &Paths,
     caps: &HashSet<String>,
+    mounts: Vec<MountPoint>,
 ) -> Result<(ContainerRecord, Spec)> {
     for dir in [
         &paths.dir,
@@ -157,15 +219,6 @@ fn write_container(
         &paths.dir.join("rootfs"),
     ] {
         fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    for volume in &opts.volumes {
-        let bind = super::options::parse_volume(volume)?;
-        if !bind.source.exists() {
-            // As docker does for -v: a missing host directory is created.
-            fs::create_dir_all(&bind.source).with_context(|| {
-                format!("cannot create bind mount source {}", bind.source.display())
-            })?;
-        }
     }
     let hostname = opts
         .hostname
@@ -176,6 +229,8 @@ fn write_container(
     let env = spec::environment(opts, image, &hostname);
     let spec = spec::build(&SpecInput {
         opts,
+        init_layer: store.init_layer()?,
+        mounts: &mounts,
         image,
         paths,
         hostname: &hostname,
@@ -194,6 +249,7 @@ fn write_container(
         path: args[0].clone(),
         args: args[1..].to_vec(),
         options: opts.clone(),
+        mounts,
     };
     record::save(store, &record)?;
     state::save(

@@ -96,6 +96,7 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
             log: None,
             echo: true,
             interactive: opts.interactive,
+            attach: None,
         },
         None,
     )

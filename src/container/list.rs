@@ -154,9 +154,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         RestartPolicy::OnFailure(Some(n)) => n,
         _ => 0,
     };
-    let mounts: Vec<Value> = o.volumes.iter().filter_map(|v| super::options::parse_volume(v).ok()).map(|b| json!({
-        "Type": "bind", "Source": b.source, "Destination": b.destination, "Mode": if b.readonly { "ro" } else { "" }, "RW": !b.readonly, "Propagation": "rprivate",
-    })).collect();
+    let mounts: Vec<Value> = r.mounts.iter().map(|m| m.inspect_json()).collect();
     json!({
         "Id": r.id,
         "Created": r.created,
@@ -187,6 +185,8 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         "Platform": "linux",
         "HostConfig": {
             "Binds": o.volumes,
+            "Mounts": o.mounts,
+            "VolumesFrom": o.volumes_from,
             "NetworkMode": o.network,
             "RestartPolicy": {"Name": policy.name(), "MaximumRetryCount": max_retries},
             "AutoRemove": o.rm,

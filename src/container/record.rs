@@ -2,6 +2,7 @@
 //! `rename`/`update`), and container names, which are symlinks in `names/` so that two racing
 //! `run --name x` cannot both win.
 
+use super::mounts::MountPoint;
 use super::options::RunOptions;
 use crate::store::{self, NotFound, Store};
 use anyhow::{bail, Context, Result};
@@ -21,6 +22,10 @@ pub struct ContainerRecord {
     pub path: String,
     pub args: Vec<String>,
     pub options: RunOptions,
+    /// The container's binds, volumes and tmpfs mounts, as resolved at creation (the names
+    /// of its anonymous volumes included).
+    #[serde(default)]
+    pub mounts: Vec<MountPoint>,
 }
 
 pub fn dir(store: &Store, id: &str) -> PathBuf {
@@ -58,12 +63,7 @@ pub fn release_name(store: &Store, name: &str) {
 }
 
 fn validate_name(name: &str) -> Result<()> {
-    let valid = name.len() > 1
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-    if !valid {
+    if !store::is_valid_name(name) {
         bail!("Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     Ok(())
@@ -81,7 +81,10 @@ pub fn resolve(store: &Store, name_or_id: &str) -> Result<String> {
             let id = entry?.file_name().to_string_lossy().into_owned();
             if id.starts_with(name) {
                 if found.is_some() {
-                    bail!("multiple containers match {name}; give more of the id");
+                    return Err(NotFound(format!(
+                        "multiple containers match the prefix {name}; give more of the id"
+                    ))
+                    .into());
                 }
                 found = Some(id);
             }

@@ -66,6 +66,16 @@ impl Prepared {
     pub fn options(&self) -> &RunOptions {
         &self.record.options
     }
+
+    /// Records a container event, with the attributes docker gives every one of them.
+    pub fn emit(&self, store: &Store, action: &str, extra: &[(&str, &str)]) {
+        let mut attributes = vec![
+            ("name", self.record.name.as_str()),
+            ("image", self.record.image.as_str()),
+        ];
+        attributes.extend_from_slice(extra);
+        events::emit(store, "container", action, self.id(), &attributes);
+    }
 }
 
 /// The state of a container that has just started under supervisor `supervisor`.
@@ -91,6 +101,21 @@ pub fn exited_state(previous: &ContainerState, exit_code: i32, error: String) ->
         error,
         finished_at: clock::format_rfc3339(clock::now()),
         started_at: previous.started_at.clone(),
+        restart_count: previous.restart_count,
+        ..Default::default()
+    }
+}
+
+/// The state of a container whose process could not be started: docker keeps it "created",
+/// with the error and its exit code.
+pub fn failed_state(
+    previous: &ContainerState,
+    error: &crate::runtime::StartError,
+) -> ContainerState {
+    ContainerState {
+        status: "created".into(),
+        exit_code: error.exit_code(),
+        error: error.to_string(),
         restart_count: previous.restart_count,
         ..Default::default()
     }
@@ -134,16 +159,7 @@ pub fn foreground(
     let started = started?;
     let mut current = running_state(&started, 0);
     state::save(store, prepared.id(), &current)?;
-    events::emit(
-        store,
-        "container",
-        "start",
-        prepared.id(),
-        &[
-            ("name", &prepared.record.name),
-            ("image", &prepared.record.image),
-        ],
-    );
+    prepared.emit(store, "start", &[]);
     let log = if logged {
         Some(log::Writer::open(
             &prepared.log_path(),
@@ -160,21 +176,13 @@ pub fn foreground(
             log,
             echo: true,
             interactive,
+            attach: None,
         },
         None,
     )?;
     current = exited_state(&current, code, String::new());
     state::save(store, prepared.id(), &current)?;
-    events::emit(
-        store,
-        "container",
-        "die",
-        prepared.id(),
-        &[
-            ("name", &prepared.record.name),
-            ("exitCode", &code.to_string()),
-        ],
-    );
+    prepared.emit(store, "die", &[("exitCode", &code.to_string())]);
     Ok(code)
 }
 

@@ -74,9 +74,18 @@ pub fn process_start_time(pid: i32) -> Option<u64> {
     after_comm.split(' ').nth(19)?.parse().ok()
 }
 
-/// Whether `pid` is still the process that started at `start` (not a reused pid).
+/// Whether `pid` is still the process that started at `start` (not a reused pid, and not
+/// a zombie waiting to be reaped).
 pub fn process_alive(pid: i32, start: u64) -> bool {
-    pid > 0 && process_start_time(pid) == Some(start)
+    pid > 0 && process_start_time(pid) == Some(start) && !is_zombie(pid)
+}
+
+fn is_zombie(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return true;
+    };
+    let state = stat.rfind(')').and_then(|i| stat[i + 2..].chars().next());
+    matches!(state, Some('Z' | 'X'))
 }
 
 /// Marker files for what the user asked of a running container.

@@ -1,4 +1,5 @@
-//! `skiff import`: a root filesystem tarball becomes a one-layer image.
+//! `skiff import`: a root filesystem tarball (a file, standard input or a URL) becomes a
+//! one-layer image.
 
 use super::change;
 use super::config::{host_architecture, History, ImageConfig, RootFs, RunConfig};
@@ -31,6 +32,9 @@ pub fn import(
     let path = source.to_string();
     let open: ingest::Opener = if source == "-" {
         Box::new(|| Ok(Box::new(std::io::stdin()) as Box<dyn Read + Send>))
+    } else if super::fetch::is_url(source) {
+        let download = super::fetch::get(source)?;
+        Box::new(move || Ok(Box::new(download.body) as Box<dyn Read + Send>))
     } else {
         // Open now, so that a missing file is reported before any work starts.
         let file = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;

@@ -314,6 +314,7 @@ fn extract_one(
     let (reader, verified) = checked_stream((source.open)()?, source.expected_blob, failed);
     let options = ExtractOptions {
         ignore_chown_errors,
+        ..Default::default()
     };
     // Download, blob digest and decompression in one thread, tar parsing, extraction and the
     // diff id in another: a layer of many small files keeps two cores busy.
@@ -460,5 +461,71 @@ fn commit(store: &Store, staged: &Path, diff_id: &str) -> Result<()> {
             Ok(())
         }
         Err(e) => Err(e).with_context(|| format!("cannot store layer {diff_id}")),
+    }
+}
+
+/// Stores the tree at `dir` (an overlay upper directory: a container's changes, a build
+/// step's) as a new layer: its tar, as [`super::tarball`] writes it with whiteouts in the OCI
+/// form, is ingested like any layer, so the layer, its diff id and its record of the stream
+/// agree. None when the tree is empty: the step changed no file.
+pub fn ingest_dir(store: &Store, maps: &IdMappings, dir: &Path) -> Result<Option<IngestedLayer>> {
+    let empty = fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .next()
+        .is_none();
+    if empty {
+        return Ok(None);
+    }
+    let tree = dir.to_path_buf();
+    let source = LayerSource::new(
+        dir.display().to_string(),
+        // Runs in the user namespace, where the files of every mapped owner are readable.
+        Box::new(move || {
+            let opts = super::tarball::WriteOptions {
+                layer: true,
+                ..Default::default()
+            };
+            Ok(Box::new(tar_in_thread(move |out| {
+                let mut writer = super::tarball::TarWriter::new(out, opts);
+                writer.add(&tree, "", None)?;
+                writer.finish()?;
+                Ok(())
+            })?) as Box<dyn Read + Send>)
+        }),
+    );
+    Ok(ingest(store, maps, vec![source])?.pop())
+}
+
+/// A reader of what `write` writes, in a thread of its own; the writer's error, if any,
+/// comes out of the reader at the end of the stream.
+pub fn tar_in_thread(
+    write: impl FnOnce(io::PipeWriter) -> Result<()> + Send + 'static,
+) -> Result<ThreadReader> {
+    let (reader, writer) = io::pipe().context("cannot create a pipe")?;
+    let thread = std::thread::spawn(move || write(writer));
+    Ok(ThreadReader {
+        reader,
+        thread: Some(thread),
+    })
+}
+
+pub struct ThreadReader {
+    reader: io::PipeReader,
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Read for ThreadReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.reader.read(buf)?;
+        if n == 0 {
+            if let Some(thread) = self.thread.take() {
+                match thread.join() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return Err(io::Error::other(format!("{e:#}"))),
+                    Err(_) => return Err(io::Error::other("the archive writer panicked")),
+                }
+            }
+        }
+        Ok(n)
     }
 }

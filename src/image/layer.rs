@@ -69,6 +69,9 @@ pub struct ExtractOptions {
     /// Only one uid is mapped, so the archive's owners mostly cannot exist: keep files owned by
     /// the caller instead of failing.
     pub ignore_chown_errors: bool,
+    /// The tar is not a layer but files to put somewhere (`cp`, a build's COPY): names like
+    /// `.wh.x` are ordinary files, not whiteouts.
+    pub no_whiteouts: bool,
 }
 
 /// Extract an *uncompressed* tar stream into `dest` (an existing empty directory). The caller has
@@ -80,6 +83,11 @@ pub fn extract(reader: impl Read, dest: &Path, opts: &ExtractOptions) -> Result<
         Mode::empty(),
     )
     .with_context(|| format!("opening the layer directory {}", dest.display()))?;
+    extract_into(reader, root, opts)
+}
+
+/// [`extract`] into a directory already open (for one reached through a container's root).
+pub fn extract_into(reader: impl Read, root: OwnedFd, opts: &ExtractOptions) -> Result<Extracted> {
     let stream = BufReader::with_capacity(STREAM_BUFFER, HashingReader::new(reader));
     let (recorder, record) = tarsplit::recorder(stream);
     let mut archive = tar::Archive::new(recorder);
@@ -112,7 +120,7 @@ pub fn extract(reader: impl Read, dest: &Path, opts: &ExtractOptions) -> Result<
 }
 
 /// Recognise the compression of a layer blob by its magic bytes and wrap the reader: gzip, zstd,
-/// or plain tar.
+/// bzip2, xz, or plain tar.
 pub fn decompress<'a>(mut reader: impl BufRead + 'a) -> Result<Box<dyn Read + 'a>> {
     let mut magic = [0u8; 6];
     let len = read_up_to(&mut reader, &mut magic).context("reading the layer")?;
@@ -124,16 +132,19 @@ pub fn decompress<'a>(mut reader: impl BufRead + 'a) -> Result<Box<dyn Read + 'a
         Compression::Zstd => {
             Box::new(zstd::stream::read::Decoder::with_buffer(whole).context("starting zstd")?)
         }
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(whole)),
+        Compression::Xz => Box::new(lzma_rust2::XzReader::new(whole, true)),
         Compression::Plain => Box::new(whole),
-        Compression::Unsupported(name) => bail!("unsupported layer compression {name}"),
     })
 }
 
 enum Compression {
     Gzip,
     Zstd,
+    // Not in layers from registries, but in the archives users hand to `build` and ADD.
+    Bzip2,
+    Xz,
     Plain,
-    Unsupported(&'static str),
 }
 
 impl Compression {
@@ -143,8 +154,8 @@ impl Compression {
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
             // A zstd skippable frame (zstd:chunked puts metadata in them).
             [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Compression::Zstd,
-            [0xfd, b'7', b'z', b'X', b'Z', 0] => Compression::Unsupported("xz"),
-            [b'B', b'Z', b'h', ..] => Compression::Unsupported("bzip2"),
+            [0xfd, b'7', b'z', b'X', b'Z', 0] => Compression::Xz,
+            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
             _ => Compression::Plain,
         }
     }
@@ -806,11 +817,13 @@ struct Extractor {
     removed_dir: bool,
     size: u64,
     skipped_devices: u64,
+    no_whiteouts: bool,
 }
 
 impl Extractor {
     fn new(root: OwnedFd, opts: &ExtractOptions) -> Self {
         Extractor {
+            no_whiteouts: opts.no_whiteouts,
             dirs: Dirs::new(root),
             meta: Meta {
                 mode: Mode::empty(),
@@ -845,7 +858,12 @@ impl Extractor {
             return self.root_entry(kind);
         }
         let (_, name) = split_parent(&self.path);
-        match whiteout_of(name) {
+        let whiteout = if self.no_whiteouts {
+            Whiteout::None
+        } else {
+            whiteout_of(name)
+        };
+        match whiteout {
             Whiteout::None => self.create(kind, entry)?,
             Whiteout::Opaque => self.opaque()?,
             Whiteout::Meta => {}
@@ -1116,6 +1134,7 @@ mod tests {
     fn options() -> ExtractOptions {
         ExtractOptions {
             ignore_chown_errors: !is_root(),
+            ..Default::default()
         }
     }
 
@@ -1544,9 +1563,14 @@ mod tests {
             assert_eq!(fs::read(tmp.path().join("hello")).unwrap(), b"world");
         }
 
-        let xz = b"\xfd7zXZ\0rest";
-        let err = decompress(&xz[..]).err().expect("xz is not supported");
-        assert_eq!(err.to_string(), "unsupported layer compression xz");
+        let bzip2 = {
+            let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            encoder.write_all(&tar).unwrap();
+            encoder.finish().unwrap()
+        };
+        let tmp = TempDir::new();
+        let extracted = extract(decompress(&bzip2[..]).unwrap(), tmp.path(), &options()).unwrap();
+        assert_eq!(extracted.diff_id, sha256_id(&tar));
         let mut tiny = Vec::new();
         decompress(&b"ab"[..])
             .unwrap()

@@ -148,7 +148,10 @@ fn find_by_id(store: &Store, name: &str) -> Result<Option<ImageRecord>> {
         let file = file.to_string_lossy();
         if file.starts_with(prefix) && file.ends_with(".json") {
             if found.is_some() {
-                bail!("image id prefix {prefix} is ambiguous; give more characters");
+                return Err(NotFound(format!(
+                    "image id prefix {prefix} is ambiguous; give more characters"
+                ))
+                .into());
             }
             found = Some(store::read_json(&store.images().join(&*file))?);
         }

@@ -298,6 +298,7 @@ mod tests {
             &dir.join("diff"),
             &ExtractOptions {
                 ignore_chown_errors: true,
+                ..Default::default()
             },
         )
         .unwrap();

@@ -76,13 +76,18 @@ fn clone_flags(spec: &Spec) -> u64 {
     flags as u64
 }
 
-pub(super) fn spawn(launch: &Launch) -> Result<Started> {
-    let (parent_sock, child_sock) = socket::socketpair(
+/// The socket pair over which a starting process talks to its parent: (parent's, child's).
+pub(super) fn start_socket() -> Result<(OwnedFd, OwnedFd)> {
+    Ok(socket::socketpair(
         socket::AddressFamily::Unix,
         socket::SockType::SeqPacket,
         None,
         socket::SockFlag::SOCK_CLOEXEC,
-    )?;
+    )?)
+}
+
+pub(super) fn spawn(launch: &Launch) -> Result<Started> {
+    let (parent_sock, child_sock) = start_socket()?;
     let mut pidfd: RawFd = -1;
     let args = CloneArgs {
         flags: clone_flags(launch.spec),
@@ -114,13 +119,28 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Option<OwnedFd>> {
     launch.maps.apply(pid.as_raw())?;
     nix::unistd::write(sock, b"g")?;
-    receive_until_exec(sock)
+    let received = receive_until_exec(sock)?;
+    match received.failed {
+        Some(e) => Err(e.into()),
+        None => Ok(received.pty),
+    }
+}
+
+/// What a starting process sent before its execve.
+pub(super) struct Received {
+    pub pty: Option<OwnedFd>,
+    /// The host pid of a process an exec helper cloned.
+    pub spawned: Option<Pid>,
+    pub failed: Option<StartError>,
 }
 
 /// Reads the child's messages until its end of the socket closes at execve: its terminal,
 /// or the error that stopped it.
-pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Option<OwnedFd>> {
+/// Messages may come from an exec helper and from the process it cloned, in either order.
+pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Received> {
     let mut pty = None;
+    let mut spawned = None;
+    let mut failed = None;
     loop {
         let mut buf = vec![0u8; 64 * 1024];
         let mut iov = [IoSliceMut::new(&mut buf)];
@@ -133,7 +153,11 @@ pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Option<OwnedFd>> {
         )?;
         let len = msg.bytes;
         if len == 0 {
-            return Ok(pty);
+            return Ok(Received {
+                pty,
+                spawned,
+                failed,
+            });
         }
         for c in msg.cmsgs()? {
             if let ControlMessageOwned::ScmRights(fds) = c {
@@ -150,8 +174,9 @@ pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Option<OwnedFd>> {
                 }
                 nix::unistd::write(sock, b"t")?;
             }
-            ChildMessage::Spawned(_) => {}
-            ChildMessage::Failed(e) => return Err(e.into()),
+            ChildMessage::Spawned(pid) => spawned = Some(Pid::from_raw(pid)),
+            // Keep reading: the other sender may still have something to say.
+            ChildMessage::Failed(e) => failed = Some(e),
         }
     }
 }

@@ -4,13 +4,12 @@
 //! wait for it, while it lives in the container's pid namespace. The helper exits at once.
 
 use super::child::{
-    become_process, clone3, connect_stdio, receive_until_exec, reset_signals, send, ChildMessage,
-    CloneArgs,
+    become_process, clone3, connect_stdio, receive_until_exec, reset_signals, send, start_socket,
+    ChildMessage, CloneArgs,
 };
 use super::seccomp::Filters;
 use super::{StartError, Started, Stdio};
-use anyhow::{bail, Context, Result};
-use nix::sys::socket;
+use anyhow::{Context, Result};
 use nix::unistd::{ForkResult, Pid};
 use oci_spec::runtime::Process;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -24,12 +23,7 @@ pub struct Exec<'a> {
 }
 
 pub fn exec(request: &Exec) -> Result<Started> {
-    let (parent_sock, child_sock) = socket::socketpair(
-        socket::AddressFamily::Unix,
-        socket::SockType::SeqPacket,
-        None,
-        socket::SockFlag::SOCK_CLOEXEC,
-    )?;
+    let (parent_sock, child_sock) = start_socket()?;
     // SAFETY: single-threaded; the helper only joins namespaces and clones.
     let helper = match unsafe { nix::unistd::fork() }? {
         ForkResult::Child => {
@@ -47,9 +41,19 @@ pub fn exec(request: &Exec) -> Result<Started> {
     };
     drop(child_sock);
     let _ = nix::sys::wait::waitpid(helper, None);
-    let pid = receive_pid(&parent_sock)?;
+    let received = receive_until_exec(&parent_sock)?;
+    if let Some(error) = received.failed {
+        // The process is our child (CLONE_PARENT): reap it, or it lingers as a zombie.
+        if let Some(pid) = received.spawned {
+            let _ = nix::sys::wait::waitpid(pid, None);
+        }
+        return Err(error.into());
+    }
+    let pid = received
+        .spawned
+        .ok_or_else(|| anyhow::anyhow!("could not start a process in the container"))?;
     let pidfd = pidfd_open(pid).context("the exec'd process vanished")?;
-    let pty = receive_until_exec(&parent_sock)?;
+    let pty = received.pty;
     Ok(Started { pid, pidfd, pty })
 }
 
@@ -90,19 +94,6 @@ fn run_in_container(request: &Exec, sock: &OwnedFd) -> Result<std::convert::Infa
     reset_signals();
     connect_stdio(&request.stdio)?;
     become_process(request.process, request.seccomp, sock, false, false)
-}
-
-fn receive_pid(sock: &OwnedFd) -> Result<Pid> {
-    let mut buf = vec![0u8; 64 * 1024];
-    let n = nix::unistd::read(sock, &mut buf)?;
-    if n == 0 {
-        bail!("could not start a process in the container");
-    }
-    match serde_json::from_slice::<ChildMessage>(&buf[..n])? {
-        ChildMessage::Spawned(pid) => Ok(Pid::from_raw(pid)),
-        ChildMessage::Failed(e) => Err(e.into()),
-        ChildMessage::Terminal => bail!("unexpected message from the exec helper"),
-    }
 }
 
 pub fn pidfd_open(pid: Pid) -> std::io::Result<OwnedFd> {

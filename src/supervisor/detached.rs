@@ -3,11 +3,11 @@
 //! to whoever launched it over an inherited pipe), keeps its output in the log, runs its
 //! healthcheck, carries out its restart policy, and exits once the container is finally down.
 
+use super::attach::{socket_path, Hub};
 use super::{health, log, output_pipe, signal_fd, supervise, Relay};
 use crate::container::options::RestartPolicy;
-use crate::container::start::{exited_state, running_state, Prepared};
+use crate::container::start::{exited_state, failed_state, running_state, Prepared};
 use crate::container::state::{self, ContainerState, Marker};
-use crate::events;
 use crate::runtime::userns::IdMappings;
 use crate::runtime::{self, StartError, Stdio};
 use crate::store::Store;
@@ -41,9 +41,23 @@ pub fn spawn(store: &Store, id: &str) -> Result<()> {
         .stderr(ProcessStdio::null());
     // SAFETY: setsid is async-signal-safe. A session of its own keeps the supervisor out of
     // the caller's terminal and job control.
+    // The supervisor outlives its caller, so it must hold none of the caller's descriptors
+    // (a `$(skiff run -d ...)` would wait for them), only the pipe it reports on.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             nix::unistd::setsid().map_err(std::io::Error::from)?;
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                (ready_fd - 1) as u32,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
+            libc::syscall(
+                libc::SYS_close_range,
+                (ready_fd + 1) as u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
             Ok(())
         });
     }
@@ -92,16 +106,18 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
                 let error = e
                     .downcast::<StartError>()
                     .unwrap_or_else(|e| StartError::Setup(format!("{e:#}")));
+                if ready.is_some() {
+                    state::save(store, id, &failed_state(&previous, &error))?;
+                    report(&mut ready, &Ready::Failed(error.clone()));
+                    return Ok(error.exit_code());
+                }
+                // A restart that could not start: the container is down, with this error.
                 state::save(
                     store,
                     id,
                     &exited_state(&previous, error.exit_code(), error.to_string()),
                 )?;
-                if ready.is_some() {
-                    report(&mut ready, &Ready::Failed(error.clone()));
-                    return Ok(error.exit_code());
-                }
-                error.exit_code()
+                break;
             }
         };
         let finished = exited_state(&previous, code, String::new());
@@ -141,16 +157,11 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
             break;
         }
         backoff = (backoff * 2).min(Duration::from_secs(60));
-        events::emit(
-            store,
-            "container",
-            "restart",
-            id,
-            &[("name", &prepared.record.name)],
-        );
+        prepared.emit(store, "restart", &[]);
     }
+    let _ = std::fs::remove_dir_all(store.runroot.join(id));
     if prepared.options().rm {
-        crate::container::remove::remove(store, &maps, id)?;
+        crate::container::remove::remove_with_volumes(store, &maps, id)?;
     }
     Ok(0)
 }
@@ -173,30 +184,32 @@ fn run_once(
     ready: &mut Option<std::fs::File>,
 ) -> Result<(i32, ContainerState)> {
     let opts = prepared.options();
-    let null = std::fs::File::open("/dev/null")?;
+    // With -i the container's stdin stays open for `attach`; without, it reads /dev/null.
+    let (stdin_r, stdin_w) = if opts.interactive {
+        let (r, w) = output_pipe()?;
+        (r, Some(w))
+    } else {
+        (std::fs::File::open("/dev/null")?.into(), None)
+    };
     let (out_r, out_w) = output_pipe()?;
     let (err_r, err_w) = output_pipe()?;
-    let stdio = Stdio::Fds([null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
+    let stdio = Stdio::Fds([stdin_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
     let started = runtime::start(&prepared.launch(maps, stdio));
-    drop((out_w, err_w, null));
+    drop((out_w, err_w, stdin_r));
     let started = started?;
     let running = running_state(&started, restarts);
     state::save(store, prepared.id(), &running)?;
     report(ready, &Ready::Started);
-    events::emit(
-        store,
-        "container",
-        "start",
-        prepared.id(),
-        &[
-            ("name", &prepared.record.name),
-            ("image", &prepared.record.image),
-        ],
-    );
+    prepared.emit(store, "start", &[]);
     let log = log::Writer::open(
         &prepared.log_path(),
         log::Rotation::from_options(&opts.log_opts)?,
     )?;
+    let input = match &started.pty {
+        Some(master) => Some(master.try_clone()?),
+        None => stdin_w,
+    };
+    let hub = Hub::listen(&socket_path(&store.runroot, prepared.id()), input)?;
     let output = if started.pty.is_some() {
         None
     } else {
@@ -211,19 +224,11 @@ fn run_once(
             log: Some(log),
             echo: false,
             interactive: false,
+            attach: Some(hub),
         },
         checker.as_mut(),
     )?;
-    events::emit(
-        store,
-        "container",
-        "die",
-        prepared.id(),
-        &[
-            ("name", &prepared.record.name),
-            ("exitCode", &code.to_string()),
-        ],
-    );
+    prepared.emit(store, "die", &[("exitCode", &code.to_string())]);
     Ok((code, running))
 }
 

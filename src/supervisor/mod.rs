@@ -4,6 +4,7 @@
 //! (to the user, to the log), runs healthchecks, and reports the exit code (128+N when
 //! signal N ended the container, as docker does).
 
+pub mod attach;
 pub mod detached;
 pub mod health;
 pub mod log;
@@ -49,6 +50,24 @@ pub struct Relay {
     pub echo: bool,
     /// Copy our stdin to the container's terminal (foreground `-it`).
     pub interactive: bool,
+    /// Clients attached to a detached container.
+    pub attach: Option<attach::Hub>,
+}
+
+impl Relay {
+    /// Hands output of stream 0 (stdout) or 1 (stderr) to everyone who wants it.
+    fn deliver(&mut self, data: &[u8], stream: usize) -> Result<()> {
+        if let Some(log) = self.log.as_mut() {
+            log.write(stream, data)?;
+        }
+        if self.echo {
+            write_all_fd(if stream == 0 { 1 } else { 2 }, data);
+        }
+        if let Some(hub) = self.attach.as_mut() {
+            hub.broadcast(stream, data);
+        }
+        Ok(())
+    }
 }
 
 /// Supervises `started` until it exits; returns its docker-style exit code.
@@ -62,6 +81,7 @@ pub fn supervise(
         .pty
         .as_ref()
         .map(|master| TerminalRelay::new(master, relay.interactive && relay.echo));
+    let pipes = relay.output.take();
     let mut output_open = [true, true];
     loop {
         let mut fds = vec![
@@ -69,16 +89,14 @@ pub fn supervise(
             PollFd::new(signals.as_fd(), PollFlags::POLLIN),
         ];
         let first_output = fds.len();
-        if let Some(pipes) = &relay.output {
-            for (i, pipe) in pipes.iter().enumerate() {
-                fds.push(PollFd::new(
-                    pipe.as_fd(),
-                    if output_open[i] {
-                        PollFlags::POLLIN
-                    } else {
-                        PollFlags::empty()
-                    },
-                ));
+        if let Some(pipes) = &pipes {
+            for (pipe, open) in pipes.iter().zip(output_open) {
+                let events = if open {
+                    PollFlags::POLLIN
+                } else {
+                    PollFlags::empty()
+                };
+                fds.push(PollFd::new(pipe.as_fd(), events));
             }
         }
         let first_terminal = fds.len();
@@ -88,6 +106,10 @@ pub fn supervise(
         let first_health = fds.len();
         if let Some(h) = health.as_deref() {
             h.add_poll_fds(&mut fds);
+        }
+        let first_attach = fds.len();
+        if let Some(hub) = &relay.attach {
+            hub.add_poll_fds(&mut fds);
         }
         let timeout = health
             .as_deref()
@@ -104,31 +126,35 @@ pub fn supervise(
         if ready[1] {
             handle_signals(started, signals);
         }
-        if let Some(pipes) = &relay.output {
+        if let Some(pipes) = &pipes {
             for (i, pipe) in pipes.iter().enumerate() {
                 if ready[first_output + i] && output_open[i] {
-                    output_open[i] = copy_output(pipe, i, &mut relay.log, relay.echo)?;
+                    match read_chunk(pipe) {
+                        Some(data) => relay.deliver(&data, i)?,
+                        None => output_open[i] = false,
+                    }
                 }
             }
         }
         if let Some(t) = terminal.as_mut() {
-            t.pump(
-                &ready[first_terminal..first_health],
-                &mut relay.log,
-                relay.echo,
-            )?;
+            if let Some(data) = t.pump(&ready[first_terminal..first_health]) {
+                relay.deliver(&data, 0)?;
+            }
         }
         if let Some(h) = health.as_deref_mut() {
-            h.on_ready(&ready[first_health..]);
+            h.on_ready(&ready[first_health..first_attach]);
+        }
+        if let Some(hub) = relay.attach.as_mut() {
+            hub.on_ready(&ready[first_attach..]);
         }
         if ready[0] {
-            if let Some(pipes) = &relay.output {
-                for (i, pipe) in pipes.iter().enumerate() {
-                    drain(pipe, i, &mut relay.log, relay.echo);
-                }
+            for (i, pipe) in pipes.iter().flatten().enumerate() {
+                let data = drain(pipe);
+                relay.deliver(&data, i)?;
             }
             if let Some(t) = terminal.as_mut() {
-                t.drain(&mut relay.log, relay.echo);
+                let data = t.drain();
+                relay.deliver(&data, 0)?;
             }
             if let Some(log) = relay.log.as_mut() {
                 log.finish()?;
@@ -155,47 +181,31 @@ fn handle_signals(started: &Started, signals: &SignalFd) {
     }
 }
 
-/// Moves one chunk of output; returns false at end of stream.
-fn copy_output(
-    pipe: &OwnedFd,
-    stream: usize,
-    log: &mut Option<log::Writer>,
-    echo: bool,
-) -> Result<bool> {
+/// One chunk of a container's output; None at the end of the stream.
+fn read_chunk(pipe: &OwnedFd) -> Option<Vec<u8>> {
     let mut buf = [0u8; 64 * 1024];
     match nix::unistd::read(pipe, &mut buf) {
-        Ok(0) => Ok(false),
-        Ok(n) => {
-            deliver(&buf[..n], stream, log, echo)?;
-            Ok(true)
-        }
-        Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => Ok(true),
-        Err(_) => Ok(false),
+        Ok(0) => None,
+        Ok(n) => Some(buf[..n].to_vec()),
+        Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => Some(Vec::new()),
+        Err(_) => None,
     }
 }
 
-fn drain(pipe: &OwnedFd, stream: usize, log: &mut Option<log::Writer>, echo: bool) {
+/// What is left in a pipe once the container has exited.
+fn drain(pipe: &OwnedFd) -> Vec<u8> {
     let _ = nix::fcntl::fcntl(
         pipe,
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
     );
-    while let Ok(true) = copy_output(pipe, stream, log, echo) {
-        let mut probe = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
-        if poll(&mut probe, PollTimeout::ZERO).unwrap_or(0) == 0 {
+    let mut all = Vec::new();
+    while let Some(data) = read_chunk(pipe) {
+        if data.is_empty() {
             break;
         }
+        all.extend_from_slice(&data);
     }
-}
-
-fn deliver(data: &[u8], stream: usize, log: &mut Option<log::Writer>, echo: bool) -> Result<()> {
-    if let Some(log) = log.as_mut() {
-        log.write(stream, data)?;
-    }
-    if echo {
-        let fd = if stream == 0 { 1 } else { 2 };
-        write_all_fd(fd, data);
-    }
-    Ok(())
+    all
 }
 
 fn wait_exit(started: &Started) -> Result<i32> {
@@ -245,13 +255,13 @@ impl<'a> TerminalRelay<'a> {
         }
     }
 
-    fn pump(&mut self, ready: &[bool], log: &mut Option<log::Writer>, echo: bool) -> Result<()> {
+    /// Moves the user's input to the container; returns the container's output, if any.
+    fn pump(&mut self, ready: &[bool]) -> Option<Vec<u8>> {
         let mut buf = [0u8; 32 * 1024];
+        let mut output = None;
         if ready.first() == Some(&true) {
             if let Ok(n) = nix::unistd::read(self.master, &mut buf) {
-                if n > 0 {
-                    deliver(&buf[..n], 0, log, echo)?;
-                }
+                output = (n > 0).then(|| buf[..n].to_vec());
             }
         }
         if ready.get(1) == Some(&true) {
@@ -262,25 +272,16 @@ impl<'a> TerminalRelay<'a> {
                 }
             }
         }
-        Ok(())
+        output
     }
 
     /// Output the container wrote just before exiting.
-    fn drain(&mut self, log: &mut Option<log::Writer>, echo: bool) {
-        let _ = nix::fcntl::fcntl(
-            self.master,
-            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
-        );
-        let mut buf = [0u8; 32 * 1024];
-        while let Ok(n) = nix::unistd::read(self.master, &mut buf) {
-            if n == 0 || deliver(&buf[..n], 0, log, echo).is_err() {
-                break;
-            }
-        }
+    fn drain(&mut self) -> Vec<u8> {
+        drain(self.master)
     }
 }
 
-fn write_all_fd(fd: i32, mut data: &[u8]) {
+pub(crate) fn write_all_fd(fd: i32, mut data: &[u8]) {
     while !data.is_empty() {
         match nix::unistd::write(unsafe { BorrowedFd::borrow_raw(fd) }, data) {
             Ok(n) => data = &data[n..],

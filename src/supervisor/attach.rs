@@ -1,0 +1,227 @@
+//! `attach`: the detached supervisor serves its container's streams on a unix socket in the
+//! runtime directory. Every attached client gets the output, framed as docker frames
+//! multiplexed streams (a byte for the stream, three zero bytes, a big-endian length); what
+//! a client writes goes to the container's stdin when it has one open (`-i`) or to its
+//! terminal (`-t`). The client detaches on its detach keys (ctrl-p ctrl-q by default).
+
+use crate::runtime::tty;
+use anyhow::{bail, Context, Result};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+
+/// The socket of a container's supervisor.
+pub fn socket_path(runroot: &Path, id: &str) -> PathBuf {
+    runroot.join(id).join("attach.sock")
+}
+
+/// The supervisor's side: the listening socket and the attached clients.
+pub struct Hub {
+    listener: UnixListener,
+    clients: Vec<UnixStream>,
+    /// Where client input goes: the container's stdin pipe or its terminal.
+    stdin: Option<OwnedFd>,
+}
+
+impl Hub {
+    pub fn listen(path: &Path, stdin: Option<OwnedFd>) -> Result<Hub> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let _ = std::fs::remove_file(path);
+        let listener = UnixListener::bind(path)
+            .with_context(|| format!("cannot listen on {}", path.display()))?;
+        listener.set_nonblocking(true)?;
+        Ok(Hub {
+            listener,
+            clients: Vec::new(),
+            stdin,
+        })
+    }
+
+    pub fn add_poll_fds<'a>(&'a self, fds: &mut Vec<PollFd<'a>>) {
+        fds.push(PollFd::new(self.listener.as_fd(), PollFlags::POLLIN));
+        for client in &self.clients {
+            fds.push(PollFd::new(client.as_fd(), PollFlags::POLLIN));
+        }
+    }
+
+    /// Accepts new clients and moves their input to the container.
+    pub fn on_ready(&mut self, ready: &[bool]) {
+        let mut gone = Vec::new();
+        for (i, client) in self.clients.iter_mut().enumerate() {
+            if ready.get(i + 1) != Some(&true) {
+                continue;
+            }
+            let mut buf = [0u8; 16 * 1024];
+            match client.read(&mut buf) {
+                Ok(0) | Err(_) => gone.push(i),
+                Ok(n) => {
+                    if let Some(stdin) = &self.stdin {
+                        super::write_all_fd(stdin.as_raw_fd(), &buf[..n]);
+                    }
+                }
+            }
+        }
+        for i in gone.into_iter().rev() {
+            self.clients.remove(i);
+        }
+        if ready.first() == Some(&true) {
+            while let Ok((client, _)) = self.listener.accept() {
+                let _ = client.set_nonblocking(true);
+                self.clients.push(client);
+            }
+        }
+    }
+
+    /// Sends output to every client; one that cannot keep up is dropped rather than
+    /// allowed to stall the container.
+    pub fn broadcast(&mut self, stream: usize, data: &[u8]) {
+        if self.clients.is_empty() {
+            return;
+        }
+        let frame = frame(stream, data);
+        self.clients.retain_mut(|c| c.write_all(&frame).is_ok());
+    }
+}
+
+fn frame(stream: usize, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 8);
+    out.push(stream as u8 + 1);
+    out.extend_from_slice(&[0, 0, 0]);
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// `ctrl-p,ctrl-q` (docker's default) or any list of `ctrl-X` and single characters.
+pub fn parse_detach_keys(spec: &str) -> Result<Vec<u8>> {
+    spec.split(',')
+        .map(|key| match key.strip_prefix("ctrl-") {
+            Some(c) if c.len() == 1 => Ok(c.as_bytes()[0].to_ascii_lowercase() & 0x1f),
+            Some(_) => bail!("invalid detach key {key:?}"),
+            None if key.len() == 1 => Ok(key.as_bytes()[0]),
+            None => bail!("invalid detach key {key:?}"),
+        })
+        .collect()
+}
+
+/// The client: relays until the container exits (returns true) or the user detaches (false).
+pub fn client(
+    socket: &Path,
+    tty: bool,
+    stdin_open: bool,
+    detach_keys: &[u8],
+    on_signal: impl Fn(nix::sys::signal::Signal),
+) -> Result<bool> {
+    let mut conn = UnixStream::connect(socket)
+        .with_context(|| "cannot attach: the container's supervisor does not answer".to_string())?;
+    let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+    let _raw = if tty && stdin_open {
+        tty::RawMode::enter(stdin)
+    } else {
+        None
+    };
+    let signals = super::signal_fd()?;
+    let mut matched = 0;
+    let mut pending = Vec::new();
+    let mut reading_stdin = stdin_open;
+    loop {
+        let mut fds = vec![
+            PollFd::new(conn.as_fd(), PollFlags::POLLIN),
+            PollFd::new(signals.as_fd(), PollFlags::POLLIN),
+        ];
+        if reading_stdin {
+            fds.push(PollFd::new(stdin, PollFlags::POLLIN));
+        }
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => other?,
+        };
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
+        drop(fds);
+        if ready[1] {
+            while let Ok(Some(info)) = signals.read_signal() {
+                if let Ok(signal) = nix::sys::signal::Signal::try_from(info.ssi_signo as i32) {
+                    on_signal(signal);
+                }
+            }
+        }
+        if ready.get(2) == Some(&true) {
+            let mut buf = [0u8; 4096];
+            let n = nix::unistd::read(stdin, &mut buf).unwrap_or(0);
+            if n == 0 {
+                reading_stdin = false;
+            }
+            let mut forward = Vec::with_capacity(n);
+            for &b in &buf[..n] {
+                if !detach_keys.is_empty() && b == detach_keys[matched] {
+                    matched += 1;
+                    if matched == detach_keys.len() {
+                        return Ok(false);
+                    }
+                    continue;
+                }
+                forward.extend_from_slice(&detach_keys[..matched]);
+                matched = 0;
+                forward.push(b);
+            }
+            conn.write_all(&forward)?;
+        }
+        if ready[0] {
+            let mut buf = [0u8; 32 * 1024];
+            match conn.read(&mut buf) {
+                Ok(0) | Err(_) => return Ok(true),
+                Ok(n) => {
+                    pending.extend_from_slice(&buf[..n]);
+                    write_frames(&mut pending)?;
+                }
+            }
+        }
+    }
+}
+
+/// Writes out every complete frame in `pending`, keeping a partial one for later.
+fn write_frames(pending: &mut Vec<u8>) -> Result<()> {
+    let mut at = 0;
+    while pending.len() - at >= 8 {
+        let len = u32::from_be_bytes([
+            pending[at + 4],
+            pending[at + 5],
+            pending[at + 6],
+            pending[at + 7],
+        ]) as usize;
+        if pending.len() - at - 8 < len {
+            break;
+        }
+        let data = &pending[at + 8..at + 8 + len];
+        if pending[at] == 2 {
+            std::io::stderr().write_all(data)?;
+        } else {
+            let mut out = std::io::stdout().lock();
+            out.write_all(data)?;
+            out.flush()?;
+        }
+        at += 8 + len;
+    }
+    pending.drain(..at);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detach_keys_and_frames() {
+        assert_eq!(parse_detach_keys("ctrl-p,ctrl-q").unwrap(), [0x10, 0x11]);
+        assert_eq!(parse_detach_keys("ctrl-a,x").unwrap(), [0x01, b'x']);
+        assert!(parse_detach_keys("ctrl-").is_err());
+        assert_eq!(frame(1, b"hi"), [2, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']);
+    }
+}
