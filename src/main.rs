@@ -7,9 +7,11 @@ mod container;
 mod events;
 mod image;
 mod net;
+mod registry;
 mod runtime;
 mod store;
 mod supervisor;
+mod volume;
 
 fn main() {
     std::process::exit(cli::main());

@@ -29,6 +29,7 @@ impl Store {
             store.images(),
             store.containers(),
             store.names(),
+            store.volumes(),
             store.tmp(),
         ] {
             if !dir.is_dir() {
@@ -71,6 +72,10 @@ impl Store {
     pub fn names(&self) -> PathBuf {
         self.root.join("names")
     }
+    /// Volumes, one directory per volume: `<name>/_data` and its record.
+    pub fn volumes(&self) -> PathBuf {
+        self.root.join("volumes")
+    }
     /// Staging area: everything is built here and renamed into place when complete.
     pub fn tmp(&self) -> PathBuf {
         self.root.join("tmp")
@@ -83,13 +88,40 @@ impl Store {
         Ok(dir)
     }
 
+    /// The layer every container's overlay has on top of its image: the files and
+    /// directories the runtime mounts over (/etc/hosts, /proc, ...), so that creating those
+    /// mount points never lands in the container's own changes (`diff`, `commit`, a build's
+    /// RUN layer). Made on first use; its path is relative to `layers/`, as overlay lower
+    /// directories are.
+    pub fn init_layer(&self) -> Result<&'static str> {
+        const RELATIVE: &str = "../init";
+        let dir = self.root.join("init");
+        if dir.is_dir() {
+            return Ok(RELATIVE);
+        }
+        let staging = self.staging_dir()?;
+        for sub in ["dev", "proc", "sys", "etc"] {
+            fs::create_dir(staging.join(sub))?;
+        }
+        for file in ["etc/hosts", "etc/hostname", "etc/resolv.conf"] {
+            File::create(staging.join(file))?;
+        }
+        if let Err(e) = fs::rename(&staging, &dir) {
+            let _ = remove_tree(&staging);
+            if !dir.is_dir() {
+                return Err(e).with_context(|| format!("cannot create {}", dir.display()));
+            }
+        }
+        Ok(RELATIVE)
+    }
+
     /// Takes the store-wide lock that serialises updates of the image index and tags.
     pub fn lock(&self) -> Result<Lock> {
         Lock::acquire(&self.root.join("lock"))
     }
 }
 
-fn home_dir() -> PathBuf {
+pub fn home_dir() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/"))
@@ -148,13 +180,18 @@ impl Lock {
 
 /// Writes a file so that readers see either the old content or the new, never a torn one.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    write_atomic_mode(path, data, 0o644)
+}
+
+/// [`write_atomic`] with the file's permission bits (0o600 for secrets).
+pub fn write_atomic_mode(path: &Path, data: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".{}.tmp", random_hex(8)));
     let result = (|| -> std::io::Result<()> {
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o644)
+            .mode(mode)
             .open(&tmp)?;
         file.write_all(data)?;
         fs::rename(&tmp, path)
@@ -212,6 +249,30 @@ pub fn remove_tree(path: &Path) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         other => other,
     }
+}
+
+/// Bytes of the files under `dir` (symlinks not followed); what cannot be read counts 0.
+pub fn tree_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => tree_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Docker's rule for the names users give containers and volumes:
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+pub fn is_valid_name(name: &str) -> bool {
+    name.len() > 1
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
 /// A lookup that found nothing (`No such image: x`) or more than one thing (an ambiguous id

@@ -159,7 +159,8 @@ impl DockerIgnore {
         excluded
     }
 
-    fn has_reincludes(&self) -> bool {
+    /// Whether some `!` rule may bring back a path below an excluded directory.
+    pub fn has_reincludes(&self) -> bool {
         self.patterns.iter().any(|p| p.reinclude)
     }
 

@@ -3,6 +3,10 @@
 //! their variables as the build reaches them, with [`shell`]'s lexer ([`mount`] reads RUN's
 //! `--mount` options); [`dockerignore`] decides which files of the context a build sees.
 
+pub mod builder;
+pub mod cache;
+pub mod context;
+pub mod copy;
 pub mod dockerignore;
 pub mod instructions;
 pub mod mount;

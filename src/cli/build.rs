@@ -1,15 +1,137 @@
-//! Dockerfile commands. For now the hidden `skiff __parse-dockerfile`, which shows how skiff
-//! reads a Dockerfile: its stages and instructions as JSON, optionally with variables
-//! expanded as a build would, and what a context's `.dockerignore` leaves out.
+//! Dockerfile commands: `build`, `builder prune`, and the hidden `skiff __parse-dockerfile`,
+//! which shows how skiff reads a Dockerfile: its stages and instructions as JSON, optionally
+//! with variables expanded as a build would, and what a context's `.dockerignore` leaves out.
 
+use crate::build::builder::{self, BuildOptions};
 use crate::build::dockerignore::DockerIgnore;
 use crate::build::shell::EnvList;
 use crate::build::{instructions, parser, platform_args};
+use crate::image::reference::Reference;
+use crate::store::Store;
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct BuildArgs {
+    /// The build context: a directory, a git repository URL, or - (a Dockerfile or a context
+    /// tarball on standard input)
+    context: String,
+    /// Name and optionally a tag for the image (name:tag); may be given several times
+    #[arg(short, long = "tag", value_name = "NAME[:TAG]")]
+    tags: Vec<String>,
+    /// The Dockerfile (default: Dockerfile in the context; - for standard input)
+    #[arg(short, long, value_name = "PATH")]
+    file: Option<String>,
+    /// A build argument: NAME=VALUE, or NAME to take it from the environment
+    #[arg(long = "build-arg", value_name = "NAME[=VALUE]")]
+    build_args: Vec<String>,
+    /// Build this stage (and what it needs), not the last one
+    #[arg(long)]
+    target: Option<String>,
+    /// Run every step again instead of taking it from the cache
+    #[arg(long)]
+    no_cache: bool,
+    /// Always look for newer base images (accepted; images come from the store until pulls land)
+    #[arg(long)]
+    pull: bool,
+    /// A label for the image: KEY=VALUE
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    labels: Vec<String>,
+    /// Print only the image id (RUN output only when a step fails)
+    #[arg(short, long)]
+    quiet: bool,
+    /// Write the image id to this file
+    #[arg(long, value_name = "FILE")]
+    iidfile: Option<PathBuf>,
+    /// The network of RUN steps: none, host, or default (none, until the user-mode network lands)
+    #[arg(long, default_value = "default")]
+    network: String,
+    /// Remove intermediate containers (always done; accepted for compatibility)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    rm: bool,
+    /// Always remove intermediate containers (accepted for compatibility)
+    #[arg(long)]
+    force_rm: bool,
+}
+
+/// `skiff build`. As docker, every failure of the build itself exits 1 (a bad flag still
+/// exits 125): the error says which step failed and why.
+pub fn build(store: &Store, args: BuildArgs) -> Result<i32> {
+    match run_build(store, &args) {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            Ok(1)
+        }
+    }
+}
+
+fn run_build(store: &Store, args: &BuildArgs) -> Result<()> {
+    let network = match args.network.as_str() {
+        "default" | "none" => "none",
+        "host" => "host",
+        other => anyhow::bail!(
+            "network mode {other:?} is not available for builds: use none, host or default"
+        ),
+    };
+    let tags = args
+        .tags
+        .iter()
+        .map(|t| Reference::parse(t).with_context(|| format!("invalid tag {t:?}")))
+        .collect::<Result<Vec<_>>>()?;
+    let mut labels = Vec::new();
+    for label in &args.labels {
+        let (key, value) = label.split_once('=').unwrap_or((label, ""));
+        labels.push((key.to_string(), value.to_string()));
+    }
+    let ctx = crate::build::context::open(store, &args.context, args.file.as_deref())?;
+    let opts = BuildOptions {
+        tags,
+        build_args: build_args(&args.build_args),
+        target: args.target.clone(),
+        no_cache: args.no_cache,
+        labels,
+        quiet: args.quiet,
+        network: network.to_string(),
+    };
+    let id = builder::build(store, &ctx, &opts)?;
+    if let Some(file) = &args.iidfile {
+        std::fs::write(file, &id).with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    if args.quiet {
+        println!("{id}");
+    }
+    Ok(())
+}
+
+#[derive(clap::Subcommand)]
+pub enum BuilderCommand {
+    /// Remove the build cache
+    Prune(PruneArgs),
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    force: bool,
+    /// Remove all of the cache (the only kind skiff keeps; accepted for compatibility)
+    #[arg(short, long)]
+    all: bool,
+}
+
+/// `builder prune`: forgets the cache; the layers only it kept go with it.
+pub fn builder_command(store: &Store, command: BuilderCommand) -> Result<i32> {
+    let BuilderCommand::Prune(_args) = command;
+    let entries = crate::build::cache::clear(store)?;
+    let maps = crate::runtime::userns::IdMappings::detect();
+    let freed = super::image::remove_unused_layers(store, &maps)?;
+    println!("Deleted build cache objects: {entries}, layers: {freed}");
+    Ok(0)
+}
 
 #[derive(Args)]
 pub struct ParseDockerfileArgs {

@@ -225,13 +225,18 @@ pub fn ps(store: &Store, args: PsArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
+/// The command as `ps` shows it: quoted, cut to 20 characters unless `no_trunc`.
+pub(super) fn quoted_command(s: &Summary, no_trunc: bool) -> String {
     let command = s.command();
     let command = if no_trunc || command.chars().count() <= 20 {
         command
     } else {
         format!("{}…", command.chars().take(19).collect::<String>())
     };
+    format!("\"{command}\"")
+}
+
+fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
     let created = s.created();
     let size_text = if size {
         format!(
@@ -245,7 +250,7 @@ fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
     json!({
         "ID": if no_trunc { s.id().to_string() } else { s.id()[..12].to_string() },
         "Image": s.record.image,
-        "Command": format!("\"{command}\""),
+        "Command": quoted_command(s, no_trunc),
         "CreatedAt": format!("{} +0000 UTC", clock::format_rfc3339((created.0, 0)).replace('T', " ").trim_end_matches('Z')),
         "RunningFor": clock::ago(created),
         "Ports": s.ports().iter().map(|p| p.display()).collect::<Vec<_>>().join(", "),
@@ -254,26 +259,23 @@ fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
         "Size": size_text,
         "Names": s.record.name,
         "Labels": s.labels().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
-        "Mounts": s.record.options.volumes.iter().filter_map(|v| v.split(':').nth(1)).collect::<Vec<_>>().join(","),
+        "Mounts": s.record.mounts.iter().map(mount_label).collect::<Vec<_>>().join(","),
         "Networks": s.record.options.network,
     })
 }
 
-/// Bytes the container wrote into its own layer.
-fn upper_size(store: &Store, id: &str) -> u64 {
-    fn walk(dir: &std::path::Path) -> u64 {
-        std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| match e.metadata() {
-                Ok(m) if m.is_dir() => walk(&e.path()),
-                Ok(m) => m.len(),
-                Err(_) => 0,
-            })
-            .sum()
+/// A mount as `ps` names it: a volume by its name, anything else by what is mounted.
+fn mount_label(m: &crate::container::mounts::MountPoint) -> String {
+    if m.name.is_empty() {
+        m.source.display().to_string()
+    } else {
+        m.name.clone()
     }
-    walk(&record::dir(store, id).join("upper"))
+}
+
+/// Bytes the container wrote into its own layer.
+pub(super) fn upper_size(store: &Store, id: &str) -> u64 {
+    crate::store::tree_size(&record::dir(store, id).join("upper"))
 }
 
 fn image_size(store: &Store, image_id: &str) -> String {
@@ -413,11 +415,17 @@ pub struct RmArgs {
 pub fn rm(store: &Store, args: RmArgs) -> Result<i32> {
     let maps = IdMappings::detect();
     each(store, &args.containers, |store, id| {
-        remove_container(store, &maps, id, args.force)
+        remove_container(store, &maps, id, args.force, args.volumes)
     })
 }
 
-fn remove_container(store: &Store, maps: &IdMappings, id: &str, force: bool) -> Result<()> {
+fn remove_container(
+    store: &Store,
+    maps: &IdMappings,
+    id: &str,
+    force: bool,
+    volumes: bool,
+) -> Result<()> {
     let current = state::load(store, id)?;
     if current.is_running() {
         if !force {
@@ -441,7 +449,11 @@ fn remove_container(store: &Store, maps: &IdMappings, id: &str, force: bool) -> 
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }
-    remove::remove(store, maps, id)
+    if volumes {
+        remove::remove_with_volumes(store, maps, id)
+    } else {
+        remove::remove(store, maps, id)
+    }
 }
 
 #[derive(Args)]

@@ -29,6 +29,10 @@ pub enum ImageCommand {
     Load(LoadArgs),
     /// Create an image from a root filesystem tarball
     Import(ImportArgs),
+    /// Download an image from a registry
+    Pull(super::registry::PullArgs),
+    /// Upload an image to a registry
+    Push(super::registry::PushArgs),
 }
 
 pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
@@ -39,6 +43,8 @@ pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
         ImageCommand::Tag(args) => tag(store, args),
         ImageCommand::Load(args) => load(store, args),
         ImageCommand::Import(args) => import(store, args),
+        ImageCommand::Pull(args) => super::registry::pull(store, args),
+        ImageCommand::Push(args) => super::registry::push(store, args),
     }
 }
 
@@ -154,12 +160,17 @@ fn row_json(row: &Row, no_trunc: bool) -> Value {
         ),
         None => ("<none>".into(), "<none>".into()),
     };
+    // The digest this row's repository knows the image by (an untagged row: any).
     let digest = image
         .record
         .repo_digests
-        .first()
-        .and_then(|d| d.split('@').nth(1))
-        .unwrap_or("<none>");
+        .iter()
+        .filter_map(|d| d.split_once('@'))
+        .find(|(repo, _)| {
+            row.reference
+                .is_none_or(|r| r.familiar_repository() == *repo)
+        })
+        .map_or("<none>", |(_, digest)| digest);
     json!({
         "ID": display_id(image.id(), no_trunc),
         "Repository": repository,
@@ -417,9 +428,30 @@ fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Re
     if users.is_empty() {
         let unused = images::delete(store, image.id())?;
         lines.push(format!("Deleted: {}", image.id()));
+        // The build cache keeps its layers until `builder prune`.
+        let cached = crate::build::cache::layers_in_use(store);
+        let unused: Vec<String> = unused.into_iter().filter(|d| !cached.contains(d)).collect();
         remove_layers(store, maps, &unused)?;
     }
     Ok(lines)
+}
+
+/// Removes the layers that neither an image nor the build cache uses; returns how many.
+pub fn remove_unused_layers(store: &Store, maps: &IdMappings) -> Result<usize> {
+    let mut used = crate::build::cache::layers_in_use(store);
+    for image in images::list(store)? {
+        used.extend(image.diff_ids().iter().cloned());
+    }
+    let mut unused = Vec::new();
+    for entry in std::fs::read_dir(store.layers())? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let diff_id = format!("sha256:{name}");
+        if name.len() == 64 && !used.contains(&diff_id) {
+            unused.push(diff_id);
+        }
+    }
+    remove_layers(store, maps, &unused)?;
+    Ok(unused.len())
 }
 
 /// Layers vanish from `layers/` at once (renamed into the staging area), then are deleted

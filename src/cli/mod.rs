@@ -2,13 +2,17 @@
 //! docker; errors map to docker's exit codes (125 for skiff's own errors, 1 for "No such"
 //! lookups outside `run`, the container's code otherwise).
 
+mod authoring;
 mod build;
 mod container;
+mod df;
 mod docs;
 pub mod format;
 mod image;
+mod registry;
 mod run;
 mod system;
+mod volume;
 
 use crate::store::{NotFound, Store};
 use clap::{Parser, Subcommand};
@@ -75,6 +79,23 @@ enum Command {
     Container(container::ContainerCommand),
     /// Show events from containers and images
     Events(system::EventsArgs),
+    /// Create a new image from a container's changes
+    Commit(authoring::CommitArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(authoring::DiffArgs),
+    /// Show the history of an image
+    History(authoring::HistoryArgs),
+    /// Save images to a tar archive (standard output by default)
+    Save(authoring::SaveArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(authoring::ExportArgs),
+    /// Copy files between a container and the local filesystem
+    Cp(authoring::CpArgs),
+    /// Build an image from a Dockerfile
+    Build(build::BuildArgs),
+    /// Manage the build cache
+    #[command(subcommand)]
+    Builder(build::BuilderCommand),
     /// List images
     #[command(alias = "image-ls")]
     Images(image::ImagesArgs),
@@ -91,6 +112,22 @@ enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(image::ImageCommand),
+    /// Download an image from a registry
+    Pull(registry::PullArgs),
+    /// Upload an image to a registry
+    Push(registry::PushArgs),
+    /// Search a registry for images
+    Search(registry::SearchArgs),
+    /// Log in to a registry
+    Login(registry::LoginArgs),
+    /// Log out from a registry
+    Logout(registry::LogoutArgs),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
+    /// Manage skiff: disk usage, information, events
+    #[command(subcommand)]
+    System(system::SystemCommand),
     /// Show the skiff version
     Version(system::VersionArgs),
     /// Show system-wide information
@@ -164,6 +201,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Supervise(args) => {
             crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
         }
+        Command::Build(args) => build::build(&store()?, args),
+        Command::Commit(args) => authoring::commit(&store()?, args),
+        Command::Diff(args) => authoring::diff(&store()?, args),
+        Command::History(args) => authoring::history(&store()?, args),
+        Command::Save(args) => authoring::save(&store()?, args),
+        Command::Export(args) => authoring::export(&store()?, args),
+        Command::Cp(args) => authoring::cp(&store()?, args),
+        Command::Builder(command) => build::builder_command(&store()?, command),
         Command::Images(args) => image::images(&store()?, args),
         Command::Load(args) => image::load(&store()?, args),
         Command::Import(args) => image::import(&store()?, args),
@@ -171,6 +216,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rmi(args) => image::rmi(&store()?, args),
         Command::Inspect(args) => image::inspect(&store()?, args),
         Command::Image(command) => image::dispatch(&store()?, command),
+        Command::Pull(args) => registry::pull(&store()?, args),
+        Command::Push(args) => registry::push(&store()?, args),
+        Command::Search(args) => registry::search(args),
+        Command::Login(args) => registry::login(args),
+        Command::Logout(args) => registry::logout(args),
+        Command::Volume(command) => volume::dispatch(&store()?, command),
+        Command::System(command) => system::dispatch(&store()?, command),
         Command::Version(args) => system::version(args),
         Command::Info(args) => system::info(&store()?, args),
         Command::Completion(args) => docs::completion(args),

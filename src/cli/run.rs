@@ -1,7 +1,10 @@
 //! `skiff run`: docker's flags, turned into the container's run options.
 
+use crate::container::create::{self, PullPolicy};
 use crate::container::options::{self, HealthOptions, RestartPolicy, RunOptions};
 use crate::container::run::{self as runner, Outcome};
+use crate::registry::manifest::Platform;
+use crate::registry::progress::Progress;
 use crate::store::Store;
 use anyhow::{bail, Result};
 use clap::Args;
@@ -49,9 +52,17 @@ pub struct RunArgs {
     /// Overwrite the default ENTRYPOINT of the image
     #[arg(long)]
     entrypoint: Option<String>,
-    /// Bind mount a volume (/host/path:/container/path[:ro])
-    #[arg(short, long = "volume", value_name = "SRC:DST[:OPTS]")]
+    /// Bind mount a host path or mount a volume ([/host/path|NAME:]/container/path[:ro]); a
+    /// path alone gets a new anonymous volume
+    #[arg(short, long = "volume", value_name = "[SRC:]DST[:OPTS]")]
     volume: Vec<String>,
+    /// Attach a filesystem mount (type=bind|volume|tmpfs,src=,dst=,readonly,tmpfs-size=,
+    /// tmpfs-mode=,volume-opt=,volume-label=,volume-nocopy)
+    #[arg(long, value_name = "MOUNT")]
+    mount: Vec<String>,
+    /// Mount the volumes and binds of another container at the same paths
+    #[arg(long = "volumes-from", value_name = "CONTAINER[:ro|:rw]")]
+    volumes_from: Vec<String>,
     /// Mount a tmpfs directory (/path[:options])
     #[arg(long)]
     tmpfs: Vec<String>,
@@ -129,6 +140,17 @@ pub struct RunArgs {
     /// Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)
     #[arg(long = "add-host", value_name = "HOST:IP")]
     add_host: Vec<String>,
+    /// Pull the image from its registry: missing (when not stored), always, never
+    #[arg(long, value_enum, default_value = "missing")]
+    pull: PullPolicy,
+    /// Pull the image for this platform (os/arch[/variant])
+    #[arg(long)]
+    platform: Option<String>,
+    /// Suppress the pull output
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    tls: super::registry::TlsArgs,
     /// The image to run
     image: String,
     /// The command and its arguments
@@ -137,6 +159,11 @@ pub struct RunArgs {
 }
 
 pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
+    let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+    create::ensure_image(store, &args.image, args.pull, |reference| {
+        let progress = Progress::new(args.quiet, true);
+        super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
+    })?;
     let mut env = Vec::new();
     for file in &args.env_file {
         env.extend(options::read_env_file(file)?);
@@ -185,6 +212,8 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         dns_search: args.dns_search,
         dns_options: args.dns_option,
         add_hosts: args.add_host,
+        mounts: args.mount,
+        volumes_from: args.volumes_from,
     };
     validate(&opts)?;
     match runner::run(store, &opts)? {

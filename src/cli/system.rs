@@ -1,4 +1,5 @@
-//! `skiff version` and `skiff info`.
+//! `skiff version`, `skiff info`, `skiff events` and the `system` group that gathers them
+//! with `system df`.
 
 use super::format;
 use crate::runtime::userns::{IdMappings, MappingMode};
@@ -7,6 +8,24 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
 use std::path::Path;
+
+#[derive(clap::Subcommand)]
+pub enum SystemCommand {
+    /// Show disk usage: images, containers and volumes
+    Df(super::df::DfArgs),
+    /// Show system-wide information
+    Info(InfoArgs),
+    /// Show events from containers and images
+    Events(EventsArgs),
+}
+
+pub fn dispatch(store: &Store, command: SystemCommand) -> Result<i32> {
+    match command {
+        SystemCommand::Df(a) => super::df::df(store, a),
+        SystemCommand::Info(a) => info(store, a),
+        SystemCommand::Events(a) => events(store, a),
+    }
+}
 
 #[derive(Args)]
 pub struct VersionArgs {

@@ -1,6 +1,7 @@
 //! Creating a container: resolve the image, reserve the name, lay out the container's
 //! directory (overlay upper/work, generated /etc files) and write its record and spec.
 
+use super::mounts::{self, MountPoint};
 use super::network;
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
@@ -9,12 +10,14 @@ use super::start::Prepared;
 use super::state::{self, ContainerState};
 use crate::clock;
 use crate::events;
+use crate::image::reference::Reference;
 use crate::image::store::{self as images, Image};
 use crate::net::mode::NetworkMode;
 use crate::net::publish::PortMapping;
 use crate::runtime::seccomp::{self, Filters, Profile};
 use crate::runtime::userns::IdMappings;
 use crate::store::{self, NotFound, Store};
+use crate::volume;
 use anyhow::{anyhow, bail, Context, Result};
 use oci_spec::runtime::Spec;
 use std::collections::HashSet;
@@ -31,29 +34,55 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
             ),
             Err(other) => other,
         })?;
-    let opts = &with_image_defaults(opts, &image);
+    create_from_image(store, maps, opts, &image)
+}
+
+/// Creates a container of an image the caller already has in hand: one from the store, or a
+/// build's snapshot that is not an image of its own (a RUN step's container).
+pub fn create_from_image(
+    store: &Store,
+    maps: &IdMappings,
+    opts: &RunOptions,
+    image: &Image,
+) -> Result<Prepared> {
+    check_network(store, &opts.network)?;
+    let opts = &with_image_defaults(opts, image);
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(opts, &caps)?;
-    let ports = network::requested_ports(opts, &image)?;
+    let ports = network::requested_ports(opts, image)?;
     // A busy host port fails here, before anything is written; the supervisor binds the
     // ports for good when it starts the container.
     network::bind_ports(&ports)?;
+    let planned = mounts::plan(store, opts, image)?;
+    // From the volumes' creation until the record names them, nobody may remove them.
+    let _volume_lock = if planned.is_empty() {
+        None
+    } else {
+        Some(volume::lock(store)?)
+    };
     let id = store::random_hex(32);
     let name = claim_some_name(store, opts, &id)?;
     let paths = Paths::new(record::dir(store, &id));
-    let result = write_container(
-        store,
-        maps,
-        &Container {
-            opts,
-            image: &image,
-            id: &id,
-            name: &name,
-            paths: &paths,
-            caps: &caps,
-            ports,
-        },
-    );
+    let result = mounts::materialize(store, maps, planned).and_then(|made| {
+        let written = write_container(
+            store,
+            maps,
+            Container {
+                opts,
+                image,
+                id: &id,
+                name: &name,
+                paths: &paths,
+                caps: &caps,
+                mounts: made.mounts.clone(),
+                ports,
+            },
+        );
+        if written.is_err() {
+            made.discard(store, maps);
+        }
+        written
+    });
     match result {
         Ok((record, spec)) => {
             events::emit(
@@ -79,6 +108,44 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
     }
 }
 
+/// When `run` fetches its image from a registry (`--pull`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PullPolicy {
+    /// Only when the image is not in the store
+    Missing,
+    /// Every time (the registry's newer image replaces the local one)
+    Always,
+    /// Never: a missing image is an error
+    Never,
+}
+
+/// Makes sure `name` is in the store as `policy` says, calling `pull` for what it lacks.
+pub fn ensure_image(
+    store: &Store,
+    name: &str,
+    policy: PullPolicy,
+    pull: impl FnOnce(&Reference) -> Result<()>,
+) -> Result<()> {
+    let wanted = match policy {
+        PullPolicy::Never => false,
+        PullPolicy::Always => true,
+        PullPolicy::Missing => match images::resolve(store, name) {
+            Ok(_) => false,
+            Err(e) if e.downcast_ref::<NotFound>().is_some() => true,
+            Err(e) => return Err(e),
+        },
+    };
+    if !wanted {
+        return Ok(());
+    }
+    // What is neither stored nor a valid reference gets docker's "invalid reference format".
+    let reference = Reference::parse(name)?;
+    if policy == PullPolicy::Missing {
+        eprintln!("Unable to find image '{}' locally", display_reference(name));
+    }
+    pull(&reference.with_default_tag())
+}
+
 /// A name that is neither a valid reference nor an image id is a user's typo: say so.
 fn check_reference(name: &str) -> Result<()> {
     let looks_like_id = name
@@ -87,7 +154,7 @@ fn check_reference(name: &str) -> Result<()> {
         .bytes()
         .all(|b| b.is_ascii_hexdigit());
     if !looks_like_id {
-        crate::image::reference::Reference::parse(name)?;
+        Reference::parse(name)?;
     }
     Ok(())
 }
@@ -124,7 +191,7 @@ fn check_network(store: &Store, network: &str) -> Result<()> {
 }
 
 fn display_reference(name: &str) -> String {
-    crate::image::reference::Reference::parse(name)
+    Reference::parse(name)
         .map(|r| r.with_default_tag().familiar())
         .unwrap_or_else(|_| name.to_string())
 }
@@ -150,13 +217,14 @@ struct Container<'a> {
     name: &'a str,
     paths: &'a Paths,
     caps: &'a HashSet<String>,
+    mounts: Vec<MountPoint>,
     ports: Vec<PortMapping>,
 }
 
 fn write_container(
     store: &Store,
     maps: &IdMappings,
-    container: &Container,
+    container: Container,
 ) -> Result<(ContainerRecord, Spec)> {
     let Container {
         opts,
@@ -165,8 +233,9 @@ fn write_container(
         name,
         paths,
         caps,
-        ..
-    } = *container;
+        mounts,
+        ports,
+    } = container;
     for dir in [
         &paths.dir,
         &paths.upper,
@@ -174,15 +243,6 @@ fn write_container(
         &paths.dir.join("rootfs"),
     ] {
         fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    for volume in &opts.volumes {
-        let bind = super::options::parse_volume(volume)?;
-        if !bind.source.exists() {
-            // As docker does for -v: a missing host directory is created.
-            fs::create_dir_all(&bind.source).with_context(|| {
-                format!("cannot create bind mount source {}", bind.source.display())
-            })?;
-        }
     }
     let hostname = opts
         .hostname
@@ -193,6 +253,8 @@ fn write_container(
     let env = spec::environment(opts, image, &hostname);
     let spec = spec::build(&SpecInput {
         opts,
+        init_layer: store.init_layer()?,
+        mounts: &mounts,
         image,
         paths,
         hostname: &hostname,
@@ -211,7 +273,8 @@ fn write_container(
         path: args[0].clone(),
         args: args[1..].to_vec(),
         options: opts.clone(),
-        ports: container.ports.clone(),
+        mounts,
+        ports,
     };
     record::save(store, &record)?;
     state::save(

@@ -165,9 +165,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         RestartPolicy::OnFailure(Some(n)) => n,
         _ => 0,
     };
-    let mounts: Vec<Value> = o.volumes.iter().filter_map(|v| super::options::parse_volume(v).ok()).map(|b| json!({
-        "Type": "bind", "Source": b.source, "Destination": b.destination, "Mode": if b.readonly { "ro" } else { "" }, "RW": !b.readonly, "Propagation": "rprivate",
-    })).collect();
+    let mounts: Vec<Value> = r.mounts.iter().map(|m| m.inspect_json()).collect();
     json!({
         "Id": r.id,
         "Created": r.created,
@@ -198,6 +196,8 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         "Platform": "linux",
         "HostConfig": {
             "Binds": o.volumes,
+            "Mounts": o.mounts,
+            "VolumesFrom": o.volumes_from,
             "NetworkMode": o.network,
             "PortBindings": port_map(&r.ports, |p| json!({"HostIp": p.host_ip, "HostPort": if p.host_port == 0 { String::new() } else { p.host_port.to_string() }})),
             "PublishAllPorts": o.publish_all,

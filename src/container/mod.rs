@@ -1,8 +1,11 @@
 //! Containers: records, spec generation and lifecycle.
 
+pub mod commit;
 pub mod create;
 pub mod exec;
+pub mod files;
 pub mod list;
+pub mod mounts;
 pub mod network;
 pub mod options;
 pub mod processes;

@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub struct RunOptions {
@@ -59,6 +59,12 @@ pub struct RunOptions {
     /// `--add-host NAME:IP` lines for /etc/hosts.
     #[serde(default)]
     pub add_hosts: Vec<String>,
+    /// `--mount` values, as given.
+    #[serde(default)]
+    pub mounts: Vec<String>,
+    /// `--volumes-from CONTAINER[:ro|:rw]` values, as given.
+    #[serde(default)]
+    pub volumes_from: Vec<String>,
 }
 
 /// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.
@@ -104,61 +110,36 @@ impl RestartPolicy {
     }
 }
 
-/// A bind mount from `-v /host:/container[:opts]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bind {
-    pub source: PathBuf,
-    pub destination: PathBuf,
-    pub readonly: bool,
-}
-
-pub fn parse_volume(spec: &str) -> Result<Bind> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (source, destination, opts) = match parts.as_slice() {
-        [src, dst] => (*src, *dst, ""),
-        [src, dst, opts] => (*src, *dst, *opts),
-        [_] => bail!("anonymous volumes (-v {spec}) are not supported yet; bind a host directory with -v /host/dir:{spec}"),
-        _ => bail!("invalid volume specification: {spec:?}"),
-    };
-    if !source.starts_with('/') {
-        if source.starts_with('.') || source.contains('/') {
-            bail!("invalid volume specification {spec:?}: the host path must be absolute");
-        }
-        bail!("named volumes (-v {source}:{destination}) are not supported yet; bind a host directory with an absolute path");
+/// A mount destination as the container will see it: absolute, cleaned (`/a/../b/` is
+/// `/b`), neither `/` itself nor inside `/proc`, which skiff mounts for the container.
+pub fn check_destination(destination: &str, spec: &str) -> Result<PathBuf> {
+    if !destination.starts_with('/') {
+        bail!("invalid mount specification {spec:?}: the container path {destination:?} must be absolute");
     }
-    check_destination(destination, spec)?;
-    let mut readonly = false;
-    for opt in opts.split(',').filter(|o| !o.is_empty()) {
-        match opt {
-            "ro" => readonly = true,
-            "rw" | "z" | "Z" | "private" | "rprivate" | "shared" | "rshared" | "slave"
-            | "rslave" | "nocopy" | "consistent" | "cached" | "delegated" => {}
-            other => bail!("invalid volume specification {spec:?}: unknown option {other:?}"),
+    let mut clean = PathBuf::from("/");
+    for part in Path::new(destination).components() {
+        match part {
+            Component::Normal(name) => clean.push(name),
+            Component::ParentDir => {
+                clean.pop();
+            }
+            _ => {}
         }
     }
-    Ok(Bind {
-        source: PathBuf::from(source),
-        destination: PathBuf::from(destination),
-        readonly,
-    })
-}
-
-fn check_destination(destination: &str, spec: &str) -> Result<()> {
-    let path = Path::new(destination);
-    if !path.is_absolute() {
-        bail!("invalid volume specification {spec:?}: the container path must be absolute");
+    if clean == Path::new("/") {
+        bail!("invalid mount specification {spec:?}: cannot mount over / (the container's root filesystem)");
     }
-    if path == Path::new("/") {
-        bail!("invalid volume specification {spec:?}: cannot mount over /");
+    if clean.starts_with("/proc") {
+        bail!("invalid mount specification {spec:?}: cannot mount on {}: /proc belongs to the container's own proc filesystem", clean.display());
     }
-    Ok(())
+    Ok(clean)
 }
 
 /// `--tmpfs /run[:size=64m,mode=1777]` as a destination and mount options, with docker's
 /// defaults (noexec, nosuid, nodev) unless overridden.
 pub fn parse_tmpfs(spec: &str) -> Result<(PathBuf, Vec<String>)> {
     let (destination, opts) = spec.split_once(':').unwrap_or((spec, ""));
-    check_destination(destination, spec)?;
+    let destination = check_destination(destination, spec)?;
     let mut options: Vec<String> = ["rw", "noexec", "nosuid", "nodev"]
         .iter()
         .map(|s| s.to_string())
@@ -176,7 +157,7 @@ pub fn parse_tmpfs(spec: &str) -> Result<(PathBuf, Vec<String>)> {
         }
         options.push(opt.to_string());
     }
-    Ok((PathBuf::from(destination), options))
+    Ok((destination, options))
 }
 
 /// `-e K=V` as is; `-e K` takes K from skiff's own environment, or is dropped when unset.
@@ -215,24 +196,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn volumes() {
-        assert_eq!(
-            parse_volume("/h:/c:ro").unwrap(),
-            Bind {
-                source: "/h".into(),
-                destination: "/c".into(),
-                readonly: true
-            }
-        );
-        assert!(!parse_volume("/h:/c").unwrap().readonly);
-        assert!(parse_volume("rel/x:/c").is_err());
-        assert!(parse_volume("/h:c").is_err());
-        assert!(parse_volume("/h:/").is_err());
-        assert!(parse_volume("/h:/c:bogus").is_err());
-        assert!(parse_volume("name:/c")
-            .unwrap_err()
-            .to_string()
-            .contains("named volumes"));
+    fn destinations() {
+        let ok = |d: &str| check_destination(d, d).unwrap();
+        assert_eq!(ok("/data/"), PathBuf::from("/data"));
+        assert_eq!(ok("/a/../b/./c"), PathBuf::from("/b/c"));
+        assert_eq!(ok("/procfs"), PathBuf::from("/procfs"));
+        for bad in ["data", "/", "/a/..", "/proc", "/proc/sys", "/x/../proc/1"] {
+            assert!(check_destination(bad, bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

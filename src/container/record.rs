@@ -2,6 +2,7 @@
 //! `rename`/`update`), and container names, which are symlinks in `names/` so that two racing
 //! `run --name x` cannot both win.
 
+use super::mounts::MountPoint;
 use super::options::RunOptions;
 use crate::net::publish::PortMapping;
 use crate::store::{self, NotFound, Store};
@@ -26,6 +27,10 @@ pub struct ContainerRecord {
     /// is any free one, chosen at each start.
     #[serde(default)]
     pub ports: Vec<PortMapping>,
+    /// The container's binds, volumes and tmpfs mounts, as resolved at creation (the names
+    /// of its anonymous volumes included).
+    #[serde(default)]
+    pub mounts: Vec<MountPoint>,
 }
 
 pub fn dir(store: &Store, id: &str) -> PathBuf {
@@ -63,12 +68,7 @@ pub fn release_name(store: &Store, name: &str) {
 }
 
 fn validate_name(name: &str) -> Result<()> {
-    let valid = name.len() > 1
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-    if !valid {
+    if !store::is_valid_name(name) {
         bail!("Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     Ok(())

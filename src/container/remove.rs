@@ -1,9 +1,10 @@
-//! Removing a container: its directory, its name, and an event for the journal.
+//! Removing a container: its directory, its name, and an event for the journal; with
+//! `rm -v` and `--rm`, its anonymous volumes too.
 
 use super::record;
 use crate::events;
 use crate::runtime::userns::{self, IdMappings};
-use crate::store::{self, Store};
+use crate::store::Store;
 use anyhow::Result;
 
 /// Removes a container's files and name. Files the container created as other users belong
@@ -16,13 +17,7 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
         dir.join("work/work"),
         std::os::unix::fs::PermissionsExt::from_mode(0o700),
     );
-    if store::remove_tree(&dir).is_err() {
-        let target = dir.clone();
-        userns::run_in_userns(maps, move || {
-            store::remove_tree(&target)?;
-            Ok(String::new())
-        })?;
-    }
+    userns::remove_tree(maps, &dir)?;
     let _ = std::fs::remove_dir_all(store.runroot.join(id));
     if let Some(name) = &name {
         record::release_name(store, name);
@@ -35,4 +30,14 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
         &[("name", name.as_deref().unwrap_or_default())],
     );
     Ok(())
+}
+
+/// `rm -v` and `--rm`: the container, then the anonymous volumes it used that no other
+/// container uses. Named volumes always stay.
+pub fn remove_with_volumes(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
+    let mounts = record::load(store, id)
+        .map(|r| r.mounts)
+        .unwrap_or_default();
+    remove(store, maps, id)?;
+    super::mounts::remove_anonymous_volumes(store, maps, &mounts)
 }

@@ -26,7 +26,7 @@ pub fn run(store: &Store, opts: &RunOptions) -> Result<Outcome> {
     if opts.detach {
         if let Err(e) = start::detached(store, &id) {
             if opts.rm {
-                remove::remove(store, &maps, &id)?;
+                remove::remove_with_volumes(store, &maps, &id)?;
             }
             return Err(e);
         }
@@ -41,7 +41,7 @@ pub fn run(store: &Store, opts: &RunOptions) -> Result<Outcome> {
         super::state::save(store, &id, &failed)?;
     }
     if opts.rm {
-        remove::remove(store, &maps, &id)?;
+        remove::remove_with_volumes(store, &maps, &id)?;
     }
     result.map(Outcome::Exited)
 }

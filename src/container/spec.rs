@@ -2,6 +2,7 @@
 //! container, with docker's defaults: its capabilities, masked and read-only paths,
 //! /dev, /proc and /sys mounts, environment and entrypoint/cmd rules.
 
+use super::mounts::MountPoint;
 use super::options::{self, RunOptions};
 use crate::image::store::Image;
 use crate::runtime::userns::MappingMode;
@@ -204,8 +205,32 @@ fn bind(source: &Path, destination: &Path, readonly: bool) -> Result<Mount> {
         .build()?)
 }
 
+/// A bind, volume or tmpfs mount of the user's. `copyup` asks the runtime to fill an empty
+/// volume with what the image has at the destination.
+fn user_mount(m: &MountPoint) -> Result<Mount> {
+    let mut mount = match &m.tmpfs {
+        Some(opts) => {
+            let opts: Vec<&str> = opts.iter().map(String::as_str).collect();
+            mount(&m.destination.to_string_lossy(), "tmpfs", "tmpfs", &opts)?
+        }
+        None => bind(&m.source, &m.destination, m.readonly)?,
+    };
+    let mut opts = mount.options().clone().unwrap_or_default();
+    if m.readonly && !opts.iter().any(|o| o == "ro") {
+        opts.push("ro".into());
+    }
+    if m.copy_up {
+        opts.push("copyup".into());
+    }
+    mount.set_options(Some(opts));
+    Ok(mount)
+}
+
 pub struct SpecInput<'a> {
     pub opts: &'a RunOptions,
+    /// The store's init layer, relative to the layer store (see `Store::init_layer`).
+    pub init_layer: &'a str,
+    pub mounts: &'a [MountPoint],
     pub image: &'a Image,
     pub paths: &'a Paths,
     pub hostname: &'a str,
@@ -347,12 +372,15 @@ fn no_new_privileges(opts: &RunOptions) -> bool {
 
 fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
     let paths = input.paths;
-    let lower: Vec<String> = input
-        .image
-        .diff_ids()
-        .iter()
-        .rev()
-        .map(|d| format!("{}/diff", crate::store::hex_of(d)))
+    let lower: Vec<String> = std::iter::once(input.init_layer.to_string())
+        .chain(
+            input
+                .image
+                .diff_ids()
+                .iter()
+                .rev()
+                .map(|d| format!("{}/diff", crate::store::hex_of(d))),
+        )
         .collect();
     let overlay = MountBuilder::default()
         .destination("/")
@@ -430,9 +458,8 @@ fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
         )?);
     }
     let mut user_mounts = Vec::new();
-    for volume in &input.opts.volumes {
-        let b = options::parse_volume(volume)?;
-        user_mounts.push(bind(&b.source, &b.destination, b.readonly)?);
+    for m in input.mounts {
+        user_mounts.push(user_mount(m)?);
     }
     for tmpfs in &input.opts.tmpfs {
         let (destination, opts) = options::parse_tmpfs(tmpfs)?;

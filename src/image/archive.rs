@@ -100,16 +100,17 @@ fn load_staged(
                 .unwrap_or(&path)
                 .display()
                 .to_string();
-            sources.push(LayerSource {
-                open: Box::new(move || {
+            let mut source = LayerSource::new(
+                label,
+                Box::new(move || {
                     let file = fs::File::open(&path).with_context(|| {
                         format!("layer {} is missing from the archive", path.display())
                     })?;
-                    Ok(Box::new(file) as Box<dyn Read>)
+                    Ok(Box::new(file) as Box<dyn Read + Send>)
                 }),
-                expected_diff_id: Some(diff_id.clone()),
-                label,
-            });
+            );
+            source.expected_diff_id = Some(diff_id.clone());
+            sources.push(source);
         }
     }
     ingest::ingest(store, maps, sources)?;

@@ -1,4 +1,5 @@
-//! `skiff import`: a root filesystem tarball becomes a one-layer image.
+//! `skiff import`: a root filesystem tarball (a file, standard input or a URL) becomes a
+//! one-layer image.
 
 use super::change;
 use super::config::{host_architecture, History, ImageConfig, RootFs, RunConfig};
@@ -29,27 +30,22 @@ pub fn import(
         change::apply(&mut run_config, c)?;
     }
     let path = source.to_string();
-    let open: Box<dyn FnOnce() -> Result<Box<dyn Read>>> = if source == "-" {
-        Box::new(|| Ok(Box::new(std::io::stdin().lock()) as Box<dyn Read>))
+    let open: ingest::Opener = if source == "-" {
+        Box::new(|| Ok(Box::new(std::io::stdin()) as Box<dyn Read + Send>))
+    } else if super::fetch::is_url(source) {
+        let download = super::fetch::get(source)?;
+        Box::new(move || Ok(Box::new(download.body) as Box<dyn Read + Send>))
     } else {
         // Open now, so that a missing file is reported before any work starts.
         let file = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
-        Box::new(move || Ok(Box::new(file) as Box<dyn Read>))
+        Box::new(move || Ok(Box::new(file) as Box<dyn Read + Send>))
     };
     let label = if source == "-" {
         "standard input".to_string()
     } else {
         source.to_string()
     };
-    let layers = ingest::ingest(
-        store,
-        maps,
-        vec![LayerSource {
-            open,
-            expected_diff_id: None,
-            label,
-        }],
-    )?;
+    let layers = ingest::ingest(store, maps, vec![LayerSource::new(label, open)])?;
     let now = clock::format_rfc3339(clock::now());
     let config = ImageConfig {
         created: Some(now.clone()),

@@ -32,6 +32,8 @@ use nix::sys::stat::{self, FchmodatFlags, Mode, SFlag, UtimensatFlags};
 use nix::sys::time::TimeSpec;
 use nix::unistd::{self, Gid, Uid, UnlinkatFlags};
 use sha2::{Digest, Sha256};
+
+use super::tarsplit;
 use tar::EntryType;
 
 /// Read-ahead on the layer stream: big reads keep syscalls and hash updates few.
@@ -57,6 +59,9 @@ pub struct Extracted {
     pub size: u64,
     /// Device nodes left out because creating them needs real root.
     pub skipped_devices: u64,
+    /// The record that reproduces the tar stream from the extracted files (see
+    /// [`super::tarsplit`]); None when the stream had too much to record.
+    pub tar_split: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,6 +69,9 @@ pub struct ExtractOptions {
     /// Only one uid is mapped, so the archive's owners mostly cannot exist: keep files owned by
     /// the caller instead of failing.
     pub ignore_chown_errors: bool,
+    /// The tar is not a layer but files to put somewhere (`cp`, a build's COPY): names like
+    /// `.wh.x` are ordinary files, not whiteouts.
+    pub no_whiteouts: bool,
 }
 
 /// Extract an *uncompressed* tar stream into `dest` (an existing empty directory). The caller has
@@ -75,11 +83,26 @@ pub fn extract(reader: impl Read, dest: &Path, opts: &ExtractOptions) -> Result<
         Mode::empty(),
     )
     .with_context(|| format!("opening the layer directory {}", dest.display()))?;
+    extract_into(reader, root, opts)
+}
+
+/// [`extract`] into a directory already open (for one reached through a container's root).
+pub fn extract_into(reader: impl Read, root: OwnedFd, opts: &ExtractOptions) -> Result<Extracted> {
     let stream = BufReader::with_capacity(STREAM_BUFFER, HashingReader::new(reader));
-    let mut archive = tar::Archive::new(stream);
+    let (recorder, record) = tarsplit::recorder(stream);
+    let mut archive = tar::Archive::new(recorder);
     let mut extractor = Extractor::new(root, opts);
+    let mut content_path = Vec::new();
     for entry in archive.entries().context("reading the layer archive")? {
         let mut entry = entry.context("reading the layer archive")?;
+        // The record replaces a regular file's content by where the extractor puts it.
+        let has_content = matches!(
+            entry.header().entry_type(),
+            EntryType::Regular | EntryType::Continuous
+        );
+        if has_content && normalize(&entry.path_bytes(), &mut content_path).is_ok() {
+            record.file(entry.raw_file_position(), entry.size(), &content_path);
+        }
         if let Err(err) = extractor.entry(&mut entry) {
             return Err(name_error(err, &entry.path_bytes()));
         }
@@ -89,14 +112,15 @@ pub fn extract(reader: impl Read, dest: &Path, opts: &ExtractOptions) -> Result<
     let mut rest = archive.into_inner();
     io::copy(&mut rest, &mut io::sink()).context("reading the layer archive")?;
     Ok(Extracted {
-        diff_id: rest.into_inner().diff_id(),
+        diff_id: rest.into_inner().into_inner().diff_id(),
         size: extractor.size,
         skipped_devices: extractor.skipped_devices,
+        tar_split: record.finish()?,
     })
 }
 
 /// Recognise the compression of a layer blob by its magic bytes and wrap the reader: gzip, zstd,
-/// or plain tar.
+/// bzip2, xz, or plain tar.
 pub fn decompress<'a>(mut reader: impl BufRead + 'a) -> Result<Box<dyn Read + 'a>> {
     let mut magic = [0u8; 6];
     let len = read_up_to(&mut reader, &mut magic).context("reading the layer")?;
@@ -108,16 +132,19 @@ pub fn decompress<'a>(mut reader: impl BufRead + 'a) -> Result<Box<dyn Read + 'a
         Compression::Zstd => {
             Box::new(zstd::stream::read::Decoder::with_buffer(whole).context("starting zstd")?)
         }
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(whole)),
+        Compression::Xz => Box::new(lzma_rust2::XzReader::new(whole, true)),
         Compression::Plain => Box::new(whole),
-        Compression::Unsupported(name) => bail!("unsupported layer compression {name}"),
     })
 }
 
 enum Compression {
     Gzip,
     Zstd,
+    // Not in layers from registries, but in the archives users hand to `build` and ADD.
+    Bzip2,
+    Xz,
     Plain,
-    Unsupported(&'static str),
 }
 
 impl Compression {
@@ -127,8 +154,8 @@ impl Compression {
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
             // A zstd skippable frame (zstd:chunked puts metadata in them).
             [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Compression::Zstd,
-            [0xfd, b'7', b'z', b'X', b'Z', 0] => Compression::Unsupported("xz"),
-            [b'B', b'Z', b'h', ..] => Compression::Unsupported("bzip2"),
+            [0xfd, b'7', b'z', b'X', b'Z', 0] => Compression::Xz,
+            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
             _ => Compression::Plain,
         }
     }
@@ -148,22 +175,35 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(len)
 }
 
-/// Feeds every byte read through it into a SHA-256, so the diff_id costs no second pass.
-struct HashingReader<R> {
+/// Feeds every byte read through it into a SHA-256, so a digest costs no second pass: the
+/// diff_id of an uncompressed layer, or the digest of a compressed blob as it is downloaded.
+pub struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
+    count: u64,
 }
 
 impl<R> HashingReader<R> {
-    fn new(inner: R) -> Self {
+    pub fn new(inner: R) -> Self {
         HashingReader {
             inner,
             hasher: Sha256::new(),
+            count: 0,
         }
     }
 
+    /// Bytes read so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// `sha256:<hex>` of everything read so far.
+    pub fn digest(&self) -> String {
+        format!("sha256:{:x}", self.hasher.clone().finalize())
+    }
+
     fn diff_id(self) -> String {
-        format!("sha256:{:x}", self.hasher.finalize())
+        self.digest()
     }
 }
 
@@ -171,6 +211,7 @@ impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        self.count += n as u64;
         Ok(n)
     }
 }
@@ -776,11 +817,13 @@ struct Extractor {
     removed_dir: bool,
     size: u64,
     skipped_devices: u64,
+    no_whiteouts: bool,
 }
 
 impl Extractor {
     fn new(root: OwnedFd, opts: &ExtractOptions) -> Self {
         Extractor {
+            no_whiteouts: opts.no_whiteouts,
             dirs: Dirs::new(root),
             meta: Meta {
                 mode: Mode::empty(),
@@ -815,7 +858,12 @@ impl Extractor {
             return self.root_entry(kind);
         }
         let (_, name) = split_parent(&self.path);
-        match whiteout_of(name) {
+        let whiteout = if self.no_whiteouts {
+            Whiteout::None
+        } else {
+            whiteout_of(name)
+        };
+        match whiteout {
             Whiteout::None => self.create(kind, entry)?,
             Whiteout::Opaque => self.opaque()?,
             Whiteout::Meta => {}
@@ -1086,6 +1134,7 @@ mod tests {
     fn options() -> ExtractOptions {
         ExtractOptions {
             ignore_chown_errors: !is_root(),
+            ..Default::default()
         }
     }
 
@@ -1514,9 +1563,14 @@ mod tests {
             assert_eq!(fs::read(tmp.path().join("hello")).unwrap(), b"world");
         }
 
-        let xz = b"\xfd7zXZ\0rest";
-        let err = decompress(&xz[..]).err().expect("xz is not supported");
-        assert_eq!(err.to_string(), "unsupported layer compression xz");
+        let bzip2 = {
+            let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            encoder.write_all(&tar).unwrap();
+            encoder.finish().unwrap()
+        };
+        let tmp = TempDir::new();
+        let extracted = extract(decompress(&bzip2[..]).unwrap(), tmp.path(), &options()).unwrap();
+        assert_eq!(extracted.diff_id, sha256_id(&tar));
         let mut tiny = Vec::new();
         decompress(&b"ab"[..])
             .unwrap()

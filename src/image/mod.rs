@@ -1,10 +1,16 @@
 //! Images: references, the image store, archive formats and layer extraction.
 
 pub mod archive;
+pub mod blobinfo;
 pub mod change;
 pub mod config;
+pub mod fetch;
 pub mod import;
 pub mod ingest;
 pub mod layer;
+pub mod overlay;
 pub mod reference;
+pub mod save;
 pub mod store;
+pub mod tarball;
+pub mod tarsplit;

@@ -19,8 +19,14 @@ pub struct ImageRecord {
     pub size: u64,
     /// When this image was added to the store.
     pub added: String,
+    /// `repository@digest` for each registry repository this image was pulled from or
+    /// pushed to, as docker's RepoDigests.
     #[serde(default)]
     pub repo_digests: Vec<String>,
+    /// The digest of the image manifest kept in `blobs/`, when the image came from or went
+    /// to a registry: pushing it again reproduces the same digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
 }
 
 /// An image with its parsed config and current tags.
@@ -177,7 +183,7 @@ pub fn add(store: &Store, config_bytes: &[u8], tags: &[Reference]) -> Result<Ima
             id: id.clone(),
             size,
             added: clock::format_rfc3339(clock::now()),
-            repo_digests: Vec::new(),
+            ..Default::default()
         };
         store::write_json(&path, &record)?;
         record
@@ -190,6 +196,35 @@ pub fn add(store: &Store, config_bytes: &[u8], tags: &[Reference]) -> Result<Ima
         store::write_json(&tags_path(store), &all)?;
     }
     Ok(record)
+}
+
+/// Records that the image `id` is `repo_digest` (`repository@sha256:...`) in a registry, with
+/// its manifest (already in `blobs/`): a digest of the same repository replaces the old one.
+pub fn set_repo_digest(
+    store: &Store,
+    id: &str,
+    repo_digest: &str,
+    manifest: &str,
+) -> Result<ImageRecord> {
+    let _lock = store.lock()?;
+    let path = record_path(store, id);
+    let mut record: ImageRecord = store::read_json(&path)?;
+    let repository = repo_digest.split('@').next().unwrap_or_default();
+    record
+        .repo_digests
+        .retain(|d| d.split('@').next() != Some(repository));
+    record.repo_digests.push(repo_digest.to_string());
+    record.repo_digests.sort();
+    record.manifest = Some(manifest.to_string());
+    store::write_json(&path, &record)?;
+    Ok(record)
+}
+
+/// The image known as `repository@digest`, if any.
+pub fn find_by_repo_digest(store: &Store, repo_digest: &str) -> Result<Option<Image>> {
+    Ok(list(store)?
+        .into_iter()
+        .find(|i| i.record.repo_digests.iter().any(|d| d == repo_digest)))
 }
 
 /// The content size recorded for an extracted layer.
@@ -237,16 +272,28 @@ pub fn delete(store: &Store, id: &str) -> Result<Vec<String>> {
     let removed = load_image(store, store::read_json(&record_path(store, id))?, &tags)?;
     fs::remove_file(record_path(store, id))?;
     let _ = fs::remove_file(store.blob(id));
-    let still_used: std::collections::HashSet<String> = list(store)?
-        .iter()
-        .flat_map(|i| i.diff_ids().to_vec())
-        .collect();
-    Ok(removed
+    let others = list(store)?;
+    let still_used: std::collections::HashSet<String> =
+        others.iter().flat_map(|i| i.diff_ids().to_vec()).collect();
+    let unused: Vec<String> = removed
         .diff_ids()
         .iter()
         .filter(|d| !still_used.contains(*d))
         .cloned()
-        .collect())
+        .collect();
+    // The registry forms of what goes: the manifest, and compressed blobs skiff kept.
+    if let Some(manifest) = &removed.record.manifest {
+        if !others
+            .iter()
+            .any(|i| i.record.manifest.as_ref() == Some(manifest))
+        {
+            let _ = fs::remove_file(store.blob(manifest));
+        }
+    }
+    for diff_id in &unused {
+        super::blobinfo::forget(store, diff_id);
+    }
+    Ok(unused)
 }
 
 /// The 12-hex-digit id docker shows.

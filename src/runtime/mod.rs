@@ -6,6 +6,7 @@
 //! the caller can tell "cannot start" (125) from "cannot execute" (126) and "not found" (127).
 
 mod child;
+mod copy;
 pub mod exec;
 pub mod init;
 mod mounts;

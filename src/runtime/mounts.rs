@@ -27,6 +27,8 @@ pub fn parse_options(options: &[String]) -> (MsFlags, String, bool) {
             "noatime" => flags |= MsFlags::MS_NOATIME,
             "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "suid" | "dev"
             | "exec" => {}
+            // skiff's own: fill an empty volume from the image (see `copy`), not a mount flag.
+            "copyup" => {}
             other => data.push(other),
         }
     }
@@ -60,18 +62,30 @@ fn open_in_root(root: RawFd, path: &Path, flags: i32) -> std::io::Result<OwnedFd
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
-/// Opens (creating when missing, as a directory or an empty file) the mount target `dest`
-/// inside `root`, returning an O_PATH descriptor to mount onto via /proc/self/fd.
-pub fn target_in_root(root: &Path, dest: &Path, as_dir: bool) -> Result<OwnedFd> {
+/// The root directory opened, and `dest` as a path relative to it.
+fn root_and_relative(root: &Path, dest: &Path) -> Result<(OwnedFd, std::path::PathBuf)> {
     let root_fd = nix::fcntl::open(
         root,
         nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
         nix::sys::stat::Mode::empty(),
     )?;
-    let relative: std::path::PathBuf = dest
+    let relative = dest
         .components()
         .filter(|c| matches!(c, Component::Normal(_)))
         .collect();
+    Ok((root_fd, relative))
+}
+
+/// An O_PATH descriptor of `dest` inside `root` when it exists there.
+pub fn existing_in_root(root: &Path, dest: &Path) -> Option<OwnedFd> {
+    let (root_fd, relative) = root_and_relative(root, dest).ok()?;
+    open_in_root(root_fd.as_raw_fd(), &relative, libc::O_PATH).ok()
+}
+
+/// Opens (creating when missing, as a directory or an empty file) the mount target `dest`
+/// inside `root`, returning an O_PATH descriptor to mount onto via /proc/self/fd.
+pub fn target_in_root(root: &Path, dest: &Path, as_dir: bool) -> Result<OwnedFd> {
+    let (root_fd, relative) = root_and_relative(root, dest)?;
     match open_in_root(root_fd.as_raw_fd(), &relative, libc::O_PATH) {
         Ok(fd) => return Ok(fd),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}

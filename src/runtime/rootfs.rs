@@ -2,6 +2,7 @@
 //! image's layers, the spec's mounts in order, a minimal /dev, pivot_root, then the masked
 //! and read-only paths and, with `--read-only`, the root itself.
 
+use super::copy;
 use super::mounts::{self, fd_path, target_in_root};
 use super::Launch;
 use anyhow::{anyhow, Context, Result};
@@ -86,18 +87,28 @@ fn mount_rootfs(root: &Path, m: &Mount, layers_dir: &Path) -> Result<()> {
 fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
     let options = m.options().clone().unwrap_or_default();
     let (flags, data, readonly) = mounts::parse_options(&options);
+    let copy_up = options.iter().any(|o| o == "copyup");
     let kind = m.typ().as_deref().unwrap_or("bind");
     let dest = m.destination();
-    if flags.contains(MsFlags::MS_BIND) || kind == "bind" {
-        let source = m
-            .source()
-            .as_ref()
-            .ok_or_else(|| anyhow!("bind mount of {} has no source", dest.display()))?;
-        let is_dir = std::fs::metadata(source)
+    let is_bind = flags.contains(MsFlags::MS_BIND) || kind == "bind";
+    let is_dir = if is_bind {
+        let source = bind_source(m)?;
+        std::fs::metadata(source)
             .with_context(|| format!("bind mount source {} is not accessible", source.display()))?
-            .is_dir();
-        let target = target_in_root(root, dest, is_dir)?;
-        let recursive = flags.contains(MsFlags::MS_REC);
+            .is_dir()
+    } else {
+        true
+    };
+    // Opened before the mount, this keeps naming what the image has there; a mount point the
+    // image does not have holds nothing to copy.
+    let image_dir = if copy_up {
+        mounts::existing_in_root(root, dest)
+    } else {
+        None
+    };
+    let target = target_in_root(root, dest, is_dir)?;
+    if is_bind {
+        let source = bind_source(m)?;
         mounts::mount(
             source.to_str(),
             &fd_path(&target),
@@ -105,21 +116,38 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
             MsFlags::MS_BIND | (flags & MsFlags::MS_REC),
             "",
         )?;
-        if readonly {
-            // The descriptor still names what lies under the new mount; open the mount itself.
-            let mounted = target_in_root(root, dest, is_dir)?;
-            mounts::make_readonly(&fd_path(&mounted), recursive)?;
-        }
+    } else {
+        // A volume is filled before it is made read-only.
+        let flags = if readonly && image_dir.is_none() {
+            flags | MsFlags::MS_RDONLY
+        } else {
+            flags
+        };
+        let source = m.source().as_ref().and_then(|s| s.to_str()).unwrap_or(kind);
+        mounts::mount(Some(source), &fd_path(&target), Some(kind), flags, &data)?;
+    }
+    if !(image_dir.is_some() || is_bind && readonly) {
         return Ok(());
     }
-    let target = target_in_root(root, dest, true)?;
-    let flags = if readonly {
-        flags | MsFlags::MS_RDONLY
-    } else {
-        flags
-    };
-    let source = m.source().as_ref().and_then(|s| s.to_str()).unwrap_or(kind);
-    mounts::mount(Some(source), &fd_path(&target), Some(kind), flags, &data)
+    let mounted = target_in_root(root, dest, is_dir)?;
+    if let Some(image_dir) = &image_dir {
+        copy::copy_up(image_dir, &mounted).with_context(|| {
+            format!(
+                "cannot copy the image's files at {} into the new volume",
+                dest.display()
+            )
+        })?;
+    }
+    if readonly {
+        mounts::make_readonly(&fd_path(&mounted), flags.contains(MsFlags::MS_REC))?;
+    }
+    Ok(())
+}
+
+fn bind_source(m: &Mount) -> Result<&Path> {
+    m.source()
+        .as_deref()
+        .ok_or_else(|| anyhow!("bind mount of {} has no source", m.destination().display()))
 }
 
 fn populate_dev(root: &Path) -> Result<()> {

@@ -203,6 +203,43 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
     if maps.mode == MappingMode::Root {
         return work();
     }
+    run_in_child(maps, Setup::UserNs { mount: false }, work)
+}
+
+/// Like [`run_in_userns`], but always in a child process that also has a mount namespace of
+/// its own, private: for work that mounts an overlay of image layers to look into or change
+/// it (build steps, `cp`, `export`). The mounts vanish with the child.
+pub fn run_in_mount_ns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -> Result<String> {
+    run_in_child(maps, Setup::UserNs { mount: true }, work)
+}
+
+/// Runs `work` in a child process that has joined the user and mount namespaces of the
+/// running container whose pid 1 is `pid`: it sees the container's files (and mounts) as
+/// the container does, with `/` its root. Host paths are out of sight there: open what is
+/// needed before.
+pub fn run_in_container(
+    maps: &IdMappings,
+    pid: i32,
+    work: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    run_in_child(maps, Setup::Join(pid), work)
+}
+
+/// The namespaces the child of [`run_in_child`] works in.
+#[derive(Clone, Copy)]
+enum Setup {
+    /// A user namespace of its own (none as root), and a private mount namespace if asked.
+    UserNs { mount: bool },
+    /// A container's, by the pid of its pid 1.
+    Join(i32),
+}
+
+fn run_in_child(
+    maps: &IdMappings,
+    setup: Setup,
+    work: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    let own_userns = maps.mode != MappingMode::Root && matches!(setup, Setup::UserNs { .. });
     let (ready_r, ready_w) = nix::unistd::pipe()?;
     let (go_r, go_w) = nix::unistd::pipe()?;
     let (out_r, out_w) = nix::unistd::pipe()?;
@@ -211,12 +248,19 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
         nix::unistd::ForkResult::Child => {
             drop((ready_r, go_w, out_r));
             let result = (|| -> Result<String> {
-                nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
-                    .context("cannot create a user namespace")?;
+                if own_userns {
+                    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
+                        .context("cannot create a user namespace")?;
+                }
                 std::fs::File::from(ready_w).write_all(b"r")?;
                 let mut go = [0u8; 1];
                 if std::fs::File::from(go_r).read(&mut go)? != 1 {
                     bail!("user namespace setup was abandoned");
+                }
+                match setup {
+                    Setup::UserNs { mount: true } => private_mount_namespace()?,
+                    Setup::UserNs { mount: false } => {}
+                    Setup::Join(pid) => join_container(pid)?,
                 }
                 work()
             })();
@@ -234,8 +278,12 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
             let mut ready_file = std::fs::File::from(ready_r);
             let mut go_file = std::fs::File::from(go_w);
             let setup = if ready_file.read(&mut ready)? == 1 {
-                maps.apply(child.as_raw())
-                    .and_then(|_| Ok(go_file.write_all(b"g")?))
+                let mapped = if own_userns {
+                    maps.apply(child.as_raw())
+                } else {
+                    Ok(())
+                };
+                mapped.and_then(|_| Ok(go_file.write_all(b"g")?))
             } else {
                 Ok(())
             };
@@ -253,6 +301,51 @@ pub fn run_in_userns(maps: &IdMappings, work: impl FnOnce() -> Result<String>) -
             }
         }
     }
+}
+
+/// Joins the user and mount namespaces of a container (the user namespace first, in one
+/// setns on a pidfd); the root and working directory become the container's.
+fn join_container(pid: i32) -> Result<()> {
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        bail!("the container is not running");
+    }
+    // SAFETY: the kernel just gave us this descriptor.
+    let pidfd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) };
+    let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS;
+    if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&pidfd), flags) } != 0 {
+        return Err(std::io::Error::last_os_error())
+            .context("cannot join the container's namespaces");
+    }
+    Ok(())
+}
+
+/// A mount namespace of our own whose mounts do not propagate back to the host's.
+fn private_mount_namespace() -> Result<()> {
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+        .context("cannot create a mount namespace")?;
+    nix::mount::mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .context("cannot make the mount namespace private")
+}
+
+/// Removes a directory tree that may hold files of subordinate ids (a container's layer, a
+/// volume): plainly when the caller may, else as root in the user namespace.
+pub fn remove_tree(maps: &IdMappings, path: &std::path::Path) -> Result<()> {
+    if crate::store::remove_tree(path).is_ok() {
+        return Ok(());
+    }
+    let target = path.to_path_buf();
+    run_in_userns(maps, move || {
+        crate::store::remove_tree(&target)?;
+        Ok(String::new())
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -175,7 +175,7 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     }
     let _ = std::fs::remove_dir_all(store.runroot.join(id));
     if prepared.options().rm {
-        crate::container::remove::remove(store, &maps, id)?;
+        crate::container::remove::remove_with_volumes(store, &maps, id)?;
     }
     Ok(0)
 }

@@ -1674,6 +1674,17 @@ fn children_of(pid: i32) -> Vec<i32> {
         .collect()
 }
 
+/// Reads an HTTP request up to the blank line that ends its headers (for tests that serve
+/// one answer on a loopback socket: answering before the whole request is read may reset
+/// the connection).
+pub fn read_http_request(conn: &mut impl Read) {
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !seen.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+        seen.push(byte[0]);
+    }
+}
+
 /// The value of `Field:` in a `/proc/PID/status` text ("CapEff" -> "00000000a80425fb").
 pub fn status_field(status: &str, field: &str) -> Option<String> {
     status.lines().find_map(|l| {

@@ -1,0 +1,311 @@
+//! `skiff volume create|ls|inspect|rm|prune`, with docker's flags and output shapes.
+
+use super::container::confirm;
+use super::format::{self, Format};
+use super::image::human_size;
+use crate::container::mounts;
+use crate::runtime::userns::IdMappings;
+use crate::store::{NotFound, Store};
+use crate::volume::{self, NewVolume, Volume};
+use anyhow::{anyhow, bail, Result};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+
+#[derive(Subcommand)]
+pub enum VolumeCommand {
+    /// Create a volume
+    Create(CreateArgs),
+    /// List volumes
+    #[command(visible_alias = "list")]
+    Ls(LsArgs),
+    /// Display detailed information on one or more volumes
+    Inspect(InspectArgs),
+    /// Remove one or more volumes (never one a container uses)
+    #[command(visible_alias = "remove")]
+    Rm(RmArgs),
+    /// Remove unused volumes (anonymous ones only, unless --all)
+    Prune(PruneArgs),
+}
+
+pub fn dispatch(store: &Store, command: VolumeCommand) -> Result<i32> {
+    match command {
+        VolumeCommand::Create(a) => create(store, a),
+        VolumeCommand::Ls(a) => ls(store, a),
+        VolumeCommand::Inspect(a) => inspect(store, a),
+        VolumeCommand::Rm(a) => rm(store, a),
+        VolumeCommand::Prune(a) => prune(store, a),
+    }
+}
+
+#[derive(Args)]
+pub struct CreateArgs {
+    /// The volume's name (a random one when not given)
+    #[arg(value_name = "VOLUME")]
+    name: Option<String>,
+    /// The volume's name, as a flag
+    #[arg(long = "name", hide = true, conflicts_with = "name")]
+    name_flag: Option<String>,
+    /// Volume driver (only "local")
+    #[arg(short, long, default_value = "local")]
+    driver: String,
+    /// Set metadata on the volume (KEY=VALUE)
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    labels: Vec<String>,
+    /// Driver options: type=tmpfs, device=tmpfs, o=size=64m (or type=none, o=bind, device=/path)
+    #[arg(short, long = "opt", value_name = "KEY=VALUE")]
+    opts: Vec<String>,
+}
+
+fn create(store: &Store, args: CreateArgs) -> Result<i32> {
+    if args.driver != "local" {
+        bail!(
+            "volume driver {:?} is not available: skiff has only the local driver",
+            args.driver
+        );
+    }
+    let mut options = BTreeMap::new();
+    for opt in &args.opts {
+        let (k, v) = opt
+            .split_once('=')
+            .ok_or_else(|| anyhow!("invalid option {opt:?}: expected KEY=VALUE"))?;
+        options.insert(k.to_string(), v.to_string());
+    }
+    let new = NewVolume {
+        name: args.name.or(args.name_flag),
+        labels: args.labels.iter().map(|l| split_label(l)).collect(),
+        options,
+    };
+    let (created, _) = volume::create(store, new)?;
+    println!("{}", created.name);
+    Ok(0)
+}
+
+/// `KEY=VALUE`, or `KEY` alone for an empty value.
+fn split_label(label: &str) -> (String, String) {
+    let (k, v) = label.split_once('=').unwrap_or((label, ""));
+    (k.to_string(), v.to_string())
+}
+
+#[derive(Args)]
+pub struct LsArgs {
+    /// Only display volume names
+    #[arg(short, long)]
+    quiet: bool,
+    /// Filter output: dangling=true|false, name=TEXT, label=KEY[=VALUE], driver=local
+    #[arg(short, long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+    /// Format output with a Go template, 'table', 'table TEMPLATE' or 'json'
+    #[arg(long)]
+    format: Option<String>,
+}
+
+#[derive(Default)]
+struct VolumeFilters {
+    dangling: Option<bool>,
+    names: Vec<String>,
+    labels: Vec<(String, Option<String>)>,
+    drivers: Vec<String>,
+}
+
+impl VolumeFilters {
+    fn parse(filters: &[String]) -> Result<VolumeFilters> {
+        let mut f = VolumeFilters::default();
+        for filter in filters {
+            let (key, value) = filter
+                .split_once('=')
+                .ok_or_else(|| anyhow!("bad format of filter (expected name=value): {filter}"))?;
+            match key {
+                "dangling" => {
+                    f.dangling = Some(match value.to_ascii_lowercase().as_str() {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => bail!("invalid filter 'dangling={value}'"),
+                    })
+                }
+                "name" => f.names.push(value.to_string()),
+                "label" => f.labels.push(match value.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (value.to_string(), None),
+                }),
+                "driver" => f.drivers.push(value.to_string()),
+                other => bail!("invalid filter '{other}'"),
+            }
+        }
+        Ok(f)
+    }
+
+    fn keeps(&self, v: &Volume, in_use: impl Fn(&str) -> bool) -> bool {
+        (self.names.is_empty() || self.names.iter().any(|n| v.name.contains(n.as_str())))
+            && self.labels.iter().all(|(k, want)| {
+                v.labels
+                    .get(k)
+                    .is_some_and(|actual| want.as_ref().is_none_or(|w| w == actual))
+            })
+            && (self.drivers.is_empty() || self.drivers.iter().any(|d| d == "local"))
+            && self.dangling.is_none_or(|d| d != in_use(&v.name))
+    }
+}
+
+fn ls(store: &Store, args: LsArgs) -> Result<i32> {
+    let format = Format::parse(args.format.as_deref())?;
+    let filters = VolumeFilters::parse(&args.filters)?;
+    // Reading every container record is needed only to tell dangling volumes apart.
+    let users = if filters.dangling.is_some() {
+        mounts::volume_users(store)?
+    } else {
+        BTreeMap::new()
+    };
+    let volumes: Vec<Volume> = volume::list(store)?
+        .into_iter()
+        .filter(|v| filters.keeps(v, |name| users.contains_key(name)))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if args.quiet {
+        for v in &volumes {
+            writeln!(out, "{}", v.name)?;
+        }
+        return Ok(0);
+    }
+    let items: Vec<Value> = volumes.iter().map(|v| row_json(store, v)).collect();
+    let columns = [("DRIVER", "{{.Driver}}"), ("VOLUME NAME", "{{.Name}}")];
+    format::print_list(&mut out, &format, &columns, &items)?;
+    Ok(0)
+}
+
+/// The fields `volume ls --format` offers, as docker's.
+fn row_json(store: &Store, v: &Volume) -> Value {
+    let labels: Vec<String> = v.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    json!({
+        "Name": v.name,
+        "Driver": "local",
+        "Scope": "local",
+        "Mountpoint": v.mountpoint(store),
+        "Labels": labels.join(","),
+        "Links": "N/A",
+        "Size": "N/A",
+        "CreatedAt": v.created,
+        "Availability": "N/A",
+        "Group": "N/A",
+        "Status": "N/A",
+    })
+}
+
+/// docker's `volume inspect` object.
+fn inspect_json(store: &Store, v: &Volume) -> Value {
+    let or_null = |m: &BTreeMap<String, String>| {
+        if m.is_empty() {
+            Value::Null
+        } else {
+            json!(m)
+        }
+    };
+    json!({
+        "CreatedAt": v.created,
+        "Driver": "local",
+        "Labels": or_null(&v.labels),
+        "Mountpoint": v.mountpoint(store),
+        "Name": v.name,
+        "Options": or_null(&v.options),
+        "Scope": "local",
+    })
+}
+
+#[derive(Args)]
+pub struct InspectArgs {
+    #[arg(required = true, value_name = "VOLUME")]
+    names: Vec<String>,
+    /// Format output with a Go template
+    #[arg(short, long)]
+    format: Option<String>,
+}
+
+fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
+    let mut items = Vec::new();
+    let mut missing = Vec::new();
+    for name in &args.names {
+        match volume::load(store, name) {
+            Ok(v) => items.push(inspect_json(store, &v)),
+            Err(e) if e.downcast_ref::<NotFound>().is_some() => missing.push(e.to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    format::print_objects(
+        &mut std::io::stdout().lock(),
+        args.format.as_deref(),
+        &items,
+    )?;
+    if missing.is_empty() {
+        Ok(0)
+    } else {
+        Err(NotFound(missing.join("\n")).into())
+    }
+}
+
+#[derive(Args)]
+pub struct RmArgs {
+    #[arg(required = true, value_name = "VOLUME")]
+    names: Vec<String>,
+    /// Do not report volumes that do not exist
+    #[arg(short, long)]
+    force: bool,
+}
+
+fn rm(store: &Store, args: RmArgs) -> Result<i32> {
+    let maps = IdMappings::detect();
+    let mut status = 0;
+    for name in &args.names {
+        match mounts::remove_volume(store, &maps, name) {
+            Ok(()) => println!("{name}"),
+            Err(e) if args.force && e.downcast_ref::<NotFound>().is_some() => {}
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                status = 1;
+            }
+        }
+    }
+    Ok(status)
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    force: bool,
+    /// Remove all unused volumes, not just anonymous ones
+    #[arg(short, long)]
+    all: bool,
+    /// Filter: label=KEY[=VALUE]
+    #[arg(long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+}
+
+fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
+    let filters = VolumeFilters::parse(&args.filters)?;
+    if filters.dangling.is_some() || !filters.names.is_empty() {
+        bail!("volume prune filters by label only (label=KEY[=VALUE])");
+    }
+    let which = if args.all {
+        "all local"
+    } else {
+        "anonymous local"
+    };
+    let question = format!("WARNING! This will remove {which} volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ");
+    if !args.force && !confirm(&question)? {
+        return Ok(0);
+    }
+    let removed = mounts::prune_volumes(store, &IdMappings::detect(), |v| {
+        (args.all || v.is_anonymous()) && filters.keeps(v, |_| false)
+    })?;
+    if !removed.is_empty() {
+        println!("Deleted Volumes:");
+        for (name, _) in &removed {
+            println!("{name}");
+        }
+        println!();
+    }
+    let reclaimed: u64 = removed.iter().map(|(_, size)| size).sum();
+    println!("Total reclaimed space: {}", human_size(reclaimed));
+    Ok(0)
+}

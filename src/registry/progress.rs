@@ -1,0 +1,168 @@
+//! What a pull or push shows while it works, as docker shows it: a bar per layer on a
+//! terminal, one line per step when the output is not one, nothing with `-q`.
+//!
+//! Layer updates come from the download threads; in a rootless pull those run in the
+//! forked child that owns the user namespace, which inherited this object and the terminal.
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    Quiet,
+    Lines,
+    Bars,
+}
+
+pub struct Progress {
+    mode: Mode,
+    to_stderr: bool,
+    bars: Option<MultiProgress>,
+    /// Set once the bars are drawn for good (see [`Progress::settle`]).
+    settled: AtomicBool,
+}
+
+impl Progress {
+    /// Progress on standard output (`pull`, `push`) or standard error (`run` pulling what it
+    /// lacks), as bars when that is a terminal.
+    pub fn new(quiet: bool, to_stderr: bool) -> Arc<Progress> {
+        let terminal = if to_stderr {
+            std::io::stderr().is_terminal()
+        } else {
+            std::io::stdout().is_terminal()
+        };
+        let mode = match (quiet, terminal) {
+            (true, _) => Mode::Quiet,
+            (false, true) => Mode::Bars,
+            (false, false) => Mode::Lines,
+        };
+        let bars = (mode == Mode::Bars).then(|| {
+            let target = if to_stderr {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::stdout()
+            };
+            MultiProgress::with_draw_target(target)
+        });
+        Arc::new(Progress {
+            mode,
+            to_stderr,
+            bars,
+            settled: AtomicBool::new(false),
+        })
+    }
+
+    pub fn to_stderr(&self) -> bool {
+        self.to_stderr
+    }
+
+    /// A line of the pull's story (`latest: Pulling from library/busybox`), unless quiet.
+    pub fn line(&self, text: &str) {
+        if self.mode == Mode::Quiet {
+            return;
+        }
+        match &self.bars {
+            Some(bars) if !self.settled.load(Ordering::Relaxed) => {
+                let _ = bars.println(text);
+            }
+            _ => self.write_line(text),
+        }
+    }
+
+    fn write_line(&self, text: &str) {
+        // One write per line, so lines of parallel layers never interleave.
+        let line = format!("{text}\n");
+        if self.to_stderr {
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        } else {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(line.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    /// Progress of one layer, known to the user by `id` (12 hex digits of its digest).
+    pub fn layer(self: &Arc<Self>, id: &str, total: u64) -> LayerProgress {
+        let bar = self.bars.as_ref().map(|bars| {
+            let bar = bars.add(ProgressBar::new(total));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{prefix}: {msg:<16} [{bar:25}] {bytes:>10}/{total_bytes:<10}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_prefix(id.to_string());
+            bar.set_message("Waiting");
+            bar
+        });
+        LayerProgress {
+            progress: self.clone(),
+            id: id.to_string(),
+            bar,
+        }
+    }
+
+    /// The layers are done and their bars drawn for good, possibly by the forked child that
+    /// did the work, whose drawing this process's copy of the bars knows nothing of: they are
+    /// not drawn again, and later lines go below them.
+    pub fn settle(&self) {
+        if let Some(bars) = &self.bars {
+            self.settled.store(true, Ordering::Relaxed);
+            bars.set_draw_target(ProgressDrawTarget::hidden());
+            // The cursor is still at the end of the last bar.
+            self.write_line("");
+        }
+    }
+
+    /// Makes sure nothing buffered is written twice by a forked child.
+    pub fn flush(&self) {
+        let _ = std::io::stdout().flush();
+    }
+}
+
+pub struct LayerProgress {
+    progress: Arc<Progress>,
+    id: String,
+    bar: Option<ProgressBar>,
+}
+
+impl LayerProgress {
+    /// A step of this layer: `Pulling fs layer`, `Download complete`, `Pull complete`.
+    pub fn step(&self, what: &str) {
+        match &self.bar {
+            Some(bar) => bar.set_message(what.to_string()),
+            None => self.progress.line(&format!("{}: {what}", self.id)),
+        }
+    }
+
+    /// The last step: the bar stays, showing it.
+    pub fn finish(&self, what: &str) {
+        match &self.bar {
+            Some(bar) => bar.finish_with_message(what.to_string()),
+            None => self.progress.line(&format!("{}: {what}", self.id)),
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+}
+
+/// Counts what passes through into a layer's bar.
+pub struct Counting<R> {
+    pub inner: R,
+    pub layer: Arc<LayerProgress>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.layer.advance(n as u64);
+        Ok(n)
+    }
+}
