@@ -504,3 +504,94 @@ fn network_of_another_container() {
     );
     assert!(out.stderr.contains("not running"), "{out}");
 }
+
+/// Megabytes through the stack, both ways, arrive whole: the container's upload and the
+/// host's download are checked by their SHA-256.
+#[test]
+fn bulk_data_through_the_stack_arrives_intact() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let download: Vec<u8> = (0..8_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let download_sum = common::fixtures::sha256_hex(&download);
+    let sender = TcpListener::bind("127.0.0.1:0").unwrap();
+    let receiver = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (send_port, receive_port) = (
+        sender.local_addr().unwrap().port(),
+        receiver.local_addr().unwrap().port(),
+    );
+    let serve = std::thread::spawn(move || {
+        let (mut stream, _) = sender.accept().unwrap();
+        stream.write_all(&download).unwrap();
+    });
+    let collect = std::thread::spawn(move || {
+        let (mut stream, _) = receiver.accept().unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut stream, &mut data).unwrap();
+        common::fixtures::sha256_hex(&data)
+    });
+    let script = format!(
+        "nc 10.0.2.2 {send_port} | sha256sum; \
+         dd if=/dev/urandom of=/tmp/up bs=1000 count=6000 2>/dev/null; sha256sum /tmp/up; \
+         nc 10.0.2.2 {receive_port} < /tmp/up"
+    );
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--network",
+        LOOPBACK_ALLOWED,
+        img,
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    serve.join().unwrap();
+    let upload_sum = collect.join().unwrap();
+    let sums: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(sums, [download_sum.as_str(), upload_sum.as_str()], "{out}");
+}
+
+/// Megabytes from a published port arrive whole (the spliced path).
+#[test]
+fn bulk_data_from_a_published_port_arrives_intact() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let port = free_port();
+    let publish = format!("127.0.0.1:{port}:80");
+    let id = s.ok(&[
+        "run",
+        "-d",
+        "-p",
+        &publish,
+        img,
+        "sh",
+        "-c",
+        "dd if=/dev/urandom of=/tmp/f bs=1000 count=5000 2>/dev/null; sha256sum /tmp/f; exec nc -l -p 80 < /tmp/f",
+    ]);
+    let id = id.trim();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let data = loop {
+        let mut data = Vec::new();
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = std::io::Read::read_to_end(&mut stream, &mut data);
+        }
+        if !data.is_empty() || std::time::Instant::now() > deadline {
+            break data;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(data.len(), 5_000_000);
+    let logs = s.ok(&["logs", id]);
+    assert_eq!(
+        logs.split_whitespace().next(),
+        Some(common::fixtures::sha256_hex(&data).as_str()),
+        "{logs}"
+    );
+    s.ok(&["rm", "-f", id]);
+}
