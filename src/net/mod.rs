@@ -1,7 +1,11 @@
 //! Container networking. The default network is slirp-style and built in: the container's
 //! namespace gets a TUN device `eth0` (`device`, created by the container's first process),
-//! and its supervisor serves it with a user-mode TCP/IP stack (`stack`) that turns the
-//! container's flows into ordinary host sockets. `mode` reads `--network`.
+//! and its supervisor serves it with a user-mode TCP/IP stack (`stack`, with `tcp`, `udp`
+//! and smoltcp's view of the TUN in `tun`) that turns the container's flows into ordinary
+//! host sockets; DNS goes to the host's resolvers (`dns`). Published ports (`publish` reads
+//! `-p`) are host sockets whose connections the supervisor continues through sockets it
+//! makes inside the container's namespace (`netns`) and splices (`ports`). `mode` reads
+//! `--network`.
 
 pub mod device;
 pub mod dns;
