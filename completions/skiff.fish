@@ -417,7 +417,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand build" -l build-arg -d 'A bu
 complete -c skiff -n "__fish_skiff_using_subcommand build" -l target -d 'Build this stage (and what it needs), not the last one' -r
 complete -c skiff -n "__fish_skiff_using_subcommand build" -l label -d 'A label for the image: KEY=VALUE' -r
 complete -c skiff -n "__fish_skiff_using_subcommand build" -l iidfile -d 'Write the image id to this file' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand build" -l network -d 'The network of RUN steps: none, host, or default (none, until the user-mode network lands)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand build" -l network -d 'The network of RUN steps: default (the built-in user-mode network), none or host' -r
 complete -c skiff -n "__fish_skiff_using_subcommand build" -l rm -d 'Remove intermediate containers (always done; accepted for compatibility)' -r -f -a "true\t''
 false\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand build" -l root -d 'Where images, layers and containers are stored' -r -F

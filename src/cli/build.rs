@@ -46,7 +46,7 @@ pub struct BuildArgs {
     /// Write the image id to this file
     #[arg(long, value_name = "FILE")]
     iidfile: Option<PathBuf>,
-    /// The network of RUN steps: none, host, or default (none, until the user-mode network lands)
+    /// The network of RUN steps: default (the built-in user-mode network), none or host
     #[arg(long, default_value = "default")]
     network: String,
     /// Remove intermediate containers (always done; accepted for compatibility)
@@ -71,7 +71,8 @@ pub fn build(store: &Store, args: BuildArgs) -> Result<i32> {
 
 fn run_build(store: &Store, args: &BuildArgs) -> Result<()> {
     let network = match args.network.as_str() {
-        "default" | "none" => "none",
+        "default" => "default",
+        "none" => "none",
         "host" => "host",
         other => anyhow::bail!(
             "network mode {other:?} is not available for builds: use none, host or default"
