@@ -389,8 +389,11 @@ mod tests {
     use super::*;
     use std::fs;
 
+    /// A context of its own for each test: tests run in parallel.
     fn context() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("skiff-copy-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("skiff-copy-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("src/sub")).unwrap();
         fs::write(dir.join("src/a.txt"), "a").unwrap();
