@@ -289,7 +289,7 @@ struct ContainerFilters {
     names: Vec<String>,
     ids: Vec<String>,
     ancestors: Vec<String>,
-    labels: Vec<(String, Option<String>)>,
+    labels: Vec<super::filter::Label>,
     exited: Option<i32>,
     before: Option<String>,
     since: Option<String>,
@@ -310,9 +310,7 @@ impl ContainerFilters {
             restart_policies: vec![],
         };
         for filter in filters {
-            let Some((key, value)) = filter.split_once('=') else {
-                bail!("bad format of filter (expected name=value): {filter}")
-            };
+            let (key, value) = super::filter::split(filter)?;
             match key {
                 "status" => {
                     if ![
@@ -337,10 +335,7 @@ impl ContainerFilters {
                         .map(|i| i.id().to_string())
                         .unwrap_or_else(|_| value.to_string()),
                 ),
-                "label" => f.labels.push(match value.split_once('=') {
-                    Some((k, v)) => (k.into(), Some(v.into())),
-                    None => (value.into(), None),
-                }),
+                "label" => f.labels.push(super::filter::Label::parse(value)),
                 "exited" => {
                     f.exited = Some(
                         value
@@ -379,11 +374,7 @@ impl ContainerFilters {
                     .ancestors
                     .iter()
                     .any(|a| *a == s.record.image_id || *a == s.record.image))
-            && self.labels.iter().all(|(k, v)| {
-                labels
-                    .get(k)
-                    .is_some_and(|actual| v.as_ref().is_none_or(|v| v == actual))
-            })
+            && self.labels.iter().all(|l| l.matches(&labels))
             && self
                 .exited
                 .is_none_or(|code| s.state.status == "exited" && s.state.exit_code == code)

@@ -7,7 +7,7 @@ use crate::image::store::{self as images, short_id, Image};
 use crate::image::{archive, import as importer};
 use crate::runtime::userns::{self, IdMappings};
 use crate::store::{self, NotFound, Store};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -217,7 +217,7 @@ pub fn human_size(bytes: u64) -> String {
 
 struct ImageFilters {
     dangling: Option<bool>,
-    labels: Vec<(String, Option<String>)>,
+    labels: Vec<super::filter::Label>,
     references: Vec<String>,
     since: Option<clock::Instant>,
     before: Option<clock::Instant>,
@@ -233,21 +233,10 @@ impl ImageFilters {
             before: None,
         };
         for filter in filters {
-            let (key, value) = filter
-                .split_once('=')
-                .ok_or_else(|| anyhow!("bad format of filter (expected name=value): {filter}"))?;
+            let (key, value) = super::filter::split(filter)?;
             match key {
-                "dangling" => {
-                    parsed.dangling = Some(match value.to_ascii_lowercase().as_str() {
-                        "true" | "1" => true,
-                        "false" | "0" => false,
-                        _ => bail!("invalid filter 'dangling={value}'"),
-                    })
-                }
-                "label" => parsed.labels.push(match value.split_once('=') {
-                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
-                    None => (value.to_string(), None),
-                }),
+                "dangling" => parsed.dangling = Some(super::filter::boolean(key, value)?),
+                "label" => parsed.labels.push(super::filter::Label::parse(value)),
                 "reference" => parsed.references.push(value.to_string()),
                 "since" => parsed.since = Some(images::resolve(store, value)?.created()),
                 "before" => parsed.before = Some(images::resolve(store, value)?.created()),
@@ -260,11 +249,7 @@ impl ImageFilters {
     fn keeps_image(&self, image: &Image) -> bool {
         let labels = image.config.config.labels.clone().unwrap_or_default();
         self.dangling.is_none_or(|d| d == image.tags.is_empty())
-            && self.labels.iter().all(|(k, v)| {
-                labels
-                    .get(k)
-                    .is_some_and(|actual| v.as_ref().is_none_or(|v| v == actual))
-            })
+            && self.labels.iter().all(|l| l.matches(&labels))
             && self.since.is_none_or(|t| image.created() > t)
             && self.before.is_none_or(|t| image.created() < t)
     }

@@ -7,6 +7,7 @@ mod build;
 mod container;
 mod df;
 mod docs;
+mod filter;
 pub mod format;
 mod image;
 mod registry;

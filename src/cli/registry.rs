@@ -196,22 +196,15 @@ impl SearchFilters {
     fn parse(filters: &[String]) -> Result<SearchFilters> {
         let mut parsed = SearchFilters::default();
         for filter in filters {
-            let (key, value) = filter
-                .split_once('=')
-                .ok_or_else(|| anyhow!("bad format of filter (expected name=value): {filter}"))?;
-            let boolean = || match value {
-                "true" | "1" => Ok(true),
-                "false" | "0" => Ok(false),
-                _ => Err(anyhow!("invalid filter '{filter}'")),
-            };
+            let (key, value) = super::filter::split(filter)?;
             match key {
                 "stars" => {
                     parsed.stars = value
                         .parse()
                         .map_err(|_| anyhow!("invalid filter 'stars={value}'"))?
                 }
-                "is-official" => parsed.official = Some(boolean()?),
-                "is-automated" => parsed.automated = Some(boolean()?),
+                "is-official" => parsed.official = Some(super::filter::boolean(key, value)?),
+                "is-automated" => parsed.automated = Some(super::filter::boolean(key, value)?),
                 other => bail!("invalid filter '{other}'"),
             }
         }

@@ -312,9 +312,7 @@ impl EventFilters {
             images: vec![],
         };
         for filter in filters {
-            let Some((key, value)) = filter.split_once('=') else {
-                anyhow::bail!("bad format of filter (expected name=value): {filter}")
-            };
+            let (key, value) = super::filter::split(filter)?;
             match key {
                 // Names are resolved now, so the filter keeps working for a removed container's id.
                 "container" => {

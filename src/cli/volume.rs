@@ -105,7 +105,7 @@ pub struct LsArgs {
 struct VolumeFilters {
     dangling: Option<bool>,
     names: Vec<String>,
-    labels: Vec<(String, Option<String>)>,
+    labels: Vec<super::filter::Label>,
     drivers: Vec<String>,
 }
 
@@ -113,22 +113,11 @@ impl VolumeFilters {
     fn parse(filters: &[String]) -> Result<VolumeFilters> {
         let mut f = VolumeFilters::default();
         for filter in filters {
-            let (key, value) = filter
-                .split_once('=')
-                .ok_or_else(|| anyhow!("bad format of filter (expected name=value): {filter}"))?;
+            let (key, value) = super::filter::split(filter)?;
             match key {
-                "dangling" => {
-                    f.dangling = Some(match value.to_ascii_lowercase().as_str() {
-                        "true" | "1" => true,
-                        "false" | "0" => false,
-                        _ => bail!("invalid filter 'dangling={value}'"),
-                    })
-                }
+                "dangling" => f.dangling = Some(super::filter::boolean(key, value)?),
                 "name" => f.names.push(value.to_string()),
-                "label" => f.labels.push(match value.split_once('=') {
-                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
-                    None => (value.to_string(), None),
-                }),
+                "label" => f.labels.push(super::filter::Label::parse(value)),
                 "driver" => f.drivers.push(value.to_string()),
                 other => bail!("invalid filter '{other}'"),
             }
@@ -138,11 +127,7 @@ impl VolumeFilters {
 
     fn keeps(&self, v: &Volume, in_use: impl Fn(&str) -> bool) -> bool {
         (self.names.is_empty() || self.names.iter().any(|n| v.name.contains(n.as_str())))
-            && self.labels.iter().all(|(k, want)| {
-                v.labels
-                    .get(k)
-                    .is_some_and(|actual| want.as_ref().is_none_or(|w| w == actual))
-            })
+            && self.labels.iter().all(|l| l.matches(&v.labels))
             && (self.drivers.is_empty() || self.drivers.iter().any(|d| d == "local"))
             && self.dangling.is_none_or(|d| d != in_use(&v.name))
     }
