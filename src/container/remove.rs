@@ -1,8 +1,9 @@
-//! Removing a container: its directory, its name, and an event for the journal; with
-//! `rm -v` and `--rm`, its anonymous volumes too.
+//! Removing a container: its directory, its name, its addresses on user-defined networks,
+//! and an event for the journal; with `rm -v` and `--rm`, its anonymous volumes too.
 
 use super::record;
 use crate::events;
+use crate::net::network;
 use crate::runtime::userns::{self, IdMappings};
 use crate::store::Store;
 use anyhow::Result;
@@ -22,6 +23,7 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
     if let Some(name) = &name {
         record::release_name(store, name);
     }
+    release_addresses(store, id)?;
     events::emit(
         store,
         "container",
@@ -29,6 +31,15 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
         id,
         &[("name", name.as_deref().unwrap_or_default())],
     );
+    Ok(())
+}
+
+/// Frees the container's addresses on every network it was attached to; a network removed
+/// meanwhile has nothing left to free.
+fn release_addresses(store: &Store, id: &str) -> Result<()> {
+    for (net, _) in network::attachments(store, id)? {
+        network::release(store, &net, id)?;
+    }
     Ok(())
 }
 

@@ -76,6 +76,10 @@ pub struct Network {
 
 impl Network {
     /// The host's bridge device for this network; short enough for IFNAMSIZ (15 bytes).
+    #[allow(
+        dead_code,
+        reason = "for the network runtime (bridges, veths), which lands apart"
+    )]
     pub fn bridge_name(&self) -> String {
         format!("br-{}", &self.id[..12])
     }
@@ -83,11 +87,6 @@ impl Network {
     /// The subnet as CIDR text (`10.89.0.0/24`).
     pub fn subnet_text(&self) -> String {
         self.cidr().to_string()
-    }
-
-    /// Whether `ip` lies inside the network's subnet.
-    pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        self.cidr().contains(ip)
     }
 
     fn cidr(&self) -> Cidr {
@@ -344,6 +343,10 @@ pub fn endpoints(store: &Store, network: &Network) -> Result<Vec<Endpoint>> {
 /// `requested`: docker's --ip (must be inside the subnet, not the gateway, network address
 /// or broadcast, and free). Lowest free address otherwise. Two concurrent callers never get
 /// one address.
+#[allow(
+    dead_code,
+    reason = "for `run --network` and `network connect`, which land apart"
+)]
 pub fn allocate(
     store: &Store,
     network: &Network,
