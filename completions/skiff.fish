@@ -645,7 +645,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_sub
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'Restrict external access to the network'
-complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l attachable -d 'Accepted for docker compatibility: every network is attachable'
+complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l attachable -d 'Mark the network attachable (every skiff network takes containers anyway)'
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'Enable IPv6 (not supported: skiff networks are IPv4 only)'
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand network; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter output: name=TEXT, id=PREFIX, driver=NAME, label=KEY[=VALUE], type=custom|builtin, dangling=true|false' -r

@@ -136,6 +136,8 @@ fn create_list_inspect_remove() {
     assert_eq!(beta["Id"], b.as_str());
     assert_eq!(beta["Driver"], "bridge");
     assert_eq!(beta["Internal"], true);
+    assert_eq!(beta["Attachable"], true);
+    assert_eq!(inspect(&s, "alpha")["Attachable"], false);
     assert_eq!(beta["EnableIPv6"], false);
     assert_eq!(beta["IPAM"]["Driver"], "default");
     assert_eq!(beta["Labels"], json!({"team": "web"}));

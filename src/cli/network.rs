@@ -66,7 +66,7 @@ pub struct CreateArgs {
     /// Driver options, e.g. com.docker.network.driver.mtu=9000
     #[arg(short, long = "opt", value_name = "KEY=VALUE")]
     opts: Vec<String>,
-    /// Accepted for docker compatibility: every network is attachable
+    /// Mark the network attachable (every skiff network takes containers anyway)
     #[arg(long)]
     attachable: bool,
     /// Enable IPv6 (not supported: skiff networks are IPv4 only)
@@ -91,6 +91,7 @@ fn create(store: &Store, args: CreateArgs) -> Result<i32> {
         gateway: args.gateway,
         ip_range: args.ip_range,
         internal: args.internal,
+        attachable: args.attachable,
         labels: args.labels.iter().map(|l| split_label(l)).collect(),
         options,
         driver: Some(args.driver),
@@ -378,7 +379,7 @@ fn inspect_json(store: &Store, n: &Shown) -> Result<Value> {
         "EnableIPv6": false,
         "IPAM": {"Driver": "default", "Options": {}, "Config": config},
         "Internal": n.internal(),
-        "Attachable": matches!(n, Shown::Custom(_)),
+        "Attachable": matches!(n, Shown::Custom(net) if net.attachable),
         "Ingress": false,
         "ConfigFrom": {"Network": ""},
         "ConfigOnly": false,
@@ -483,9 +484,17 @@ fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
 
 /// `label=`, `label!=` and `until=`, the filters docker's prune takes.
 fn prune_filters(texts: &[String]) -> Result<(NetworkFilters, Vec<Label>)> {
-    let (negated, plain): (Vec<&String>, Vec<&String>) =
-        texts.iter().partition(|t| t.starts_with("label!="));
-    let filters = NetworkFilters::parse(&plain.into_iter().cloned().collect::<Vec<_>>())?;
+    let unwanted = texts
+        .iter()
+        .filter_map(|t| t.strip_prefix("label!="))
+        .map(Label::parse)
+        .collect();
+    let plain: Vec<String> = texts
+        .iter()
+        .filter(|t| !t.starts_with("label!="))
+        .cloned()
+        .collect();
+    let filters = NetworkFilters::parse(&plain)?;
     if !(filters.names.is_empty()
         && filters.ids.is_empty()
         && filters.drivers.is_empty()
@@ -494,9 +503,5 @@ fn prune_filters(texts: &[String]) -> Result<(NetworkFilters, Vec<Label>)> {
     {
         bail!("network prune filters by label and until only (label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP)");
     }
-    let unwanted = negated
-        .iter()
-        .map(|t| Label::parse(&t["label!=".len()..]))
-        .collect();
     Ok((filters, unwanted))
 }

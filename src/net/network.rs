@@ -63,6 +63,9 @@ pub struct Network {
     pub gateway: Ipv4Addr,
     /// No route out of the network (`--internal`).
     pub internal: bool,
+    /// `--attachable`: kept for `inspect`; every skiff network takes containers.
+    #[serde(default)]
+    pub attachable: bool,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// Driver options (`-o`), as given.
@@ -119,6 +122,7 @@ pub struct NewNetwork {
     /// IPv4 CIDR inside the subnet, where automatic addresses come from.
     pub ip_range: Option<String>,
     pub internal: bool,
+    pub attachable: bool,
     pub labels: BTreeMap<String, String>,
     pub options: BTreeMap<String, String>,
     /// Only "bridge" (the default).
@@ -179,6 +183,7 @@ pub fn create(store: &Store, new: NewNetwork) -> Result<Network> {
         prefix_len: addressing.subnet.prefix_len,
         gateway: addressing.gateway,
         internal: new.internal,
+        attachable: new.attachable,
         labels: new.labels,
         options: new.options,
         mtu,
