@@ -7,10 +7,6 @@
 //! Like the default network's stack, the server runs in its owner's poll loop: it owns an
 //! epoll descriptor covering its sockets ([`NameServer::fd`]), [`NameServer::process`]
 //! serves what is ready, and [`NameServer::timeout`] says when pending forwards expire.
-#![cfg_attr(
-    not(test),
-    expect(dead_code, reason = "served by the network holder, which comes next")
-)]
 
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
 use std::collections::VecDeque;
