@@ -79,7 +79,7 @@ impl Store {
     }
     /// User-defined networks, one directory per network id: its record and its endpoints.
     pub fn networks(&self) -> PathBuf {
-        self.root.join("networks")
+        self.root.join(crate::net::network::DIR)
     }
     /// Staging area: everything is built here and renamed into place when complete.
     pub fn tmp(&self) -> PathBuf {

@@ -3,7 +3,6 @@
 
 use super::record;
 use crate::events;
-use crate::net::network;
 use crate::runtime::userns::{self, IdMappings};
 use crate::store::Store;
 use anyhow::Result;
@@ -23,7 +22,7 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
     if let Some(name) = &name {
         record::release_name(store, name);
     }
-    release_addresses(store, id)?;
+    super::network::release_all(store, id);
     events::emit(
         store,
         "container",
@@ -31,15 +30,6 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
         id,
         &[("name", name.as_deref().unwrap_or_default())],
     );
-    Ok(())
-}
-
-/// Frees the container's addresses on every network it was attached to; a network removed
-/// meanwhile has nothing left to free.
-fn release_addresses(store: &Store, id: &str) -> Result<()> {
-    for (net, _) in network::attachments(store, id)? {
-        network::release(store, &net, id)?;
-    }
     Ok(())
 }
 

@@ -9,7 +9,9 @@
 
 pub mod device;
 pub mod dns;
+pub mod holder;
 pub mod mode;
+pub mod names;
 mod netns;
 pub mod network;
 pub mod ports;

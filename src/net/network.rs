@@ -46,6 +46,8 @@ const BUILTIN_NAMES: [&str; 7] = [
 pub const LISTED_BUILTINS: [(&str, &str); 3] =
     [("bridge", "bridge"), ("host", "host"), ("none", "null")];
 
+/// The store's directory of networks, under its root.
+pub const DIR: &str = "networks";
 const RECORD: &str = "network.json";
 const ENDPOINTS: &str = "endpoints.json";
 
@@ -147,7 +149,8 @@ pub fn default_subnet_text() -> String {
     Cidr::new(GATEWAY_IP, PREFIX_LEN).to_string()
 }
 
-fn dir(store: &Store, id: &str) -> PathBuf {
+/// The directory of network `id`: its record, its endpoints, and what its holder keeps there.
+pub fn dir(store: &Store, id: &str) -> PathBuf {
     store.networks().join(id)
 }
 
