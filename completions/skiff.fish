@@ -75,6 +75,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "version" -d 'Show the s
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "info" -d 'Show system-wide information'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__supervise" -d 'The detached supervisor of one container (started by skiff itself)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "__network-holder" -d 'The holder of one user-defined network (started by skiff itself)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__generate-docs" -d 'Regenerate the repository\'s completions/ and man/ (for skiff\'s developers)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__parse-dockerfile" -d 'Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l name -d 'Assign a name to the container' -r
@@ -108,6 +109,9 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l dns -d 'Set custom D
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l dns-search -d 'Set custom DNS search domains' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l dns-option -d 'Set DNS options' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l add-host -d 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l network-alias -d 'Add a name for the container on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l ip -d 'The container\'s IPv4 address on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l link -d 'Link to another container: its address under ALIAS in /etc/hosts and its ports in the environment (NAME_PORT_80_TCP=...), as docker\'s legacy links' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'
 never\t'Never: a missing image is an error'"
@@ -712,10 +716,14 @@ complete -c skiff -n "__fish_skiff_using_subcommand info" -s h -l help -d 'Print
 complete -c skiff -n "__fish_skiff_using_subcommand completion" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l ready-fd -d 'The pipe on which to report that the container started' -r
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l ready-fd -d 'The pipe on which to report that the container (or network) is up' -r
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l ready-fd -d 'The pipe on which to report that the container (or network) is up' -r
+complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -s h -l help -d 'Print help'
