@@ -29,6 +29,10 @@ pub enum NetworkCommand {
     Rm(RmArgs),
     /// Remove all networks no container uses
     Prune(PruneArgs),
+    /// Connect a container to a network
+    Connect(ConnectArgs),
+    /// Disconnect a container from a network
+    Disconnect(DisconnectArgs),
 }
 
 pub fn dispatch(store: &Store, command: NetworkCommand) -> Result<i32> {
@@ -38,7 +42,59 @@ pub fn dispatch(store: &Store, command: NetworkCommand) -> Result<i32> {
         NetworkCommand::Inspect(a) => inspect(store, a),
         NetworkCommand::Rm(a) => rm(store, a),
         NetworkCommand::Prune(a) => prune(store, a),
+        NetworkCommand::Connect(a) => connect(store, a),
+        NetworkCommand::Disconnect(a) => disconnect(store, a),
     }
+}
+
+#[derive(Args)]
+pub struct ConnectArgs {
+    #[arg(value_name = "NETWORK")]
+    network: String,
+    #[arg(value_name = "CONTAINER")]
+    container: String,
+    /// Add a name for the container on the network
+    #[arg(long, value_name = "ALIAS")]
+    alias: Vec<String>,
+    /// The container's IPv4 address on the network
+    #[arg(long, value_name = "ADDRESS")]
+    ip: Option<String>,
+}
+
+fn connect(store: &Store, args: ConnectArgs) -> Result<i32> {
+    let network = network::load(store, &args.network)?;
+    let requested = match &args.ip {
+        Some(ip) => Some(
+            ip.parse()
+                .map_err(|_| anyhow::anyhow!("invalid --ip {ip:?}: not an IPv4 address"))?,
+        ),
+        None => None,
+    };
+    let maps = crate::runtime::userns::IdMappings::detect();
+    crate::container::network::connect(
+        store,
+        &maps,
+        &network,
+        &args.container,
+        requested,
+        &args.alias,
+    )?;
+    Ok(0)
+}
+
+#[derive(Args)]
+pub struct DisconnectArgs {
+    #[arg(value_name = "NETWORK")]
+    network: String,
+    #[arg(value_name = "CONTAINER")]
+    container: String,
+}
+
+fn disconnect(store: &Store, args: DisconnectArgs) -> Result<i32> {
+    let network = network::load(store, &args.network)?;
+    let maps = crate::runtime::userns::IdMappings::detect();
+    crate::container::network::disconnect(store, &maps, &network, &args.container)?;
+    Ok(0)
 }
 
 #[derive(Args)]
