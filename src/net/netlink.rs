@@ -264,7 +264,7 @@ impl Netlink {
                 let reply = NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest)
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
                 // Messages in a datagram are aligned to 4 bytes.
-                let length = (reply.header.length as usize).next_multiple_of(4).max(1);
+                let length = (reply.header.length as usize).next_multiple_of(4);
                 rest = &rest[length.min(rest.len())..];
                 if reply.header.sequence_number != self.sequence {
                     continue;
@@ -366,8 +366,9 @@ pub struct Attachment {
 pub fn attach(attachment: &Attachment) -> Result<()> {
     let container_netns = current_netns()?;
     let mut network = in_netns(attachment.network_netns.as_fd(), Netlink::open)?;
-    // Random names keep containers that attach at the same time apart: the host ends share
-    // the network's namespace, and the container end gets its own name only once there.
+    // Random names keep containers that attach at the same time apart, as the host ends share
+    // the network's namespace; the container end is renamed to `ifname` from the container's
+    // side, so that a taken name there is reported as such.
     let suffix = crate::store::random_hex(4);
     let host_end = format!("veth{suffix}");
     let temporary = format!("new{suffix}");
@@ -380,6 +381,7 @@ pub fn attach(attachment: &Attachment) -> Result<()> {
     let configured = plug_into_bridge(&mut network, host_index, &attachment.bridge)
         .and_then(|()| configure_container_end(&temporary, attachment));
     if configured.is_err() {
+        // The first error is the one to report; the cleanup's own would only hide it.
         let _ = network.delete_link(host_index);
     }
     configured
@@ -508,21 +510,27 @@ mod tests {
     }
 
     #[test]
-    fn two_containers_with_the_same_ifname_reach_each_other() {
+    fn two_containers_attaching_at_once_reach_each_other() {
         in_user_namespace(|| {
             let network = network_with_bridge()?;
             let (first_ip, second_ip) = (Ipv4Addr::new(10, 89, 7, 2), Ipv4Addr::new(10, 89, 7, 3));
-            let second = new_netns()?;
-            attach(&attachment(&network, "eth0", first_ip, [2, 0, 0, 0, 0, 2])?)?;
-            in_netns(second.as_fd(), || {
-                attach(&attachment(
-                    &network,
-                    "eth0",
-                    second_ip,
-                    [2, 0, 0, 0, 0, 3],
-                )?)
+            let first = (
+                OwnedFd::from(current_netns()?),
+                attachment(&network, "eth0", first_ip, [2, 0, 0, 0, 0, 2])?,
+            );
+            let second = (
+                new_netns()?,
+                attachment(&network, "eth0", second_ip, [2, 0, 0, 0, 0, 3])?,
+            );
+            std::thread::scope(|scope| {
+                let attaching = [&first, &second].map(|(netns, attachment)| {
+                    scope.spawn(move || in_netns(netns.as_fd(), || attach(attachment)))
+                });
+                attaching
+                    .into_iter()
+                    .try_for_each(|thread| thread.join().expect("attaching panicked"))
             })?;
-            let receiver = in_netns(second.as_fd(), || Ok(UdpSocket::bind((second_ip, 0))?))?;
+            let receiver = in_netns(second.0.as_fd(), || Ok(UdpSocket::bind((second_ip, 0))?))?;
             let from = send_to(&receiver)?;
             ensure!(
                 from == first_ip,
