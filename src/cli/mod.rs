@@ -138,6 +138,9 @@ enum Command {
     /// The detached supervisor of one container (started by skiff itself)
     #[command(hide = true, name = "__supervise")]
     Supervise(SuperviseArgs),
+    /// The holder of one user-defined network (started by skiff itself)
+    #[command(hide = true, name = "__network-holder")]
+    NetworkHolder(SuperviseArgs),
     /// Regenerate the repository's completions/ and man/ (for skiff's developers)
     #[command(hide = true, name = "__generate-docs")]
     GenerateDocs(docs::GenerateDocsArgs),
@@ -149,7 +152,7 @@ enum Command {
 #[derive(clap::Args)]
 struct SuperviseArgs {
     id: String,
-    /// The pipe on which to report that the container started
+    /// The pipe on which to report that the container (or network) is up
     #[arg(long)]
     ready_fd: i32,
 }
@@ -201,6 +204,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Events(args) => system::events(&store()?, args),
         Command::Supervise(args) => {
             crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
+        }
+        Command::NetworkHolder(args) => {
+            crate::net::holder::main(&store()?, &args.id, args.ready_fd).map(|()| 0)
         }
         Command::Build(args) => build::build(&store()?, args),
         Command::Commit(args) => authoring::commit(&store()?, args),

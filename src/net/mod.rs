@@ -10,6 +10,7 @@
 pub mod device;
 pub mod dns;
 pub mod mode;
+pub mod names;
 pub mod netlink;
 mod netns;
 pub mod ports;
