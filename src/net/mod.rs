@@ -7,6 +7,7 @@
 //! makes inside the container's namespace (`netns`) and splices (`ports`). `mode` reads
 //! `--network`.
 
+pub mod bridge;
 pub mod device;
 pub mod dns;
 pub mod mode;
