@@ -178,9 +178,17 @@ fn containers_started_at_once_get_distinct_addresses() {
         let handles: Vec<_> = (0..4)
             .map(|_| {
                 scope.spawn(|| {
-                    s.ok(&["run", "-d", "--network", "crowd", s.busybox(), "sleep", "60"])
-                        .trim()
-                        .to_string()
+                    s.ok(&[
+                        "run",
+                        "-d",
+                        "--network",
+                        "crowd",
+                        s.busybox(),
+                        "sleep",
+                        "60",
+                    ])
+                    .trim()
+                    .to_string()
                 })
             })
             .collect();
@@ -229,12 +237,22 @@ fn chosen_subnet_and_address() {
     assert!(out.contains("default via 10.90.0.1"), "{out}");
     let out = s.fails(
         &[
-            "run", "--rm", "--network", "fixed", "--ip", "10.91.0.5", s.busybox(), "true",
+            "run",
+            "--rm",
+            "--network",
+            "fixed",
+            "--ip",
+            "10.91.0.5",
+            s.busybox(),
+            "true",
         ],
         125,
     );
     assert!(!out.stderr.is_empty(), "{out}");
-    let out = s.fails(&["run", "--rm", "--network", "nonet", s.busybox(), "true"], 125);
+    let out = s.fails(
+        &["run", "--rm", "--network", "nonet", s.busybox(), "true"],
+        125,
+    );
     assert!(out.stderr.contains("network nonet not found"), "{out}");
 }
 
@@ -334,7 +352,16 @@ fn connect_and_disconnect() {
         "300",
     ]);
     let fetch = |s: &Skiff| {
-        s.run(&["exec", "client", "wget", "-q", "-T", "3", "-O-", "http://api/"])
+        s.run(&[
+            "exec",
+            "client",
+            "wget",
+            "-q",
+            "-T",
+            "3",
+            "-O-",
+            "http://api/",
+        ])
     };
     assert_ne!(fetch(&s).code, 0, "not connected yet");
     s.ok(&["network", "connect", "--alias", "cli", "back", "client"]);
@@ -365,7 +392,13 @@ fn connect_and_disconnect() {
 fn links_give_hosts_entries_and_variables() {
     let s = Skiff::new();
     s.ok(&["network", "create", "linked"]);
-    server(&s, "db", "linked", "x", &["-e", "DB_SECRET=s3", "-p", "127.0.0.1::80"]);
+    server(
+        &s,
+        "db",
+        "linked",
+        "x",
+        &["-e", "DB_SECRET=s3", "-p", "127.0.0.1::80"],
+    );
     let ip = address_of(&s, "db", "linked");
     let out = s.ok(&[
         "run",
@@ -395,7 +428,10 @@ fn links_give_hosts_entries_and_variables() {
         &["run", "--rm", "--link", "db:sql", s.busybox(), "true"],
         125,
     );
-    assert!(out.stderr.contains("shares no user-defined network"), "{out}");
+    assert!(
+        out.stderr.contains("shares no user-defined network"),
+        "{out}"
+    );
     s.ok(&["rm", "-f", "db"]);
 }
 
@@ -403,7 +439,13 @@ fn links_give_hosts_entries_and_variables() {
 fn published_port_of_a_container_on_a_network() {
     let s = Skiff::new();
     s.ok(&["network", "create", "pub"]);
-    server(&s, "site", "pub", "published-page", &["-p", "127.0.0.1::80"]);
+    server(
+        &s,
+        "site",
+        "pub",
+        "published-page",
+        &["-p", "127.0.0.1::80"],
+    );
     let port: u16 = s
         .ok(&["port", "site", "80"])
         .trim()

@@ -10,6 +10,7 @@ mod docs;
 mod filter;
 pub mod format;
 mod image;
+mod network;
 mod registry;
 mod run;
 mod system;
@@ -126,6 +127,9 @@ enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
     /// Manage skiff: disk usage, information, events
     #[command(subcommand)]
     System(system::SystemCommand),
@@ -229,6 +233,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Login(args) => registry::login(args),
         Command::Logout(args) => registry::logout(args),
         Command::Volume(command) => volume::dispatch(&store()?, command),
+        Command::Network(command) => network::dispatch(&store()?, command),
         Command::System(command) => system::dispatch(&store()?, command),
         Command::Version(args) => system::version(args),
         Command::Info(args) => system::info(&store()?, args),
@@ -240,7 +245,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 
 /// Prints an error the way docker does and picks its exit code.
 /// The exit code of a failed command: docker's CLI exits 1 when the engine refuses a
-/// container operation, while skiff's own failures at creating and storing things (run,
+/// container or network operation, while skiff's own failures at creating and storing things (run,
 /// load, import, ...) are 125.
 fn failure_code(command: &Command) -> i32 {
     match command {
@@ -261,7 +266,8 @@ fn failure_code(command: &Command) -> i32 {
         | Command::Stats(_)
         | Command::Update(_)
         | Command::Container(_)
-        | Command::Events(_) => 1,
+        | Command::Events(_)
+        | Command::Network(_) => 1,
         _ => 125,
     }
 }

@@ -14,8 +14,8 @@
 //! Nothing but the holder keeps the network's namespace: if it is killed, the namespace and
 //! the bridge go with it, and the next container that needs the network starts a new holder.
 
-use super::network::{self, Network};
 use super::names::NameServer;
+use super::network::{self, Network};
 use super::stack::{self, Stack};
 use crate::container::{record, state};
 use crate::runtime::userns::IdMappings;
@@ -148,11 +148,7 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<()> {
 
 /// Starts the anchor, records it, and returns the network's TUN (none when internal) and
 /// the DNS socket bound on its gateway.
-fn bring_up(
-    store: &Store,
-    network: &Network,
-    dir: &Path,
-) -> Result<(Option<OwnedFd>, OwnedFd)> {
+fn bring_up(store: &Store, network: &Network, dir: &Path) -> Result<(Option<OwnedFd>, OwnedFd)> {
     // One user namespace for all networks: creating it is serialised with looking for it.
     let _lock = Lock::acquire(&store.root.join(network::DIR).join("userns.lock"))?;
     let shared = shared_userns(store);
@@ -236,11 +232,7 @@ fn anchor_main(network: &Network, shared: Option<BorrowedFd>, channel: &OwnedFd)
     } else {
         Some(super::device::create_eth0(UPLINK_MTU)?)
     };
-    crate::runtime::channel::send(
-        channel,
-        b"uplink",
-        uplink.as_ref().map(|fd| fd.as_raw_fd()),
-    )?;
+    crate::runtime::channel::send(channel, b"uplink", uplink.as_ref().map(|fd| fd.as_raw_fd()))?;
     let dns = std::net::UdpSocket::bind(SocketAddrV4::new(network.gateway, 53))
         .context("cannot open the network's DNS socket")?;
     crate::runtime::channel::send(channel, b"dns", Some(dns.as_raw_fd()))?;
@@ -252,13 +244,7 @@ fn anchor_main(network: &Network, shared: Option<BorrowedFd>, channel: &OwnedFd)
 }
 
 /// The holder's loop: the way out, DNS, and the periodic look whether the network is used.
-fn serve(
-    store: &Store,
-    network: &Network,
-    dir: &Path,
-    uplink: Option<OwnedFd>,
-    dns: OwnedFd,
-) {
+fn serve(store: &Store, network: &Network, dir: &Path, uplink: Option<OwnedFd>, dns: OwnedFd) {
     let upstreams = super::dns::upstreams();
     let mut stack = uplink.and_then(|tun| {
         Stack::new(

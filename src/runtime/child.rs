@@ -90,7 +90,12 @@ pub(super) fn spawn(launch: &Launch) -> Result<Started> {
         return spawn_joined(launch, target, namespaces, (parent_sock, child_sock));
     }
     if let Some(target) = launch.join_userns {
-        return spawn_joined(launch, target, libc::CLONE_NEWUSER, (parent_sock, child_sock));
+        return spawn_joined(
+            launch,
+            target,
+            libc::CLONE_NEWUSER,
+            (parent_sock, child_sock),
+        );
     }
     let mut pidfd: RawFd = -1;
     let args = CloneArgs {
