@@ -3,10 +3,6 @@
 //! the gateway's address; each container gets a veth pair with one end on the bridge and the
 //! other as its `ethN`.
 
-// The runtime's user-defined networks are what use this; until they are wired in, only the
-// tests do.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::net::Ipv4Addr;
 use std::os::fd::{AsFd, OwnedFd};
 

@@ -5,10 +5,6 @@
 //! A netlink socket acts on the network namespace it was created in, for its whole life;
 //! [`in_netns`] opens one in another namespace.
 
-// The runtime's user-defined networks use this through `bridge`; until they are wired in,
-// only its tests do.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::fs::File;
 use std::io;
 use std::net::Ipv4Addr;
@@ -116,6 +112,8 @@ impl Netlink {
         result.map_err(|e| self.failed_on(index, |link| format!("cannot bring {link} up"), e))
     }
 
+    // The runtime has no use for it yet; the tests do.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn set_down(&mut self, index: u32) -> Result<()> {
         let result = self.change_link(index, |link| link.header.change_mask = LinkFlags::Up);
         result.map_err(|e| self.failed_on(index, |link| format!("cannot bring {link} down"), e))
