@@ -7,11 +7,13 @@
 //! makes inside the container's namespace (`netns`) and splices (`ports`). `mode` reads
 //! `--network`; `network` keeps the user-defined networks and their addresses.
 
+pub mod bridge;
 pub mod device;
 pub mod dns;
 pub mod holder;
 pub mod mode;
 pub mod names;
+pub mod netlink;
 mod netns;
 pub mod network;
 pub mod ports;
