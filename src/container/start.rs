@@ -40,7 +40,7 @@ impl Prepared {
         let paths = Paths::new(record::dir(store, id));
         let spec: Spec = store::read_json(&paths.dir.join("config.json"))?;
         let caps = spec::capabilities(&record.options)?;
-        let seccomp = seccomp_filters(&record.options, &caps)?;
+        let seccomp = seccomp_filters(store, &record.options, &caps)?;
         Ok(Prepared {
             record,
             spec,

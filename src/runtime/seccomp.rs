@@ -13,7 +13,9 @@
 //! programs do not run under these filters.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs;
 use std::io;
+use std::path::Path;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use seccompiler::{
@@ -23,7 +25,7 @@ use seccompiler::{
 use serde::Deserialize;
 
 /// Docker's default seccomp profile, unchanged (moby/profiles, Apache-2.0: seccomp_default.LICENSE).
-const DOCKER_DEFAULT_JSON: &str = include_str!("seccomp_default.json");
+pub const DOCKER_DEFAULT_JSON: &str = include_str!("seccomp_default.json");
 
 /// The errno of SCMP_ACT_ERRNO and the data of SCMP_ACT_TRACE when a profile names none (runc's
 /// choice, which Docker users rely on).
@@ -233,6 +235,103 @@ impl Filters {
             })?;
         }
         Ok(())
+    }
+}
+
+// ---- Cache --------------------------------------------------------------------------------------
+//
+// Parsing and compiling Docker's default profile was a third of the CLI's own work in
+// `skiff run`, the same at every start. So compiled filters are kept in the store, one file per
+// profile, capability set and kernel version. A file names the skiff binary that compiled it
+// (device, inode, size and change time of the executable): another build compiles afresh and
+// replaces it, so a change to the compiler never meets filters of the old one.
+
+/// Compiles the profile whose JSON is `json` (`profile` parses it when the cache has no
+/// filters for it) for `caps` on `kernel`, through the cache directory `cache`.
+pub fn compile_cached(
+    cache: &Path,
+    json: &[u8],
+    profile: impl FnOnce() -> Result<Profile>,
+    caps: &HashSet<String>,
+    kernel: (u32, u32),
+) -> Result<Filters> {
+    let Some(compiler) = compiler_identity() else {
+        return profile()?.compile(caps, kernel);
+    };
+    let path = cache.join(cache_key(json, caps, kernel));
+    let cached = fs::read(&path).ok();
+    if let Some(filters) = cached.and_then(|bytes| Filters::from_cache(&bytes, &compiler)) {
+        return Ok(filters);
+    }
+    let filters = profile()?.compile(caps, kernel)?;
+    // A cache that cannot be written costs the next start a compile, nothing more.
+    if fs::create_dir_all(cache).is_ok() {
+        let _ = crate::store::write_atomic(&path, &filters.to_cache(&compiler));
+    }
+    Ok(filters)
+}
+
+/// The file name for a profile, capability set and kernel version.
+fn cache_key(json: &[u8], caps: &HashSet<String>, kernel: (u32, u32)) -> String {
+    use sha2::Digest;
+    let mut caps: Vec<&str> = caps.iter().map(String::as_str).collect();
+    caps.sort_unstable();
+    let mut hash = sha2::Sha256::new();
+    hash.update(json);
+    hash.update(format!("\0{}\0{}.{}", caps.join(","), kernel.0, kernel.1));
+    crate::store::to_hex(&hash.finalize())
+}
+
+/// Which skiff binary this is, as the first line of the cache files it writes.
+fn compiler_identity() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let exe = fs::metadata("/proc/self/exe").ok()?;
+    Some(format!(
+        "skiff seccomp cache {} {} {} {}.{}\n",
+        exe.dev(),
+        exe.ino(),
+        exe.size(),
+        exe.ctime(),
+        exe.ctime_nsec()
+    ))
+}
+
+impl Filters {
+    /// `compiler`, then each program: its length (u32, little-endian) and its instructions.
+    fn to_cache(&self, compiler: &str) -> Vec<u8> {
+        let mut bytes = compiler.as_bytes().to_vec();
+        for program in &self.0 {
+            bytes.extend_from_slice(&(program.len() as u32).to_le_bytes());
+            for insn in program {
+                bytes.extend_from_slice(&insn.code.to_le_bytes());
+                bytes.extend_from_slice(&[insn.jt, insn.jf]);
+                bytes.extend_from_slice(&insn.k.to_le_bytes());
+            }
+        }
+        bytes
+    }
+
+    /// The filters of a cache file, if `compiler` wrote it and it is whole.
+    fn from_cache(bytes: &[u8], compiler: &str) -> Option<Filters> {
+        let mut rest = bytes.strip_prefix(compiler.as_bytes())?;
+        let mut programs = Vec::new();
+        while !rest.is_empty() {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_le_bytes(*len) as usize;
+            let (code, tail) = tail.split_at_checked(len.checked_mul(8)?)?;
+            let program = code
+                .chunks_exact(8)
+                .map(|insn| seccompiler::sock_filter {
+                    code: u16::from_le_bytes([insn[0], insn[1]]),
+                    jt: insn[2],
+                    jf: insn[3],
+                    k: u32::from_le_bytes([insn[4], insn[5], insn[6], insn[7]]),
+                })
+                .collect();
+            programs.push(program);
+            rest = tail;
+        }
+        Some(Filters(programs))
     }
 }
 
@@ -1199,6 +1298,46 @@ mod tests {
         assert!(error.contains("both 'name' and 'names'"), "{error}");
         let error = with_entry(r#"{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}"#);
         assert!(error.contains("SCMP_ACT_NOTIFY"), "{error}");
+    }
+
+    #[test]
+    fn compiled_filters_are_cached() {
+        let cache =
+            std::env::temp_dir().join(format!("skiff-seccomp-cache-{}", std::process::id()));
+        let json = DOCKER_DEFAULT_JSON.as_bytes();
+        let caps = docker_caps_plus(&[]);
+        let compiled = |parse: &dyn Fn() -> Result<Profile>| {
+            compile_cached(&cache, json, parse, &caps, RECENT_KERNEL).unwrap()
+        };
+        let first = compiled(&|| Ok(Profile::docker_default()));
+        let again = compiled(&|| panic!("compiled again instead of read from the cache"));
+        assert_eq!(first.0, again.0);
+        assert_eq!(
+            first.0,
+            Profile::docker_default()
+                .compile(&caps, RECENT_KERNEL)
+                .unwrap()
+                .0
+        );
+
+        // Files of another build, or cut short, are compiled afresh.
+        let file = fs::read_dir(&cache)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let bytes = fs::read(&file).unwrap();
+        let other = compiler_identity().unwrap().replace("cache", "cache 0");
+        assert!(Filters::from_cache(&bytes, &other).is_none());
+        assert!(
+            Filters::from_cache(&bytes[..bytes.len() - 3], &compiler_identity().unwrap()).is_none()
+        );
+        fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
+        let recompiled = compiled(&|| Ok(Profile::docker_default()));
+        assert_eq!(first.0, recompiled.0);
+        assert_eq!(fs::read(&file).unwrap(), bytes);
+        fs::remove_dir_all(&cache).unwrap();
     }
 
     #[test]
