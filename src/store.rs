@@ -30,6 +30,7 @@ impl Store {
             store.containers(),
             store.names(),
             store.volumes(),
+            store.networks(),
             store.tmp(),
         ] {
             if !dir.is_dir() {
@@ -75,6 +76,10 @@ impl Store {
     /// Volumes, one directory per volume: `<name>/_data` and its record.
     pub fn volumes(&self) -> PathBuf {
         self.root.join("volumes")
+    }
+    /// User-defined networks, one directory per network id: its record and its endpoints.
+    pub fn networks(&self) -> PathBuf {
+        self.root.join(crate::net::network::DIR)
     }
     /// Staging area: everything is built here and renamed into place when complete.
     pub fn tmp(&self) -> PathBuf {

@@ -294,6 +294,7 @@ struct ContainerFilters {
     before: Option<String>,
     since: Option<String>,
     restart_policies: Vec<String>,
+    networks: Vec<String>,
 }
 
 impl ContainerFilters {
@@ -308,6 +309,7 @@ impl ContainerFilters {
             before: None,
             since: None,
             restart_policies: vec![],
+            networks: vec![],
         };
         for filter in filters {
             let (key, value) = super::filter::split(filter)?;
@@ -346,6 +348,7 @@ impl ContainerFilters {
                 "before" => f.before = Some(record::resolve(store, value)?),
                 "since" => f.since = Some(record::resolve(store, value)?),
                 "restart-policy" => f.restart_policies.push(value.into()),
+                "network" => f.networks.push(value.into()),
                 other => bail!("invalid filter '{other}'"),
             }
         }
@@ -388,6 +391,19 @@ impl ContainerFilters {
                 .is_none_or(|b| s.record.created > created_of(b))
             && (self.restart_policies.is_empty()
                 || self.restart_policies.iter().any(|p| p == policy))
+            && (self.networks.is_empty() || self.on_network(store, s))
+    }
+
+    /// Docker's `network=` filter: the container's network by name, or a user-defined
+    /// network it is on by name or id.
+    fn on_network(&self, store: &Store, s: &Summary) -> bool {
+        let attached = crate::container::network::attachments(store, &s.record).unwrap_or_default();
+        self.networks.iter().any(|wanted| {
+            *wanted == s.record.options.network
+                || attached
+                    .iter()
+                    .any(|(n, _)| n.name == *wanted || n.id.starts_with(wanted.as_str()))
+        })
     }
 }
 

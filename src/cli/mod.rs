@@ -10,6 +10,7 @@ mod docs;
 mod filter;
 pub mod format;
 mod image;
+mod network;
 mod registry;
 mod run;
 mod system;
@@ -126,6 +127,9 @@ enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
     /// Manage skiff: disk usage, information, events
     #[command(subcommand)]
     System(system::SystemCommand),
@@ -138,6 +142,9 @@ enum Command {
     /// The detached supervisor of one container (started by skiff itself)
     #[command(hide = true, name = "__supervise")]
     Supervise(SuperviseArgs),
+    /// The holder of one user-defined network (started by skiff itself)
+    #[command(hide = true, name = "__network-holder")]
+    NetworkHolder(SuperviseArgs),
     /// Regenerate the repository's completions/ and man/ (for skiff's developers)
     #[command(hide = true, name = "__generate-docs")]
     GenerateDocs(docs::GenerateDocsArgs),
@@ -149,7 +156,7 @@ enum Command {
 #[derive(clap::Args)]
 struct SuperviseArgs {
     id: String,
-    /// The pipe on which to report that the container started
+    /// The pipe on which to report that the container (or network) is up
     #[arg(long)]
     ready_fd: i32,
 }
@@ -202,6 +209,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Supervise(args) => {
             crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
         }
+        Command::NetworkHolder(args) => {
+            crate::net::holder::main(&store()?, &args.id, args.ready_fd).map(|()| 0)
+        }
         Command::Build(args) => build::build(&store()?, args),
         Command::Commit(args) => authoring::commit(&store()?, args),
         Command::Diff(args) => authoring::diff(&store()?, args),
@@ -223,6 +233,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Login(args) => registry::login(args),
         Command::Logout(args) => registry::logout(args),
         Command::Volume(command) => volume::dispatch(&store()?, command),
+        Command::Network(command) => network::dispatch(&store()?, command),
         Command::System(command) => system::dispatch(&store()?, command),
         Command::Version(args) => system::version(args),
         Command::Info(args) => system::info(&store()?, args),
@@ -234,7 +245,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 
 /// Prints an error the way docker does and picks its exit code.
 /// The exit code of a failed command: docker's CLI exits 1 when the engine refuses a
-/// container operation, while skiff's own failures at creating and storing things (run,
+/// container or network operation, while skiff's own failures at creating and storing things (run,
 /// load, import, ...) are 125.
 fn failure_code(command: &Command) -> i32 {
     match command {
@@ -255,7 +266,8 @@ fn failure_code(command: &Command) -> i32 {
         | Command::Stats(_)
         | Command::Update(_)
         | Command::Container(_)
-        | Command::Events(_) => 1,
+        | Command::Events(_)
+        | Command::Network(_) => 1,
         _ => 125,
     }
 }

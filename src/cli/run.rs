@@ -140,6 +140,16 @@ pub struct RunArgs {
     /// Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)
     #[arg(long = "add-host", value_name = "HOST:IP")]
     add_host: Vec<String>,
+    /// Add a name for the container on its user-defined network
+    #[arg(long = "network-alias", alias = "net-alias", value_name = "ALIAS")]
+    network_alias: Vec<String>,
+    /// The container's IPv4 address on its user-defined network
+    #[arg(long, value_name = "ADDRESS")]
+    ip: Option<String>,
+    /// Link to another container: its address under ALIAS in /etc/hosts and its ports in
+    /// the environment (NAME_PORT_80_TCP=...), as docker's legacy links
+    #[arg(long, value_name = "CONTAINER[:ALIAS]")]
+    link: Vec<String>,
     /// Pull the image from its registry: missing (when not stored), always, never
     #[arg(long, value_enum, default_value = "missing")]
     pull: PullPolicy,
@@ -212,6 +222,9 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         dns_search: args.dns_search,
         dns_options: args.dns_option,
         add_hosts: args.add_host,
+        network_aliases: args.network_alias,
+        ip: args.ip,
+        links: args.link,
         mounts: args.mount,
         volumes_from: args.volumes_from,
     };

@@ -52,7 +52,7 @@ pub fn create_from_image(
     let ports = network::requested_ports(opts, image)?;
     // A busy host port fails here, before anything is written; the supervisor binds the
     // ports for good when it starts the container.
-    network::bind_ports(&ports)?;
+    network::bind_ports(&ports, crate::net::CONTAINER_IP)?;
     let planned = mounts::plan(store, opts, image)?;
     // From the volumes' creation until the record names them, nobody may remove them.
     let _volume_lock = if planned.is_empty() {
@@ -103,6 +103,7 @@ pub fn create_from_image(
         Err(e) => {
             let _ = store::remove_tree(&paths.dir);
             record::release_name(store, &name);
+            network::release_all(store, &id);
             Err(e)
         }
     }
@@ -183,9 +184,15 @@ fn with_image_defaults(opts: &RunOptions, image: &Image) -> RunOptions {
 }
 
 fn check_network(store: &Store, network: &str) -> Result<()> {
-    if let NetworkMode::Container(name) = NetworkMode::parse(network)? {
-        record::resolve(store, &name)
-            .with_context(|| format!("cannot use the network of container {name}"))?;
+    match NetworkMode::parse(network)? {
+        NetworkMode::Container(name) => {
+            record::resolve(store, &name)
+                .with_context(|| format!("cannot use the network of container {name}"))?;
+        }
+        NetworkMode::Named(name) => {
+            crate::net::network::load(store, &name).map_err(|e| anyhow!("{e:#}"))?;
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -248,7 +255,20 @@ fn write_container(
         .hostname
         .clone()
         .unwrap_or_else(|| default_hostname(opts, id));
-    write_etc_files(store, paths, opts, &hostname)?;
+    let mut opts = opts.clone();
+    let address = network::reserve(store, &mut opts, id)?;
+    let links = super::links::resolve(store, &opts, name)?;
+    // The user's own -e come last, so they win over a link's.
+    let mut env: Vec<String> = links.iter().flat_map(|l| l.env.clone()).collect();
+    env.append(&mut opts.env);
+    opts.env = env;
+    let opts = &opts;
+    write_etc_files(store, paths, opts, &hostname, address)?;
+    if !links.is_empty() {
+        let mut hosts = fs::read_to_string(paths.dir.join("hosts"))?;
+        hosts.extend(links.iter().map(|l| l.hosts_line.as_str()));
+        fs::write(paths.dir.join("hosts"), hosts)?;
+    }
     let args = spec::command(opts, image)?;
     let env = spec::environment(opts, image, &hostname);
     let spec = spec::build(&SpecInput {
@@ -297,10 +317,16 @@ fn default_hostname(opts: &RunOptions, id: &str) -> String {
     id[..12].to_string()
 }
 
-fn write_etc_files(store: &Store, paths: &Paths, opts: &RunOptions, hostname: &str) -> Result<()> {
+fn write_etc_files(
+    store: &Store,
+    paths: &Paths,
+    opts: &RunOptions,
+    hostname: &str,
+    address: Option<std::net::Ipv4Addr>,
+) -> Result<()> {
     fs::write(
         paths.dir.join("hosts"),
-        network::hosts_file(store, opts, hostname),
+        network::hosts_file(store, opts, hostname, address),
     )?;
     fs::write(paths.dir.join("hostname"), format!("{hostname}\n"))?;
     fs::write(

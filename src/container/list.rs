@@ -226,7 +226,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
             "Labels": s.labels(),
             "StopSignal": o.stop_signal,
         },
-        "NetworkSettings": network_settings(s),
+        "NetworkSettings": network_settings(store, s),
     })
 }
 
@@ -241,35 +241,82 @@ fn port_map(ports: &[PortMapping], entry: impl Fn(&PortMapping) -> Value) -> Val
     Value::Object(map)
 }
 
-/// `NetworkSettings`: the container's address on its network while it runs, and its
-/// published ports, as docker shows them.
-fn network_settings(s: &Summary) -> Value {
-    let mode = super::network::mode(&s.record.options);
+/// `NetworkSettings`: the container's addresses on its networks while it runs, and its
+/// published ports, as docker shows them. The first network is the primary one.
+fn network_settings(store: &Store, s: &Summary) -> Value {
     let running = s.state.is_running();
-    let (ip, gateway, prefix) = match mode {
-        NetworkMode::UserMode(_) if running => (
-            crate::net::CONTAINER_IP.to_string(),
-            crate::net::GATEWAY_IP.to_string(),
-            crate::net::PREFIX_LEN,
-        ),
-        _ => (String::new(), String::new(), 0),
-    };
-    let name = match mode {
-        NetworkMode::UserMode(_) => match s.record.options.network.split(':').next() {
+    let mut networks = serde_json::Map::new();
+    let mut primary: Option<Value> = None;
+    let builtin = match super::network::mode(&s.record.options) {
+        NetworkMode::UserMode(_) => Some(match s.record.options.network.split(':').next() {
             Some("default") | None => "bridge".to_string(),
             Some(name) => name.to_string(),
-        },
-        NetworkMode::None => "none".into(),
-        NetworkMode::Host => "host".into(),
-        NetworkMode::Container(_) => s.record.options.network.clone(),
+        }),
+        NetworkMode::None => Some("none".into()),
+        NetworkMode::Host => Some("host".into()),
+        NetworkMode::Container(_) => Some(s.record.options.network.clone()),
+        NetworkMode::Named(_) => None,
     };
+    if let Some(name) = builtin {
+        let on_stack = name != "none" && name != "host" && !name.starts_with("container:");
+        let endpoint = if running && on_stack {
+            endpoint_json(
+                &crate::net::CONTAINER_IP.to_string(),
+                crate::net::PREFIX_LEN,
+                &crate::net::GATEWAY_IP.to_string(),
+                "",
+                json!(null),
+                "",
+            )
+        } else {
+            endpoint_json("", 0, "", "", json!(null), "")
+        };
+        primary.get_or_insert_with(|| endpoint.clone());
+        networks.insert(name, endpoint);
+    }
+    for (network, endpoint) in super::network::attachments(store, &s.record).unwrap_or_default() {
+        let value = if running {
+            endpoint_json(
+                &endpoint.ip.to_string(),
+                network.prefix_len,
+                &network.gateway.to_string(),
+                &endpoint.mac,
+                json!(endpoint.aliases),
+                &network.id,
+            )
+        } else {
+            endpoint_json("", 0, "", "", json!(endpoint.aliases), &network.id)
+        };
+        primary.get_or_insert_with(|| value.clone());
+        networks.insert(network.name, value);
+    }
+    let primary = primary.unwrap_or_else(|| endpoint_json("", 0, "", "", json!(null), ""));
+    json!({
+        "IPAddress": primary["IPAddress"],
+        "IPPrefixLen": primary["IPPrefixLen"],
+        "Gateway": primary["Gateway"],
+        "MacAddress": primary["MacAddress"],
+        "Ports": port_map(s.ports(), |p| json!({"HostIp": p.shown_ip(), "HostPort": p.host_port.to_string()})),
+        "Networks": networks,
+    })
+}
+
+/// One entry of `NetworkSettings.Networks`.
+fn endpoint_json(
+    ip: &str,
+    prefix: u8,
+    gateway: &str,
+    mac: &str,
+    aliases: Value,
+    network_id: &str,
+) -> Value {
     json!({
         "IPAddress": ip,
         "IPPrefixLen": prefix,
         "Gateway": gateway,
-        "MacAddress": "",
-        "Ports": port_map(s.ports(), |p| json!({"HostIp": p.shown_ip(), "HostPort": p.host_port.to_string()})),
-        "Networks": {name: {"IPAddress": ip, "IPPrefixLen": prefix, "Gateway": gateway, "NetworkID": "", "Aliases": null}},
+        "MacAddress": mac,
+        "NetworkID": network_id,
+        "Aliases": aliases,
     })
 }
 

@@ -4,6 +4,7 @@ pub mod commit;
 pub mod create;
 pub mod exec;
 pub mod files;
+pub mod links;
 pub mod list;
 pub mod mounts;
 pub mod network;

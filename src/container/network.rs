@@ -2,18 +2,22 @@
 //! name its hosts and resolvers, and the user-mode stack its supervisor serves.
 
 use super::options::RunOptions;
-use super::{record, state};
+use super::record::{self, ContainerRecord};
+use super::state;
 use crate::image::store::Image;
+use crate::net::bridge::Attachment;
+use crate::net::holder::{self, Anchor};
 use crate::net::mode::NetworkMode;
+use crate::net::network::{self, Endpoint, Network};
 use crate::net::ports::{Bound, Forwarder};
 use crate::net::publish::{self, PortMapping};
 use crate::net::stack::{self, Stack};
 use crate::net::{dns, CONTAINER_IP, DNS_IP, GATEWAY_IP};
-use crate::runtime::Started;
+use crate::runtime::{Launch, Started};
 use crate::store::Store;
 use anyhow::{bail, Context, Result};
-use std::net::IpAddr;
-use std::os::fd::OwnedFd;
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::{AsFd, OwnedFd};
 
 /// The container's network mode; the record was checked when the container was created.
 pub fn mode(opts: &RunOptions) -> NetworkMode {
@@ -65,7 +69,8 @@ pub fn requested_ports(opts: &RunOptions, image: &Image) -> Result<Vec<PortMappi
             }
         }
     }
-    if !ports.is_empty() && !matches!(mode(opts), NetworkMode::UserMode(_)) {
+    if !ports.is_empty() && !matches!(mode(opts), NetworkMode::UserMode(_) | NetworkMode::Named(_))
+    {
         eprintln!(
             "WARNING: Published ports are discarded when using the {} network",
             opts.network
@@ -75,17 +80,143 @@ pub fn requested_ports(opts: &RunOptions, image: &Image) -> Result<Vec<PortMappi
     Ok(ports)
 }
 
-/// Binds the host sockets of a container's published ports, before it starts.
-pub fn bind_ports(ports: &[PortMapping]) -> Result<Option<Forwarder>> {
+/// Binds the host sockets of a container's published ports, before it starts; they lead to
+/// `address` in the container.
+pub fn bind_ports(ports: &[PortMapping], address: Ipv4Addr) -> Result<Option<Forwarder>> {
     if ports.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Forwarder::new(Bound::bind(ports)?)?))
+    Ok(Some(Forwarder::new(Bound::bind(ports)?, address)?))
+}
+
+/// The container's address on its primary network: where its published ports lead.
+pub fn address(store: &Store, record: &ContainerRecord) -> Ipv4Addr {
+    attachments(store, record)
+        .ok()
+        .and_then(|list| list.into_iter().next())
+        .filter(|_| matches!(mode(&record.options), NetworkMode::Named(_)))
+        .map_or(CONTAINER_IP, |(_, endpoint)| endpoint.ip)
+}
+
+/// For a container on a user-defined network (`--network NAME`), at its creation: the
+/// network's canonical name in the options, and an address reserved there (`--ip`, with
+/// `--network-alias`es). The caller releases it if the creation fails.
+pub fn reserve(store: &Store, opts: &mut RunOptions, id: &str) -> Result<Option<Ipv4Addr>> {
+    let NetworkMode::Named(name) = mode(opts) else {
+        if !opts.network_aliases.is_empty() || opts.ip.is_some() {
+            bail!("network-scoped aliases and --ip are only supported for user-defined networks");
+        }
+        return Ok(None);
+    };
+    let network = network::load(store, &name)?;
+    let requested = match &opts.ip {
+        Some(ip) => Some(
+            ip.parse::<Ipv4Addr>()
+                .with_context(|| format!("invalid --ip {ip:?}: not an IPv4 address"))?,
+        ),
+        None => None,
+    };
+    let endpoint = network::allocate(store, &network, id, requested, &opts.network_aliases)?;
+    opts.network = network.name;
+    Ok(Some(endpoint.ip))
+}
+
+/// Releases every address the container holds on user-defined networks.
+pub fn release_all(store: &Store, id: &str) {
+    for (network, _) in network::attachments(store, id).unwrap_or_default() {
+        let _ = network::release(store, &network, id);
+    }
+}
+
+/// The container's user-defined networks with its endpoints there, its primary network
+/// (`--network NAME`) first, then the ones it was connected to, by name.
+pub fn attachments(store: &Store, record: &ContainerRecord) -> Result<Vec<(Network, Endpoint)>> {
+    let mut list = network::attachments(store, &record.id)?;
+    let primary = match mode(&record.options) {
+        NetworkMode::Named(name) => Some(name),
+        _ => None,
+    };
+    if let Some(primary) = &primary {
+        network::load(store, primary).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    }
+    list.sort_by_key(|(n, _)| (Some(&n.name) != primary.as_ref(), n.name.clone()));
+    Ok(list)
+}
+
+/// What a container's start takes from elsewhere: the namespaces of another container
+/// (`container:NAME`), or the user namespace and bridges of its user-defined networks.
+#[derive(Default)]
+pub struct Joins {
+    target: Option<OwnedFd>,
+    anchor: Option<Anchor>,
+    interfaces: Vec<Attachment>,
+}
+
+impl Joins {
+    /// Gathers them, bringing up the networks' holders where needed.
+    pub fn gather(store: &Store, record: &ContainerRecord) -> Result<Joins> {
+        let target = join_target(store, &record.options)?;
+        let list = attachments(store, record)?;
+        if list.is_empty() {
+            return Ok(Joins {
+                target,
+                ..Default::default()
+            });
+        }
+        // The default network's eth0 comes first when the container has it.
+        let first = usize::from(matches!(mode(&record.options), NetworkMode::UserMode(_)));
+        let mut joins = Joins::default();
+        for (i, (network, endpoint)) in list.into_iter().enumerate() {
+            let anchor = holder::ensure(store, &network)?;
+            if let Some(first) = &joins.anchor {
+                if first.userns_id()? != anchor.userns_id()? {
+                    bail!(
+                        "network {} was brought up apart from the container's other networks: \
+                         stop the containers on it and start again",
+                        network.name
+                    );
+                }
+            }
+            joins.interfaces.push(Attachment {
+                network_netns: anchor.netns()?,
+                bridge: network.bridge_name(),
+                ifname: format!("eth{}", first + i),
+                ip: endpoint.ip,
+                prefix_len: network.prefix_len,
+                gateway: network.gateway,
+                mtu: network.mtu,
+                mac: parse_mac(&endpoint.mac),
+                default_route: first + i == 0 && !network.internal,
+            });
+            joins.anchor.get_or_insert(anchor);
+        }
+        Ok(joins)
+    }
+
+    pub fn apply<'a>(&'a self, launch: &mut Launch<'a>) {
+        launch.join_network = self.target.as_ref().map(|fd| fd.as_fd());
+        launch.join_userns = self.anchor.as_ref().map(|a| a.pidfd.as_fd());
+        launch.interfaces = &self.interfaces;
+    }
+}
+
+/// "02:42:0a:59:00:02" as bytes; a malformed one (never written by skiff) as a locally
+/// administered address the kernel accepts.
+fn parse_mac(text: &str) -> [u8; 6] {
+    let mut mac = [0x02, 0, 0, 0, 0, 1];
+    let parts: Vec<u8> = text
+        .split(':')
+        .filter_map(|p| u8::from_str_radix(p, 16).ok())
+        .collect();
+    if parts.len() == 6 {
+        mac.copy_from_slice(&parts);
+    }
+    mac
 }
 
 /// For `--network container:NAME`: the pidfd of that container's pid 1, whose user and
 /// network namespaces the container joins. It must be running.
-pub fn join_target(store: &Store, opts: &RunOptions) -> Result<Option<OwnedFd>> {
+fn join_target(store: &Store, opts: &RunOptions) -> Result<Option<OwnedFd>> {
     let NetworkMode::Container(name) = mode(opts) else {
         return Ok(None);
     };
@@ -108,8 +239,13 @@ fn shared_file(store: &Store, name: &str, file: &str) -> Option<String> {
     std::fs::read_to_string(record::dir(store, &id).join(file)).ok()
 }
 
-/// The container's /etc/hosts.
-pub fn hosts_file(store: &Store, opts: &RunOptions, hostname: &str) -> String {
+/// The container's /etc/hosts; `address`: its own on a user-defined network.
+pub fn hosts_file(
+    store: &Store,
+    opts: &RunOptions,
+    hostname: &str,
+    address: Option<Ipv4Addr>,
+) -> String {
     let mode = mode(opts);
     if let NetworkMode::Container(name) = &mode {
         return shared_file(store, name, "hosts").unwrap_or_default();
@@ -120,9 +256,14 @@ pub fn hosts_file(store: &Store, opts: &RunOptions, hostname: &str) -> String {
     } else {
         hosts.push_str("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
     }
-    if let NetworkMode::UserMode(options) = &mode {
-        hosts.push_str(&format!("{CONTAINER_IP}\t{hostname}\n"));
-        let host = host_address(options.allow_host_loopback);
+    let own = match &mode {
+        NetworkMode::UserMode(options) => Some((CONTAINER_IP, options.allow_host_loopback)),
+        NetworkMode::Named(_) => address.map(|ip| (ip, false)),
+        _ => None,
+    };
+    if let Some((ip, allow_host_loopback)) = own {
+        hosts.push_str(&format!("{ip}\t{hostname}\n"));
+        let host = host_address(allow_host_loopback);
         hosts.push_str(&format!(
             "{host}\thost.containers.internal host.docker.internal\n"
         ));
@@ -160,6 +301,7 @@ pub fn parse_add_host(entry: &str) -> Result<(String, Option<IpAddr>)> {
 fn host_gateway(mode: &NetworkMode) -> IpAddr {
     match mode {
         NetworkMode::UserMode(options) => host_address(options.allow_host_loopback),
+        NetworkMode::Named(_) => host_address(false),
         _ => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
     }
 }
@@ -196,8 +338,158 @@ pub fn resolv_conf(store: &Store, opts: &RunOptions) -> String {
     let base = match mode(opts) {
         NetworkMode::Container(name) => shared_file(store, &name, "resolv.conf").unwrap_or(host),
         NetworkMode::UserMode(_) => dns::container_resolv_conf(&host, &[IpAddr::V4(DNS_IP)]),
+        // Names on the network are answered by its holder, at the gateway.
+        NetworkMode::Named(name) => match network::load(store, &name) {
+            Ok(network) => dns::container_resolv_conf(&host, &[IpAddr::V4(network.gateway)]),
+            Err(_) => host,
+        },
         _ => host,
     };
     let servers: Vec<IpAddr> = opts.dns.iter().filter_map(|s| s.parse().ok()).collect();
     dns::with_overrides(&base, &servers, &opts.dns_search, &opts.dns_options)
+}
+
+/// `network connect`: a new endpoint for the container on the network, and, while it runs,
+/// its interface there at once. A running container can be connected only if it lives in
+/// the networks' user namespace (it was started on a user-defined network): skiff cannot
+/// reach into a container's own user namespace and the network's at once.
+pub fn connect(
+    store: &Store,
+    maps: &crate::runtime::userns::IdMappings,
+    network: &Network,
+    container: &str,
+    requested: Option<Ipv4Addr>,
+    aliases: &[String],
+) -> Result<()> {
+    let id = record::resolve(store, container)?;
+    let record = record::load(store, &id)?;
+    if let NetworkMode::Host | NetworkMode::None | NetworkMode::Container(_) = mode(&record.options)
+    {
+        bail!(
+            "container {} is on the {} network and cannot be connected to other networks",
+            record.name,
+            record.options.network
+        );
+    }
+    if network::attachments(store, &id)?
+        .iter()
+        .any(|(n, _)| n.id == network.id)
+    {
+        bail!(
+            "endpoint with name {} already exists in network {}",
+            record.name,
+            network.name
+        );
+    }
+    let endpoint = network::allocate(store, network, &id, requested, aliases)?;
+    let current = state::load(store, &id)?;
+    if current.is_running() {
+        if let Err(e) = attach_running(store, maps, network, &endpoint, &record, current.pid) {
+            let _ = network::release(store, network, &id);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn attach_running(
+    store: &Store,
+    maps: &crate::runtime::userns::IdMappings,
+    network: &Network,
+    endpoint: &Endpoint,
+    record: &ContainerRecord,
+    pid: i32,
+) -> Result<()> {
+    let anchor = holder::ensure(store, network)?;
+    let own = std::fs::metadata(format!("/proc/{pid}/ns/user"))
+        .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+        .context("the container is not running")?;
+    if own != anchor.userns_id()? {
+        bail!(
+            "cannot connect the running container {} to network {}: it was started outside \
+             user-defined networks, in a user namespace of its own; connect it while it is \
+             stopped, or start it on a user-defined network",
+            record.name,
+            network.name
+        );
+    }
+    let attachment = Attachment {
+        network_netns: anchor.netns()?,
+        bridge: network.bridge_name(),
+        ifname: String::new(),
+        ip: endpoint.ip,
+        prefix_len: network.prefix_len,
+        gateway: network.gateway,
+        mtu: network.mtu,
+        mac: parse_mac(&endpoint.mac),
+        default_route: false,
+    };
+    crate::runtime::userns::run_in_container_network(maps, pid, || {
+        let attachment = Attachment {
+            ifname: free_interface_name()?,
+            ..attachment
+        };
+        crate::net::bridge::attach(&attachment)?;
+        Ok(String::new())
+    })?;
+    Ok(())
+}
+
+/// The first `ethN` not yet in the current network namespace.
+fn free_interface_name() -> Result<String> {
+    let taken = interface_names();
+    Ok((0..)
+        .map(|i| format!("eth{i}"))
+        .find(|name| !taken.contains(name))
+        .unwrap_or_default())
+}
+
+fn interface_names() -> Vec<String> {
+    nix::ifaddrs::getifaddrs()
+        .map(|list| list.map(|i| i.interface_name).collect())
+        .unwrap_or_default()
+}
+
+/// `network disconnect`: the endpoint goes, and a running container's interface with it.
+pub fn disconnect(
+    store: &Store,
+    maps: &crate::runtime::userns::IdMappings,
+    network: &Network,
+    container: &str,
+) -> Result<()> {
+    let id = record::resolve(store, container)?;
+    let record = record::load(store, &id)?;
+    let Some((_, endpoint)) = network::attachments(store, &id)?
+        .into_iter()
+        .find(|(n, _)| n.id == network.id)
+    else {
+        bail!(
+            "container {} is not connected to network {}",
+            record.name,
+            network.name
+        );
+    };
+    let current = state::load(store, &id)?;
+    if current.is_running() {
+        crate::runtime::userns::run_in_container_network(maps, current.pid, || {
+            let name = interface_with(endpoint.ip).with_context(|| {
+                format!("the container has no interface on network {}", network.name)
+            })?;
+            crate::net::bridge::detach(&name)?;
+            Ok(String::new())
+        })?;
+    }
+    network::release(store, network, &id)
+}
+
+/// The name of the interface that has `ip`, in the current network namespace.
+fn interface_with(ip: Ipv4Addr) -> Option<String> {
+    nix::ifaddrs::getifaddrs()
+        .ok()?
+        .find(|i| {
+            i.address
+                .and_then(|a| a.as_sockaddr_in().map(|s| s.ip()))
+                .is_some_and(|a| a == ip)
+        })
+        .map(|i| i.interface_name)
 }

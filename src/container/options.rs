@@ -65,6 +65,15 @@ pub struct RunOptions {
     /// `--volumes-from CONTAINER[:ro|:rw]` values, as given.
     #[serde(default)]
     pub volumes_from: Vec<String>,
+    /// `--network-alias`: more names on the user-defined network.
+    #[serde(default)]
+    pub network_aliases: Vec<String>,
+    /// `--ip`: the address asked for on the user-defined network.
+    #[serde(default)]
+    pub ip: Option<String>,
+    /// `--link CONTAINER[:ALIAS]` values, as given.
+    #[serde(default)]
+    pub links: Vec<String>,
 }
 
 /// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.

@@ -1,5 +1,5 @@
-//! Removing a container: its directory, its name, and an event for the journal; with
-//! `rm -v` and `--rm`, its anonymous volumes too.
+//! Removing a container: its directory, its name, its addresses on user-defined networks,
+//! and an event for the journal; with `rm -v` and `--rm`, its anonymous volumes too.
 
 use super::record;
 use crate::events;
@@ -22,6 +22,7 @@ pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
     if let Some(name) = &name {
         record::release_name(store, name);
     }
+    super::network::release_all(store, id);
     events::emit(
         store,
         "container",

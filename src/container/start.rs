@@ -18,7 +18,6 @@ use crate::store::{self, Store};
 use crate::supervisor::{self, log, Relay, Service};
 use anyhow::{Context, Result};
 use oci_spec::runtime::Spec;
-use std::os::fd::AsFd;
 
 /// A container ready to start: its record, spec and compiled seccomp filters.
 pub struct Prepared {
@@ -61,6 +60,8 @@ impl Prepared {
             stdio,
             eth0_mtu: super::network::eth0_mtu(&self.record.options),
             join_network: None,
+            join_userns: None,
+            interfaces: &[],
         }
     }
 
@@ -153,14 +154,15 @@ pub fn foreground(
     } else {
         (Stdio::Inherit { stdin: interactive }, None)
     };
-    let mut ports = super::network::bind_ports(&prepared.record.ports)?;
+    let address = super::network::address(store, &prepared.record);
+    let mut ports = super::network::bind_ports(&prepared.record.ports, address)?;
     let write_ends = match &stdio {
         Stdio::Fds(fds) => fds[1..].to_vec(),
         Stdio::Inherit { .. } => Vec::new(),
     };
-    let target = super::network::join_target(store, opts)?;
+    let joins = super::network::Joins::gather(store, &prepared.record)?;
     let mut launch = prepared.launch(maps, stdio);
-    launch.join_network = target.as_ref().map(|fd| fd.as_fd());
+    joins.apply(&mut launch);
     let started = runtime::start(&launch);
     for fd in write_ends {
         unsafe { libc::close(fd) };

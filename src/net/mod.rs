@@ -5,12 +5,17 @@
 //! host sockets; DNS goes to the host's resolvers (`dns`). Published ports (`publish` reads
 //! `-p`) are host sockets whose connections the supervisor continues through sockets it
 //! makes inside the container's namespace (`netns`) and splices (`ports`). `mode` reads
-//! `--network`.
+//! `--network`; `network` keeps the user-defined networks and their addresses.
 
+pub mod bridge;
 pub mod device;
 pub mod dns;
+pub mod holder;
 pub mod mode;
+pub mod names;
+pub mod netlink;
 mod netns;
+pub mod network;
 pub mod ports;
 pub mod publish;
 pub mod stack;

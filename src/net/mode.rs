@@ -17,6 +17,8 @@ pub enum NetworkMode {
     UserMode(UserModeOptions),
     /// The network namespace of another container (`container:NAME`).
     Container(String),
+    /// A user-defined network (`network create`), by name or id.
+    Named(String),
 }
 
 /// Options of the user-mode network, spelled as slirp4netns's (`slirp4netns:mtu=1500,...`).
@@ -58,16 +60,22 @@ impl NetworkMode {
                 parse_user_mode_options(options.unwrap_or_default())?,
             )),
             ("none" | "host", Some(_)) => bail!("--network {name} takes no options"),
+            (name, None) if crate::store::is_valid_name(name) => {
+                Ok(NetworkMode::Named(name.to_string()))
+            }
             _ => bail!(
-                "network {text:?} not found: use none, host, container:NAME or the default \
-                 (also called bridge, slirp4netns or pasta)"
+                "network {text:?} not found: use a network's name, none, host, container:NAME \
+                 or the default (also called bridge, slirp4netns or pasta)"
             ),
         }
     }
 
     /// Whether the container gets a network namespace of its own.
     pub fn private_namespace(&self) -> bool {
-        matches!(self, NetworkMode::None | NetworkMode::UserMode(_))
+        matches!(
+            self,
+            NetworkMode::None | NetworkMode::UserMode(_) | NetworkMode::Named(_)
+        )
     }
 }
 
@@ -121,7 +129,11 @@ mod tests {
             NetworkMode::Container("web".into())
         );
         assert!(NetworkMode::parse("container:").is_err());
-        assert!(NetworkMode::parse("mynet")
+        assert_eq!(
+            NetworkMode::parse("mynet").unwrap(),
+            NetworkMode::Named("mynet".into())
+        );
+        assert!(NetworkMode::parse("my/net")
             .unwrap_err()
             .to_string()
             .contains("not found"));

@@ -10,7 +10,6 @@
 
 use super::netns;
 use super::publish::{PortMapping, Protocol};
-use super::CONTAINER_IP;
 use anyhow::{Context, Result};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::collections::HashMap;
@@ -195,6 +194,8 @@ pub struct Forwarder {
     epoll: Epoll,
     /// The pidfd of the container's pid 1: the door into its network namespace.
     target: Option<OwnedFd>,
+    /// The container's address there, where connections are continued.
+    address: Ipv4Addr,
     tokens: HashMap<u64, Token>,
     splices: HashMap<u64, Splice>,
     udp: HashMap<u64, UdpClient>,
@@ -206,7 +207,7 @@ pub struct Forwarder {
 }
 
 impl Forwarder {
-    pub fn new(bound: Bound) -> Result<Forwarder> {
+    pub fn new(bound: Bound, address: Ipv4Addr) -> Result<Forwarder> {
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?;
         let mut tokens = HashMap::new();
         for (i, listener) in bound.listeners.iter().enumerate() {
@@ -222,6 +223,7 @@ impl Forwarder {
             listeners: bound.listeners,
             epoll,
             target: None,
+            address,
             tokens,
             splices: HashMap::new(),
             udp: HashMap::new(),
@@ -312,7 +314,7 @@ impl Forwarder {
             return;
         };
         let target =
-            nix::sys::socket::SockaddrIn::from(std::net::SocketAddrV4::new(CONTAINER_IP, port));
+            nix::sys::socket::SockaddrIn::from(std::net::SocketAddrV4::new(self.address, port));
         match nix::sys::socket::connect(inner.as_raw_fd(), &target) {
             Ok(()) | Err(nix::errno::Errno::EINPROGRESS) => {}
             Err(_) => return,
@@ -473,7 +475,7 @@ impl Forwarder {
             .pop()?;
         let inner = UdpSocket::from(fd);
         let port = self.listeners[listener].mapping.container_port;
-        inner.connect((CONTAINER_IP, port)).ok()?;
+        inner.connect((self.address, port)).ok()?;
         let id = self.token();
         self.tokens.insert(id, Token::Udp(id));
         self.epoll

@@ -87,6 +87,9 @@ impl Stack {
         });
         // Every destination the container connects to is answered here, as if we were it.
         iface.set_any_ip(true);
+        // Replies may go beyond our subnet: a user-defined network's containers have
+        // addresses of their own and reach the stack through their network's namespace.
+        let _ = iface.routes_mut().add_default_ipv4_route(GATEWAY_IP);
         Ok(Stack {
             tun,
             config,

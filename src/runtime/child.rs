@@ -80,18 +80,22 @@ fn clone_flags(spec: &Spec) -> u64 {
 
 /// The socket pair over which a starting process talks to its parent: (parent's, child's).
 pub(super) fn start_socket() -> Result<(OwnedFd, OwnedFd)> {
-    Ok(socket::socketpair(
-        socket::AddressFamily::Unix,
-        socket::SockType::SeqPacket,
-        None,
-        socket::SockFlag::SOCK_CLOEXEC,
-    )?)
+    super::channel::pair()
 }
 
 pub(super) fn spawn(launch: &Launch) -> Result<Started> {
     let (parent_sock, child_sock) = start_socket()?;
     if let Some(target) = launch.join_network {
-        return spawn_joined(launch, target, parent_sock, child_sock);
+        let namespaces = libc::CLONE_NEWUSER | libc::CLONE_NEWNET;
+        return spawn_joined(launch, target, namespaces, (parent_sock, child_sock));
+    }
+    if let Some(target) = launch.join_userns {
+        return spawn_joined(
+            launch,
+            target,
+            libc::CLONE_NEWUSER,
+            (parent_sock, child_sock),
+        );
     }
     let mut pidfd: RawFd = -1;
     let args = CloneArgs {
@@ -131,22 +135,23 @@ pub(super) struct Received {
     pub failed: Option<StartError>,
 }
 
-/// The container's first process inside another container's user and network namespaces,
-/// with the rest of its namespaces new. Nothing to map (the other container's ids are), so
-/// it may go on at once.
+/// The container's first process inside namespaces of another process (another
+/// container's user and network namespaces, or the user namespace of the user-defined
+/// networks), with the rest of its namespaces new. Nothing to map (the other process's ids
+/// are), so it may go on at once.
 fn spawn_joined(
     launch: &Launch,
     target: std::os::fd::BorrowedFd,
-    parent_sock: OwnedFd,
-    child_sock: OwnedFd,
+    namespaces: libc::c_int,
+    (parent_sock, child_sock): (OwnedFd, OwnedFd),
 ) -> Result<Started> {
     nix::unistd::write(&parent_sock, b"g")?;
     let own = clone_flags(launch.spec)
-        & !(libc::CLONE_NEWUSER as u64 | libc::CLONE_PIDFD as u64 | libc::CLONE_NEWNET as u64);
+        & !(libc::CLONE_NEWUSER as u64 | libc::CLONE_PIDFD as u64 | namespaces as u64);
     spawn_via_helper(
         Join {
             target,
-            namespaces: libc::CLONE_NEWUSER | libc::CLONE_NEWNET,
+            namespaces,
             unshare: own,
         },
         (parent_sock, child_sock),
@@ -250,27 +255,11 @@ fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
 pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Received> {
     let mut received = Received::default();
     loop {
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut iov = [IoSliceMut::new(&mut buf)];
-        let mut cmsg = nix::cmsg_space!([RawFd; 1]);
-        let msg = socket::recvmsg::<()>(
-            sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut cmsg),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        )?;
-        let len = msg.bytes;
-        if len == 0 {
+        let (message, fd) = super::channel::receive(sock)?;
+        if message.is_empty() {
             return Ok(received);
         }
-        let mut fd = None;
-        for c in msg.cmsgs()? {
-            if let ControlMessageOwned::ScmRights(fds) = c {
-                // SAFETY: received with SCM_RIGHTS, so they are ours now.
-                fd = fds.first().map(|&fd| unsafe { OwnedFd::from_raw_fd(fd) });
-            }
-        }
-        match serde_json::from_slice::<ChildMessage>(&buf[..len])? {
+        match serde_json::from_slice::<ChildMessage>(&message)? {
             ChildMessage::Terminal => {
                 // The command must find its terminal sized when it starts: size it, then
                 // let the child go on.
@@ -290,16 +279,7 @@ pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Received> {
 
 /// Sends one message (and optionally a descriptor) to the parent.
 pub(super) fn send(sock: &OwnedFd, message: &ChildMessage, fd: Option<RawFd>) -> Result<()> {
-    let bytes = serde_json::to_vec(message)?;
-    let iov = [std::io::IoSlice::new(&bytes)];
-    let fds = fd.map(|f| [f]);
-    let cmsgs: Vec<socket::ControlMessage> = fds
-        .as_ref()
-        .map(|f| socket::ControlMessage::ScmRights(f))
-        .into_iter()
-        .collect();
-    socket::sendmsg::<()>(sock.as_raw_fd(), &iov, &cmsgs, MsgFlags::empty(), None)?;
-    Ok(())
+    super::channel::send(sock, &serde_json::to_vec(message)?, fd)
 }
 
 fn child_main(launch: &Launch, sock: OwnedFd) -> ! {
@@ -330,6 +310,9 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
         .ok_or_else(|| anyhow!("the spec has no process"))?;
     if clone_flags(spec) & libc::CLONE_NEWNET as u64 != 0 {
         bring_up_loopback()?;
+    }
+    for interface in launch.interfaces {
+        crate::net::bridge::attach(interface)?;
     }
     // /dev/net/tun is the host's: the device is made before the root changes.
     if let Some(mtu) = launch.eth0_mtu {

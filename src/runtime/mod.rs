@@ -5,6 +5,7 @@
 //! `security`; then execve). Failures inside the child travel back over a socket, typed, so
 //! the caller can tell "cannot start" (125) from "cannot execute" (126) and "not found" (127).
 
+pub mod channel;
 mod child;
 mod copy;
 pub mod exec;
@@ -39,6 +40,11 @@ pub struct Launch<'a> {
     /// The pidfd of another container's pid 1 whose user and network namespaces this one
     /// joins (`--network container:NAME`) instead of having its own.
     pub join_network: Option<std::os::fd::BorrowedFd<'a>>,
+    /// For user-defined networks: the pidfd of a process in the networks' user namespace,
+    /// which the container joins (its other namespaces are its own), and the interfaces it
+    /// gets on their bridges.
+    pub join_userns: Option<std::os::fd::BorrowedFd<'a>>,
+    pub interfaces: &'a [crate::net::bridge::Attachment],
 }
 
 /// Where the container's standard streams go when it has no terminal.

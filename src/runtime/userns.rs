@@ -222,7 +222,17 @@ pub fn run_in_container(
     pid: i32,
     work: impl FnOnce() -> Result<String>,
 ) -> Result<String> {
-    run_in_child(maps, Setup::Join(pid), work)
+    run_in_child(maps, Setup::Join(pid, libc::CLONE_NEWNS), work)
+}
+
+/// Like [`run_in_container`], but in the container's user and network namespaces: for
+/// work on its interfaces.
+pub fn run_in_container_network(
+    maps: &IdMappings,
+    pid: i32,
+    work: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    run_in_child(maps, Setup::Join(pid, libc::CLONE_NEWNET), work)
 }
 
 /// The namespaces the child of [`run_in_child`] works in.
@@ -230,8 +240,8 @@ pub fn run_in_container(
 enum Setup {
     /// A user namespace of its own (none as root), and a private mount namespace if asked.
     UserNs { mount: bool },
-    /// A container's, by the pid of its pid 1.
-    Join(i32),
+    /// A container's user namespace and others (CLONE_NEW* flags), by the pid of its pid 1.
+    Join(i32, libc::c_int),
 }
 
 fn run_in_child(
@@ -260,7 +270,7 @@ fn run_in_child(
                 match setup {
                     Setup::UserNs { mount: true } => private_mount_namespace()?,
                     Setup::UserNs { mount: false } => {}
-                    Setup::Join(pid) => join_container(pid)?,
+                    Setup::Join(pid, namespaces) => join_container(pid, namespaces)?,
                 }
                 work()
             })();
@@ -303,16 +313,17 @@ fn run_in_child(
     }
 }
 
-/// Joins the user and mount namespaces of a container (the user namespace first, in one
-/// setns on a pidfd); the root and working directory become the container's.
-fn join_container(pid: i32) -> Result<()> {
+/// Joins the user namespace and `namespaces` of a container (the user namespace first, in
+/// one setns on a pidfd); with its mount namespace, the root and working directory become
+/// the container's.
+fn join_container(pid: i32, namespaces: libc::c_int) -> Result<()> {
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     if fd < 0 {
         bail!("the container is not running");
     }
     // SAFETY: the kernel just gave us this descriptor.
     let pidfd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) };
-    let flags = libc::CLONE_NEWUSER | libc::CLONE_NEWNS;
+    let flags = libc::CLONE_NEWUSER | namespaces;
     if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&pidfd), flags) } != 0 {
         return Err(std::io::Error::last_os_error())
             .context("cannot join the container's namespaces");

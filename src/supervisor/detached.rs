@@ -28,6 +28,17 @@ enum Ready {
 
 /// Launches the supervisor for container `id` and waits until the container has started.
 pub fn spawn(store: &Store, id: &str) -> Result<()> {
+    let message = spawn_helper(store, &["__supervise", id], "the container's supervisor")?;
+    match serde_json::from_slice::<Ready>(&message) {
+        Ok(Ready::Started) => Ok(()),
+        Ok(Ready::Failed(e)) => Err(e.into()),
+        Err(_) => bail!("the container's supervisor died before the container started"),
+    }
+}
+
+/// Starts `skiff ARGS --ready-fd N` as a process of its own that outlives us (a supervisor,
+/// a network's holder), and returns what it wrote on its ready pipe before closing it.
+pub fn spawn_helper(store: &Store, args: &[&str], what: &str) -> Result<Vec<u8>> {
     let (ready_r, ready_w) = nix::unistd::pipe()?;
     let ready_fd = ready_w.as_raw_fd();
     let mut command = Command::new("/proc/self/exe");
@@ -36,17 +47,25 @@ pub fn spawn(store: &Store, id: &str) -> Result<()> {
         .arg(&store.root)
         .arg("--runroot")
         .arg(&store.runroot)
-        .args(["__supervise", id, "--ready-fd", &ready_fd.to_string()])
+        .args(args)
+        .args(["--ready-fd", &ready_fd.to_string()])
         .stdin(ProcessStdio::null())
         .stdout(ProcessStdio::null())
         .stderr(ProcessStdio::null());
-    // SAFETY: setsid is async-signal-safe. A session of its own keeps the supervisor out of
-    // the caller's terminal and job control.
-    // The supervisor outlives its caller, so it must hold none of the caller's descriptors
-    // (a `$(skiff run -d ...)` would wait for them), only the pipe it reports on.
+    // SAFETY: setsid and fork are async-signal-safe. A session of its own keeps the process
+    // out of the caller's terminal and job control; forking once more makes it nobody's
+    // child, so a long-lived caller (a supervisor starting a network's holder) is not left
+    // with a zombie when it exits.
+    // It outlives its caller, so it must hold none of the caller's descriptors (a
+    // `$(skiff run -d ...)` would wait for them), only the pipe it reports on.
     unsafe {
         command.pre_exec(move || {
             nix::unistd::setsid().map_err(std::io::Error::from)?;
+            match libc::fork() {
+                0 => {}
+                -1 => return Err(std::io::Error::last_os_error()),
+                _ => libc::_exit(0),
+            }
             libc::syscall(
                 libc::SYS_close_range,
                 3u32,
@@ -62,17 +81,14 @@ pub fn spawn(store: &Store, id: &str) -> Result<()> {
             Ok(())
         });
     }
-    command
+    let mut child = command
         .spawn()
-        .context("cannot start the container's supervisor")?;
+        .with_context(|| format!("cannot start {what}"))?;
     drop(ready_w);
+    let _ = child.wait();
     let mut message = Vec::new();
     std::fs::File::from(ready_r).read_to_end(&mut message)?;
-    match serde_json::from_slice::<Ready>(&message) {
-        Ok(Ready::Started) => Ok(()),
-        Ok(Ready::Failed(e)) => Err(e.into()),
-        Err(_) => bail!("the container's supervisor died before the container started"),
-    }
+    Ok(message)
 }
 
 /// The supervisor's main: returns when the container is down for good.
@@ -93,7 +109,8 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     };
     let maps = IdMappings::detect();
     // Bound once, before the first start, and kept across restarts.
-    let mut ports = match crate::container::network::bind_ports(&prepared.record.ports) {
+    let address = crate::container::network::address(store, &prepared.record);
+    let mut ports = match crate::container::network::bind_ports(&prepared.record.ports, address) {
         Ok(ports) => ports,
         Err(e) => {
             report(
@@ -209,9 +226,9 @@ fn run_once(
     let (out_r, out_w) = output_pipe()?;
     let (err_r, err_w) = output_pipe()?;
     let stdio = Stdio::Fds([stdin_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
-    let target = crate::container::network::join_target(store, opts)?;
+    let joins = crate::container::network::Joins::gather(store, &prepared.record)?;
     let mut launch = prepared.launch(maps, stdio);
-    launch.join_network = target.as_ref().map(|fd| std::os::fd::AsFd::as_fd(fd));
+    joins.apply(&mut launch);
     let started = runtime::start(&launch);
     drop((out_w, err_w, stdin_r));
     let mut started = started?;
