@@ -23,7 +23,7 @@ use crate::store::{self, Lock, Store};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use serde::{Deserialize, Serialize};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -186,6 +186,7 @@ fn start_anchor(
         }
         nix::unistd::ForkResult::Parent { child } => {
             drop(theirs);
+            receive_part(&ours, b"userns")?;
             if shared.is_none() {
                 IdMappings::detect().apply(child.as_raw())?;
             }
@@ -209,12 +210,17 @@ fn receive_part(channel: &OwnedFd, part: &[u8]) -> Result<Option<OwnedFd>> {
 
 fn anchor_main(network: &Network, shared: Option<BorrowedFd>, channel: &OwnedFd) -> Result<()> {
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    // The anchor lives on: it must not keep the holder's descriptors (its ready pipe, whose
+    // reader waits for the end of it, above all).
+    let keep = [Some(channel.as_raw_fd()), shared.map(|fd| fd.as_raw_fd())];
+    close_all_but(&keep.into_iter().flatten().collect::<Vec<_>>());
     match shared {
         Some(userns) => nix::sched::setns(userns, nix::sched::CloneFlags::CLONE_NEWUSER)
             .context("cannot join the networks' user namespace")?,
         None => nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
             .context("cannot create the networks' user namespace")?,
     }
+    crate::runtime::channel::send(channel, b"userns", None)?;
     let mut go = [0u8; 1];
     if nix::unistd::read(channel, &mut go)? != 1 {
         bail!("the network's holder went away");
@@ -241,6 +247,20 @@ fn anchor_main(network: &Network, shared: Option<BorrowedFd>, channel: &OwnedFd)
     loop {
         nix::unistd::pause();
     }
+}
+
+/// Closes every descriptor from 3 up except those in `keep`.
+fn close_all_but(keep: &[i32]) {
+    let mut keep = keep.to_vec();
+    keep.sort_unstable();
+    let mut from = 3;
+    for fd in keep.into_iter().filter(|&fd| fd >= 3) {
+        if fd > from {
+            unsafe { libc::syscall(libc::SYS_close_range, from as u32, (fd - 1) as u32, 0) };
+        }
+        from = fd + 1;
+    }
+    unsafe { libc::syscall(libc::SYS_close_range, from as u32, u32::MAX, 0) };
 }
 
 /// The holder's loop: the way out, DNS, and the periodic look whether the network is used.
@@ -285,7 +305,7 @@ fn serve(store: &Store, network: &Network, dir: &Path, uplink: Option<OwnedFd>, 
             stack.process(stack_ready);
         }
         if names_ready {
-            names.process(&mut |name| local_addresses(store, network, name));
+            names.process(&mut |name, client| local_addresses(store, network, name, client));
         }
         if Instant::now() >= next_check {
             if unused(store, network, dir) && leave(dir) {
@@ -335,20 +355,37 @@ fn is_running(store: &Store, id: &str) -> bool {
     state::load(store, id).is_ok_and(|s| s.is_running())
 }
 
-/// The addresses of running containers on the network known as `name`: their name, an
-/// alias, or their short id.
-fn local_addresses(store: &Store, network: &Network, name: &str) -> Vec<Ipv4Addr> {
-    network::endpoints(store, network)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| {
-            let known_as = |n: &str| n.eq_ignore_ascii_case(name);
-            let short_id = e.container_id.get(..12).is_some_and(known_as);
-            (short_id
-                || e.aliases.iter().any(|a| known_as(a))
-                || record::load(store, &e.container_id).is_ok_and(|r| known_as(&r.name)))
-                && is_running(store, &e.container_id)
-        })
+/// The addresses under which `name` (a container's name, an alias, or its short id) is
+/// known to `client`, as docker's DNS has it: on this network, and on the other networks the
+/// asking container is on, with its address there.
+fn local_addresses(store: &Store, network: &Network, name: &str, client: IpAddr) -> Vec<Ipv4Addr> {
+    let own = network::endpoints(store, network).unwrap_or_default();
+    let asking = own
+        .iter()
+        .find(|e| IpAddr::V4(e.ip) == client)
+        .map(|e| e.container_id.clone());
+    let mut networks = vec![network.clone()];
+    if let Some(asking) = asking {
+        networks.extend(
+            network::attachments(store, &asking)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(n, _)| n)
+                .filter(|n| n.id != network.id),
+        );
+    }
+    networks
+        .iter()
+        .flat_map(|n| network::endpoints(store, n).unwrap_or_default())
+        .filter(|e| known_as(store, e, name) && is_running(store, &e.container_id))
         .map(|e| e.ip)
         .collect()
+}
+
+/// Whether the endpoint's container is called `name`: its name, an alias or its short id.
+fn known_as(store: &Store, endpoint: &network::Endpoint, name: &str) -> bool {
+    let same = |n: &str| n.eq_ignore_ascii_case(name);
+    endpoint.container_id.get(..12).is_some_and(same)
+        || endpoint.aliases.iter().any(|a| same(a))
+        || record::load(store, &endpoint.container_id).is_ok_and(|r| same(&r.name))
 }

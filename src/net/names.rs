@@ -10,7 +10,7 @@
 
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
 use std::collections::VecDeque;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -108,8 +108,9 @@ impl NameServer {
     }
 
     /// Serves what is ready: queries from containers, replies from upstream, expired
-    /// forwards. `lookup(name)` returns the addresses of a local name (empty: not local).
-    pub fn process(&mut self, lookup: &mut dyn FnMut(&str) -> Vec<Ipv4Addr>) {
+    /// forwards. `lookup(name, client)` returns the addresses of a local name as the asking
+    /// client may see them (empty: not local).
+    pub fn process(&mut self, lookup: &mut dyn FnMut(&str, IpAddr) -> Vec<Ipv4Addr>) {
         let mut buf = std::mem::take(&mut self.buf);
         for _ in 0..READ_BATCH {
             let Ok((len, client)) = self.listener.recv_from(&mut buf) else {
@@ -132,12 +133,12 @@ impl NameServer {
         &mut self,
         query: &[u8],
         client: SocketAddr,
-        lookup: &mut dyn FnMut(&str) -> Vec<Ipv4Addr>,
+        lookup: &mut dyn FnMut(&str, IpAddr) -> Vec<Ipv4Addr>,
     ) {
         let Some(question) = question(query) else {
             return;
         };
-        match local_answer(query, &question, lookup) {
+        match local_answer(query, &question, &mut |name| lookup(name, client.ip())) {
             Some(reply) => self.reply(&reply, client),
             None => self.forward(query, question, client),
         }
@@ -576,7 +577,7 @@ mod tests {
     fn step(server: &mut NameServer) {
         let mut fds = [PollFd::new(server.fd(), PollFlags::POLLIN)];
         assert_eq!(poll(&mut fds, PollTimeout::from(5000u16)).unwrap(), 1);
-        server.process(&mut |name| match name {
+        server.process(&mut |name, _| match name {
             "web" | "0123456789ab" | "db.alias" => vec![Ipv4Addr::new(10, 89, 0, 2)],
             _ => Vec::new(),
         });

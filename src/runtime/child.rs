@@ -5,12 +5,11 @@
 use super::seccomp::Filters;
 use super::{init, rootfs, security, tty, Launch, StartError, Started, Stdio};
 use anyhow::{anyhow, bail, Context, Result};
-use nix::sys::socket::{self, ControlMessageOwned, MsgFlags};
+use nix::sys::socket;
 use nix::unistd::Pid;
 use oci_spec::runtime::{LinuxNamespaceType, Process, Spec};
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
-use std::io::IoSliceMut;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// What the child tells its parent before it executes the command.
