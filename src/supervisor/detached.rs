@@ -52,20 +52,20 @@ pub fn spawn_helper(store: &Store, args: &[&str], what: &str) -> Result<Vec<u8>>
         .stdin(ProcessStdio::null())
         .stdout(ProcessStdio::null())
         .stderr(ProcessStdio::null());
-    // SAFETY: setsid and fork are async-signal-safe. A session of its own keeps the process
-    // out of the caller's terminal and job control; forking once more makes it nobody's
-    // child, so a long-lived caller (a supervisor starting a network's holder) is not left
-    // with a zombie when it exits.
+    // SAFETY: fork and setsid are async-signal-safe. Forking once more makes the process
+    // nobody's child, so a long-lived caller (a supervisor starting a network's holder) is
+    // not left with a zombie when it exits; a session of its own keeps it out of the
+    // caller's terminal and job control.
     // It outlives its caller, so it must hold none of the caller's descriptors (a
     // `$(skiff run -d ...)` would wait for them), only the pipe it reports on.
     unsafe {
         command.pre_exec(move || {
-            nix::unistd::setsid().map_err(std::io::Error::from)?;
             match libc::fork() {
                 0 => {}
                 -1 => return Err(std::io::Error::last_os_error()),
                 _ => libc::_exit(0),
             }
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
             libc::syscall(
                 libc::SYS_close_range,
                 3u32,
