@@ -9,7 +9,7 @@ use crate::net::bridge::Attachment;
 use crate::net::holder::{self, Anchor};
 use crate::net::mode::NetworkMode;
 use crate::net::network::{self, Endpoint, Network};
-use crate::net::ports::{Bound, Forwarder};
+use crate::net::ports::{Bound, Forwarder, Inside};
 use crate::net::publish::{self, PortMapping};
 use crate::net::stack::{self, Stack};
 use crate::net::{dns, CONTAINER_IP, DNS_IP, GATEWAY_IP};
@@ -81,21 +81,31 @@ pub fn requested_ports(opts: &RunOptions, image: &Image) -> Result<Vec<PortMappi
 }
 
 /// Binds the host sockets of a container's published ports, before it starts; they lead to
-/// `address` in the container.
-pub fn bind_ports(ports: &[PortMapping], address: Ipv4Addr) -> Result<Option<Forwarder>> {
+/// `inside`.
+pub fn bind_ports(ports: &[PortMapping], inside: Inside) -> Result<Option<Forwarder>> {
     if ports.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Forwarder::new(Bound::bind(ports)?, address)?))
+    Ok(Some(Forwarder::new(Bound::bind(ports)?, inside)?))
 }
 
-/// The container's address on its primary network: where its published ports lead.
-pub fn address(store: &Store, record: &ContainerRecord) -> Ipv4Addr {
-    attachments(store, record)
+/// The container as its published ports reach it: its address and gateway on its primary
+/// network.
+pub fn inside(store: &Store, record: &ContainerRecord) -> Inside {
+    let named = attachments(store, record)
         .ok()
         .and_then(|list| list.into_iter().next())
-        .filter(|_| matches!(mode(&record.options), NetworkMode::Named(_)))
-        .map_or(CONTAINER_IP, |(_, endpoint)| endpoint.ip)
+        .filter(|_| matches!(mode(&record.options), NetworkMode::Named(_)));
+    match named {
+        Some((network, endpoint)) => Inside {
+            address: endpoint.ip,
+            gateway: network.gateway,
+        },
+        None => Inside {
+            address: CONTAINER_IP,
+            gateway: GATEWAY_IP,
+        },
+    }
 }
 
 /// For a container on a user-defined network (`--network NAME`), at its creation: the

@@ -22,7 +22,8 @@ use netlink_packet_route::link::{
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
-use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage, RulePortRange};
+use netlink_packet_route::{AddressFamily, IpProtocol, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 /// A route netlink socket, acting on the network namespace that was current when it was opened.
@@ -170,6 +171,55 @@ impl Netlink {
             NLM_F_CREATE | NLM_F_EXCL,
         )
         .with_context(|| format!("cannot add the default route via {gateway}"))?;
+        Ok(())
+    }
+
+    /// In routing table `table`, every destination is this host (a "local" default route on
+    /// `lo`, with `source` as the address to send from): what the rule of
+    /// [`Netlink::add_port_rule`] sends there comes back in.
+    pub fn add_local_default_route(&mut self, table: u32, source: Ipv4Addr) -> Result<()> {
+        let lo = self
+            .index_of("lo")?
+            .context("the network namespace has no lo")?;
+        let mut route = RouteMessage::default();
+        route.header.address_family = AddressFamily::Inet;
+        route.header.table = RouteHeader::RT_TABLE_UNSPEC;
+        route.header.protocol = RouteProtocol::Boot;
+        route.header.scope = RouteScope::Host;
+        route.header.kind = RouteType::Local;
+        route.attributes = vec![
+            RouteAttribute::Oif(lo),
+            RouteAttribute::Table(table),
+            RouteAttribute::PrefSource(RouteAddress::Inet(source)),
+        ];
+        self.request(
+            RouteNetlinkMessage::NewRoute(route),
+            NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .with_context(|| format!("cannot add the local default route of table {table}"))?;
+        Ok(())
+    }
+
+    /// A policy rule: what leaves local port `port` (TCP or UDP, as `protocol`) is routed by
+    /// table `table`. No source address in it: a socket bound to 0.0.0.0 is routed before
+    /// its source is known.
+    pub fn add_port_rule(&mut self, protocol: IpProtocol, port: u16, table: u32) -> Result<()> {
+        let mut rule = RuleMessage::default();
+        rule.header.family = AddressFamily::Inet;
+        rule.header.action = RuleAction::ToTable;
+        rule.attributes = vec![
+            RuleAttribute::IpProtocol(protocol),
+            RuleAttribute::SourcePortRange(RulePortRange {
+                start: port,
+                end: port,
+            }),
+            RuleAttribute::Table(table),
+        ];
+        self.request(
+            RouteNetlinkMessage::NewRule(rule),
+            NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .with_context(|| format!("cannot add the routing rule for port {port}"))?;
         Ok(())
     }
 

@@ -109,8 +109,8 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     };
     let maps = IdMappings::detect();
     // Bound once, before the first start, and kept across restarts.
-    let address = crate::container::network::address(store, &prepared.record);
-    let mut ports = match crate::container::network::bind_ports(&prepared.record.ports, address) {
+    let inside = crate::container::network::inside(store, &prepared.record);
+    let mut ports = match crate::container::network::bind_ports(&prepared.record.ports, inside) {
         Ok(ports) => ports,
         Err(e) => {
             report(
@@ -227,7 +227,8 @@ fn run_once(
     let (err_r, err_w) = output_pipe()?;
     let stdio = Stdio::Fds([stdin_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
     let joins = crate::container::network::Joins::gather(store, &prepared.record)?;
-    let mut launch = prepared.launch(maps, stdio);
+    let address = crate::container::network::inside(store, &prepared.record).address;
+    let mut launch = prepared.launch(maps, stdio, address);
     joins.apply(&mut launch);
     let started = runtime::start(&launch);
     drop((out_w, err_w, stdin_r));
