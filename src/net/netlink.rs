@@ -113,8 +113,7 @@ impl Netlink {
         result.map_err(|e| self.failed_on(index, |link| format!("cannot bring {link} up"), e))
     }
 
-    // The runtime has no use for it yet; the tests do.
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     pub fn set_down(&mut self, index: u32) -> Result<()> {
         let result = self.change_link(index, |link| link.header.change_mask = LinkFlags::Up);
         result.map_err(|e| self.failed_on(index, |link| format!("cannot bring {link} down"), e))
