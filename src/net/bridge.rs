@@ -113,6 +113,7 @@ mod tests {
     use std::fs::File;
     use std::io;
     use std::net::UdpSocket;
+    use std::os::fd::BorrowedFd;
     use std::time::Duration;
 
     const BRIDGE: &str = "skiff0";
@@ -184,13 +185,7 @@ mod tests {
                 Netlink::open()?.index_of("eth0")?.is_none(),
                 "eth0 is still there"
             );
-            let devices = in_netns(network.as_fd(), || {
-                Ok(std::fs::read_to_string("/proc/thread-self/net/dev")?)
-            })?;
-            ensure!(
-                !devices.contains("veth"),
-                "a veth is left behind: {devices}"
-            );
+            no_veth_left(network.as_fd())?;
             Ok(())
         });
     }
@@ -258,13 +253,7 @@ mod tests {
                 text == "the network's bridge nosuch does not exist",
                 "unexpected error: {text}"
             );
-            let devices = in_netns(network.as_fd(), || {
-                Ok(std::fs::read_to_string("/proc/thread-self/net/dev")?)
-            })?;
-            ensure!(
-                !devices.contains("veth"),
-                "a veth is left behind: {devices}"
-            );
+            no_veth_left(network.as_fd())?;
             ensure!(
                 Netlink::open()?.index_of("eth0")?.is_none(),
                 "eth0 is left behind"
@@ -397,5 +386,17 @@ mod tests {
         std::fs::write("/proc/self/uid_map", format!("0 {uid} 1"))
             .context("cannot write uid_map")?;
         std::fs::write("/proc/self/gid_map", format!("0 {gid} 1")).context("cannot write gid_map")
+    }
+
+    /// Fails if the network's namespace still has a veth.
+    fn no_veth_left(network: BorrowedFd) -> Result<()> {
+        let devices = in_netns(network, || {
+            Ok(std::fs::read_to_string("/proc/thread-self/net/dev")?)
+        })?;
+        ensure!(
+            !devices.contains("veth"),
+            "a veth is left behind: {devices}"
+        );
+        Ok(())
     }
 }

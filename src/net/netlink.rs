@@ -156,21 +156,34 @@ impl Netlink {
 
     /// The default route via `gateway`, which must be on a connected subnet.
     pub fn add_default_route(&mut self, gateway: Ipv4Addr) -> Result<()> {
+        self.add_route(
+            RouteType::Unicast,
+            RouteScope::Universe,
+            vec![RouteAttribute::Gateway(RouteAddress::Inet(gateway))],
+        )
+        .with_context(|| format!("cannot add the default route via {gateway}"))
+    }
+
+    /// Adds a route to every destination (0.0.0.0/0) in the main table unless `attributes`
+    /// name another.
+    fn add_route(
+        &mut self,
+        kind: RouteType,
+        scope: RouteScope,
+        attributes: Vec<RouteAttribute>,
+    ) -> io::Result<()> {
         let mut route = RouteMessage::default();
         route.header.address_family = AddressFamily::Inet;
         route.header.table = RouteHeader::RT_TABLE_MAIN;
         route.header.protocol = RouteProtocol::Boot;
-        route.header.scope = RouteScope::Universe;
-        route.header.kind = RouteType::Unicast;
-        route
-            .attributes
-            .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+        route.header.scope = scope;
+        route.header.kind = kind;
+        route.attributes = attributes;
         self.request(
             RouteNetlinkMessage::NewRoute(route),
             NLM_F_CREATE | NLM_F_EXCL,
         )
-        .with_context(|| format!("cannot add the default route via {gateway}"))?;
-        Ok(())
+        .map(drop)
     }
 
     /// In routing table `table`, every destination is this host (a "local" default route on
@@ -180,23 +193,16 @@ impl Netlink {
         let lo = self
             .index_of("lo")?
             .context("the network namespace has no lo")?;
-        let mut route = RouteMessage::default();
-        route.header.address_family = AddressFamily::Inet;
-        route.header.table = RouteHeader::RT_TABLE_UNSPEC;
-        route.header.protocol = RouteProtocol::Boot;
-        route.header.scope = RouteScope::Host;
-        route.header.kind = RouteType::Local;
-        route.attributes = vec![
-            RouteAttribute::Oif(lo),
-            RouteAttribute::Table(table),
-            RouteAttribute::PrefSource(RouteAddress::Inet(source)),
-        ];
-        self.request(
-            RouteNetlinkMessage::NewRoute(route),
-            NLM_F_CREATE | NLM_F_EXCL,
+        self.add_route(
+            RouteType::Local,
+            RouteScope::Host,
+            vec![
+                RouteAttribute::Oif(lo),
+                RouteAttribute::Table(table),
+                RouteAttribute::PrefSource(RouteAddress::Inet(source)),
+            ],
         )
-        .with_context(|| format!("cannot add the local default route of table {table}"))?;
-        Ok(())
+        .with_context(|| format!("cannot add the local default route of table {table}"))
     }
 
     /// A policy rule: what leaves local port `port` (TCP or UDP, as `protocol`) is routed by
