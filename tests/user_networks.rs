@@ -380,6 +380,12 @@ fn connect_and_disconnect() {
         "client",
     ]);
     assert_eq!(networks.trim(), "back front");
+    let listed = s.ok(&["ps", "-f", "name=client", "--format", "{{.Networks}}"]);
+    assert_eq!(listed.trim(), "back,front");
+    let on_back = s.ok(&["ps", "-f", "network=back", "--format", "{{.Names}}"]);
+    let mut on_back: Vec<&str> = on_back.lines().collect();
+    on_back.sort();
+    assert_eq!(on_back, ["api", "client"]);
     s.ok(&["network", "disconnect", "back", "client"]);
     assert_ne!(fetch(&s).code, 0, "still connected: {}", fetch(&s));
     let out = s.fails(&["network", "disconnect", "back", "client"], 1);

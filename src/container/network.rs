@@ -399,7 +399,23 @@ pub fn connect(
             return Err(e);
         }
     }
+    emit(store, "connect", network, &id);
     Ok(())
+}
+
+/// docker's `network connect` and `disconnect` events.
+fn emit(store: &Store, action: &str, network: &Network, container: &str) {
+    crate::events::emit(
+        store,
+        "network",
+        action,
+        &network.id,
+        &[
+            ("container", container),
+            ("name", &network.name),
+            ("type", "bridge"),
+        ],
+    );
 }
 
 fn attach_running(
@@ -489,7 +505,9 @@ pub fn disconnect(
             Ok(String::new())
         })?;
     }
-    network::release(store, network, &id)
+    network::release(store, network, &id)?;
+    emit(store, "disconnect", network, &id);
+    Ok(())
 }
 
 /// The name of the interface that has `ip`, in the current network namespace.
