@@ -85,6 +85,40 @@ fn configure_container_end(temporary: &str, attachment: &Attachment) -> Result<(
         .index_of(temporary)?
         .with_context(|| format!("the new network interface {temporary} did not arrive"))?;
     container.rename(index, &attachment.ifname)?;
+    configure(&mut container, index, attachment)
+}
+
+/// A container's place on the network when no veth can join the two namespaces (a running
+/// container with a user namespace of its own): a TAP device on each side, whose frames the
+/// network's holder carries across. Called in the container's network namespace: its end,
+/// `ifname`, configured as a veth end would be.
+pub fn tap_in_container(attachment: &Attachment) -> Result<OwnedFd> {
+    let tap = super::device::open_tap(&attachment.ifname)?;
+    let mut container = Netlink::open()?;
+    let index = container
+        .index_of(&attachment.ifname)?
+        .with_context(|| format!("the new network interface {} vanished", attachment.ifname))?;
+    container.set_mtu(index, attachment.mtu)?;
+    configure(&mut container, index, attachment)?;
+    Ok(tap)
+}
+
+/// The network's end of [`tap_in_container`], in the network's namespace (current): a TAP
+/// device on `bridge`, up.
+pub fn tap_on_bridge(bridge: &str, mtu: u32) -> Result<OwnedFd> {
+    let name = format!("tap{}", crate::store::random_hex(4));
+    let tap = super::device::open_tap(&name)?;
+    let mut network = Netlink::open()?;
+    let index = network
+        .index_of(&name)?
+        .with_context(|| format!("the new network interface {name} vanished"))?;
+    network.set_mtu(index, mtu)?;
+    plug_into_bridge(&mut network, index, bridge)?;
+    Ok(tap)
+}
+
+/// The container's end with its mac, address, up, and the default route if it has it.
+fn configure(container: &mut Netlink, index: u32, attachment: &Attachment) -> Result<()> {
     container.set_mac(index, attachment.mac)?;
     container.add_address(index, attachment.ip, attachment.prefix_len)?;
     container.set_up(index)?;

@@ -128,6 +128,11 @@ impl Netlink {
             .map_err(|e| self.failed_on(index, |link| format!("cannot rename {link} to {name}"), e))
     }
 
+    pub fn set_mtu(&mut self, index: u32, mtu: u32) -> Result<()> {
+        let result = self.change_link(index, |link| link.attributes.push(LinkAttribute::Mtu(mtu)));
+        result.map_err(|e| self.failed_on(index, |link| format!("cannot set the MTU of {link}"), e))
+    }
+
     pub fn set_mac(&mut self, index: u32, mac: [u8; 6]) -> Result<()> {
         let result = self.change_link(index, |link| {
             link.attributes.push(LinkAttribute::Address(mac.to_vec()))
