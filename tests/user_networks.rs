@@ -380,6 +380,12 @@ fn connect_and_disconnect() {
         "client",
     ]);
     assert_eq!(networks.trim(), "back front");
+    let listed = s.ok(&["ps", "-f", "name=client", "--format", "{{.Networks}}"]);
+    assert_eq!(listed.trim(), "back,front");
+    let on_back = s.ok(&["ps", "-f", "network=back", "--format", "{{.Names}}"]);
+    let mut on_back: Vec<&str> = on_back.lines().collect();
+    on_back.sort();
+    assert_eq!(on_back, ["api", "client"]);
     s.ok(&["network", "disconnect", "back", "client"]);
     assert_ne!(fetch(&s).code, 0, "still connected: {}", fetch(&s));
     let out = s.fails(&["network", "disconnect", "back", "client"], 1);
@@ -471,4 +477,39 @@ fn published_port_of_a_container_on_a_network() {
     };
     assert!(page.contains("published-page"), "{page}");
     s.ok(&["rm", "-f", "site"]);
+}
+
+#[test]
+fn a_container_started_on_the_default_network_is_connected_while_it_runs() {
+    let s = Skiff::new();
+    s.ok(&["network", "create", "later"]);
+    server(&s, "site", "later", "from-site", &[]);
+    s.ok(&["run", "-d", "--name", "old", s.busybox(), "sleep", "300"]);
+    s.ok(&["network", "connect", "--alias", "elder", "later", "old"]);
+    let site = address_of(&s, "site", "later");
+    let old = address_of(&s, "old", "later");
+    let out = s.ok(&["exec", "old", "ip", "-4", "addr"]);
+    assert!(
+        out.contains("inet 10.0.2.100/24") && out.contains(&format!("inet {old}/24")),
+        "{out}"
+    );
+    let out = s.ok(&[
+        "exec",
+        "old",
+        "wget",
+        "-q",
+        "-O-",
+        &format!("http://{site}/"),
+    ]);
+    assert!(out.contains("from-site"), "{out}");
+    let out = s.ok(&["exec", "site", "ping", "-c", "1", "-W", "5", "elder"]);
+    assert!(out.contains(&old), "{out}");
+    s.ok(&["network", "disconnect", "later", "old"]);
+    let out = s.ok(&["exec", "old", "ip", "-4", "addr"]);
+    assert!(!out.contains(&old), "{out}");
+    // At its next start it gets a veth like any container on the network.
+    s.ok(&["restart", "-t", "0", "old"]);
+    let out = s.ok(&["exec", "old", "ip", "-4", "addr"]);
+    assert!(!out.contains("10.89."), "disconnected, yet: {out}");
+    s.ok(&["rm", "-f", "old", "site"]);
 }

@@ -52,7 +52,13 @@ pub fn create_from_image(
     let ports = network::requested_ports(opts, image)?;
     // A busy host port fails here, before anything is written; the supervisor binds the
     // ports for good when it starts the container.
-    network::bind_ports(&ports, crate::net::CONTAINER_IP)?;
+    network::bind_ports(
+        &ports,
+        crate::net::ports::Inside {
+            address: crate::net::CONTAINER_IP,
+            gateway: crate::net::GATEWAY_IP,
+        },
+    )?;
     let planned = mounts::plan(store, opts, image)?;
     // From the volumes' creation until the record names them, nobody may remove them.
     let _volume_lock = if planned.is_empty() {

@@ -49,7 +49,14 @@ impl Prepared {
         })
     }
 
-    pub fn launch<'a>(&'a self, maps: &'a IdMappings, stdio: Stdio) -> Launch<'a> {
+    /// How the container is started; `address`: its own on its primary network, where its
+    /// published ports lead.
+    pub fn launch<'a>(
+        &'a self,
+        maps: &'a IdMappings,
+        stdio: Stdio,
+        address: std::net::Ipv4Addr,
+    ) -> Launch<'a> {
         Launch {
             spec: &self.spec,
             bundle: &self.paths.dir,
@@ -62,6 +69,8 @@ impl Prepared {
             join_network: None,
             join_userns: None,
             interfaces: &[],
+            published: &self.record.ports,
+            address,
         }
     }
 
@@ -154,14 +163,14 @@ pub fn foreground(
     } else {
         (Stdio::Inherit { stdin: interactive }, None)
     };
-    let address = super::network::address(store, &prepared.record);
-    let mut ports = super::network::bind_ports(&prepared.record.ports, address)?;
+    let inside = super::network::inside(store, &prepared.record);
+    let mut ports = super::network::bind_ports(&prepared.record.ports, inside)?;
     let write_ends = match &stdio {
         Stdio::Fds(fds) => fds[1..].to_vec(),
         Stdio::Inherit { .. } => Vec::new(),
     };
     let joins = super::network::Joins::gather(store, &prepared.record)?;
-    let mut launch = prepared.launch(maps, stdio);
+    let mut launch = prepared.launch(maps, stdio, inside.address);
     joins.apply(&mut launch);
     let started = runtime::start(&launch);
     for fd in write_ends {
