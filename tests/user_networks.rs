@@ -493,15 +493,12 @@ fn a_container_started_on_the_default_network_is_connected_while_it_runs() {
         out.contains("inet 10.0.2.100/24") && out.contains(&format!("inet {old}/24")),
         "{out}"
     );
-    let out = s.ok(&[
-        "exec",
-        "old",
-        "wget",
-        "-q",
-        "-O-",
-        &format!("http://{site}/"),
-    ]);
-    assert!(out.contains("from-site"), "{out}");
+    // By address, and by name through the default network's DNS, which knows it.
+    for host in [site.as_str(), "site"] {
+        let url = format!("http://{host}/");
+        let out = s.ok(&["exec", "old", "wget", "-q", "-O-", &url]);
+        assert!(out.contains("from-site"), "{host}: {out}");
+    }
     let out = s.ok(&["exec", "site", "ping", "-c", "1", "-W", "5", "elder"]);
     assert!(out.contains(&old), "{out}");
     s.ok(&["network", "disconnect", "later", "old"]);

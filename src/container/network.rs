@@ -33,8 +33,15 @@ pub fn eth0_mtu(opts: &RunOptions) -> Option<u32> {
 }
 
 /// The user-mode stack serving a started container's `eth0`, if it has one.
-pub fn stack(opts: &RunOptions, started: &mut Started) -> Result<Option<Stack>> {
-    let (NetworkMode::UserMode(options), Some(tun)) = (mode(opts), started.tun.take()) else {
+/// It answers the names of the container's user-defined networks itself, so that a container
+/// connected to one (`network connect`) finds its peers there by name.
+pub fn stack(
+    store: &Store,
+    record: &ContainerRecord,
+    started: &mut Started,
+) -> Result<Option<Stack>> {
+    let (NetworkMode::UserMode(options), Some(tun)) = (mode(&record.options), started.tun.take())
+    else {
         return Ok(None);
     };
     let config = stack::Config {
@@ -42,9 +49,17 @@ pub fn stack(opts: &RunOptions, started: &mut Started) -> Result<Option<Stack>> 
         allow_host_loopback: options.allow_host_loopback,
         dns: dns::upstreams(),
     };
-    Stack::new(tun, config)
-        .map(Some)
-        .context("cannot start the container's network")
+    let mut stack = Stack::new(tun, config).context("cannot start the container's network")?;
+    let (store, id) = (store.clone(), record.id.clone());
+    stack.answer_names(Box::new(move |name| {
+        let networks: Vec<Network> = network::attachments(&store, &id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        holder::addresses_on(&store, &networks, name)
+    }));
+    Ok(Some(stack))
 }
 
 /// The ports a container publishes: `-p`, and with `-P` every port its image EXPOSEs.

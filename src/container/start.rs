@@ -177,7 +177,7 @@ pub fn foreground(
         unsafe { libc::close(fd) };
     }
     let mut started = started?;
-    let mut stack = super::network::stack(opts, &mut started)?;
+    let mut stack = super::network::stack(store, &prepared.record, &mut started)?;
     let mut current = running_state(&started, 0);
     if let Some(ports) = ports.as_mut() {
         ports.attach(&started.pidfd)?;

@@ -489,11 +489,11 @@ fn is_running(store: &Store, id: &str) -> bool {
 /// known to `client`, as docker's DNS has it: on this network, and on the other networks the
 /// asking container is on, with its address there.
 fn local_addresses(store: &Store, network: &Network, name: &str, client: IpAddr) -> Vec<Ipv4Addr> {
-    let own = network::endpoints(store, network).unwrap_or_default();
-    let asking = own
-        .iter()
+    let asking = network::endpoints(store, network)
+        .unwrap_or_default()
+        .into_iter()
         .find(|e| IpAddr::V4(e.ip) == client)
-        .map(|e| e.container_id.clone());
+        .map(|e| e.container_id);
     let mut networks = vec![network.clone()];
     if let Some(asking) = asking {
         networks.extend(
@@ -504,6 +504,11 @@ fn local_addresses(store: &Store, network: &Network, name: &str, client: IpAddr)
                 .filter(|n| n.id != network.id),
         );
     }
+    addresses_on(store, &networks, name)
+}
+
+/// The addresses of the running containers known as `name` on `networks`.
+pub fn addresses_on(store: &Store, networks: &[Network], name: &str) -> Vec<Ipv4Addr> {
     networks
         .iter()
         .flat_map(|n| network::endpoints(store, n).unwrap_or_default())

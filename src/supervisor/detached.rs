@@ -233,7 +233,7 @@ fn run_once(
     let started = runtime::start(&launch);
     drop((out_w, err_w, stdin_r));
     let mut started = started?;
-    let mut stack = crate::container::network::stack(opts, &mut started)?;
+    let mut stack = crate::container::network::stack(store, &prepared.record, &mut started)?;
     let mut running = running_state(&started, restarts);
     if let Some(ports) = ports.as_mut() {
         ports.attach(&started.pidfd)?;
