@@ -51,9 +51,18 @@ fn address_of(s: &Skiff, container: &str, network: &str) -> String {
         .to_string()
 }
 
-/// Pids of the holder processes of the test's store (found by their command line; the
-/// holder's child, which anchors the network's namespaces, shares it and is left out).
+/// Pids of the holder processes of the test's store, found by their command line.
 fn holders(s: &Skiff) -> Vec<i32> {
+    holder_processes(s).0
+}
+
+/// The holders' children, which anchor their networks' namespaces (same command line).
+fn anchors(s: &Skiff) -> Vec<i32> {
+    holder_processes(s).1
+}
+
+/// (holders, anchors) of the test's store.
+fn holder_processes(s: &Skiff) -> (Vec<i32>, Vec<i32>) {
     let root = s.root().to_string_lossy().into_owned();
     let processes: Vec<i32> = std::fs::read_dir("/proc")
         .unwrap()
@@ -75,9 +84,15 @@ fn holders(s: &Skiff) -> Vec<i32> {
     };
     processes
         .iter()
-        .copied()
-        .filter(|&pid| parent(pid).is_none_or(|p| !processes.contains(&p)))
-        .collect()
+        .partition(|&&pid| parent(pid).is_none_or(|p| !processes.contains(&p)))
+}
+
+fn kill(pid: i32) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
 }
 
 fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
@@ -164,19 +179,28 @@ fn holder_lives_while_used_and_recovers_from_sigkill() {
     let first = holders(&s);
     assert_eq!(first.len(), 1, "one holder for the network");
     // Killed: the network comes back with the next container on it.
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(first[0]),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
+    kill(first[0]);
     wait_until("the killed holder is gone", Duration::from_secs(10), || {
-        !holders(&s).contains(&first[0])
+        holder_processes(&s) == (vec![], vec![])
     });
     s.ok(&["rm", "-f", "web"]);
     server(&s, "web", "held", "again", &[]);
     let (ok, out) = fetch_from(&s, "held", "web");
     assert!(ok && out.contains("again"), "{out}");
     assert_eq!(holders(&s).len(), 1);
+    // Its anchor killed, the holder has no network left to serve and goes too.
+    let anchor = anchors(&s);
+    assert_eq!(anchor.len(), 1, "one anchor for the network");
+    kill(anchor[0]);
+    wait_until(
+        "the holder without anchor is gone",
+        Duration::from_secs(10),
+        || holders(&s).is_empty(),
+    );
+    s.ok(&["rm", "-f", "web"]);
+    server(&s, "web", "held", "once-more", &[]);
+    let (ok, out) = fetch_from(&s, "held", "web");
+    assert!(ok && out.contains("once-more"), "{out}");
     // Once no container is on the network, its holder leaves.
     s.ok(&["rm", "-f", "web"]);
     wait_until("the holder leaves", Duration::from_secs(30), || {

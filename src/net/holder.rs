@@ -146,13 +146,20 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<()> {
     Ok(())
 }
 
-/// Starts the anchor, records it, and returns the network's TUN (none when internal), the
-/// DNS socket bound on its gateway, and the holder's control socket.
-fn bring_up(
-    store: &Store,
-    network: &Network,
-    dir: &Path,
-) -> Result<(Option<OwnedFd>, OwnedFd, OwnedFd)> {
+/// What the holder serves once the network is up.
+struct Up {
+    /// The network's TUN device, its way out (none when internal).
+    uplink: Option<OwnedFd>,
+    /// The DNS socket bound on the gateway's address.
+    dns: OwnedFd,
+    /// The holder's control socket.
+    control: OwnedFd,
+    /// The anchor's pidfd: without the anchor there is no network to serve.
+    anchor: OwnedFd,
+}
+
+/// Starts the anchor, records it, and returns what the holder serves.
+fn bring_up(store: &Store, network: &Network, dir: &Path) -> Result<Up> {
     let control = listen(store, network)?;
     // One user namespace for all networks: creating it is serialised with looking for it.
     let _lock = Lock::acquire(&store.root.join(network::DIR).join("userns.lock"))?;
@@ -168,7 +175,13 @@ fn bring_up(
             anchor_start: state::process_start_time(anchor).unwrap_or(0),
         },
     )?;
-    Ok((uplink, dns, control))
+    let anchor = crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(anchor))?;
+    Ok(Up {
+        uplink,
+        dns,
+        control,
+        anchor,
+    })
 }
 
 /// Forks the anchor into the networks' user namespace (joined, or new and mapped like a
@@ -270,12 +283,13 @@ fn close_all_but(keep: &[i32]) {
 
 /// The holder's loop: the way out, DNS, wires, requests on the control socket, and the
 /// periodic look whether the network is used.
-fn serve(
-    store: &Store,
-    network: &Network,
-    dir: &Path,
-    (uplink, dns, control): (Option<OwnedFd>, OwnedFd, OwnedFd),
-) {
+fn serve(store: &Store, network: &Network, dir: &Path, up: Up) {
+    let Up {
+        uplink,
+        dns,
+        control,
+        anchor,
+    } = up;
     let upstreams = super::dns::upstreams();
     let mut stack = uplink.and_then(|tun| {
         Stack::new(
@@ -310,6 +324,7 @@ fn serve(
                 PollFd::new(names.fd(), PollFlags::POLLIN),
                 PollFd::new(wires.fd(), PollFlags::POLLIN),
                 PollFd::new(control.as_fd(), PollFlags::POLLIN),
+                PollFd::new(anchor.as_fd(), PollFlags::POLLIN),
             ];
             if let Some(stack) = &stack {
                 fds.push(PollFd::new(stack.fd(), PollFlags::POLLIN));
@@ -321,7 +336,7 @@ fn serve(
                 .collect::<Vec<bool>>()
         };
         if let Some(stack) = stack.as_mut() {
-            stack.process(ready.get(3).copied().unwrap_or(false));
+            stack.process(ready.get(4).copied().unwrap_or(false));
         }
         if ready[0] {
             names.process(&mut |name, client| local_addresses(store, network, name, client));
@@ -332,10 +347,20 @@ fn serve(
         if ready[2] {
             serve_request(&control, &mut wires);
         }
+        // A killed anchor took the network with it: the next container starts a new holder.
+        if ready[3] {
+            forget(dir);
+            let _ = std::fs::remove_file(control_path(store, network));
+            return;
+        }
         if Instant::now() >= next_check {
-            if unused(store, network, dir) && leave(dir) {
-                let _ = std::fs::remove_file(control_path(store, network));
-                return;
+            if unused(store, network, dir) {
+                // Looked at again under the lock: a container may have attached meanwhile.
+                if let Some(_held) = leave(dir).filter(|_| unused(store, network, dir)) {
+                    forget(dir);
+                    let _ = std::fs::remove_file(control_path(store, network));
+                    return;
+                }
             }
             next_check = Instant::now() + CHECK_EVERY;
         }
@@ -469,16 +494,22 @@ fn unused(store: &Store, network: &Network, dir: &Path) -> bool {
             .all(|e| !is_running(store, &e.container_id))
 }
 
-/// Gives the network up, unless a container is attaching right now.
-fn leave(dir: &Path) -> bool {
+/// Gives the network up, unless a container is attaching right now: the holder lock, held
+/// until the holder is gone (a network removed meanwhile has none to take).
+fn leave(dir: &Path) -> Option<Option<std::fs::File>> {
     let Ok(lock) = std::fs::File::open(dir.join(HOLDER_LOCK)) else {
-        return true;
+        return Some(None);
     };
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        return false;
+    let taken = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 };
+    taken.then_some(Some(lock))
+}
+
+/// Takes the holder's record away, if it is still this holder's.
+fn forget(dir: &Path) {
+    let path = dir.join(HOLDER);
+    if store::read_json::<Holder>(&path).is_ok_and(|h| h.pid == std::process::id() as i32) {
+        let _ = std::fs::remove_file(path);
     }
-    let _ = std::fs::remove_file(dir.join(HOLDER));
-    true
 }
 
 fn is_running(store: &Store, id: &str) -> bool {
