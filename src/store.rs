@@ -86,6 +86,11 @@ impl Store {
         self.root.join("tmp")
     }
 
+    /// Compiled seccomp filters, made on first use (see `runtime::seccomp::compile_cached`).
+    pub fn seccomp_cache(&self) -> PathBuf {
+        self.root.join("seccomp")
+    }
+
     /// A fresh, empty staging directory under `tmp/`.
     pub fn staging_dir(&self) -> Result<PathBuf> {
         let dir = self.tmp().join(random_hex(16));

@@ -419,9 +419,8 @@ fn published_udp_port_reaches_the_container() {
         }
     }
     let got = got.expect("no answer from the published UDP port");
-    // The supervisor's socket in the container's namespace sends from the container's
-    // own address: the container does not see the host client's.
-    assert_eq!(got, "got ping from 10.0.2.100");
+    // A client on the host's loopback is shown as the gateway.
+    assert_eq!(got, "got ping from 10.0.2.2");
     s.ok(&["rm", "-f", "udp"]);
 }
 
@@ -594,4 +593,34 @@ fn bulk_data_from_a_published_port_arrives_intact() {
         "{logs}"
     );
     s.ok(&["rm", "-f", id]);
+}
+
+/// A busybox web server whose /cgi-bin/ip page tells the address the client came from.
+const HTTPD_REMOTE_ADDR: &str = "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $REMOTE_ADDR\\n' > /www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www";
+
+#[test]
+fn published_connections_come_from_the_client_not_from_the_container() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let port = free_port();
+    let publish = format!("127.0.0.1:{port}:80");
+    let id = s.ok(&[
+        "run",
+        "-d",
+        "-p",
+        &publish,
+        img,
+        "sh",
+        "-c",
+        HTTPD_REMOTE_ADDR,
+    ]);
+    let page = http_get(port, "/cgi-bin/ip");
+    // A client on the host's loopback is shown as the gateway, never as the container's
+    // own address or its 127.0.0.1.
+    assert!(page.contains("10.0.2.2"), "{page}");
+    assert!(
+        !page.contains("10.0.2.100") && !page.contains("127.0.0.1"),
+        "{page}"
+    );
+    s.ok(&["rm", "-f", id.trim()]);
 }

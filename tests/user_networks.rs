@@ -51,9 +51,18 @@ fn address_of(s: &Skiff, container: &str, network: &str) -> String {
         .to_string()
 }
 
-/// Pids of the holder processes of the test's store (found by their command line; the
-/// holder's child, which anchors the network's namespaces, shares it and is left out).
+/// Pids of the holder processes of the test's store, found by their command line.
 fn holders(s: &Skiff) -> Vec<i32> {
+    holder_processes(s).0
+}
+
+/// The holders' children, which anchor their networks' namespaces (same command line).
+fn anchors(s: &Skiff) -> Vec<i32> {
+    holder_processes(s).1
+}
+
+/// (holders, anchors) of the test's store.
+fn holder_processes(s: &Skiff) -> (Vec<i32>, Vec<i32>) {
     let root = s.root().to_string_lossy().into_owned();
     let processes: Vec<i32> = std::fs::read_dir("/proc")
         .unwrap()
@@ -75,9 +84,15 @@ fn holders(s: &Skiff) -> Vec<i32> {
     };
     processes
         .iter()
-        .copied()
-        .filter(|&pid| parent(pid).is_none_or(|p| !processes.contains(&p)))
-        .collect()
+        .partition(|&&pid| parent(pid).is_none_or(|p| !processes.contains(&p)))
+}
+
+fn kill(pid: i32) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
 }
 
 fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
@@ -164,19 +179,28 @@ fn holder_lives_while_used_and_recovers_from_sigkill() {
     let first = holders(&s);
     assert_eq!(first.len(), 1, "one holder for the network");
     // Killed: the network comes back with the next container on it.
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(first[0]),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
+    kill(first[0]);
     wait_until("the killed holder is gone", Duration::from_secs(10), || {
-        !holders(&s).contains(&first[0])
+        holder_processes(&s) == (vec![], vec![])
     });
     s.ok(&["rm", "-f", "web"]);
     server(&s, "web", "held", "again", &[]);
     let (ok, out) = fetch_from(&s, "held", "web");
     assert!(ok && out.contains("again"), "{out}");
     assert_eq!(holders(&s).len(), 1);
+    // Its anchor killed, the holder has no network left to serve and goes too.
+    let anchor = anchors(&s);
+    assert_eq!(anchor.len(), 1, "one anchor for the network");
+    kill(anchor[0]);
+    wait_until(
+        "the holder without anchor is gone",
+        Duration::from_secs(10),
+        || holders(&s).is_empty(),
+    );
+    s.ok(&["rm", "-f", "web"]);
+    server(&s, "web", "held", "once-more", &[]);
+    let (ok, out) = fetch_from(&s, "held", "web");
+    assert!(ok && out.contains("once-more"), "{out}");
     // Once no container is on the network, its holder leaves.
     s.ok(&["rm", "-f", "web"]);
     wait_until("the holder leaves", Duration::from_secs(30), || {
@@ -380,6 +404,12 @@ fn connect_and_disconnect() {
         "client",
     ]);
     assert_eq!(networks.trim(), "back front");
+    let listed = s.ok(&["ps", "-f", "name=client", "--format", "{{.Networks}}"]);
+    assert_eq!(listed.trim(), "back,front");
+    let on_back = s.ok(&["ps", "-f", "network=back", "--format", "{{.Names}}"]);
+    let mut on_back: Vec<&str> = on_back.lines().collect();
+    on_back.sort();
+    assert_eq!(on_back, ["api", "client"]);
     s.ok(&["network", "disconnect", "back", "client"]);
     assert_ne!(fetch(&s).code, 0, "still connected: {}", fetch(&s));
     let out = s.fails(&["network", "disconnect", "back", "client"], 1);
@@ -471,4 +501,36 @@ fn published_port_of_a_container_on_a_network() {
     };
     assert!(page.contains("published-page"), "{page}");
     s.ok(&["rm", "-f", "site"]);
+}
+
+#[test]
+fn a_container_started_on_the_default_network_is_connected_while_it_runs() {
+    let s = Skiff::new();
+    s.ok(&["network", "create", "later"]);
+    server(&s, "site", "later", "from-site", &[]);
+    s.ok(&["run", "-d", "--name", "old", s.busybox(), "sleep", "300"]);
+    s.ok(&["network", "connect", "--alias", "elder", "later", "old"]);
+    let site = address_of(&s, "site", "later");
+    let old = address_of(&s, "old", "later");
+    let out = s.ok(&["exec", "old", "ip", "-4", "addr"]);
+    assert!(
+        out.contains("inet 10.0.2.100/24") && out.contains(&format!("inet {old}/24")),
+        "{out}"
+    );
+    // By address, and by name through the default network's DNS, which knows it.
+    for host in [site.as_str(), "site"] {
+        let url = format!("http://{host}/");
+        let out = s.ok(&["exec", "old", "wget", "-q", "-O-", &url]);
+        assert!(out.contains("from-site"), "{host}: {out}");
+    }
+    let out = s.ok(&["exec", "site", "ping", "-c", "1", "-W", "5", "elder"]);
+    assert!(out.contains(&old), "{out}");
+    s.ok(&["network", "disconnect", "later", "old"]);
+    let out = s.ok(&["exec", "old", "ip", "-4", "addr"]);
+    assert!(!out.contains(&old), "{out}");
+    // At its next start it gets a veth like any container on the network.
+    s.ok(&["restart", "-t", "0", "old"]);
+    let out = s.ok(&["exec", "old", "ip", "-4", "addr"]);
+    assert!(!out.contains("10.89."), "disconnected, yet: {out}");
+    s.ok(&["rm", "-f", "old", "site"]);
 }

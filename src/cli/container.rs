@@ -260,8 +260,20 @@ fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
         "Names": s.record.name,
         "Labels": s.labels().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
         "Mounts": s.record.mounts.iter().map(mount_label).collect::<Vec<_>>().join(","),
-        "Networks": s.record.options.network,
+        "Networks": network_names(store, s),
     })
+}
+
+/// The container's networks as `ps` names them: its user-defined networks by name, or the
+/// one it was started on.
+fn network_names(store: &Store, s: &Summary) -> String {
+    let attached = crate::container::network::attachments(store, &s.record).unwrap_or_default();
+    if attached.is_empty() {
+        return s.record.options.network.clone();
+    }
+    let mut names: Vec<String> = attached.into_iter().map(|(n, _)| n.name).collect();
+    names.sort();
+    names.join(",")
 }
 
 /// A mount as `ps` names it: a volume by its name, anything else by what is mounted.

@@ -290,3 +290,25 @@ fn report(e: anyhow::Error, is_run: bool, failure: i32) -> i32 {
         failure
     }
 }
+
+/// Removes each named object in turn, printing its name, as docker's `rm` commands do; one
+/// that cannot go is reported and the rest still go (exit 1 then). With `force`, names that
+/// do not exist are passed over in silence.
+fn remove_each(
+    names: &[String],
+    force: bool,
+    mut remove: impl FnMut(&str) -> anyhow::Result<()>,
+) -> i32 {
+    let mut status = 0;
+    for name in names {
+        match remove(name) {
+            Ok(()) => println!("{name}"),
+            Err(e) if force && e.downcast_ref::<crate::store::NotFound>().is_some() => {}
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                status = 1;
+            }
+        }
+    }
+    status
+}

@@ -491,18 +491,9 @@ pub struct RmArgs {
 }
 
 fn rm(store: &Store, args: RmArgs) -> Result<i32> {
-    let mut status = 0;
-    for name in &args.names {
-        match network::remove(store, name) {
-            Ok(_) => println!("{name}"),
-            Err(e) if args.force && e.downcast_ref::<NotFound>().is_some() => {}
-            Err(e) => {
-                eprintln!("Error: {e:#}");
-                status = 1;
-            }
-        }
-    }
-    Ok(status)
+    Ok(super::remove_each(&args.names, args.force, |name| {
+        network::remove(store, name).map(drop)
+    }))
 }
 
 #[derive(Args)]

@@ -239,18 +239,9 @@ pub struct RmArgs {
 
 fn rm(store: &Store, args: RmArgs) -> Result<i32> {
     let maps = IdMappings::detect();
-    let mut status = 0;
-    for name in &args.names {
-        match mounts::remove_volume(store, &maps, name) {
-            Ok(()) => println!("{name}"),
-            Err(e) if args.force && e.downcast_ref::<NotFound>().is_some() => {}
-            Err(e) => {
-                eprintln!("Error: {e:#}");
-                status = 1;
-            }
-        }
-    }
-    Ok(status)
+    Ok(super::remove_each(&args.names, args.force, |name| {
+        mounts::remove_volume(store, &maps, name)
+    }))
 }
 
 #[derive(Args)]

@@ -48,11 +48,17 @@ pub fn create_from_image(
     check_network(store, &opts.network)?;
     let opts = &with_image_defaults(opts, image);
     let caps = spec::capabilities(opts)?;
-    let seccomp = seccomp_filters(opts, &caps)?;
+    let seccomp = seccomp_filters(store, opts, &caps)?;
     let ports = network::requested_ports(opts, image)?;
     // A busy host port fails here, before anything is written; the supervisor binds the
     // ports for good when it starts the container.
-    network::bind_ports(&ports, crate::net::CONTAINER_IP)?;
+    network::bind_ports(
+        &ports,
+        crate::net::ports::Inside {
+            address: crate::net::CONTAINER_IP,
+            gateway: crate::net::GATEWAY_IP,
+        },
+    )?;
     let planned = mounts::plan(store, opts, image)?;
     // From the volumes' creation until the record names them, nobody may remove them.
     let _volume_lock = if planned.is_empty() {
@@ -337,21 +343,38 @@ fn write_etc_files(
 }
 
 /// Docker's default profile unless `--privileged` or `--security-opt seccomp=...` says otherwise.
-pub fn seccomp_filters(opts: &RunOptions, caps: &HashSet<String>) -> Result<Option<Filters>> {
+/// Compiled filters come from the store's cache when it has them.
+pub fn seccomp_filters(
+    store: &Store,
+    opts: &RunOptions,
+    caps: &HashSet<String>,
+) -> Result<Option<Filters>> {
     let chosen = opts.security_opt.iter().rev().find_map(|o| {
         o.strip_prefix("seccomp=")
             .or_else(|| o.strip_prefix("seccomp:"))
     });
-    let profile = match chosen {
+    let json = match chosen {
         Some("unconfined") => return Ok(None),
         _ if opts.privileged => return Ok(None),
         Some(path) => {
-            let bytes =
-                fs::read(path).with_context(|| format!("cannot read seccomp profile {path}"))?;
-            Profile::from_json(&bytes).with_context(|| format!("invalid seccomp profile {path}"))?
+            fs::read(path).with_context(|| format!("cannot read seccomp profile {path}"))?
         }
-        None => Profile::docker_default(),
+        None => seccomp::DOCKER_DEFAULT_JSON.as_bytes().to_vec(),
     };
+    let profile = || match chosen {
+        Some(path) => {
+            Profile::from_json(&json).with_context(|| format!("invalid seccomp profile {path}"))
+        }
+        None => Ok(Profile::docker_default()),
+    };
+    let names: HashSet<String> = caps.iter().map(|c| format!("CAP_{c}")).collect();
+    let filters = seccomp::compile_cached(
+        &store.seccomp_cache(),
+        &json,
+        profile,
+        &names,
+        seccomp::host_kernel_version(),
+    )?;
     for opt in &opts.security_opt {
         let known = opt.starts_with("seccomp")
             || opt.starts_with("no-new-privileges")
@@ -361,8 +384,5 @@ pub fn seccomp_filters(opts: &RunOptions, caps: &HashSet<String>) -> Result<Opti
             bail!("invalid --security-opt: {opt:?}");
         }
     }
-    let names: HashSet<String> = caps.iter().map(|c| format!("CAP_{c}")).collect();
-    Ok(Some(
-        profile.compile(&names, seccomp::host_kernel_version())?,
-    ))
+    Ok(Some(filters))
 }

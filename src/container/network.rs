@@ -9,7 +9,7 @@ use crate::net::bridge::Attachment;
 use crate::net::holder::{self, Anchor};
 use crate::net::mode::NetworkMode;
 use crate::net::network::{self, Endpoint, Network};
-use crate::net::ports::{Bound, Forwarder};
+use crate::net::ports::{Bound, Forwarder, Inside};
 use crate::net::publish::{self, PortMapping};
 use crate::net::stack::{self, Stack};
 use crate::net::{dns, CONTAINER_IP, DNS_IP, GATEWAY_IP};
@@ -33,8 +33,15 @@ pub fn eth0_mtu(opts: &RunOptions) -> Option<u32> {
 }
 
 /// The user-mode stack serving a started container's `eth0`, if it has one.
-pub fn stack(opts: &RunOptions, started: &mut Started) -> Result<Option<Stack>> {
-    let (NetworkMode::UserMode(options), Some(tun)) = (mode(opts), started.tun.take()) else {
+/// It answers the names of the container's user-defined networks itself, so that a container
+/// connected to one (`network connect`) finds its peers there by name.
+pub fn stack(
+    store: &Store,
+    record: &ContainerRecord,
+    started: &mut Started,
+) -> Result<Option<Stack>> {
+    let (NetworkMode::UserMode(options), Some(tun)) = (mode(&record.options), started.tun.take())
+    else {
         return Ok(None);
     };
     let config = stack::Config {
@@ -42,9 +49,17 @@ pub fn stack(opts: &RunOptions, started: &mut Started) -> Result<Option<Stack>> 
         allow_host_loopback: options.allow_host_loopback,
         dns: dns::upstreams(),
     };
-    Stack::new(tun, config)
-        .map(Some)
-        .context("cannot start the container's network")
+    let mut stack = Stack::new(tun, config).context("cannot start the container's network")?;
+    let (store, id) = (store.clone(), record.id.clone());
+    stack.answer_names(Box::new(move |name| {
+        let networks: Vec<Network> = network::attachments(&store, &id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        holder::addresses_on(&store, &networks, name)
+    }));
+    Ok(Some(stack))
 }
 
 /// The ports a container publishes: `-p`, and with `-P` every port its image EXPOSEs.
@@ -81,21 +96,31 @@ pub fn requested_ports(opts: &RunOptions, image: &Image) -> Result<Vec<PortMappi
 }
 
 /// Binds the host sockets of a container's published ports, before it starts; they lead to
-/// `address` in the container.
-pub fn bind_ports(ports: &[PortMapping], address: Ipv4Addr) -> Result<Option<Forwarder>> {
+/// `inside`.
+pub fn bind_ports(ports: &[PortMapping], inside: Inside) -> Result<Option<Forwarder>> {
     if ports.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Forwarder::new(Bound::bind(ports)?, address)?))
+    Ok(Some(Forwarder::new(Bound::bind(ports)?, inside)?))
 }
 
-/// The container's address on its primary network: where its published ports lead.
-pub fn address(store: &Store, record: &ContainerRecord) -> Ipv4Addr {
-    attachments(store, record)
+/// The container as its published ports reach it: its address and gateway on its primary
+/// network.
+pub fn inside(store: &Store, record: &ContainerRecord) -> Inside {
+    let named = attachments(store, record)
         .ok()
         .and_then(|list| list.into_iter().next())
-        .filter(|_| matches!(mode(&record.options), NetworkMode::Named(_)))
-        .map_or(CONTAINER_IP, |(_, endpoint)| endpoint.ip)
+        .filter(|_| matches!(mode(&record.options), NetworkMode::Named(_)));
+    match named {
+        Some((network, endpoint)) => Inside {
+            address: endpoint.ip,
+            gateway: network.gateway,
+        },
+        None => Inside {
+            address: CONTAINER_IP,
+            gateway: GATEWAY_IP,
+        },
+    }
 }
 
 /// For a container on a user-defined network (`--network NAME`), at its creation: the
@@ -350,9 +375,10 @@ pub fn resolv_conf(store: &Store, opts: &RunOptions) -> String {
 }
 
 /// `network connect`: a new endpoint for the container on the network, and, while it runs,
-/// its interface there at once. A running container can be connected only if it lives in
-/// the networks' user namespace (it was started on a user-defined network): skiff cannot
-/// reach into a container's own user namespace and the network's at once.
+/// its interface there at once: a veth when it lives in the networks' user namespace (it was
+/// started on a user-defined network), else a wire through the network's holder (skiff
+/// cannot reach into a container's own user namespace and the network's at once); its next
+/// start gives it a veth.
 pub fn connect(
     store: &Store,
     maps: &crate::runtime::userns::IdMappings,
@@ -389,7 +415,23 @@ pub fn connect(
             return Err(e);
         }
     }
+    emit(store, "connect", network, &id);
     Ok(())
+}
+
+/// docker's `network connect` and `disconnect` events.
+fn emit(store: &Store, action: &str, network: &Network, container: &str) {
+    crate::events::emit(
+        store,
+        "network",
+        action,
+        &network.id,
+        &[
+            ("container", container),
+            ("name", &network.name),
+            ("type", "bridge"),
+        ],
+    );
 }
 
 fn attach_running(
@@ -401,18 +443,6 @@ fn attach_running(
     pid: i32,
 ) -> Result<()> {
     let anchor = holder::ensure(store, network)?;
-    let own = std::fs::metadata(format!("/proc/{pid}/ns/user"))
-        .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
-        .context("the container is not running")?;
-    if own != anchor.userns_id()? {
-        bail!(
-            "cannot connect the running container {} to network {}: it was started outside \
-             user-defined networks, in a user namespace of its own; connect it while it is \
-             stopped, or start it on a user-defined network",
-            record.name,
-            network.name
-        );
-    }
     let attachment = Attachment {
         network_netns: anchor.netns()?,
         bridge: network.bridge_name(),
@@ -424,15 +454,51 @@ fn attach_running(
         mac: parse_mac(&endpoint.mac),
         default_route: false,
     };
+    let in_container = |attachment: Attachment| Attachment {
+        ifname: free_interface_name().unwrap_or_default(),
+        ..attachment
+    };
+    if shares_userns(pid, &anchor)? {
+        crate::runtime::userns::run_in_container_network(maps, pid, || {
+            crate::net::bridge::attach(&in_container(attachment))?;
+            Ok(String::new())
+        })?;
+        return Ok(());
+    }
+    // A user namespace of its own: no veth can reach it, a wire through the holder does.
+    let container_end = make_in(maps, pid, || {
+        crate::net::bridge::tap_in_container(&in_container(attachment))
+    })?;
+    let network_end = make_in(maps, anchor.pid, || {
+        crate::net::bridge::tap_on_bridge(&network.bridge_name(), network.mtu)
+    })?;
+    holder::wire(store, network, &record.id, [container_end, network_end])
+}
+
+/// Whether the process `pid` lives in the networks' user namespace (the anchor's).
+fn shares_userns(pid: i32, anchor: &Anchor) -> Result<bool> {
+    let own = std::fs::metadata(format!("/proc/{pid}/ns/user"))
+        .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+        .context("the container is not running")?;
+    Ok(own == anchor.userns_id()?)
+}
+
+/// A descriptor made by `make` in the user and network namespaces of `pid`.
+fn make_in(
+    maps: &crate::runtime::userns::IdMappings,
+    pid: i32,
+    make: impl FnOnce() -> Result<OwnedFd>,
+) -> Result<OwnedFd> {
+    let (ours, theirs) = crate::runtime::channel::pair()?;
     crate::runtime::userns::run_in_container_network(maps, pid, || {
-        let attachment = Attachment {
-            ifname: free_interface_name()?,
-            ..attachment
-        };
-        crate::net::bridge::attach(&attachment)?;
+        let fd = make()?;
+        crate::runtime::channel::send(&theirs, b"fd", Some(std::os::fd::AsRawFd::as_raw_fd(&fd)))?;
         Ok(String::new())
     })?;
-    Ok(())
+    drop(theirs);
+    crate::runtime::channel::receive(&ours)?
+        .1
+        .context("the descriptor did not arrive")
 }
 
 /// The first `ethN` not yet in the current network namespace.
@@ -471,15 +537,22 @@ pub fn disconnect(
     };
     let current = state::load(store, &id)?;
     if current.is_running() {
-        crate::runtime::userns::run_in_container_network(maps, current.pid, || {
-            let name = interface_with(endpoint.ip).with_context(|| {
-                format!("the container has no interface on network {}", network.name)
+        let anchor = holder::ensure(store, network)?;
+        if shares_userns(current.pid, &anchor)? {
+            crate::runtime::userns::run_in_container_network(maps, current.pid, || {
+                let name = interface_with(endpoint.ip).with_context(|| {
+                    format!("the container has no interface on network {}", network.name)
+                })?;
+                crate::net::bridge::detach(&name)?;
+                Ok(String::new())
             })?;
-            crate::net::bridge::detach(&name)?;
-            Ok(String::new())
-        })?;
+        } else {
+            holder::unwire(store, network, &id)?;
+        }
     }
-    network::release(store, network, &id)
+    network::release(store, network, &id)?;
+    emit(store, "disconnect", network, &id);
+    Ok(())
 }
 
 /// The name of the interface that has `ip`, in the current network namespace.

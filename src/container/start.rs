@@ -39,7 +39,7 @@ impl Prepared {
         let paths = Paths::new(record::dir(store, id));
         let spec: Spec = store::read_json(&paths.dir.join("config.json"))?;
         let caps = spec::capabilities(&record.options)?;
-        let seccomp = seccomp_filters(&record.options, &caps)?;
+        let seccomp = seccomp_filters(store, &record.options, &caps)?;
         Ok(Prepared {
             record,
             spec,
@@ -49,7 +49,14 @@ impl Prepared {
         })
     }
 
-    pub fn launch<'a>(&'a self, maps: &'a IdMappings, stdio: Stdio) -> Launch<'a> {
+    /// How the container is started; `address`: its own on its primary network, where its
+    /// published ports lead.
+    pub fn launch<'a>(
+        &'a self,
+        maps: &'a IdMappings,
+        stdio: Stdio,
+        address: std::net::Ipv4Addr,
+    ) -> Launch<'a> {
         Launch {
             spec: &self.spec,
             bundle: &self.paths.dir,
@@ -62,6 +69,8 @@ impl Prepared {
             join_network: None,
             join_userns: None,
             interfaces: &[],
+            published: &self.record.ports,
+            address,
         }
     }
 
@@ -154,21 +163,21 @@ pub fn foreground(
     } else {
         (Stdio::Inherit { stdin: interactive }, None)
     };
-    let address = super::network::address(store, &prepared.record);
-    let mut ports = super::network::bind_ports(&prepared.record.ports, address)?;
+    let inside = super::network::inside(store, &prepared.record);
+    let mut ports = super::network::bind_ports(&prepared.record.ports, inside)?;
     let write_ends = match &stdio {
         Stdio::Fds(fds) => fds[1..].to_vec(),
         Stdio::Inherit { .. } => Vec::new(),
     };
     let joins = super::network::Joins::gather(store, &prepared.record)?;
-    let mut launch = prepared.launch(maps, stdio);
+    let mut launch = prepared.launch(maps, stdio, inside.address);
     joins.apply(&mut launch);
     let started = runtime::start(&launch);
     for fd in write_ends {
         unsafe { libc::close(fd) };
     }
     let mut started = started?;
-    let mut stack = super::network::stack(opts, &mut started)?;
+    let mut stack = super::network::stack(store, &prepared.record, &mut started)?;
     let mut current = running_state(&started, 0);
     if let Some(ports) = ports.as_mut() {
         ports.attach(&started.pidfd)?;

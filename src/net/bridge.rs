@@ -85,6 +85,40 @@ fn configure_container_end(temporary: &str, attachment: &Attachment) -> Result<(
         .index_of(temporary)?
         .with_context(|| format!("the new network interface {temporary} did not arrive"))?;
     container.rename(index, &attachment.ifname)?;
+    configure(&mut container, index, attachment)
+}
+
+/// A container's place on the network when no veth can join the two namespaces (a running
+/// container with a user namespace of its own): a TAP device on each side, whose frames the
+/// network's holder carries across. Called in the container's network namespace: its end,
+/// `ifname`, configured as a veth end would be.
+pub fn tap_in_container(attachment: &Attachment) -> Result<OwnedFd> {
+    let tap = super::device::open_tap(&attachment.ifname)?;
+    let mut container = Netlink::open()?;
+    let index = container
+        .index_of(&attachment.ifname)?
+        .with_context(|| format!("the new network interface {} vanished", attachment.ifname))?;
+    container.set_mtu(index, attachment.mtu)?;
+    configure(&mut container, index, attachment)?;
+    Ok(tap)
+}
+
+/// The network's end of [`tap_in_container`], in the network's namespace (current): a TAP
+/// device on `bridge`, up.
+pub fn tap_on_bridge(bridge: &str, mtu: u32) -> Result<OwnedFd> {
+    let name = format!("tap{}", crate::store::random_hex(4));
+    let tap = super::device::open_tap(&name)?;
+    let mut network = Netlink::open()?;
+    let index = network
+        .index_of(&name)?
+        .with_context(|| format!("the new network interface {name} vanished"))?;
+    network.set_mtu(index, mtu)?;
+    plug_into_bridge(&mut network, index, bridge)?;
+    Ok(tap)
+}
+
+/// The container's end with its mac, address, up, and the default route if it has it.
+fn configure(container: &mut Netlink, index: u32, attachment: &Attachment) -> Result<()> {
     container.set_mac(index, attachment.mac)?;
     container.add_address(index, attachment.ip, attachment.prefix_len)?;
     container.set_up(index)?;
@@ -113,6 +147,7 @@ mod tests {
     use std::fs::File;
     use std::io;
     use std::net::UdpSocket;
+    use std::os::fd::BorrowedFd;
     use std::time::Duration;
 
     const BRIDGE: &str = "skiff0";
@@ -184,13 +219,7 @@ mod tests {
                 Netlink::open()?.index_of("eth0")?.is_none(),
                 "eth0 is still there"
             );
-            let devices = in_netns(network.as_fd(), || {
-                Ok(std::fs::read_to_string("/proc/thread-self/net/dev")?)
-            })?;
-            ensure!(
-                !devices.contains("veth"),
-                "a veth is left behind: {devices}"
-            );
+            no_veth_left(network.as_fd())?;
             Ok(())
         });
     }
@@ -258,13 +287,7 @@ mod tests {
                 text == "the network's bridge nosuch does not exist",
                 "unexpected error: {text}"
             );
-            let devices = in_netns(network.as_fd(), || {
-                Ok(std::fs::read_to_string("/proc/thread-self/net/dev")?)
-            })?;
-            ensure!(
-                !devices.contains("veth"),
-                "a veth is left behind: {devices}"
-            );
+            no_veth_left(network.as_fd())?;
             ensure!(
                 Netlink::open()?.index_of("eth0")?.is_none(),
                 "eth0 is left behind"
@@ -397,5 +420,17 @@ mod tests {
         std::fs::write("/proc/self/uid_map", format!("0 {uid} 1"))
             .context("cannot write uid_map")?;
         std::fs::write("/proc/self/gid_map", format!("0 {gid} 1")).context("cannot write gid_map")
+    }
+
+    /// Fails if the network's namespace still has a veth.
+    fn no_veth_left(network: BorrowedFd) -> Result<()> {
+        let devices = in_netns(network, || {
+            Ok(std::fs::read_to_string("/proc/thread-self/net/dev")?)
+        })?;
+        ensure!(
+            !devices.contains("veth"),
+            "a veth is left behind: {devices}"
+        );
+        Ok(())
     }
 }

@@ -41,14 +41,7 @@ pub fn create_eth0(mtu: u32) -> Result<OwnedFd> {
 }
 
 fn open_tun() -> Result<OwnedFd> {
-    let fd = nix::fcntl::open(
-        "/dev/net/tun",
-        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )?;
-    let mut request = ifreq();
-    request.ifr_ifru.ifru_flags = (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short;
-    ioctl(fd.as_raw_fd(), TUNSETIFF, &mut request)?;
+    let fd = open_device(NAME, libc::IFF_TUN)?;
     // Closing the last descriptor of a device that is not persistent unregisters it on the
     // spot, which waits for RCU grace periods: tens of milliseconds added to every container
     // exit. A persistent device goes with its network namespace instead, in the kernel's
@@ -60,10 +53,35 @@ fn open_tun() -> Result<OwnedFd> {
     Ok(fd)
 }
 
+/// A TUN or TAP device (`kind`: IFF_TUN or IFF_TAP) named `name` in the current network
+/// namespace, without packet information headers.
+fn open_device(name: &[u8], kind: libc::c_int) -> std::io::Result<OwnedFd> {
+    let fd = nix::fcntl::open(
+        "/dev/net/tun",
+        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    let mut request = named_ifreq(name);
+    request.ifr_ifru.ifru_flags = (kind | libc::IFF_NO_PI) as libc::c_short;
+    ioctl(fd.as_raw_fd(), TUNSETIFF, &mut request)?;
+    Ok(fd)
+}
+
+/// A TAP device `name` (an Ethernet interface whose frames are read and written through the
+/// returned descriptor); it goes away with the descriptor.
+pub fn open_tap(name: &str) -> Result<OwnedFd> {
+    open_device(name.as_bytes(), libc::IFF_TAP)
+        .with_context(|| format!("cannot create the network interface {name} (/dev/net/tun)"))
+}
+
 fn ifreq() -> libc::ifreq {
+    named_ifreq(NAME)
+}
+
+fn named_ifreq(name: &[u8]) -> libc::ifreq {
     // SAFETY: ifreq is plain data; all zeroes is its empty value.
     let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (i, b) in NAME.iter().enumerate() {
+    for (i, b) in name.iter().take(libc::IFNAMSIZ - 1).enumerate() {
         request.ifr_name[i] = *b as libc::c_char;
     }
     request

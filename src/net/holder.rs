@@ -17,6 +17,7 @@
 use super::names::NameServer;
 use super::network::{self, Network};
 use super::stack::{self, Stack};
+use super::wire::Wires;
 use crate::container::{record, state};
 use crate::runtime::userns::IdMappings;
 use crate::store::{self, Lock, Store};
@@ -141,14 +142,25 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<()> {
     };
     let _ = std::io::Write::write_all(&mut ready, &report);
     drop(ready);
-    let (uplink, dns) = up?;
-    serve(store, &network, &dir, uplink, dns);
+    serve(store, &network, &dir, up?);
     Ok(())
 }
 
-/// Starts the anchor, records it, and returns the network's TUN (none when internal) and
-/// the DNS socket bound on its gateway.
-fn bring_up(store: &Store, network: &Network, dir: &Path) -> Result<(Option<OwnedFd>, OwnedFd)> {
+/// What the holder serves once the network is up.
+struct Up {
+    /// The network's TUN device, its way out (none when internal).
+    uplink: Option<OwnedFd>,
+    /// The DNS socket bound on the gateway's address.
+    dns: OwnedFd,
+    /// The holder's control socket.
+    control: OwnedFd,
+    /// The anchor's pidfd: without the anchor there is no network to serve.
+    anchor: OwnedFd,
+}
+
+/// Starts the anchor, records it, and returns what the holder serves.
+fn bring_up(store: &Store, network: &Network, dir: &Path) -> Result<Up> {
+    let control = listen(store, network)?;
     // One user namespace for all networks: creating it is serialised with looking for it.
     let _lock = Lock::acquire(&store.root.join(network::DIR).join("userns.lock"))?;
     let shared = shared_userns(store);
@@ -163,7 +175,13 @@ fn bring_up(store: &Store, network: &Network, dir: &Path) -> Result<(Option<Owne
             anchor_start: state::process_start_time(anchor).unwrap_or(0),
         },
     )?;
-    Ok((uplink, dns))
+    let anchor = crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(anchor))?;
+    Ok(Up {
+        uplink,
+        dns,
+        control,
+        anchor,
+    })
 }
 
 /// Forks the anchor into the networks' user namespace (joined, or new and mapped like a
@@ -263,8 +281,15 @@ fn close_all_but(keep: &[i32]) {
     unsafe { libc::syscall(libc::SYS_close_range, from as u32, u32::MAX, 0) };
 }
 
-/// The holder's loop: the way out, DNS, and the periodic look whether the network is used.
-fn serve(store: &Store, network: &Network, dir: &Path, uplink: Option<OwnedFd>, dns: OwnedFd) {
+/// The holder's loop: the way out, DNS, wires, requests on the control socket, and the
+/// periodic look whether the network is used.
+fn serve(store: &Store, network: &Network, dir: &Path, up: Up) {
+    let Up {
+        uplink,
+        dns,
+        control,
+        anchor,
+    } = up;
     let upstreams = super::dns::upstreams();
     let mut stack = uplink.and_then(|tun| {
         Stack::new(
@@ -277,7 +302,10 @@ fn serve(store: &Store, network: &Network, dir: &Path, uplink: Option<OwnedFd>, 
         )
         .ok()
     });
-    let Ok(mut names) = NameServer::new(dns, upstreams.first().copied()) else {
+    let (Ok(mut names), Ok(mut wires)) = (
+        NameServer::new(dns, upstreams.first().copied()),
+        Wires::new(),
+    ) else {
         return;
     };
     let mut next_check = Instant::now() + CHECK_EVERY;
@@ -291,28 +319,155 @@ fn serve(store: &Store, network: &Network, dir: &Path, uplink: Option<OwnedFd>, 
         .flatten()
         .min()
         .unwrap_or(CHECK_EVERY);
-        let (stack_ready, names_ready) = {
-            let mut fds = vec![PollFd::new(names.fd(), PollFlags::POLLIN)];
+        let ready = {
+            let mut fds = vec![
+                PollFd::new(names.fd(), PollFlags::POLLIN),
+                PollFd::new(wires.fd(), PollFlags::POLLIN),
+                PollFd::new(control.as_fd(), PollFlags::POLLIN),
+                PollFd::new(anchor.as_fd(), PollFlags::POLLIN),
+            ];
             if let Some(stack) = &stack {
                 fds.push(PollFd::new(stack.fd(), PollFlags::POLLIN));
             }
             let millis = timeout.as_millis().min(u16::MAX as u128) as u16;
             let _ = nix::poll::poll(&mut fds, PollTimeout::from(millis));
-            let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
-            (fds.get(1).is_some_and(ready), ready(&fds[0]))
+            fds.iter()
+                .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
+                .collect::<Vec<bool>>()
         };
         if let Some(stack) = stack.as_mut() {
-            stack.process(stack_ready);
+            stack.process(ready.get(4).copied().unwrap_or(false));
         }
-        if names_ready {
+        if ready[0] {
             names.process(&mut |name, client| local_addresses(store, network, name, client));
         }
+        if ready[1] {
+            wires.process();
+        }
+        if ready[2] {
+            serve_request(&control, &mut wires);
+        }
+        // A killed anchor took the network with it: the next container starts a new holder.
+        if ready[3] {
+            forget(dir);
+            let _ = std::fs::remove_file(control_path(store, network));
+            return;
+        }
         if Instant::now() >= next_check {
-            if unused(store, network, dir) && leave(dir) {
-                return;
+            if unused(store, network, dir) {
+                // Looked at again under the lock: a container may have attached meanwhile.
+                if let Some(_held) = leave(dir).filter(|_| unused(store, network, dir)) {
+                    forget(dir);
+                    let _ = std::fs::remove_file(control_path(store, network));
+                    return;
+                }
             }
             next_check = Instant::now() + CHECK_EVERY;
         }
+    }
+}
+
+/// Where the holder takes requests: `<runroot>/net-<short id>.sock` (a store's path could be
+/// too long for a socket's address).
+fn control_path(store: &Store, network: &Network) -> PathBuf {
+    store
+        .runroot
+        .join(format!("net-{}.sock", &network.id[..12]))
+}
+
+/// The holder's control socket, listening (a socket of sequenced packets, which carry
+/// descriptors message by message).
+fn listen(store: &Store, network: &Network) -> Result<OwnedFd> {
+    use nix::sys::socket::{bind, listen, socket, AddressFamily, Backlog, SockFlag, SockType};
+    let path = control_path(store, network);
+    let _ = std::fs::create_dir_all(&store.runroot);
+    let _ = std::fs::remove_file(&path);
+    let socket = socket(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        None,
+    )?;
+    bind(socket.as_raw_fd(), &nix::sys::socket::UnixAddr::new(&path)?)
+        .with_context(|| format!("cannot listen on {}", path.display()))?;
+    listen(&socket, Backlog::new(16)?)?;
+    Ok(socket)
+}
+
+/// One request on the control socket: `wire OWNER` with the container's end, then the
+/// network's end; or `unwire OWNER`. Answered with "ok" once done.
+fn serve_request(control: &OwnedFd, wires: &mut Wires) {
+    let Ok(fd) = nix::sys::socket::accept(control.as_raw_fd()) else {
+        return;
+    };
+    // SAFETY: accept just gave us this descriptor.
+    let client = unsafe { OwnedFd::from_raw_fd(fd) };
+    let timeout = nix::sys::time::TimeVal::new(2, 0);
+    let _ =
+        nix::sys::socket::setsockopt(&client, nix::sys::socket::sockopt::ReceiveTimeout, &timeout);
+    let Ok((request, first)) = crate::runtime::channel::receive(&client) else {
+        return;
+    };
+    let request = String::from_utf8_lossy(&request).into_owned();
+    let done = match (request.split_once(' '), first) {
+        (Some(("wire", owner)), Some(container_end)) => {
+            match crate::runtime::channel::receive(&client) {
+                Ok((_, Some(network_end))) => {
+                    wires.add(owner, [container_end, network_end]).is_ok()
+                }
+                _ => false,
+            }
+        }
+        (Some(("unwire", owner)), None) => {
+            wires.remove(owner);
+            true
+        }
+        _ => false,
+    };
+    let _ = crate::runtime::channel::send(&client, if done { b"ok" } else { b"refused" }, None);
+}
+
+/// Asks the network's holder to carry frames between the two TAP devices of a container
+/// (`bridge::tap_in_container`, `bridge::tap_on_bridge`).
+pub fn wire(store: &Store, network: &Network, container: &str, ends: [OwnedFd; 2]) -> Result<()> {
+    let client = connect(store, network)?;
+    let [container_end, network_end] = ends;
+    crate::runtime::channel::send(
+        &client,
+        format!("wire {container}").as_bytes(),
+        Some(container_end.as_raw_fd()),
+    )?;
+    crate::runtime::channel::send(&client, b"end", Some(network_end.as_raw_fd()))?;
+    answered(&client)
+}
+
+/// Asks the network's holder to cut a container's wires (its TAP device goes with them).
+pub fn unwire(store: &Store, network: &Network, container: &str) -> Result<()> {
+    let client = connect(store, network)?;
+    crate::runtime::channel::send(&client, format!("unwire {container}").as_bytes(), None)?;
+    answered(&client)
+}
+
+fn connect(store: &Store, network: &Network) -> Result<OwnedFd> {
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType, UnixAddr};
+    let client = socket(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    nix::sys::socket::connect(
+        client.as_raw_fd(),
+        &UnixAddr::new(&control_path(store, network))?,
+    )
+    .with_context(|| format!("cannot reach the holder of network {}", network.name))?;
+    Ok(client)
+}
+
+fn answered(client: &OwnedFd) -> Result<()> {
+    match crate::runtime::channel::receive(client)?.0.as_slice() {
+        b"ok" => Ok(()),
+        _ => bail!("the network's holder refused the request"),
     }
 }
 
@@ -339,16 +494,22 @@ fn unused(store: &Store, network: &Network, dir: &Path) -> bool {
             .all(|e| !is_running(store, &e.container_id))
 }
 
-/// Gives the network up, unless a container is attaching right now.
-fn leave(dir: &Path) -> bool {
+/// Gives the network up, unless a container is attaching right now: the holder lock, held
+/// until the holder is gone (a network removed meanwhile has none to take).
+fn leave(dir: &Path) -> Option<Option<std::fs::File>> {
     let Ok(lock) = std::fs::File::open(dir.join(HOLDER_LOCK)) else {
-        return true;
+        return Some(None);
     };
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        return false;
+    let taken = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 };
+    taken.then_some(Some(lock))
+}
+
+/// Takes the holder's record away, if it is still this holder's.
+fn forget(dir: &Path) {
+    let path = dir.join(HOLDER);
+    if store::read_json::<Holder>(&path).is_ok_and(|h| h.pid == std::process::id() as i32) {
+        let _ = std::fs::remove_file(path);
     }
-    let _ = std::fs::remove_file(dir.join(HOLDER));
-    true
 }
 
 fn is_running(store: &Store, id: &str) -> bool {
@@ -359,11 +520,11 @@ fn is_running(store: &Store, id: &str) -> bool {
 /// known to `client`, as docker's DNS has it: on this network, and on the other networks the
 /// asking container is on, with its address there.
 fn local_addresses(store: &Store, network: &Network, name: &str, client: IpAddr) -> Vec<Ipv4Addr> {
-    let own = network::endpoints(store, network).unwrap_or_default();
-    let asking = own
-        .iter()
+    let asking = network::endpoints(store, network)
+        .unwrap_or_default()
+        .into_iter()
         .find(|e| IpAddr::V4(e.ip) == client)
-        .map(|e| e.container_id.clone());
+        .map(|e| e.container_id);
     let mut networks = vec![network.clone()];
     if let Some(asking) = asking {
         networks.extend(
@@ -374,6 +535,11 @@ fn local_addresses(store: &Store, network: &Network, name: &str, client: IpAddr)
                 .filter(|n| n.id != network.id),
         );
     }
+    addresses_on(store, &networks, name)
+}
+
+/// The addresses of the running containers known as `name` on `networks`.
+pub fn addresses_on(store: &Store, networks: &[Network], name: &str) -> Vec<Ipv4Addr> {
     networks
         .iter()
         .flat_map(|n| network::endpoints(store, n).unwrap_or_default())

@@ -22,6 +22,7 @@ pub mod stack;
 mod tcp;
 mod tun;
 mod udp;
+mod wire;
 
 use std::net::Ipv4Addr;
 

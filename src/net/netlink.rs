@@ -22,7 +22,8 @@ use netlink_packet_route::link::{
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
-use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage, RulePortRange};
+use netlink_packet_route::{AddressFamily, IpProtocol, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 /// A route netlink socket, acting on the network namespace that was current when it was opened.
@@ -112,8 +113,7 @@ impl Netlink {
         result.map_err(|e| self.failed_on(index, |link| format!("cannot bring {link} up"), e))
     }
 
-    // The runtime has no use for it yet; the tests do.
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     pub fn set_down(&mut self, index: u32) -> Result<()> {
         let result = self.change_link(index, |link| link.header.change_mask = LinkFlags::Up);
         result.map_err(|e| self.failed_on(index, |link| format!("cannot bring {link} down"), e))
@@ -126,6 +126,11 @@ impl Netlink {
         });
         result
             .map_err(|e| self.failed_on(index, |link| format!("cannot rename {link} to {name}"), e))
+    }
+
+    pub fn set_mtu(&mut self, index: u32, mtu: u32) -> Result<()> {
+        let result = self.change_link(index, |link| link.attributes.push(LinkAttribute::Mtu(mtu)));
+        result.map_err(|e| self.failed_on(index, |link| format!("cannot set the MTU of {link}"), e))
     }
 
     pub fn set_mac(&mut self, index: u32, mac: [u8; 6]) -> Result<()> {
@@ -156,20 +161,75 @@ impl Netlink {
 
     /// The default route via `gateway`, which must be on a connected subnet.
     pub fn add_default_route(&mut self, gateway: Ipv4Addr) -> Result<()> {
+        self.add_route(
+            RouteType::Unicast,
+            RouteScope::Universe,
+            vec![RouteAttribute::Gateway(RouteAddress::Inet(gateway))],
+        )
+        .with_context(|| format!("cannot add the default route via {gateway}"))
+    }
+
+    /// Adds a route to every destination (0.0.0.0/0) in the main table unless `attributes`
+    /// name another.
+    fn add_route(
+        &mut self,
+        kind: RouteType,
+        scope: RouteScope,
+        attributes: Vec<RouteAttribute>,
+    ) -> io::Result<()> {
         let mut route = RouteMessage::default();
         route.header.address_family = AddressFamily::Inet;
         route.header.table = RouteHeader::RT_TABLE_MAIN;
         route.header.protocol = RouteProtocol::Boot;
-        route.header.scope = RouteScope::Universe;
-        route.header.kind = RouteType::Unicast;
-        route
-            .attributes
-            .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+        route.header.scope = scope;
+        route.header.kind = kind;
+        route.attributes = attributes;
         self.request(
             RouteNetlinkMessage::NewRoute(route),
             NLM_F_CREATE | NLM_F_EXCL,
         )
-        .with_context(|| format!("cannot add the default route via {gateway}"))?;
+        .map(drop)
+    }
+
+    /// In routing table `table`, every destination is this host (a "local" default route on
+    /// `lo`, with `source` as the address to send from): what the rule of
+    /// [`Netlink::add_port_rule`] sends there comes back in.
+    pub fn add_local_default_route(&mut self, table: u32, source: Ipv4Addr) -> Result<()> {
+        let lo = self
+            .index_of("lo")?
+            .context("the network namespace has no lo")?;
+        self.add_route(
+            RouteType::Local,
+            RouteScope::Host,
+            vec![
+                RouteAttribute::Oif(lo),
+                RouteAttribute::Table(table),
+                RouteAttribute::PrefSource(RouteAddress::Inet(source)),
+            ],
+        )
+        .with_context(|| format!("cannot add the local default route of table {table}"))
+    }
+
+    /// A policy rule: what leaves local port `port` (TCP or UDP, as `protocol`) is routed by
+    /// table `table`. No source address in it: a socket bound to 0.0.0.0 is routed before
+    /// its source is known.
+    pub fn add_port_rule(&mut self, protocol: IpProtocol, port: u16, table: u32) -> Result<()> {
+        let mut rule = RuleMessage::default();
+        rule.header.family = AddressFamily::Inet;
+        rule.header.action = RuleAction::ToTable;
+        rule.attributes = vec![
+            RuleAttribute::IpProtocol(protocol),
+            RuleAttribute::SourcePortRange(RulePortRange {
+                start: port,
+                end: port,
+            }),
+            RuleAttribute::Table(table),
+        ];
+        self.request(
+            RouteNetlinkMessage::NewRule(rule),
+            NLM_F_CREATE | NLM_F_EXCL,
+        )
+        .with_context(|| format!("cannot add the routing rule for port {port}"))?;
         Ok(())
     }
 

@@ -81,6 +81,17 @@ extern "C" fn helper(arg: *mut libc::c_void) -> libc::c_int {
                 request.errno = *libc::__errno_location();
                 return 1;
             }
+            // Published connections are made from the client's address (see `ports`);
+            // only root in the namespace may, so it is set here. Where the kernel refuses,
+            // they come from the container's own address.
+            let on: libc::c_int = 1;
+            libc::setsockopt(
+                fd,
+                libc::SOL_IP,
+                libc::IP_TRANSPARENT,
+                &on as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
             request.fds[request.made] = fd;
             request.made += 1;
         }

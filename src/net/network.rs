@@ -81,10 +81,6 @@ pub struct Network {
 
 impl Network {
     /// The host's bridge device for this network; short enough for IFNAMSIZ (15 bytes).
-    #[allow(
-        dead_code,
-        reason = "for the network runtime (bridges, veths), which lands apart"
-    )]
     pub fn bridge_name(&self) -> String {
         format!("br-{}", &self.id[..12])
     }

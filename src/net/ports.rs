@@ -5,15 +5,23 @@
 //! container's address, and the two are joined with splice(2): the bytes never leave the
 //! kernel, and the user-mode stack is not involved.
 //!
-//! The container sees connections coming from its own address (10.0.2.100), not from the
-//! client's: the connection is made inside its namespace.
+//! The container sees the client's own address as the source of a connection (a client on
+//! the host's loopback as the gateway, so that no outsider looks like the container's own
+//! 127.0.0.1): the inner socket is transparent (IP_TRANSPARENT, set where skiff is root, in
+//! the container's user namespace) and bound to that address before it connects. The
+//! container's replies to it would follow its default route out; a policy rule for each
+//! published port ([`route_replies_home`], made by the container's first process) sends
+//! what leaves the published port through a routing table where every address is local, so
+//! the replies come back to the supervisor's socket. The price: connections the container
+//! itself opens *from* a published port number do not get out.
 
+use super::netlink::Netlink;
 use super::netns;
 use super::publish::{PortMapping, Protocol};
 use anyhow::{Context, Result};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -24,6 +32,69 @@ const MAX_UDP_CLIENTS: usize = 256;
 const UDP_IDLE: Duration = Duration::from_secs(60);
 /// Bytes a pipe between two spliced sockets holds; more per trip means fewer system calls.
 const PIPE_SIZE: i32 = 256 * 1024;
+
+/// The routing table of replies to published ports' clients: every address is local.
+const REPLY_TABLE: u32 = 0x534b;
+
+/// The container as published connections reach it.
+#[derive(Clone, Copy, Debug)]
+pub struct Inside {
+    /// Its address, where connections are continued.
+    pub address: Ipv4Addr,
+    /// Its gateway, the source shown for clients on the host's loopback.
+    pub gateway: Ipv4Addr,
+}
+
+impl Inside {
+    /// The source address the container is shown for `client`: the client's own, or the
+    /// gateway for clients on the host's loopback. None for IPv6 clients (the container's
+    /// network is IPv4): they appear as the container's own address.
+    fn shown_source(&self, client: SocketAddr) -> Option<SocketAddrV4> {
+        let ip = match client.ip() {
+            IpAddr::V4(ip) => ip,
+            IpAddr::V6(ip) => ip.to_ipv4_mapped()?,
+        };
+        let ip = if ip.is_loopback() { self.gateway } else { ip };
+        Some(SocketAddrV4::new(ip, client.port()))
+    }
+}
+
+/// In the container's network namespace, as its first process, before the command runs:
+/// what leaves a published port of `address` is routed back to this host, where the
+/// supervisor's transparent sockets take it.
+pub fn route_replies_home(address: Ipv4Addr, published: &[PortMapping]) -> Result<()> {
+    if published.is_empty() {
+        return Ok(());
+    }
+    let mut netlink = Netlink::open()?;
+    netlink.add_local_default_route(REPLY_TABLE, address)?;
+    let mut ports: Vec<(u16, Protocol)> = published
+        .iter()
+        .map(|p| (p.container_port, p.protocol))
+        .collect();
+    ports.sort_by_key(|&(port, protocol)| (port, protocol.name()));
+    ports.dedup();
+    for (port, protocol) in ports {
+        let protocol = match protocol {
+            Protocol::Tcp => netlink_packet_route::IpProtocol::Tcp,
+            Protocol::Udp => netlink_packet_route::IpProtocol::Udp,
+        };
+        netlink.add_port_rule(protocol, port, REPLY_TABLE)?;
+    }
+    Ok(())
+}
+
+/// Binds a transparent socket to the source the container is shown for `client`. Without
+/// it (no transparency, an IPv6 client, a clash) the connection comes from the container's
+/// own address, as before.
+fn bind_shown_source(socket: BorrowedFd, inside: &Inside, client: SocketAddr) {
+    if let Some(source) = inside.shown_source(client) {
+        let _ = nix::sys::socket::bind(
+            socket.as_raw_fd(),
+            &nix::sys::socket::SockaddrIn::from(source),
+        );
+    }
+}
 
 enum Host {
     Tcp(TcpListener),
@@ -194,8 +265,8 @@ pub struct Forwarder {
     epoll: Epoll,
     /// The pidfd of the container's pid 1: the door into its network namespace.
     target: Option<OwnedFd>,
-    /// The container's address there, where connections are continued.
-    address: Ipv4Addr,
+    /// The container as connections reach it.
+    inside: Inside,
     tokens: HashMap<u64, Token>,
     splices: HashMap<u64, Splice>,
     udp: HashMap<u64, UdpClient>,
@@ -207,7 +278,7 @@ pub struct Forwarder {
 }
 
 impl Forwarder {
-    pub fn new(bound: Bound, address: Ipv4Addr) -> Result<Forwarder> {
+    pub fn new(bound: Bound, inside: Inside) -> Result<Forwarder> {
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?;
         let mut tokens = HashMap::new();
         for (i, listener) in bound.listeners.iter().enumerate() {
@@ -223,7 +294,7 @@ impl Forwarder {
             listeners: bound.listeners,
             epoll,
             target: None,
-            address,
+            inside,
             tokens,
             splices: HashMap::new(),
             udp: HashMap::new(),
@@ -298,7 +369,7 @@ impl Forwarder {
                 Host::Udp(_) => return self.forward_udp(i),
             };
             match accepted {
-                Ok((stream, _)) => self.forward_tcp(OwnedFd::from(stream), port),
+                Ok((stream, peer)) => self.forward_tcp(OwnedFd::from(stream), peer, port),
                 Err(_) => return,
             }
         }
@@ -306,15 +377,16 @@ impl Forwarder {
 
     /// Continues an accepted connection inside the container; without a container (or
     /// over the limit) the client's connection is closed.
-    fn forward_tcp(&mut self, client: OwnedFd, port: u16) {
+    fn forward_tcp(&mut self, client: OwnedFd, peer: SocketAddr, port: u16) {
         if self.splices.len() >= MAX_CONNECTIONS {
             return;
         }
         let Some(inner) = self.tcp_socket() else {
             return;
         };
+        bind_shown_source(inner.as_fd(), &self.inside, peer);
         let target =
-            nix::sys::socket::SockaddrIn::from(std::net::SocketAddrV4::new(self.address, port));
+            nix::sys::socket::SockaddrIn::from(SocketAddrV4::new(self.inside.address, port));
         match nix::sys::socket::connect(inner.as_raw_fd(), &target) {
             Ok(()) | Err(nix::errno::Errno::EINPROGRESS) => {}
             Err(_) => return,
@@ -473,9 +545,10 @@ impl Forwarder {
         let fd = netns::sockets(target.as_fd(), libc::SOCK_DGRAM, 1)
             .ok()?
             .pop()?;
+        bind_shown_source(fd.as_fd(), &self.inside, client);
         let inner = UdpSocket::from(fd);
         let port = self.listeners[listener].mapping.container_port;
-        inner.connect((self.address, port)).ok()?;
+        inner.connect((self.inside.address, port)).ok()?;
         let id = self.token();
         self.tokens.insert(id, Token::Udp(id));
         self.epoll

@@ -28,6 +28,9 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
+/// The addresses of a name known locally (empty when it is not).
+pub type NameLookup = Box<dyn FnMut(&str) -> Vec<Ipv4Addr>>;
+
 /// How the stack treats the container's traffic.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -67,6 +70,8 @@ pub struct Stack {
     last_sweep: Instant,
     /// More packets were waiting when the last batch ended.
     backlog: bool,
+    /// Names answered here rather than by the host's resolvers (see [`Stack::answer_names`]).
+    names: Option<NameLookup>,
     closed: bool,
     buf: Vec<u8>,
 }
@@ -104,9 +109,16 @@ impl Stack {
             epoch,
             last_sweep: epoch,
             backlog: false,
+            names: None,
             closed: false,
             buf: Vec::new(),
         })
+    }
+
+    /// DNS questions to 10.0.2.3 for names `lookup` knows (a container's user-defined
+    /// networks') are answered here; the rest still go to the host's resolvers.
+    pub fn answer_names(&mut self, lookup: NameLookup) {
+        self.names = Some(lookup);
     }
 
     /// The descriptor to poll for readiness.
@@ -387,6 +399,11 @@ impl Stack {
             guest: SocketAddrV4::new(ip.src_addr, udp.src_port()),
             addressed: SocketAddrV4::new(ip.dst_addr, udp.dst_port()),
         };
+        if key.addressed == SocketAddrV4::new(DNS_IP, 53)
+            && self.answer_locally(&key, udp.payload())
+        {
+            return;
+        }
         let token = match self.udp_keys.get(&key) {
             Some(&token) => token,
             None => match self.open_udp(key) {
@@ -397,6 +414,29 @@ impl Stack {
         if let Some(Flow::Udp(flow)) = self.flows.get_mut(&token) {
             flow.send(udp.payload());
         }
+    }
+
+    /// Answers a DNS query from the name lookup, if it knows the name.
+    fn answer_locally(&mut self, key: &udp::Key, query: &[u8]) -> bool {
+        let (Some(lookup), Some(question)) = (self.names.as_mut(), super::names::question(query))
+        else {
+            return false;
+        };
+        let addresses = lookup(&question.name);
+        let Some(reply) = (!addresses.is_empty())
+            .then(|| super::names::answer(query, &addresses, 0))
+            .flatten()
+        else {
+            return false;
+        };
+        udp::send_datagram(
+            &mut self.tun,
+            self.config.mtu,
+            key.addressed,
+            key.guest,
+            &reply,
+        );
+        true
     }
 
     fn open_udp(&mut self, key: udp::Key) -> Option<u64> {

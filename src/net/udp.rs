@@ -89,7 +89,7 @@ impl Flow {
 }
 
 /// Writes one UDP datagram `from` → `to` into the container, if it fits its MTU.
-fn send_datagram(tun: &mut Tun, mtu: usize, from: SocketAddrV4, to: SocketAddrV4, data: &[u8]) {
+pub fn send_datagram(tun: &mut Tun, mtu: usize, from: SocketAddrV4, to: SocketAddrV4, data: &[u8]) {
     let len = IPV4_HEADER + UDP_HEADER + data.len();
     if len > mtu {
         return;

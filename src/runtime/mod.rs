@@ -45,6 +45,10 @@ pub struct Launch<'a> {
     /// gets on their bridges.
     pub join_userns: Option<std::os::fd::BorrowedFd<'a>>,
     pub interfaces: &'a [crate::net::bridge::Attachment],
+    /// The published ports, whose replies are routed back to the supervisor, and the
+    /// container's address they lead to.
+    pub published: &'a [crate::net::publish::PortMapping],
+    pub address: std::net::Ipv4Addr,
 }
 
 /// Where the container's standard streams go when it has no terminal.

@@ -13,7 +13,9 @@
 //! programs do not run under these filters.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs;
 use std::io;
+use std::path::Path;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use seccompiler::{
@@ -23,7 +25,7 @@ use seccompiler::{
 use serde::Deserialize;
 
 /// Docker's default seccomp profile, unchanged (moby/profiles, Apache-2.0: seccomp_default.LICENSE).
-const DOCKER_DEFAULT_JSON: &str = include_str!("seccomp_default.json");
+pub const DOCKER_DEFAULT_JSON: &str = include_str!("seccomp_default.json");
 
 /// The errno of SCMP_ACT_ERRNO and the data of SCMP_ACT_TRACE when a profile names none (runc's
 /// choice, which Docker users rely on).
@@ -233,6 +235,103 @@ impl Filters {
             })?;
         }
         Ok(())
+    }
+}
+
+// ---- Cache --------------------------------------------------------------------------------------
+//
+// Parsing and compiling Docker's default profile was a third of the CLI's own work in
+// `skiff run`, the same at every start. So compiled filters are kept in the store, one file per
+// profile, capability set and kernel version. A file names the skiff binary that compiled it
+// (device, inode, size and change time of the executable): another build compiles afresh and
+// replaces it, so a change to the compiler never meets filters of the old one.
+
+/// Compiles the profile whose JSON is `json` (`profile` parses it when the cache has no
+/// filters for it) for `caps` on `kernel`, through the cache directory `cache`.
+pub fn compile_cached(
+    cache: &Path,
+    json: &[u8],
+    profile: impl FnOnce() -> Result<Profile>,
+    caps: &HashSet<String>,
+    kernel: (u32, u32),
+) -> Result<Filters> {
+    let Some(compiler) = compiler_identity() else {
+        return profile()?.compile(caps, kernel);
+    };
+    let path = cache.join(cache_key(json, caps, kernel));
+    let cached = fs::read(&path).ok();
+    if let Some(filters) = cached.and_then(|bytes| Filters::from_cache(&bytes, &compiler)) {
+        return Ok(filters);
+    }
+    let filters = profile()?.compile(caps, kernel)?;
+    // A cache that cannot be written costs the next start a compile, nothing more.
+    if fs::create_dir_all(cache).is_ok() {
+        let _ = crate::store::write_atomic(&path, &filters.to_cache(&compiler));
+    }
+    Ok(filters)
+}
+
+/// The file name for a profile, capability set and kernel version.
+fn cache_key(json: &[u8], caps: &HashSet<String>, kernel: (u32, u32)) -> String {
+    use sha2::Digest;
+    let mut caps: Vec<&str> = caps.iter().map(String::as_str).collect();
+    caps.sort_unstable();
+    let mut hash = sha2::Sha256::new();
+    hash.update(json);
+    hash.update(format!("\0{}\0{}.{}", caps.join(","), kernel.0, kernel.1));
+    crate::store::to_hex(&hash.finalize())
+}
+
+/// Which skiff binary this is, as the first line of the cache files it writes.
+fn compiler_identity() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let exe = fs::metadata("/proc/self/exe").ok()?;
+    Some(format!(
+        "skiff seccomp cache {} {} {} {}.{}\n",
+        exe.dev(),
+        exe.ino(),
+        exe.size(),
+        exe.ctime(),
+        exe.ctime_nsec()
+    ))
+}
+
+impl Filters {
+    /// `compiler`, then each program: its length (u32, little-endian) and its instructions.
+    fn to_cache(&self, compiler: &str) -> Vec<u8> {
+        let mut bytes = compiler.as_bytes().to_vec();
+        for program in &self.0 {
+            bytes.extend_from_slice(&(program.len() as u32).to_le_bytes());
+            for insn in program {
+                bytes.extend_from_slice(&insn.code.to_le_bytes());
+                bytes.extend_from_slice(&[insn.jt, insn.jf]);
+                bytes.extend_from_slice(&insn.k.to_le_bytes());
+            }
+        }
+        bytes
+    }
+
+    /// The filters of a cache file, if `compiler` wrote it and it is whole.
+    fn from_cache(bytes: &[u8], compiler: &str) -> Option<Filters> {
+        let mut rest = bytes.strip_prefix(compiler.as_bytes())?;
+        let mut programs = Vec::new();
+        while !rest.is_empty() {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_le_bytes(*len) as usize;
+            let (code, tail) = tail.split_at_checked(len.checked_mul(8)?)?;
+            let program = code
+                .chunks_exact(8)
+                .map(|insn| seccompiler::sock_filter {
+                    code: u16::from_le_bytes([insn[0], insn[1]]),
+                    jt: insn[2],
+                    jf: insn[3],
+                    k: u32::from_le_bytes([insn[4], insn[5], insn[6], insn[7]]),
+                })
+                .collect();
+            programs.push(program);
+            rest = tail;
+        }
+        Some(Filters(programs))
     }
 }
 
@@ -560,10 +659,21 @@ impl FilterPlan {
         outcomes.iter().any(|&outcome| outcome != Action::Allow)
     }
 
+    /// seccompiler spends five instructions on every syscall, and the kernel prepares and
+    /// compiles each instruction again at every container start (1550 for Docker's default
+    /// profile). So the syscalls that match whatever their arguments are checked first, as
+    /// ranges of numbers, and seccompiler's chain is left only those with argument conditions.
     fn to_bpf(&self) -> Result<BpfProgram> {
+        let always: Vec<i64> = self
+            .syscalls
+            .iter()
+            .filter(|(_, matching)| **matching == Match::Always)
+            .map(|(&nr, _)| nr)
+            .collect();
         let rules = self
             .syscalls
             .iter()
+            .filter(|(_, matching)| **matching != Match::Always)
             .map(|(&nr, matching)| Ok((nr, matching.to_seccomp_rules()?)))
             .collect::<Result<_>>()?;
         let filter = SeccompFilter::new(
@@ -573,8 +683,74 @@ impl FilterPlan {
             TARGET_ARCH,
         )?;
         let mut program: BpfProgram = filter.try_into()?;
+        if !always.is_empty() {
+            let on_match = SeccompAction::from(self.on_match).into();
+            insert_range_checks(&mut program, &number_ranges(&always)?, on_match);
+        }
         reject_x32_syscalls(&mut program)?;
         Ok(program)
+    }
+}
+
+/// Sorted syscall numbers as ranges of consecutive numbers (first, last).
+fn number_ranges(numbers: &[i64]) -> Result<Vec<(u32, u32)>> {
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    for &nr in numbers {
+        let nr = u32::try_from(nr).context("syscall number out of range")?;
+        match ranges.last_mut() {
+            Some((_, last)) if last.checked_add(1) == Some(nr) => *last = nr,
+            _ => ranges.push((nr, nr)),
+        }
+    }
+    Ok(ranges)
+}
+
+/// Puts checks returning `action` for syscall numbers in `ranges` right after the program
+/// loads the number (seccompiler's programs start with 3 instructions checking the arch, then
+/// load it unless they have no rules); other numbers go on to the rest of the program.
+fn insert_range_checks(program: &mut BpfProgram, ranges: &[(u32, u32)], action: u32) {
+    let load_syscall_number = bpf(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0);
+    if program.get(3) != Some(&load_syscall_number) {
+        program.insert(3, load_syscall_number);
+    }
+    program.splice(4..4, range_checks(ranges, action));
+}
+
+/// Scans sorted ranges: a number below a range's first cannot be in a later one, so the scan
+/// ends there. Blocks of at most 100 ranges, each closed by its own return, keep every jump
+/// within BPF's reach of 255 instructions.
+fn range_checks(ranges: &[(u32, u32)], action: u32) -> Vec<seccompiler::sock_filter> {
+    let mut checks = Vec::new();
+    for block in ranges.chunks(100) {
+        for (i, &(first, last)) in block.iter().enumerate() {
+            // From this pair, the block's return is 2 * left - 1 instructions ahead of the
+            // second jump, and what follows the block 2 * left + 1 ahead of the first.
+            let left = (block.len() - i) as u8;
+            checks.push(bpf(
+                libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K,
+                first,
+                0,
+                2 * left + 1,
+            ));
+            checks.push(bpf(
+                libc::BPF_JMP | libc::BPF_JGT | libc::BPF_K,
+                last,
+                0,
+                2 * left - 1,
+            ));
+        }
+        checks.push(bpf(libc::BPF_JMP | libc::BPF_JA, 1, 0, 0));
+        checks.push(bpf(libc::BPF_RET | libc::BPF_K, action, 0, 0));
+    }
+    checks
+}
+
+fn bpf(code: u32, k: u32, jt: u8, jf: u8) -> seccompiler::sock_filter {
+    seccompiler::sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
     }
 }
 
@@ -628,24 +804,18 @@ impl From<Action> for SeccompAction {
 #[cfg(target_arch = "x86_64")]
 fn reject_x32_syscalls(program: &mut BpfProgram) -> Result<()> {
     const X32_SYSCALL_BIT: u32 = 0x4000_0000;
-    let instruction = |code: u32, k: u32, jt: u8, jf: u8| seccompiler::sock_filter {
-        code: code as u16,
-        jt,
-        jf,
-        k,
-    };
-    let load_syscall_number = instruction(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0);
-    // seccompiler's programs start with 3 instructions checking the arch, then (if the filter has
-    // rules) load the syscall number. No jump crosses the point after that load.
+    let load_syscall_number = bpf(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0);
+    // The programs start with 3 instructions checking the arch, then (if the filter has rules)
+    // load the syscall number. No jump crosses the point after that load.
     if program.get(3) == Some(&load_syscall_number) {
         let guard = [
-            instruction(
+            bpf(
                 libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K,
                 X32_SYSCALL_BIT,
                 0,
                 1,
             ),
-            instruction(
+            bpf(
                 libc::BPF_RET | libc::BPF_K,
                 libc::SECCOMP_RET_KILL_PROCESS,
                 0,
@@ -1131,6 +1301,46 @@ mod tests {
     }
 
     #[test]
+    fn compiled_filters_are_cached() {
+        let cache =
+            std::env::temp_dir().join(format!("skiff-seccomp-cache-{}", std::process::id()));
+        let json = DOCKER_DEFAULT_JSON.as_bytes();
+        let caps = docker_caps_plus(&[]);
+        let compiled = |parse: &dyn Fn() -> Result<Profile>| {
+            compile_cached(&cache, json, parse, &caps, RECENT_KERNEL).unwrap()
+        };
+        let first = compiled(&|| Ok(Profile::docker_default()));
+        let again = compiled(&|| panic!("compiled again instead of read from the cache"));
+        assert_eq!(first.0, again.0);
+        assert_eq!(
+            first.0,
+            Profile::docker_default()
+                .compile(&caps, RECENT_KERNEL)
+                .unwrap()
+                .0
+        );
+
+        // Files of another build, or cut short, are compiled afresh.
+        let file = fs::read_dir(&cache)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let bytes = fs::read(&file).unwrap();
+        let other = compiler_identity().unwrap().replace("cache", "cache 0");
+        assert!(Filters::from_cache(&bytes, &other).is_none());
+        assert!(
+            Filters::from_cache(&bytes[..bytes.len() - 3], &compiler_identity().unwrap()).is_none()
+        );
+        fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
+        let recompiled = compiled(&|| Ok(Profile::docker_default()));
+        assert_eq!(first.0, recompiled.0);
+        assert_eq!(fs::read(&file).unwrap(), bytes);
+        fs::remove_dir_all(&cache).unwrap();
+    }
+
+    #[test]
     #[ignore = "timing printout: cargo test --release -- --ignored --nocapture compile_timing"]
     fn compile_timing() {
         const ROUNDS: u32 = 200;
@@ -1355,6 +1565,51 @@ mod tests {
         let filters = Profile::docker_default()
             .compile(&caps, host_kernel_version())
             .unwrap();
+        assert_behaviour(&filters, &checks);
+    }
+
+    /// More ranges of syscall numbers than one block of range checks holds: every odd number
+    /// denied, so each is a range of its own.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn many_ranges_in_the_kernel() {
+        use Outcome::*;
+        let denied: Vec<String> = SYSCALLS_ON_BOTH_ARCHES
+            .iter()
+            .chain(SYSCALLS_ON_THIS_ARCH)
+            .filter(|&&(sys, nr)| nr % 2 == 1 && !["SYS_exit_group", "SYS_getpid"].contains(&sys))
+            .map(|(sys, _)| format!("{:?}", sys_name(sys)))
+            .collect();
+        let odd = profile(&format!(
+            r#"{{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+                {{"names": [{}], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}}
+            ]}}"#,
+            denied.join(", ")
+        ));
+        let plans = plan_filters(&policy(&odd, &HashSet::new(), RECENT_KERNEL)).unwrap();
+        let numbers: Vec<i64> = plans[0].syscalls.keys().copied().collect();
+        let ranges = number_ranges(&numbers).unwrap().len();
+        assert!(ranges > 150, "{ranges} ranges");
+        let filters = odd.compile(&HashSet::new(), host_kernel_version()).unwrap();
+        let path = std::ffi::CString::new("/nonexistent-skiff-test/dir").unwrap();
+        let checks = [
+            check("mkdir (83)", FailsWith(libc::EACCES), move || unsafe {
+                libc::syscall(libc::SYS_mkdir, path.as_ptr(), 0o755)
+            }),
+            check("getpgrp (111)", FailsWith(libc::EACCES), || unsafe {
+                libc::syscall(libc::SYS_getpgrp)
+            }),
+            check("openat2 (437)", FailsWith(libc::EACCES), || unsafe {
+                libc::syscall(libc::SYS_openat2, 0, 0, 0, 0)
+            }),
+            check("getuid (102)", Succeeds, || unsafe {
+                libc::syscall(libc::SYS_getuid)
+            }),
+            check("close_range (436)", Succeeds, || unsafe {
+                libc::syscall(libc::SYS_close_range, 1000, 1000, 0)
+            }),
+            getpid(),
+        ];
         assert_behaviour(&filters, &checks);
     }
 

@@ -52,20 +52,20 @@ pub fn spawn_helper(store: &Store, args: &[&str], what: &str) -> Result<Vec<u8>>
         .stdin(ProcessStdio::null())
         .stdout(ProcessStdio::null())
         .stderr(ProcessStdio::null());
-    // SAFETY: setsid and fork are async-signal-safe. A session of its own keeps the process
-    // out of the caller's terminal and job control; forking once more makes it nobody's
-    // child, so a long-lived caller (a supervisor starting a network's holder) is not left
-    // with a zombie when it exits.
+    // SAFETY: fork and setsid are async-signal-safe. Forking once more makes the process
+    // nobody's child, so a long-lived caller (a supervisor starting a network's holder) is
+    // not left with a zombie when it exits; a session of its own keeps it out of the
+    // caller's terminal and job control.
     // It outlives its caller, so it must hold none of the caller's descriptors (a
     // `$(skiff run -d ...)` would wait for them), only the pipe it reports on.
     unsafe {
         command.pre_exec(move || {
-            nix::unistd::setsid().map_err(std::io::Error::from)?;
             match libc::fork() {
                 0 => {}
                 -1 => return Err(std::io::Error::last_os_error()),
                 _ => libc::_exit(0),
             }
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
             libc::syscall(
                 libc::SYS_close_range,
                 3u32,
@@ -109,8 +109,8 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     };
     let maps = IdMappings::detect();
     // Bound once, before the first start, and kept across restarts.
-    let address = crate::container::network::address(store, &prepared.record);
-    let mut ports = match crate::container::network::bind_ports(&prepared.record.ports, address) {
+    let inside = crate::container::network::inside(store, &prepared.record);
+    let mut ports = match crate::container::network::bind_ports(&prepared.record.ports, inside) {
         Ok(ports) => ports,
         Err(e) => {
             report(
@@ -227,12 +227,13 @@ fn run_once(
     let (err_r, err_w) = output_pipe()?;
     let stdio = Stdio::Fds([stdin_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
     let joins = crate::container::network::Joins::gather(store, &prepared.record)?;
-    let mut launch = prepared.launch(maps, stdio);
+    let address = crate::container::network::inside(store, &prepared.record).address;
+    let mut launch = prepared.launch(maps, stdio, address);
     joins.apply(&mut launch);
     let started = runtime::start(&launch);
     drop((out_w, err_w, stdin_r));
     let mut started = started?;
-    let mut stack = crate::container::network::stack(opts, &mut started)?;
+    let mut stack = crate::container::network::stack(store, &prepared.record, &mut started)?;
     let mut running = running_state(&started, restarts);
     if let Some(ports) = ports.as_mut() {
         ports.attach(&started.pidfd)?;

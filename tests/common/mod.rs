@@ -288,12 +288,15 @@ impl Skiff {
 
     /// A listing of everything under the store's root: one line per file with its type, mode,
     /// owner, size and content hash (symlinks with their target), sorted; lock files
-    /// (`lock`, `*.lock`) left out. Equal listings mean the store did not change.
+    /// (`lock`, `*.lock`) and the cache of compiled seccomp filters (`seccomp/`, which any
+    /// run may fill, as a build fills its cache) left out. Equal listings mean the store did
+    /// not change.
     pub fn store_listing(&self) -> Vec<String> {
         let mut lines = Vec::new();
         if self.root.exists() {
             list_tree(&self.root, Path::new(""), &mut lines);
         }
+        lines.retain(|line| !line.starts_with("seccomp"));
         lines.sort();
         lines
     }
