@@ -188,6 +188,31 @@ impl Lock {
     }
 }
 
+/// A name for the unix socket at `path` that fits a socket address (108 bytes) however long
+/// the directory is: `/proc/self/fd/N/NAME`, through a descriptor of the directory that
+/// lives as long as the returned value. For binding and for connecting alike.
+pub struct SocketPath {
+    _dir: File,
+    pub path: PathBuf,
+}
+
+pub fn socket_path(path: &Path) -> Result<SocketPath> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} names no socket", path.display()))?;
+    let handle = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir)
+        .with_context(|| format!("cannot open {}", dir.display()))?;
+    let short = PathBuf::from(format!("/proc/self/fd/{}", handle.as_raw_fd())).join(name);
+    Ok(SocketPath {
+        _dir: handle,
+        path: short,
+    })
+}
+
 /// Writes a file so that readers see either the old content or the new, never a torn one.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     write_atomic_mode(path, data, 0o644)

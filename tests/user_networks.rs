@@ -419,6 +419,10 @@ fn connect_and_disconnect() {
     assert!(out.stderr.contains("active endpoints"), "{out}");
     s.ok(&["rm", "-f", "api", "client"]);
     s.ok(&["network", "rm", "front", "back"]);
+    // The removed networks' holders leave too.
+    wait_until("the holders leave", Duration::from_secs(30), || {
+        holder_processes(&s) == (vec![], vec![])
+    });
 }
 
 #[test]

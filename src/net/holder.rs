@@ -133,6 +133,9 @@ fn shared_userns(store: &Store) -> Option<Anchor> {
 pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<()> {
     // SAFETY: the launcher passed us this descriptor for exactly this purpose.
     let mut ready = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(ready_fd) });
+    // Whoever started us (a supervisor) blocks signals for its own signalfd: the holder is
+    // ended by plain signals, as any process.
+    crate::runtime::reset_signals();
     let network = network::load(store, id)?;
     let dir = dir(store, &network);
     let up = bring_up(store, &network, &dir);
@@ -367,8 +370,7 @@ fn serve(store: &Store, network: &Network, dir: &Path, up: Up) {
     }
 }
 
-/// Where the holder takes requests: `<runroot>/net-<short id>.sock` (a store's path could be
-/// too long for a socket's address).
+/// Where the holder takes requests: `<runroot>/net-<short id>.sock`.
 fn control_path(store: &Store, network: &Network) -> PathBuf {
     store
         .runroot
@@ -388,8 +390,12 @@ fn listen(store: &Store, network: &Network) -> Result<OwnedFd> {
         SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
         None,
     )?;
-    bind(socket.as_raw_fd(), &nix::sys::socket::UnixAddr::new(&path)?)
-        .with_context(|| format!("cannot listen on {}", path.display()))?;
+    let short = store::socket_path(&path)?;
+    bind(
+        socket.as_raw_fd(),
+        &nix::sys::socket::UnixAddr::new(&short.path)?,
+    )
+    .with_context(|| format!("cannot listen on {}", path.display()))?;
     listen(&socket, Backlog::new(16)?)?;
     Ok(socket)
 }
@@ -456,11 +462,9 @@ fn connect(store: &Store, network: &Network) -> Result<OwnedFd> {
         SockFlag::SOCK_CLOEXEC,
         None,
     )?;
-    nix::sys::socket::connect(
-        client.as_raw_fd(),
-        &UnixAddr::new(&control_path(store, network))?,
-    )
-    .with_context(|| format!("cannot reach the holder of network {}", network.name))?;
+    let short = store::socket_path(&control_path(store, network))?;
+    nix::sys::socket::connect(client.as_raw_fd(), &UnixAddr::new(&short.path)?)
+        .with_context(|| format!("cannot reach the holder of network {}", network.name))?;
     Ok(client)
 }
 
@@ -482,11 +486,15 @@ pub fn allows_host_loopback(network: &Network) -> bool {
 
 /// Whether no running container is on the network and none attached lately.
 fn unused(store: &Store, network: &Network, dir: &Path) -> bool {
+    // No mark (the network was removed) is no attachment either.
     let attached_lately = std::fs::metadata(dir.join(ATTACHED_MARK))
         .and_then(|m| m.modified())
         .ok()
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .is_none_or(|age| age < GRACE);
+        .is_some_and(|t| {
+            SystemTime::now()
+                .duration_since(t)
+                .map_or(true, |age| age < GRACE)
+        });
     !attached_lately
         && network::endpoints(store, network)
             .unwrap_or_default()

@@ -393,7 +393,7 @@ fn bring_up_loopback() -> Result<()> {
     Ok(())
 }
 
-pub(super) fn reset_signals() {
+pub(crate) fn reset_signals() {
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
     unsafe {
         libc::sigemptyset(&mut set);

@@ -18,6 +18,7 @@ pub mod tty;
 pub mod userns;
 
 use anyhow::Result;
+pub(crate) use child::reset_signals;
 use nix::unistd::Pid;
 use oci_spec::runtime::Spec;
 use std::os::fd::OwnedFd;

@@ -31,7 +31,7 @@ impl Hub {
             std::fs::create_dir_all(dir)?;
         }
         let _ = std::fs::remove_file(path);
-        let listener = UnixListener::bind(path)
+        let listener = UnixListener::bind(&crate::store::socket_path(path)?.path)
             .with_context(|| format!("cannot listen on {}", path.display()))?;
         listener.set_nonblocking(true)?;
         Ok(Hub {
@@ -116,7 +116,7 @@ pub fn client(
     detach_keys: &[u8],
     on_signal: impl Fn(nix::sys::signal::Signal),
 ) -> Result<bool> {
-    let mut conn = UnixStream::connect(socket)
+    let mut conn = UnixStream::connect(&crate::store::socket_path(socket)?.path)
         .with_context(|| "cannot attach: the container's supervisor does not answer".to_string())?;
     let stdin = unsafe { BorrowedFd::borrow_raw(0) };
     let _raw = if tty && stdin_open {

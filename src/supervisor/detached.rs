@@ -239,9 +239,7 @@ fn run_once(
         ports.attach(&started.pidfd)?;
         running.ports = ports.mappings();
     }
-    state::save(store, prepared.id(), &running)?;
-    report(ready, &Ready::Started);
-    prepared.emit(store, "start", &[]);
+    // Everything that can fail is done before the launcher hears that the container runs.
     let log = log::Writer::open(
         &prepared.log_path(),
         log::Rotation::from_options(&opts.log_opts)?,
@@ -251,6 +249,9 @@ fn run_once(
         None => stdin_w,
     };
     let hub = Hub::listen(&socket_path(&store.runroot, prepared.id()), input)?;
+    state::save(store, prepared.id(), &running)?;
+    report(ready, &Ready::Started);
+    prepared.emit(store, "start", &[]);
     let output = if started.pty.is_some() {
         None
     } else {
