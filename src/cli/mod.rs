@@ -312,3 +312,29 @@ fn remove_each(
     }
     status
 }
+
+/// `inspect` of named objects: each found one's JSON, printed together (or through the
+/// `--format` template); the names not found are reported after, as one error (exit 1).
+fn inspect_each(
+    names: &[String],
+    template: Option<&str>,
+    mut find: impl FnMut(&str) -> anyhow::Result<serde_json::Value>,
+) -> anyhow::Result<i32> {
+    let mut items = Vec::new();
+    let mut missing = Vec::new();
+    for name in names {
+        match find(name) {
+            Ok(item) => items.push(item),
+            Err(e) if e.downcast_ref::<crate::store::NotFound>().is_some() => {
+                missing.push(e.to_string())
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    format::print_objects(&mut std::io::stdout().lock(), template, &items)?;
+    if missing.is_empty() {
+        Ok(0)
+    } else {
+        Err(crate::store::NotFound(missing.join("\n")).into())
+    }
+}

@@ -8,7 +8,7 @@ use crate::clock;
 use crate::container::{record, state};
 use crate::net::network::{self, Network, NewNetwork};
 use crate::net::{mode, GATEWAY_IP};
-use crate::store::{NotFound, Store};
+use crate::store::Store;
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
@@ -387,25 +387,9 @@ pub struct InspectArgs {
 }
 
 fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
-    let mut items = Vec::new();
-    let mut missing = Vec::new();
-    for name in &args.names {
-        match Shown::find(store, name) {
-            Ok(n) => items.push(inspect_json(store, &n)?),
-            Err(e) if e.downcast_ref::<NotFound>().is_some() => missing.push(e.to_string()),
-            Err(e) => return Err(e),
-        }
-    }
-    format::print_objects(
-        &mut std::io::stdout().lock(),
-        args.format.as_deref(),
-        &items,
-    )?;
-    if missing.is_empty() {
-        Ok(0)
-    } else {
-        Err(NotFound(missing.join("\n")).into())
-    }
+    super::inspect_each(&args.names, args.format.as_deref(), |name| {
+        inspect_json(store, &Shown::find(store, name)?)
+    })
 }
 
 /// docker's `network inspect` object.

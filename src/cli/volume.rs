@@ -5,7 +5,7 @@ use super::format::{self, Format};
 use super::image::human_size;
 use crate::container::mounts;
 use crate::runtime::userns::IdMappings;
-use crate::store::{NotFound, Store};
+use crate::store::Store;
 use crate::volume::{self, NewVolume, Volume};
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
@@ -207,25 +207,9 @@ pub struct InspectArgs {
 }
 
 fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
-    let mut items = Vec::new();
-    let mut missing = Vec::new();
-    for name in &args.names {
-        match volume::load(store, name) {
-            Ok(v) => items.push(inspect_json(store, &v)),
-            Err(e) if e.downcast_ref::<NotFound>().is_some() => missing.push(e.to_string()),
-            Err(e) => return Err(e),
-        }
-    }
-    format::print_objects(
-        &mut std::io::stdout().lock(),
-        args.format.as_deref(),
-        &items,
-    )?;
-    if missing.is_empty() {
-        Ok(0)
-    } else {
-        Err(NotFound(missing.join("\n")).into())
-    }
+    super::inspect_each(&args.names, args.format.as_deref(), |name| {
+        Ok(inspect_json(store, &volume::load(store, name)?))
+    })
 }
 
 #[derive(Args)]
