@@ -122,7 +122,7 @@ fn live_anchor(dir: &Path) -> Option<Anchor> {
 
 /// The user namespace networks share: that of any live anchor.
 fn shared_userns(store: &Store) -> Option<Anchor> {
-    let networks = std::fs::read_dir(store.root.join(network::DIR)).ok()?;
+    let networks = std::fs::read_dir(store.networks()).ok()?;
     networks
         .flatten()
         .find_map(|entry| live_anchor(&entry.path()))
@@ -165,7 +165,7 @@ struct Up {
 fn bring_up(store: &Store, network: &Network, dir: &Path) -> Result<Up> {
     let control = listen(store, network)?;
     // One user namespace for all networks: creating it is serialised with looking for it.
-    let _lock = Lock::acquire(&store.root.join(network::DIR).join("userns.lock"))?;
+    let _lock = Lock::acquire(&store.networks().join("userns.lock"))?;
     let shared = shared_userns(store);
     let (anchor, uplink, dns) = start_anchor(network, shared.as_ref())?;
     let me = std::process::id() as i32;
