@@ -71,7 +71,7 @@ fn connect(store: &Store, args: ConnectArgs) -> Result<i32> {
         None => None,
     };
     let maps = crate::runtime::userns::IdMappings::detect();
-    crate::container::network::connect(
+    crate::container::connect::connect(
         store,
         &maps,
         &network,
@@ -93,7 +93,7 @@ pub struct DisconnectArgs {
 fn disconnect(store: &Store, args: DisconnectArgs) -> Result<i32> {
     let network = network::load(store, &args.network)?;
     let maps = crate::runtime::userns::IdMappings::detect();
-    crate::container::network::disconnect(store, &maps, &network, &args.container)?;
+    crate::container::connect::disconnect(store, &maps, &network, &args.container)?;
     Ok(0)
 }
 

@@ -1,6 +1,7 @@
 //! Containers: records, spec generation and lifecycle.
 
 pub mod commit;
+pub mod connect;
 pub mod create;
 pub mod exec;
 pub mod files;
