@@ -8,6 +8,7 @@ use crate::container::list::{self, Summary};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{self, Prepared};
 use crate::container::{processes, record, remove, state, stop};
+use crate::net::network::AttachmentsByContainer;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
 use crate::supervisor::log;
@@ -205,9 +206,10 @@ pub fn ps(store: &Store, args: PsArgs) -> Result<i32> {
         }
         return Ok(0);
     }
+    let attached = crate::net::network::all_attachments(store).unwrap_or_default();
     let items: Vec<Value> = rows
         .iter()
-        .map(|s| ps_json(store, s, args.no_trunc, args.size))
+        .map(|s| ps_json(store, s, &attached, args.no_trunc, args.size))
         .collect();
     let mut columns = vec![
         ("CONTAINER ID", "{{.ID}}"),
@@ -236,7 +238,14 @@ pub(super) fn quoted_command(s: &Summary, no_trunc: bool) -> String {
     format!("\"{command}\"")
 }
 
-fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
+/// What ps knows of one container; `attached`: every container's user-defined networks.
+fn ps_json(
+    store: &Store,
+    s: &Summary,
+    attached: &AttachmentsByContainer,
+    no_trunc: bool,
+    size: bool,
+) -> Value {
     let created = s.created();
     let size_text = if size {
         format!(
@@ -260,18 +269,17 @@ fn ps_json(store: &Store, s: &Summary, no_trunc: bool, size: bool) -> Value {
         "Names": s.record.name,
         "Labels": s.labels().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
         "Mounts": s.record.mounts.iter().map(mount_label).collect::<Vec<_>>().join(","),
-        "Networks": network_names(store, s),
+        "Networks": network_names(attached, s),
     })
 }
 
 /// The container's networks as `ps` names them: its user-defined networks by name, or the
 /// one it was started on.
-fn network_names(store: &Store, s: &Summary) -> String {
-    let attached = crate::container::network::attachments(store, &s.record).unwrap_or_default();
-    if attached.is_empty() {
+fn network_names(attached: &AttachmentsByContainer, s: &Summary) -> String {
+    let Some(networks) = attached.get(s.id()).filter(|list| !list.is_empty()) else {
         return s.record.options.network.clone();
-    }
-    let mut names: Vec<String> = attached.into_iter().map(|(n, _)| n.name).collect();
+    };
+    let mut names: Vec<String> = networks.iter().map(|(n, _)| n.name.clone()).collect();
     names.sort();
     names.join(",")
 }

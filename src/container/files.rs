@@ -201,23 +201,13 @@ fn copy_out_via(
             Err(_) => DestState::Missing,
         }
     };
-    let owner = (!opts.archive).then_some((0, 0));
     let follow = opts.follow;
     with_root(store, maps, id, false, |root| {
         let path = resolve_source(root, source, follow)?;
         let is_dir = std::fs::symlink_metadata(&path)?.is_dir();
         let target = target(&dest_path, dest_state, is_dir, dest)?;
         let name = entry_name(&path, source, &target);
-        let mut writer = TarWriter::new(
-            archive,
-            WriteOptions {
-                owner,
-                ..Default::default()
-            },
-        );
-        writer.add(&path, &name, None)?;
-        writer.finish()?;
-        Ok(())
+        archive_one(archive, &path, &name, opts)
     })?;
     let mut archive = archive;
     archive.seek(SeekFrom::Start(0))?;
@@ -332,6 +322,13 @@ fn archive_host_source(source: &str, opts: &CopyOptions, archive: &File) -> Resu
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
+    archive_one(archive, &path, &name, opts)?;
+    Ok((meta.is_dir(), name))
+}
+
+/// Writes `path` (a tree, if a directory) into `archive` as `name`; files belong to root
+/// unless `cp -a` keeps their owners.
+fn archive_one(archive: &File, path: &Path, name: &str, opts: &CopyOptions) -> Result<()> {
     let owner = (!opts.archive).then_some((0, 0));
     let mut writer = TarWriter::new(
         archive,
@@ -340,9 +337,9 @@ fn archive_host_source(source: &str, opts: &CopyOptions, archive: &File) -> Resu
             ..Default::default()
         },
     );
-    writer.add(&path, &name, None)?;
+    writer.add(path, name, None)?;
     writer.finish()?;
-    Ok((meta.is_dir(), name))
+    Ok(())
 }
 
 /// Unpacks the archive (from its start) into `dir` of the container's root, its top name

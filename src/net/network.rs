@@ -17,7 +17,7 @@ use crate::events;
 use crate::store::{self, Lock, NotFound, Store};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::fs;
 use std::net::Ipv4Addr;
@@ -403,14 +403,28 @@ pub fn release(store: &Store, network: &Network, container_id: &str) -> Result<(
 
 /// Every network the container has an endpoint on, by network name.
 pub fn attachments(store: &Store, container_id: &str) -> Result<Vec<(Network, Endpoint)>> {
-    let mut found = Vec::new();
+    Ok(all_attachments(store)?
+        .remove(container_id)
+        .unwrap_or_default())
+}
+
+/// Containers' networks and their endpoints there, by container id.
+pub type AttachmentsByContainer = HashMap<String, Vec<(Network, Endpoint)>>;
+
+/// Every container's attachments at once (one read of each network, for listings of many
+/// containers).
+pub fn all_attachments(store: &Store) -> Result<AttachmentsByContainer> {
+    let mut found = AttachmentsByContainer::new();
     for network in list(store)? {
         // A network removed since it was listed has no endpoints left.
         let Ok(all) = endpoints(store, &network) else {
             continue;
         };
-        if let Some(e) = all.into_iter().find(|e| e.container_id == container_id) {
-            found.push((network, e));
+        for endpoint in all {
+            found
+                .entry(endpoint.container_id.clone())
+                .or_default()
+                .push((network.clone(), endpoint));
         }
     }
     Ok(found)
