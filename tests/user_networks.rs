@@ -292,6 +292,16 @@ fn chosen_subnet_and_address() {
         125,
     );
     assert!(out.stderr.contains("network nonet not found"), "{out}");
+    // `network connect --ip` chooses the address too, here for a stopped container, which
+    // has it from its next start.
+    let first = s.ok(&["run", "--name", "later", s.busybox(), "ip", "-4", "addr"]);
+    assert!(!first.contains("10.90."), "{first}");
+    s.ok(&["network", "connect", "--ip", "10.90.0.77", "fixed", "later"]);
+    let out = s.ok(&["network", "inspect", "-f", "{{json .Containers}}", "fixed"]);
+    assert_eq!(out.trim(), "{}", "not running, so not listed: {out}");
+    let out = s.ok(&["start", "-a", "later"]);
+    assert!(out.contains("inet 10.90.0.77/24"), "{out}");
+    s.ok(&["rm", "later"]);
 }
 
 /// A TCP server on the host's loopback that greets one client.

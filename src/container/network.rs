@@ -107,20 +107,24 @@ pub fn bind_ports(ports: &[PortMapping], inside: Inside) -> Result<Option<Forwar
 /// The container as its published ports reach it: its address and gateway on its primary
 /// network.
 pub fn inside(store: &Store, record: &ContainerRecord) -> Inside {
-    let named = attachments(store, record)
-        .ok()
-        .and_then(|list| list.into_iter().next())
-        .filter(|_| matches!(mode(&record.options), NetworkMode::Named(_)));
-    match named {
-        Some((network, endpoint)) => Inside {
+    let on_its_network = || {
+        let NetworkMode::Named(name) = mode(&record.options) else {
+            return None;
+        };
+        let network = network::load(store, &name).ok()?;
+        let endpoint = network::endpoints(store, &network)
+            .ok()?
+            .into_iter()
+            .find(|e| e.container_id == record.id)?;
+        Some(Inside {
             address: endpoint.ip,
             gateway: network.gateway,
-        },
-        None => Inside {
-            address: CONTAINER_IP,
-            gateway: GATEWAY_IP,
-        },
-    }
+        })
+    };
+    on_its_network().unwrap_or(Inside {
+        address: CONTAINER_IP,
+        gateway: GATEWAY_IP,
+    })
 }
 
 /// For a container on a user-defined network (`--network NAME`), at its creation: the
