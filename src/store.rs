@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 pub struct Store {
     pub root: PathBuf,
     pub runroot: PathBuf,
+    /// This command's process as the names it leaves in `tmp/` and `leases/` record it,
+    /// taken when the store is opened: helpers forked later work on its behalf.
+    owner: String,
 }
 
 impl Store {
@@ -21,9 +24,11 @@ impl Store {
         let store = Store {
             root: root.unwrap_or_else(default_root),
             runroot: runroot.unwrap_or_else(default_runroot),
+            owner: owner_tag(std::process::id() as i32),
         };
+        make_private_dir(&store.root)?;
+        make_private_dir(&store.runroot)?;
         for dir in [
-            store.root.clone(),
             store.blobs(),
             store.layers(),
             store.images(),
@@ -32,19 +37,12 @@ impl Store {
             store.volumes(),
             store.networks(),
             store.tmp(),
+            store.leases(),
         ] {
             if !dir.is_dir() {
                 fs::create_dir_all(&dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
             }
-        }
-        if !store.runroot.is_dir() {
-            fs::create_dir_all(&store.runroot)
-                .with_context(|| format!("cannot create {}", store.runroot.display()))?;
-            fs::set_permissions(
-                &store.runroot,
-                std::os::unix::fs::PermissionsExt::from_mode(0o700),
-            )?;
         }
         Ok(store)
     }
@@ -91,11 +89,49 @@ impl Store {
         self.root.join("seccomp")
     }
 
-    /// A fresh, empty staging directory under `tmp/`.
+    /// Leases on layers, one file per command in flight (see `image::lease`).
+    pub fn leases(&self) -> PathBuf {
+        self.root.join("leases")
+    }
+
+    /// A fresh, empty staging directory under `tmp/`, named after this command so that one
+    /// a killed command left can be told from work in progress.
     pub fn staging_dir(&self) -> Result<PathBuf> {
-        let dir = self.tmp().join(random_hex(16));
+        let dir = self.tmp_path("stage");
         fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(dir)
+    }
+
+    /// A new name under `tmp/` for `kind` of thing (what a removal renames away before
+    /// deleting it), named after this command as [`Store::staging_dir`] is.
+    pub fn tmp_path(&self, kind: &str) -> PathBuf {
+        self.tmp()
+            .join(format!("{}.{kind}-{}", self.owner, random_hex(8)))
+    }
+
+    /// A name for something this command owns while it lives (a lease file).
+    pub fn owned_name(&self) -> String {
+        format!("{}.{}", self.owner, random_hex(8))
+    }
+
+    /// What killed commands left under `dir` (`tmp/`, `leases/`): entries named after a
+    /// process that is gone. Entries of older skiff versions, without an owner in their
+    /// name, count once they are a day old.
+    pub fn abandoned(&self, dir: &Path) -> Vec<PathBuf> {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|entry| {
+                let name = entry.file_name();
+                match owner_of(&name.to_string_lossy()) {
+                    Some((pid, start)) => !process_alive(pid, start),
+                    None => older_than_a_day(&entry.path()),
+                }
+            })
+            .map(|entry| entry.path())
+            .collect()
     }
 
     /// The layer every container's overlay has on top of its image: the files and
@@ -129,6 +165,51 @@ impl Store {
     pub fn lock(&self) -> Result<Lock> {
         Lock::acquire(&self.root.join("lock"))
     }
+}
+
+/// Creates `dir` (and its parents) readable by its owner alone, and takes group and other
+/// access away from one that exists: layers hold world-writable directories and setuid
+/// binaries owned by the store's user, which no other user of the machine may reach.
+fn make_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    if !dir.is_dir() {
+        if let Some(parent) = dir.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        match fs::DirBuilder::new().mode(0o700).create(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(e).with_context(|| format!("cannot create {}", dir.display()))
+            }
+            _ => {}
+        }
+    }
+    let meta = fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    if meta.mode() & 0o077 != 0 && meta.uid() == nix::unistd::geteuid().as_raw() {
+        fs::set_permissions(dir, fs::Permissions::from_mode(meta.mode() & 0o7700))
+            .with_context(|| format!("cannot make {} private", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// "PID-START": a process and its start time, which tells it from a later one with its pid.
+fn owner_tag(pid: i32) -> String {
+    format!("{pid}-{}", process_start_time(pid).unwrap_or(0))
+}
+
+/// The process a name made by [`owner_tag`] belongs to.
+fn owner_of(name: &str) -> Option<(i32, u64)> {
+    let tag = name.split('.').next()?;
+    let (pid, start) = tag.split_once('-')?;
+    Some((pid.parse().ok()?, start.parse().ok()?))
+}
+
+fn older_than_a_day(path: &Path) -> bool {
+    fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age.as_secs() > 24 * 3600)
 }
 
 pub fn home_dir() -> PathBuf {
@@ -277,6 +358,27 @@ pub fn sha256_digest(data: &[u8]) -> String {
     format!("sha256:{}", to_hex(&sha2::Sha256::digest(data)))
 }
 
+/// The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat).
+pub fn process_start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_comm = &stat[stat.rfind(')')? + 2..];
+    after_comm.split(' ').nth(19)?.parse().ok()
+}
+
+/// Whether `pid` is still the process that started at `start` (not a reused pid, and not
+/// a zombie waiting to be reaped).
+pub fn process_alive(pid: i32, start: u64) -> bool {
+    pid > 0 && process_start_time(pid) == Some(start) && !is_zombie(pid)
+}
+
+fn is_zombie(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return true;
+    };
+    let state = stat.rfind(')').and_then(|i| stat[i + 2..].chars().next());
+    matches!(state, Some('Z' | 'X'))
+}
+
 /// Removes a directory tree, for trees whose files all belong to the caller.
 /// Returns the error so callers can fall back to removal inside the user namespace.
 pub fn remove_tree(path: &Path) -> std::io::Result<()> {
@@ -322,3 +424,28 @@ impl std::fmt::Display for NotFound {
 }
 
 impl std::error::Error for NotFound {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_tmp_tell_their_owner() {
+        let me = std::process::id() as i32;
+        let tag = owner_tag(me);
+        let (pid, start) = owner_of(&format!("{tag}.stage-0123")).unwrap();
+        assert_eq!(pid, me);
+        assert!(process_alive(pid, start));
+        assert_eq!(owner_of("0123456789abcdef"), None);
+        assert_eq!(owner_of("rm-0123"), None);
+    }
+
+    #[test]
+    fn own_process_is_alive_and_reuse_is_detected() {
+        let me = std::process::id() as i32;
+        let start = process_start_time(me).unwrap();
+        assert!(process_alive(me, start));
+        assert!(!process_alive(me, start + 1));
+        assert!(!process_alive(0, 0));
+    }
+}

@@ -24,6 +24,7 @@ use crate::container::{create, options::RunOptions, remove, start};
 use crate::image::config::{host_architecture, History, ImageConfig, RootFs};
 use crate::image::fetch;
 use crate::image::ingest::{self, IngestedLayer};
+use crate::image::lease::Lease;
 use crate::image::overlay::{self, Overlay};
 use crate::image::reference::Reference;
 use crate::image::store::{self as images, short_id, Image, ImageRecord};
@@ -160,6 +161,7 @@ pub fn build(store: &Store, ctx: &BuildContext, opts: &BuildOptions) -> Result<S
         done: vec![None; stages.stages.len()],
         step: 0,
         total,
+        lease: Lease::new(store),
     };
     for &index in &needed {
         let snapshot = builder.stage(index)?;
@@ -224,6 +226,8 @@ struct Builder<'a> {
     done: Vec<Option<Snapshot>>,
     step: usize,
     total: usize,
+    /// The layers of the build's steps, until its image names them.
+    lease: Lease,
 }
 
 impl Builder<'_> {
@@ -438,8 +442,12 @@ impl Builder<'_> {
         let prepared = create::create_from_image(self.store, &self.maps, &opts, &snapshot.image())?;
         self.say(&format!(" ---> Running in {}", &prepared.id()[..12]));
         let outcome = self.run_container(&prepared);
-        let layer = match outcome {
-            Ok(0) => ingest::ingest_dir(self.store, &self.maps, &prepared.paths.upper),
+        let layer = match (outcome, crate::supervisor::stopped_by_signal()) {
+            (Ok(_), Some(signal)) => Err(anyhow!("the build was stopped by {signal}")),
+            (outcome, _) => outcome,
+        };
+        let layer = match layer {
+            Ok(0) => ingest::ingest_dir(self.store, &self.maps, &prepared.paths.upper, &self.lease),
             Ok(code) => Err(anyhow!(
                 "process {:?} did not complete successfully: exit code {code}",
                 command.join(" ")
@@ -461,7 +469,7 @@ impl Builder<'_> {
         } else {
             None
         };
-        let result = start::foreground(self.store, &self.maps, prepared, false);
+        let result = start::foreground(self.store, &self.maps, prepared, false, true);
         // The container's supervision blocked signals; the build goes on without that.
         mask.thread_set_mask()?;
         if let Some(capture) = capture {
@@ -719,7 +727,7 @@ impl Builder<'_> {
             overlay::unmount(&merged)?;
             Ok(String::new())
         })?;
-        ingest::ingest_dir(self.store, &self.maps, &upper)
+        ingest::ingest_dir(self.store, &self.maps, &upper, &self.lease)
     }
 
     /// The image: the target stage's last snapshot with the `--label`s, recorded and tagged.

@@ -148,6 +148,7 @@ pub fn unpack(data: &[u8], dir: &Path) -> Result<()> {
         &ExtractOptions {
             ignore_chown_errors: true,
             no_whiteouts: true,
+            ..Default::default()
         },
     )
     .context("cannot unpack the build context")?;

@@ -280,6 +280,7 @@ fn copy_tree(source: &Source, name: &str, dir: &Path, placement: &Placement) -> 
         &ExtractOptions {
             ignore_chown_errors: placement.ignore_chown_errors,
             no_whiteouts: true,
+            ..Default::default()
         },
     )?;
     Ok(())
@@ -343,6 +344,7 @@ fn unpack_archive(path: &Path, dir: &Path) -> Result<()> {
         &ExtractOptions {
             ignore_chown_errors: true,
             no_whiteouts: true,
+            ..Default::default()
         },
     )
     .map_err(|e| anyhow!("cannot unpack {}: {e:#}", path.display()))?;

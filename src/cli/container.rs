@@ -469,7 +469,7 @@ fn remove_container(
         // The supervisor may still be writing the exit; it tolerates the directory vanishing.
         let supervisor = current.supervisor;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while state::process_alive(supervisor, current.supervisor_start)
+        while crate::store::process_alive(supervisor, current.supervisor_start)
             && std::time::Instant::now() < deadline
             && supervisor != std::process::id() as i32
         {
@@ -712,7 +712,13 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
         ensure_startable(store, &id, name)?;
         let prepared = Prepared::load(store, &id)?;
         state::set_marker(store, &id, state::Marker::StoppedByUser, false)?;
-        return start::foreground(store, &IdMappings::detect(), &prepared, args.interactive);
+        return start::foreground(
+            store,
+            &IdMappings::detect(),
+            &prepared,
+            args.interactive,
+            false,
+        );
     }
     each(store, &names, |store, id| {
         ensure_startable(store, id, id)?;

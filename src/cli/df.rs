@@ -130,6 +130,8 @@ fn distinct_layers(image: &Image) -> Vec<&str> {
 
 pub fn df(store: &Store, args: DfArgs) -> Result<i32> {
     let format = Format::parse(args.format.as_deref())?;
+    // What killed commands left is no one's: gone before the space is counted.
+    crate::runtime::userns::sweep_abandoned(store, &crate::runtime::userns::IdMappings::detect())?;
     let usage = measure(store)?;
     let mut out = std::io::stdout().lock();
     if args.verbose {

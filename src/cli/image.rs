@@ -6,7 +6,7 @@ use crate::image::reference::{glob_match, Reference};
 use crate::image::store::{self as images, short_id, Image};
 use crate::image::{archive, import as importer};
 use crate::runtime::userns::{self, IdMappings};
-use crate::store::{self, NotFound, Store};
+use crate::store::{NotFound, Store};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -411,54 +411,23 @@ fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Re
         }
     }
     if users.is_empty() {
-        let unused = images::delete(store, image.id())?;
-        lines.push(format!("Deleted: {}", image.id()));
         // The build cache keeps its layers until `builder prune`.
         let cached = crate::build::cache::layers_in_use(store);
-        let unused: Vec<String> = unused.into_iter().filter(|d| !cached.contains(d)).collect();
-        remove_layers(store, maps, &unused)?;
+        let mut doomed = images::delete(store, image.id(), &cached)?;
+        lines.push(format!("Deleted: {}", image.id()));
+        doomed.extend(store.abandoned(&store.tmp()));
+        userns::remove_trees(maps, doomed)?;
     }
     Ok(lines)
 }
 
 /// Removes the layers that neither an image nor the build cache uses; returns how many.
 pub fn remove_unused_layers(store: &Store, maps: &IdMappings) -> Result<usize> {
-    let mut used = crate::build::cache::layers_in_use(store);
-    for image in images::list(store)? {
-        used.extend(image.diff_ids().iter().cloned());
-    }
-    let mut unused = Vec::new();
-    for entry in std::fs::read_dir(store.layers())? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        let diff_id = format!("sha256:{name}");
-        if name.len() == 64 && !used.contains(&diff_id) {
-            unused.push(diff_id);
-        }
-    }
-    remove_layers(store, maps, &unused)?;
-    Ok(unused.len())
-}
-
-/// Layers vanish from `layers/` at once (renamed into the staging area), then are deleted
-/// inside the user namespace, where their subordinate owners are ours.
-fn remove_layers(store: &Store, maps: &IdMappings, diff_ids: &[String]) -> Result<()> {
-    let mut doomed = Vec::new();
-    for diff_id in diff_ids {
-        let target = store.tmp().join(format!("rm-{}", store::random_hex(8)));
-        if std::fs::rename(store.layer(diff_id), &target).is_ok() {
-            doomed.push(target);
-        }
-    }
-    if doomed.is_empty() {
-        return Ok(());
-    }
-    userns::run_in_userns(maps, move || {
-        for dir in doomed {
-            store::remove_tree(&dir)?;
-        }
-        Ok(String::new())
-    })?;
-    Ok(())
+    let cached = crate::build::cache::layers_in_use(store);
+    let doomed = images::take_unused_layers(store, &cached)?;
+    let count = doomed.len();
+    userns::remove_trees(maps, doomed)?;
+    Ok(count)
 }
 
 #[derive(Args)]

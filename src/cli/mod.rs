@@ -267,7 +267,8 @@ fn failure_code(command: &Command) -> i32 {
         | Command::Update(_)
         | Command::Container(_)
         | Command::Events(_)
-        | Command::Network(_) => 1,
+        | Command::Network(_)
+        | Command::Cp(_) => 1,
         _ => 125,
     }
 }

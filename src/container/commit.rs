@@ -106,7 +106,8 @@ pub fn commit(store: &Store, maps: &IdMappings, id: &str, opts: &CommitOptions) 
     if pause {
         processes::pause(store, id)?;
     }
-    let layer = ingest::ingest_dir(store, maps, &record::dir(store, id).join("upper"));
+    let lease = crate::image::lease::Lease::new(store);
+    let layer = ingest::ingest_dir(store, maps, &record::dir(store, id).join("upper"), &lease);
     if pause {
         processes::unpause(store, id)?;
     }

@@ -303,11 +303,19 @@ fn write_container(
         ports,
     };
     record::save(store, &record)?;
+    let me = std::process::id() as i32;
     state::save(
         store,
         id,
         &ContainerState {
             status: "created".into(),
+            // Until it runs, a `--rm` container (a build step's) is its creator's: gone with it.
+            supervisor: if opts.rm { me } else { 0 },
+            supervisor_start: if opts.rm {
+                store::process_start_time(me).unwrap_or(0)
+            } else {
+                0
+            },
             ..Default::default()
         },
     )?;

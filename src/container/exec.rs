@@ -97,6 +97,7 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
             echo: true,
             interactive: opts.interactive,
             attach: None,
+            stop_on_signal: false,
         },
         None,
         &mut [],

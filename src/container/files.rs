@@ -225,12 +225,20 @@ fn copy_out_via(
     if !dir.is_dir() {
         bail!("no such directory: {}", dir.display());
     }
-    layer::extract(
+    let open_dir = || -> Result<std::os::fd::OwnedFd> {
+        Ok(File::open(&dir)
+            .with_context(|| format!("cannot open {}", dir.display()))?
+            .into())
+    };
+    layer::check_no_type_change(archive, open_dir()?, &dir)?;
+    archive.seek(SeekFrom::Start(0))?;
+    layer::extract_into(
         archive,
-        &dir,
+        open_dir()?,
         &ExtractOptions {
             ignore_chown_errors: !opts.archive || maps.mode != MappingMode::Root,
             no_whiteouts: true,
+            ..Default::default()
         },
     )?;
     Ok(())
@@ -266,7 +274,9 @@ pub fn copy_in(
             .open(staging.join("archive.tar"))?;
         let from_stdin = source == "-";
         let (source_is_dir, name) = if from_stdin {
-            std::io::copy(&mut std::io::stdin().lock(), &mut archive)?;
+            // docker takes compressed tars on standard input too.
+            let stdin = std::io::BufReader::new(std::io::stdin().lock());
+            std::io::copy(&mut layer::decompress(stdin)?, &mut archive)?;
             (true, String::new())
         } else {
             archive_host_source(source, opts, &archive)?
@@ -354,20 +364,24 @@ fn unpack_in_root(
     let relative = dir.to_string_lossy();
     let resolved = copy::open_dir_in_root(root, relative.trim_start_matches('/'))
         .with_context(|| format!("no such directory: {}", dir.display()))?;
-    let mut archive = archive.try_clone()?;
-    archive.seek(SeekFrom::Start(0))?;
-    let reader: Box<dyn Read> = match rename {
-        Some((from, to)) => Box::new(crate::image::ingest::tar_in_thread(move |out| {
-            rebase(archive, &from, &to, out)
-        })?),
-        None => Box::new(archive),
+    let renamed = |archive: &File| -> Result<Box<dyn Read>> {
+        let mut archive = archive.try_clone()?;
+        archive.seek(SeekFrom::Start(0))?;
+        Ok(match rename.clone() {
+            Some((from, to)) => Box::new(crate::image::ingest::tar_in_thread(move |out| {
+                rebase(archive, &from, &to, out)
+            })?),
+            None => Box::new(archive),
+        })
     };
+    layer::check_no_type_change(renamed(archive)?, resolved.try_clone()?, dir)?;
     layer::extract_into(
-        reader,
+        renamed(archive)?,
         resolved,
         &ExtractOptions {
             ignore_chown_errors,
             no_whiteouts: true,
+            ..Default::default()
         },
     )?;
     Ok(())

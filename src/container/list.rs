@@ -43,6 +43,16 @@ impl Summary {
         &self.record.id
     }
 
+    /// A `--rm` container (a build's RUN step among them) whose supervisor, or creator, was
+    /// killed before it could remove it: docker removes such a container all the same.
+    fn is_orphan_of_rm(&self) -> bool {
+        let state = &self.state;
+        self.record.options.rm
+            && !state.is_running()
+            && state.supervisor > 0
+            && !crate::store::process_alive(state.supervisor, state.supervisor_start)
+    }
+
     /// The published ports as bound, while the container runs.
     pub fn ports(&self) -> &[PortMapping] {
         if self.state.is_running() {
@@ -133,6 +143,11 @@ pub fn all(store: &Store) -> Result<Vec<Summary>> {
         let id = entry?.file_name().to_string_lossy().into_owned();
         // A container being created or removed right now may lack its files: skip it.
         if let Ok(summary) = Summary::load(store, &id) {
+            if summary.is_orphan_of_rm() {
+                let maps = crate::runtime::userns::IdMappings::detect();
+                let _ = super::remove::remove_with_volumes(store, &maps, &id);
+                continue;
+            }
             out.push(summary);
         }
     }

@@ -32,7 +32,7 @@ pub fn run(store: &Store, opts: &RunOptions) -> Result<Outcome> {
         }
         return Ok(Outcome::Detached(id));
     }
-    let result = start::foreground(store, &maps, &prepared, opts.interactive);
+    let result = start::foreground(store, &maps, &prepared, opts.interactive, false);
     if let Err(e) = &result {
         let code = e
             .downcast_ref::<crate::runtime::StartError>()

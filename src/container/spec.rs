@@ -373,14 +373,7 @@ fn no_new_privileges(opts: &RunOptions) -> bool {
 fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
     let paths = input.paths;
     let lower: Vec<String> = std::iter::once(input.init_layer.to_string())
-        .chain(
-            input
-                .image
-                .diff_ids()
-                .iter()
-                .rev()
-                .map(|d| format!("{}/diff", crate::store::hex_of(d))),
-        )
+        .chain(crate::image::overlay::lower_dirs(input.image.diff_ids()))
         .collect();
     let overlay = MountBuilder::default()
         .destination("/")

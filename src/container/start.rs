@@ -99,9 +99,9 @@ pub fn running_state(started: &Started, restart_count: u32) -> ContainerState {
     ContainerState {
         status: "running".into(),
         pid: started.pid.as_raw(),
-        pid_start: state::process_start_time(started.pid.as_raw()).unwrap_or(0),
+        pid_start: crate::store::process_start_time(started.pid.as_raw()).unwrap_or(0),
         supervisor: me,
-        supervisor_start: state::process_start_time(me).unwrap_or(0),
+        supervisor_start: crate::store::process_start_time(me).unwrap_or(0),
         started_at: clock::format_rfc3339(clock::now()),
         restart_count,
         ..Default::default()
@@ -143,6 +143,7 @@ pub fn foreground(
     maps: &IdMappings,
     prepared: &Prepared,
     interactive: bool,
+    stop_on_signal: bool,
 ) -> Result<i32> {
     let opts = prepared.options();
     let signals = supervisor::signal_fd()?;
@@ -202,6 +203,7 @@ pub fn foreground(
             echo: true,
             interactive,
             attach: None,
+            stop_on_signal,
         },
         None,
         &mut services(&mut stack, &mut ports),

@@ -58,7 +58,7 @@ pub fn save(store: &Store, id: &str, state: &ContainerState) -> Result<()> {
 /// as if killed), and is corrected on disk.
 pub fn load(store: &Store, id: &str) -> Result<ContainerState> {
     let mut state: ContainerState = store::read_json(&path(store, id))?;
-    if state.is_running() && !process_alive(state.supervisor, state.supervisor_start) {
+    if state.is_running() && !store::process_alive(state.supervisor, state.supervisor_start) {
         state.status = "exited".into();
         state.exit_code = 137;
         state.pid = 0;
@@ -68,27 +68,6 @@ pub fn load(store: &Store, id: &str) -> Result<ContainerState> {
         let _ = save(store, id, &state);
     }
     Ok(state)
-}
-
-/// The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat).
-pub fn process_start_time(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_comm = &stat[stat.rfind(')')? + 2..];
-    after_comm.split(' ').nth(19)?.parse().ok()
-}
-
-/// Whether `pid` is still the process that started at `start` (not a reused pid, and not
-/// a zombie waiting to be reaped).
-pub fn process_alive(pid: i32, start: u64) -> bool {
-    pid > 0 && process_start_time(pid) == Some(start) && !is_zombie(pid)
-}
-
-fn is_zombie(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return true;
-    };
-    let state = stat.rfind(')').and_then(|i| stat[i + 2..].chars().next());
-    matches!(state, Some('Z' | 'X'))
 }
 
 /// Marker files for what the user asked of a running container.
@@ -121,18 +100,4 @@ pub fn set_marker(store: &Store, id: &str, marker: Marker, on: bool) -> Result<(
 
 pub fn has_marker(store: &Store, id: &str, marker: Marker) -> bool {
     marker_path(store, id, marker).exists()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn own_process_is_alive_and_reuse_is_detected() {
-        let me = std::process::id() as i32;
-        let start = process_start_time(me).unwrap();
-        assert!(process_alive(me, start));
-        assert!(!process_alive(me, start + 1));
-        assert!(!process_alive(0, 0));
-    }
 }

@@ -111,7 +111,7 @@ pub fn restart(store: &Store, id: &str, timeout: Option<u64>) -> Result<()> {
 
 /// Waits until the container's pid 1 is gone; false on time-out.
 pub fn wait_for_exit(current: &ContainerState, timeout: Duration) -> bool {
-    if !state::process_alive(current.pid, current.pid_start) {
+    if !crate::store::process_alive(current.pid, current.pid_start) {
         return true;
     }
     let Ok(pidfd) = pidfd_open(Pid::from_raw(current.pid)) else {

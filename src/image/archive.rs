@@ -2,6 +2,7 @@
 //! (index.json + blobs), possibly compressed, read by `skiff load`.
 
 use super::ingest::{self, LayerSource};
+use super::layer::{self, ExtractOptions};
 use super::reference::Reference;
 use super::store as images;
 use crate::runtime::userns::IdMappings;
@@ -71,11 +72,11 @@ fn load_staged(
     input: impl Read,
     staging: &Path,
 ) -> Result<Vec<Loaded>> {
-    let reader = super::layer::decompress(BufReader::with_capacity(1 << 20, input))?;
+    let reader = layer::decompress(BufReader::with_capacity(1 << 20, input))?;
     unpack_outer(reader, staging)?;
-    let images = if staging.join("manifest.json").is_file() {
+    let images = if archive_file(staging, "manifest.json").is_ok() {
         read_docker_archive(staging)?
-    } else if staging.join("index.json").is_file() {
+    } else if archive_file(staging, "index.json").is_ok() {
         read_oci_layout(staging)?
     } else {
         bail!("not an image archive: it has neither manifest.json (docker archive) nor index.json (OCI layout)");
@@ -113,7 +114,8 @@ fn load_staged(
             sources.push(source);
         }
     }
-    ingest::ingest(store, maps, sources)?;
+    let lease = super::lease::Lease::new(store);
+    ingest::ingest(store, maps, sources, &lease)?;
     let mut loaded = Vec::new();
     for image in images {
         let record = images::add(store, &image.config, &image.tags)?;
@@ -125,43 +127,18 @@ fn load_staged(
     Ok(loaded)
 }
 
-/// Unpacks the archive's regular files and directories; symlinks (docker writes them for
-/// repeated layers) are kept only when they stay inside the archive.
+/// Unpacks the archive with the extractor layers use: each entry is created relative to its
+/// parent directory opened without following symlinks, so a symlink of the archive never
+/// redirects a later entry out of `dest`. Symlinks (docker writes them for repeated layers)
+/// must point inside the archive by their text; what they really resolve to is checked
+/// again whenever a file is read through them ([`archive_file`]).
 fn unpack_outer(reader: impl Read, dest: &Path) -> Result<()> {
-    let mut archive = tar::Archive::new(reader);
-    let entries = archive.entries().context("not a tar archive")?;
-    for entry in entries {
-        let mut entry = entry.context("the archive is truncated or corrupt")?;
-        let path = entry.path()?.into_owned();
-        let relative = safe_relative(&path)
-            .ok_or_else(|| anyhow!("archive entry {:?} points outside the archive", path))?;
-        let target = dest.join(&relative);
-        match entry.header().entry_type() {
-            tar::EntryType::Directory => fs::create_dir_all(&target)?,
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent)?;
-                }
-                let mut file = fs::File::create(&target)?;
-                std::io::copy(&mut entry, &mut file)
-                    .context("the archive is truncated or corrupt")?;
-            }
-            tar::EntryType::Symlink => {
-                let link = entry
-                    .link_name()?
-                    .ok_or_else(|| anyhow!("symlink without target"))?;
-                let resolved = relative.parent().unwrap_or(Path::new("")).join(&link);
-                if link.is_absolute() || safe_relative(&resolved).is_none() {
-                    bail!("archive entry {:?} links outside the archive", path);
-                }
-                if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent)?;
-                }
-                std::os::unix::fs::symlink(&link, &target)?;
-            }
-            _ => {}
-        }
-    }
+    let options = ExtractOptions {
+        no_whiteouts: true,
+        archive_files: true,
+        ..Default::default()
+    };
+    layer::extract(reader, dest, &options).map_err(|e| anyhow!("invalid archive: {e:#}"))?;
     Ok(())
 }
 
@@ -198,7 +175,7 @@ fn archive_file(root: &Path, name: &str) -> Result<PathBuf> {
 
 fn read_docker_archive(root: &Path) -> Result<Vec<ArchiveImage>> {
     let manifest: Vec<DockerManifestEntry> =
-        serde_json::from_slice(&fs::read(root.join("manifest.json"))?)
+        serde_json::from_slice(&fs::read(archive_file(root, "manifest.json")?)?)
             .context("invalid manifest.json in the archive")?;
     manifest
         .into_iter()
@@ -261,7 +238,7 @@ fn verified_blob_path(root: &Path, digest: &str) -> Result<PathBuf> {
 }
 
 fn read_oci_layout(root: &Path) -> Result<Vec<ArchiveImage>> {
-    let index: OciIndex = serde_json::from_slice(&fs::read(root.join("index.json"))?)
+    let index: OciIndex = serde_json::from_slice(&fs::read(archive_file(root, "index.json")?)?)
         .context("invalid index.json in the archive")?;
     let mut images = Vec::new();
     let mut pending: Vec<(Descriptor, Option<String>)> =

@@ -45,7 +45,8 @@ pub fn import(
     } else {
         source.to_string()
     };
-    let layers = ingest::ingest(store, maps, vec![LayerSource::new(label, open)])?;
+    let lease = super::lease::Lease::new(store);
+    let layers = ingest::ingest(store, maps, vec![LayerSource::new(label, open)], &lease)?;
     let now = clock::format_rfc3339(clock::now());
     let config = ImageConfig {
         created: Some(now.clone()),

@@ -9,6 +9,7 @@
 //! namespace, never in the calling process.
 
 use super::layer::{self, ExtractOptions, HashingReader};
+use super::lease::Lease;
 use crate::runtime::userns::{self, IdMappings, MappingMode};
 use crate::store::{self, Store};
 use anyhow::{anyhow, bail, Context, Result};
@@ -62,15 +63,23 @@ pub struct IngestedLayer {
 const PARALLEL_LAYERS: usize = 4;
 
 /// Extracts and commits `sources`, skipping the ones whose layer is already stored.
+/// The layers are leased (see [`super::lease`]) before they are looked for or committed, and
+/// stay so while `lease` lives: until the caller has recorded the image that names them.
 pub fn ingest(
     store: &Store,
     maps: &IdMappings,
     sources: Vec<LayerSource>,
+    lease: &Lease,
 ) -> Result<Vec<IngestedLayer>> {
+    let expected: Vec<String> = sources
+        .iter()
+        .filter_map(|s| s.expected_diff_id.clone())
+        .collect();
+    lease.add(store, &expected)?;
     let store_in_ns = store.clone();
     let ignore_chown_errors = maps.mode == MappingMode::Single;
     let text = userns::run_in_userns(maps, move || {
-        let results = extract_all(&store_in_ns, sources, ignore_chown_errors)?;
+        let results = extract_all(&store_in_ns, sources, ignore_chown_errors, lease)?;
         Ok(serde_json::to_string(&results)?)
     })?;
     let results: Vec<IngestedLayer> = serde_json::from_str(&text)?;
@@ -91,8 +100,12 @@ fn extract_all(
     store: &Store,
     sources: Vec<LayerSource>,
     ignore_chown_errors: bool,
+    lease: &Lease,
 ) -> Result<Vec<IngestedLayer>> {
-    sweep_abandoned(store);
+    // In the user namespace already, where files of subordinate ids can be removed.
+    for path in store.abandoned(&store.tmp()) {
+        let _ = store::remove_tree(&path);
+    }
     let count = sources.len();
     let queue = Mutex::new(sources.into_iter().enumerate().collect::<Vec<_>>());
     let outcomes: Mutex<Vec<Option<Result<Outcome>>>> =
@@ -135,6 +148,14 @@ fn extract_all(
         let mut outcomes = outcomes;
         return Err(outcomes.swap_remove(error).unwrap().err().unwrap());
     }
+    let staged: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Some(Ok(Outcome::Staged(_, layer))) => Some(layer.diff_id.clone()),
+            _ => None,
+        })
+        .collect();
+    lease.add(store, &staged)?;
     let mut results = Vec::with_capacity(count);
     for outcome in outcomes {
         match outcome.ok_or_else(|| anyhow!("a layer was not processed"))?? {
@@ -171,7 +192,7 @@ fn ingest_one(
             }));
         }
     }
-    let dir = stage(store)?;
+    let dir = store.staging_dir()?;
     let on_done = source.on_done.take();
     let label = source.label.clone();
     let layer = match extract_one(&dir, source, ignore_chown_errors, failed) {
@@ -403,55 +424,7 @@ impl<R: Read> Read for VerifyingReader<'_, R> {
     }
 }
 
-/// Marks a staging directory with the process that fills it, so that what a killed skiff
-/// left behind can be told from work in progress.
-const OWNER_FILE: &str = ".skiff-owner";
-
-fn stage(store: &Store) -> Result<PathBuf> {
-    let dir = store.staging_dir()?;
-    let pid = std::process::id();
-    fs::write(
-        dir.join(OWNER_FILE),
-        format!("{pid} {}", start_time(pid).unwrap_or(0)),
-    )?;
-    Ok(dir)
-}
-
-/// A live process's start time (clock ticks since boot), which tells it from a later process
-/// with the same pid; None when it is gone (or a zombie).
-fn start_time(pid: u32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The fields after the command name (which may hold spaces): state is field 3, the start
-    // time field 22.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    if fields.first() == Some(&"Z") {
-        return None;
-    }
-    fields.get(19)?.parse().ok()
-}
-
-/// Removes the staging directories of layer extractions whose process is gone (a killed
-/// pull or load). Runs where their files, owned by subordinate ids, can be removed.
-fn sweep_abandoned(store: &Store) {
-    let Ok(entries) = fs::read_dir(store.tmp()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Ok(owner) = fs::read_to_string(entry.path().join(OWNER_FILE)) else {
-            continue;
-        };
-        let mut fields = owner.split_whitespace().map(|f| f.parse::<u64>().ok());
-        let (Some(Some(pid)), Some(Some(started))) = (fields.next(), fields.next()) else {
-            continue;
-        };
-        if start_time(pid as u32) != Some(started) {
-            let _ = store::remove_tree(&entry.path());
-        }
-    }
-}
-
 fn commit(store: &Store, staged: &Path, diff_id: &str) -> Result<()> {
-    let _ = fs::remove_file(staged.join(OWNER_FILE));
     let target = store.layer(diff_id);
     match fs::rename(staged, &target) {
         Ok(()) => Ok(()),
@@ -468,7 +441,12 @@ fn commit(store: &Store, staged: &Path, diff_id: &str) -> Result<()> {
 /// step's) as a new layer: its tar, as [`super::tarball`] writes it with whiteouts in the OCI
 /// form, is ingested like any layer, so the layer, its diff id and its record of the stream
 /// agree. None when the tree is empty: the step changed no file.
-pub fn ingest_dir(store: &Store, maps: &IdMappings, dir: &Path) -> Result<Option<IngestedLayer>> {
+pub fn ingest_dir(
+    store: &Store,
+    maps: &IdMappings,
+    dir: &Path,
+    lease: &Lease,
+) -> Result<Option<IngestedLayer>> {
     let empty = fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .next()
@@ -493,7 +471,7 @@ pub fn ingest_dir(store: &Store, maps: &IdMappings, dir: &Path) -> Result<Option
             })?) as Box<dyn Read + Send>)
         }),
     );
-    Ok(ingest(store, maps, vec![source])?.pop())
+    Ok(ingest(store, maps, vec![source], lease)?.pop())
 }
 
 /// A reader of what `write` writes, in a thread of its own; the writer's error, if any,

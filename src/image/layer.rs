@@ -22,6 +22,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -72,6 +73,10 @@ pub struct ExtractOptions {
     /// The tar is not a layer but files to put somewhere (`cp`, a build's COPY): names like
     /// `.wh.x` are ordinary files, not whiteouts.
     pub no_whiteouts: bool,
+    /// The tree is files read back through their names (an image archive's manifest and
+    /// blobs), not a root filesystem: a symlink must point inside it, relative and not
+    /// climbing out, or the archive is refused; owners mean nothing and are not kept.
+    pub archive_files: bool,
 }
 
 /// Extract an *uncompressed* tar stream into `dest` (an existing empty directory). The caller has
@@ -117,6 +122,51 @@ pub fn extract_into(reader: impl Read, root: OwnedFd, opts: &ExtractOptions) -> 
         skipped_devices: extractor.skipped_devices,
         tar_split: record.finish()?,
     })
+}
+
+/// Docker's rule for `cp`, checked for the whole archive before anything is written: an
+/// existing directory under `root` is never replaced by a non-directory, nor an existing
+/// non-directory (a symlink included) by a directory. `shown_as` is how the user knows
+/// `root`, for the message.
+pub fn check_no_type_change(reader: impl Read, root: OwnedFd, shown_as: &Path) -> Result<()> {
+    let mut archive = tar::Archive::new(reader);
+    let mut dirs = Dirs::new(root);
+    let mut path = Vec::new();
+    for entry in archive.entries().context("reading the archive")? {
+        let entry = entry.context("reading the archive")?;
+        let raw_name = entry.path_bytes();
+        let kind = kind_of(entry.header(), &raw_name)?;
+        if matches!(kind, Kind::Ignored) || normalize(&raw_name, &mut path).is_err() {
+            // Refused with its reason by the extraction itself.
+            continue;
+        }
+        let (parent, name) = split_parent(&path);
+        if name.is_empty() {
+            continue;
+        }
+        let Ok(dir) = dirs.parent_if_present(parent) else {
+            continue;
+        };
+        let Ok(existing) = stat::fstatat(dir, name, AtFlags::AT_SYMLINK_NOFOLLOW) else {
+            continue;
+        };
+        let existing_is_dir = existing.st_mode & libc::S_IFMT == libc::S_IFDIR;
+        let full = shown_as.join(std::ffi::OsStr::from_bytes(&path));
+        match (existing_is_dir, matches!(kind, Kind::Dir)) {
+            (true, false) => bail!(
+                "cannot overwrite directory {:?} with non-directory {:?}",
+                full,
+                shown_as
+            ),
+            (false, true) => bail!(
+                "cannot overwrite non-directory {:?} with directory {:?}",
+                full,
+                shown_as
+            ),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Recognise the compression of a layer blob by its magic bytes and wrap the reader: gzip, zstd,
@@ -224,6 +274,7 @@ enum Refused {
     LinkOutsideLayer,
     LinkThroughSymlink,
     LinkTargetMissing,
+    SymlinkOutside,
 }
 
 impl fmt::Display for Refused {
@@ -234,6 +285,7 @@ impl fmt::Display for Refused {
             Refused::LinkOutsideLayer => "is a hard link to a file outside the layer",
             Refused::LinkThroughSymlink => "is a hard link to a file behind a symbolic link",
             Refused::LinkTargetMissing => "is a hard link to a file that does not exist",
+            Refused::SymlinkOutside => "is a symbolic link that points outside the archive",
         })
     }
 }
@@ -278,6 +330,27 @@ fn normalize(raw: &[u8], out: &mut Vec<u8>) -> Result<(), Refused> {
         }
     }
     Ok(())
+}
+
+/// Whether the symlink `target`, read from the directory `parent` (normalized), names a
+/// path inside the tree by its text: relative, never climbing above the root.
+fn stays_inside(parent: &[u8], target: &[u8]) -> bool {
+    if target.starts_with(b"/") {
+        return false;
+    }
+    let mut depth = parent
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .count();
+    for component in target.split(|&b| b == b'/') {
+        match component {
+            b"" | b"." => {}
+            b".." if depth == 0 => return false,
+            b".." => depth -= 1,
+            _ => depth += 1,
+        }
+    }
+    true
 }
 
 /// Splits a normalized path into its parent ("" for the root) and final component.
@@ -358,15 +431,18 @@ struct Meta {
     mtime: TimeSpec,
     xattrs: Vec<(CString, Vec<u8>)>,
     ignore_chown_errors: bool,
+    keep_owners: bool,
 }
 
 impl Meta {
     fn read<R: Read>(&mut self, entry: &mut tar::Entry<R>) -> Result<()> {
         let header = entry.header();
         self.mode = Mode::from_bits_truncate(header.mode().context("reading the mode")? & 0o7777);
-        let id = |value: io::Result<u64>| value.ok().and_then(|id| u32::try_from(id).ok());
-        self.uid = Uid::from_raw(id(header.uid()).context("invalid uid")?);
-        self.gid = Gid::from_raw(id(header.gid()).context("invalid gid")?);
+        if self.keep_owners {
+            let id = |value: io::Result<u64>| value.ok().and_then(|id| u32::try_from(id).ok());
+            self.uid = Uid::from_raw(id(header.uid()).context("invalid uid")?);
+            self.gid = Gid::from_raw(id(header.gid()).context("invalid gid")?);
+        }
         // Times are cosmetic: one this parser cannot read (a negative base-256 one) becomes the
         // epoch rather than failing the pull.
         let mtime = header.mtime().ok().and_then(|secs| secs.try_into().ok());
@@ -392,10 +468,16 @@ impl Meta {
     }
 
     fn chown_fd(&self, fd: BorrowedFd) -> Result<()> {
+        if !self.keep_owners {
+            return Ok(());
+        }
         self.chown_result(unistd::fchown(fd, Some(self.uid), Some(self.gid)))
     }
 
     fn chown_at(&self, at: At) -> Result<()> {
+        if !self.keep_owners {
+            return Ok(());
+        }
         let flag = AtFlags::AT_SYMLINK_NOFOLLOW;
         self.chown_result(unistd::fchownat(
             at.dir,
@@ -506,13 +588,22 @@ impl Dirs {
     /// The directory `path` (normalized, "" for the root), creating missing directories.
     /// Fails with ELOOP if the path goes through a symlink.
     fn parent(&mut self, path: &[u8]) -> Result<BorrowedFd<'_>, Errno> {
+        self.cached(path, true)
+    }
+
+    /// The directory `path` if it exists, creating nothing.
+    fn parent_if_present(&mut self, path: &[u8]) -> Result<BorrowedFd<'_>, Errno> {
+        self.cached(path, false)
+    }
+
+    fn cached(&mut self, path: &[u8], create: bool) -> Result<BorrowedFd<'_>, Errno> {
         if path.is_empty() {
             return Ok(self.root.as_fd());
         }
         let fd = match self.last.take().filter(|_| self.last_path == path) {
             Some(fd) => fd,
             None => {
-                let fd = self.open(path, true)?;
+                let fd = self.open(path, create)?;
                 self.last_path.clear();
                 self.last_path.extend_from_slice(path);
                 fd
@@ -818,12 +909,14 @@ struct Extractor {
     size: u64,
     skipped_devices: u64,
     no_whiteouts: bool,
+    archive_files: bool,
 }
 
 impl Extractor {
     fn new(root: OwnedFd, opts: &ExtractOptions) -> Self {
         Extractor {
             no_whiteouts: opts.no_whiteouts,
+            archive_files: opts.archive_files,
             dirs: Dirs::new(root),
             meta: Meta {
                 mode: Mode::empty(),
@@ -832,6 +925,7 @@ impl Extractor {
                 mtime: TimeSpec::new(0, 0),
                 xattrs: Vec::new(),
                 ignore_chown_errors: opts.ignore_chown_errors,
+                keep_owners: !opts.archive_files,
             },
             path: Vec::new(),
             link: Vec::new(),
@@ -913,6 +1007,9 @@ impl Extractor {
                 let target = entry
                     .link_name_bytes()
                     .context("the symlink has no target")?;
+                if self.archive_files && !stays_inside(parent, &target) {
+                    return Err(Refused::SymlinkOutside.into());
+                }
                 make_symlink(at, &target, meta, removed_dir)?;
             }
             Kind::Fifo => {
@@ -1545,6 +1642,16 @@ mod tests {
         let tmp = TempDir::new();
         let extracted = extract_layer(&tar, tmp.path()).unwrap();
         assert_eq!(extracted.diff_id, sha256_id(&tar));
+    }
+
+    #[test]
+    fn symlink_text_that_climbs_above_the_root_is_outside() {
+        assert!(stays_inside(b"", b"a/b"));
+        assert!(stays_inside(b"a/b", b"../c"));
+        assert!(stays_inside(b"a", b"./../b/../c"));
+        assert!(!stays_inside(b"a", b"../../c"));
+        assert!(!stays_inside(b"", b"/etc/passwd"));
+        assert!(!stays_inside(b"", b".."));
     }
 
     #[test]

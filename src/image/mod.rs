@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod import;
 pub mod ingest;
 pub mod layer;
+pub mod lease;
 pub mod overlay;
 pub mod reference;
 pub mod save;

@@ -8,8 +8,9 @@ use crate::clock;
 use crate::store::{self, hex_of, NotFound, Store};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
+use std::path::PathBuf;
 
 /// What the store keeps about an image besides its config blob.
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -261,9 +262,12 @@ pub fn untag(store: &Store, reference: &Reference) -> Result<bool> {
     Ok(removed)
 }
 
-/// Deletes an untagged image's record and config; returns the layers no remaining
-/// image uses, for the caller to remove (they may belong to subordinate ids).
-pub fn delete(store: &Store, id: &str) -> Result<Vec<String>> {
+/// Deletes an untagged image's record and config. The layers that no remaining image, no
+/// lease and nothing in `keep` (the build cache's) uses leave `layers/` at once, renamed into
+/// the staging area while the lock is held, so that no command can start reusing them; their
+/// new paths are returned for the caller to delete (their files may belong to subordinate
+/// ids).
+pub fn delete(store: &Store, id: &str, keep: &HashSet<String>) -> Result<Vec<PathBuf>> {
     let _lock = store.lock()?;
     let tags = read_tags(store)?;
     if tags.values().any(|v| v == id) {
@@ -273,12 +277,11 @@ pub fn delete(store: &Store, id: &str) -> Result<Vec<String>> {
     fs::remove_file(record_path(store, id))?;
     let _ = fs::remove_file(store.blob(id));
     let others = list(store)?;
-    let still_used: std::collections::HashSet<String> =
-        others.iter().flat_map(|i| i.diff_ids().to_vec()).collect();
+    let used = layers_in_use(store, &others, keep);
     let unused: Vec<String> = removed
         .diff_ids()
         .iter()
-        .filter(|d| !still_used.contains(*d))
+        .filter(|d| !used.contains(*d))
         .cloned()
         .collect();
     // The registry forms of what goes: the manifest, and compressed blobs skiff kept.
@@ -290,10 +293,44 @@ pub fn delete(store: &Store, id: &str) -> Result<Vec<String>> {
             let _ = fs::remove_file(store.blob(manifest));
         }
     }
-    for diff_id in &unused {
-        super::blobinfo::forget(store, diff_id);
+    Ok(take_layers(store, &unused))
+}
+
+/// Takes every layer that no image, no lease and nothing in `keep` uses out of `layers/`,
+/// as [`delete`] does; returns their new paths.
+pub fn take_unused_layers(store: &Store, keep: &HashSet<String>) -> Result<Vec<PathBuf>> {
+    let _lock = store.lock()?;
+    let used = layers_in_use(store, &list(store)?, keep);
+    let mut unused = Vec::new();
+    for entry in fs::read_dir(store.layers())? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let diff_id = format!("sha256:{name}");
+        if name.len() == 64 && !used.contains(&diff_id) {
+            unused.push(diff_id);
+        }
     }
-    Ok(unused)
+    Ok(take_layers(store, &unused))
+}
+
+/// The layers `images`, live leases and `keep` hold; the caller holds the lock.
+fn layers_in_use(store: &Store, images: &[Image], keep: &HashSet<String>) -> HashSet<String> {
+    let mut used = super::lease::leased(store);
+    used.extend(keep.iter().cloned());
+    used.extend(images.iter().flat_map(|i| i.diff_ids().to_vec()));
+    used
+}
+
+/// Renames the layers out of `layers/` into the staging area; returns where they went.
+fn take_layers(store: &Store, diff_ids: &[String]) -> Vec<PathBuf> {
+    let mut taken = Vec::new();
+    for diff_id in diff_ids {
+        super::blobinfo::forget(store, diff_id);
+        let target = store.tmp_path("rm");
+        if fs::rename(store.layer(diff_id), &target).is_ok() {
+            taken.push(target);
+        }
+    }
+    taken
 }
 
 /// The 12-hex-digit id docker shows.

@@ -107,14 +107,14 @@ pub fn ensure(store: &Store, network: &Network) -> Result<Anchor> {
 /// The anchor of a network whose holder lives.
 fn live_anchor(dir: &Path) -> Option<Anchor> {
     let holder: Holder = store::read_json(&dir.join(HOLDER)).ok()?;
-    if !state::process_alive(holder.pid, holder.pid_start)
-        || !state::process_alive(holder.anchor, holder.anchor_start)
+    if !crate::store::process_alive(holder.pid, holder.pid_start)
+        || !crate::store::process_alive(holder.anchor, holder.anchor_start)
     {
         return None;
     }
     let pidfd = crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(holder.anchor)).ok()?;
     // The pid might have been reused between the check and the open.
-    state::process_alive(holder.anchor, holder.anchor_start).then_some(Anchor {
+    crate::store::process_alive(holder.anchor, holder.anchor_start).then_some(Anchor {
         pid: holder.anchor,
         pidfd,
     })
@@ -173,9 +173,9 @@ fn bring_up(store: &Store, network: &Network, dir: &Path) -> Result<Up> {
         &dir.join(HOLDER),
         &Holder {
             pid: me,
-            pid_start: state::process_start_time(me).unwrap_or(0),
+            pid_start: crate::store::process_start_time(me).unwrap_or(0),
             anchor,
-            anchor_start: state::process_start_time(anchor).unwrap_or(0),
+            anchor_start: crate::store::process_start_time(anchor).unwrap_or(0),
         },
     )?;
     let anchor = crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(anchor))?;

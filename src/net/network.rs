@@ -313,9 +313,7 @@ pub fn prune(store: &Store, select: impl Fn(&Network) -> bool) -> Result<Vec<Net
 
 /// Takes a network out of the store; the caller holds the lock.
 fn discard(store: &Store, network: &Network) -> Result<()> {
-    let doomed = store
-        .tmp()
-        .join(format!("network-{}", store::random_hex(8)));
+    let doomed = store.tmp_path("network");
     fs::rename(dir(store, &network.id), &doomed)
         .with_context(|| format!("cannot remove network {}", network.name))?;
     events::emit(

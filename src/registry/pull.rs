@@ -9,6 +9,7 @@ use super::repository::{Fetched, Repository};
 use crate::image::blobinfo::{self, CompressedBlob};
 use crate::image::config::ImageConfig;
 use crate::image::ingest::{self, LayerSource};
+use crate::image::lease::Lease;
 use crate::image::reference::Reference;
 use crate::image::store::{self as images, short_id};
 use crate::runtime::userns::IdMappings;
@@ -63,10 +64,20 @@ pub fn pull(
     let config_bytes = fetch_config(&repo, &manifest)?;
     let id = store::sha256_digest(&config_bytes);
     let diff_ids = ImageConfig::parse(&config_bytes)?.rootfs.diff_ids;
+    let lease = Lease::new(store);
+    lease.add(store, &diff_ids)?;
     let present = images::resolve(store, &id).is_ok() && all_layers_present(store, &diff_ids);
     if !present {
         let repo = Arc::new(repo);
-        fetch_layers(store, maps, repo, &manifest, &diff_ids, &opts.progress)?;
+        fetch_layers(
+            store,
+            maps,
+            repo,
+            &manifest,
+            &diff_ids,
+            &opts.progress,
+            &lease,
+        )?;
     }
     // Blobs before records: a record never names a manifest that is not there.
     store::write_atomic(
@@ -189,6 +200,7 @@ fn fetch_layers(
     manifest: &ImageManifest,
     diff_ids: &[String],
     progress: &Arc<Progress>,
+    lease: &Lease,
 ) -> Result<()> {
     let mut sources = Vec::new();
     for (descriptor, diff_id) in manifest.layers.iter().zip(diff_ids) {
@@ -223,7 +235,7 @@ fn fetch_layers(
         sources.push(source);
     }
     progress.flush();
-    let result = ingest::ingest(store, maps, sources);
+    let result = ingest::ingest(store, maps, sources, lease);
     progress.settle();
     result?;
     Ok(())

@@ -204,7 +204,7 @@ fn compress_missing(
 
 /// Reproduces a layer's tar, compresses it into a blob file, and checks the tar's digest.
 fn compress_layer(store: &Store, diff_id: &str, compression: Compression) -> Result<Compressed> {
-    let tmp = store.tmp().join(format!("blob-{}", store::random_hex(8)));
+    let tmp = store.tmp_path("blob");
     let result = (|| -> Result<Compressed> {
         let file = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
         let mut tar = HashingWriter::new(compressor(HashingWriter::new(file), compression)?);

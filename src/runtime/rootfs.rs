@@ -5,7 +5,7 @@
 use super::copy;
 use super::mounts::{self, fd_path, target_in_root};
 use super::Launch;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use nix::mount::{MntFlags, MsFlags};
 use oci_spec::runtime::Mount;
 use std::path::Path;
@@ -80,8 +80,25 @@ fn mount_rootfs(root: &Path, m: &Mount, layers_dir: &Path) -> Result<()> {
         flags,
         &data,
     );
+    let missing = result
+        .is_err()
+        .then(|| missing_lower(&data, layers_dir))
+        .flatten();
     std::env::set_current_dir(previous)?;
+    if let Some(layer) = missing {
+        bail!("the image's layer sha256:{layer} is missing from the store (removed while the image was being stored?): remove the image and pull or load it again");
+    }
     result.context("cannot mount the container's root filesystem (overlayfs in a user namespace needs Linux 5.11 or later)")
+}
+
+/// The first layer (its hex diff id) that the overlay options name and the store lacks.
+fn missing_lower(data: &str, layers_dir: &Path) -> Option<String> {
+    let lowers = data.split(',').find_map(|o| o.strip_prefix("lowerdir="))?;
+    lowers
+        .split(':')
+        .filter_map(|l| l.strip_suffix("/diff"))
+        .find(|layer| !layers_dir.join(layer).join("diff").is_dir())
+        .map(String::from)
 }
 
 fn mount_entry(root: &Path, m: &Mount) -> Result<()> {

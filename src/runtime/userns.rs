@@ -253,10 +253,12 @@ fn run_in_child(
     let (ready_r, ready_w) = nix::unistd::pipe()?;
     let (go_r, go_w) = nix::unistd::pipe()?;
     let (out_r, out_w) = nix::unistd::pipe()?;
+    let parent = nix::unistd::getpid();
     // SAFETY: skiff is single-threaded when it does this, so the child may run arbitrary code.
     match unsafe { nix::unistd::fork() }? {
         nix::unistd::ForkResult::Child => {
             drop((ready_r, go_w, out_r));
+            die_with_parent(parent);
             let result = (|| -> Result<String> {
                 if own_userns {
                     nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
@@ -313,6 +315,18 @@ fn run_in_child(
     }
 }
 
+/// A helper works for the command that forked it and for nobody else: when that command is
+/// killed (SIGKILL, SIGTERM, a closed terminal), its download, extraction or archive stops
+/// too, and what it left is swept as a dead command's.
+fn die_with_parent(parent: nix::unistd::Pid) {
+    // SAFETY: prctl with these arguments only sets a flag of this process.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    // The parent may have died before the flag was set.
+    if nix::unistd::getppid() != parent {
+        unsafe { libc::_exit(137) }
+    }
+}
+
 /// Joins the user namespace and `namespaces` of a container (the user namespace first, in
 /// one setns on a pidfd); with its mount namespace, the root and working directory become
 /// the container's.
@@ -357,6 +371,26 @@ pub fn remove_tree(maps: &IdMappings, path: &std::path::Path) -> Result<()> {
         Ok(String::new())
     })?;
     Ok(())
+}
+
+/// Removes trees already taken out of the store (renamed into its staging area), as root in
+/// the user namespace, where their subordinate owners are ours.
+pub fn remove_trees(maps: &IdMappings, doomed: Vec<std::path::PathBuf>) -> Result<()> {
+    if doomed.is_empty() {
+        return Ok(());
+    }
+    run_in_userns(maps, move || {
+        for dir in doomed {
+            crate::store::remove_tree(&dir)?;
+        }
+        Ok(String::new())
+    })?;
+    Ok(())
+}
+
+/// Removes what killed commands left in the store's staging area.
+pub fn sweep_abandoned(store: &crate::store::Store, maps: &IdMappings) -> Result<()> {
+    remove_trees(maps, store.abandoned(&store.tmp()))
 }
 
 #[cfg(test)]

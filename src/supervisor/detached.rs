@@ -179,7 +179,8 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
                 restart_count: restarts,
                 exit_code: code,
                 supervisor: std::process::id() as i32,
-                supervisor_start: state::process_start_time(std::process::id() as i32).unwrap_or(0),
+                supervisor_start: crate::store::process_start_time(std::process::id() as i32)
+                    .unwrap_or(0),
                 ..finished
             },
         )?;
@@ -267,6 +268,7 @@ fn run_once(
             echo: false,
             interactive: false,
             attach: Some(hub),
+            stop_on_signal: false,
         },
         checker.as_mut(),
         &mut services(&mut stack, ports),

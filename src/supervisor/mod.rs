@@ -17,6 +17,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Signals sent to the supervisor that belong to the container.
 const FORWARDED: [Signal; 6] = [
@@ -54,6 +55,10 @@ pub struct Relay {
     pub interactive: bool,
     /// Clients attached to a detached container.
     pub attach: Option<attach::Hub>,
+    /// A signal that would end skiff kills the container instead of reaching it (a build's
+    /// RUN step: the build must stop, and a container's pid 1 ignores the signals it has no
+    /// handler for).
+    pub stop_on_signal: bool,
 }
 
 impl Relay {
@@ -170,7 +175,7 @@ pub fn supervise(
             .collect();
         drop(fds);
         if ready[1] {
-            handle_signals(started, signals);
+            handle_signals(started, signals, relay.stop_on_signal);
         }
         if let Some(pipes) = &pipes {
             for (i, pipe) in pipes.iter().enumerate() {
@@ -233,7 +238,16 @@ fn earliest(timeout: PollTimeout, wait: Option<std::time::Duration>) -> PollTime
     }
 }
 
-fn handle_signals(started: &Started, signals: &SignalFd) {
+/// The signal that made a supervision with `stop_on_signal` kill its container, if any.
+static STOPPED_BY: AtomicI32 = AtomicI32::new(0);
+
+/// The signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) that stopped a supervised container on
+/// skiff's behalf.
+pub fn stopped_by_signal() -> Option<Signal> {
+    Signal::try_from(STOPPED_BY.load(Ordering::Relaxed)).ok()
+}
+
+fn handle_signals(started: &Started, signals: &SignalFd, stop_on_signal: bool) {
     while let Ok(Some(info)) = signals.read_signal() {
         match Signal::try_from(info.ssi_signo as i32) {
             Ok(Signal::SIGWINCH) => {
@@ -242,6 +256,12 @@ fn handle_signals(started: &Started, signals: &SignalFd) {
                 }
             }
             Ok(Signal::SIGCHLD) => {}
+            Ok(signal @ (Signal::SIGINT | Signal::SIGTERM | Signal::SIGHUP | Signal::SIGQUIT))
+                if stop_on_signal =>
+            {
+                STOPPED_BY.store(signal as i32, Ordering::Relaxed);
+                let _ = nix::sys::signal::kill(started.pid, Signal::SIGKILL);
+            }
             Ok(signal) => {
                 let _ = nix::sys::signal::kill(started.pid, signal);
             }

@@ -146,7 +146,7 @@ pub fn list(store: &Store) -> Result<Vec<Volume>> {
 /// namespace when containers left files of other users in it.
 pub fn remove(store: &Store, maps: &IdMappings, name: &str) -> Result<()> {
     load(store, name)?;
-    let doomed = store.tmp().join(format!("volume-{}", store::random_hex(8)));
+    let doomed = store.tmp_path("volume");
     fs::rename(dir(store, name), &doomed)
         .with_context(|| format!("cannot remove volume {name}"))?;
     events::emit(store, "volume", "destroy", name, &[("driver", "local")]);
