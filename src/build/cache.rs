@@ -62,15 +62,16 @@ pub fn layers_in_use(store: &Store) -> HashSet<String> {
     layers
 }
 
-/// Forgets every entry; returns how many there were.
-pub fn clear(store: &Store) -> Result<usize> {
-    let mut count = 0;
+/// Forgets every entry; returns their keys.
+pub fn clear(store: &Store) -> Result<Vec<String>> {
+    let mut keys = Vec::new();
     let Ok(entries) = fs::read_dir(dir(store)) else {
-        return Ok(0);
+        return Ok(keys);
     };
     for entry in entries.flatten() {
         fs::remove_file(entry.path())?;
-        count += 1;
+        keys.push(entry.file_name().to_string_lossy().into_owned());
     }
-    Ok(count)
+    keys.sort();
+    Ok(keys)
 }

@@ -126,12 +126,27 @@ pub struct PruneArgs {
 
 /// `builder prune`: forgets the cache; the layers only it kept go with it.
 pub fn builder_command(store: &Store, command: BuilderCommand) -> Result<i32> {
-    let BuilderCommand::Prune(_args) = command;
+    let BuilderCommand::Prune(args) = command;
+    if !super::prune::confirmed(
+        args.force,
+        "WARNING! This will remove all dangling build cache.",
+    )? {
+        return Ok(0);
+    }
+    prune_cache(store)?.print_with_total();
+    Ok(0)
+}
+
+/// Forgets the build cache, and removes the layers only it kept.
+pub fn prune_cache(store: &Store) -> Result<super::prune::Section> {
     let entries = crate::build::cache::clear(store)?;
     let maps = crate::runtime::userns::IdMappings::detect();
-    let freed = super::image::remove_unused_layers(store, &maps)?;
-    println!("Deleted build cache objects: {entries}, layers: {freed}");
-    Ok(0)
+    let reclaimed = super::image::remove_unused_layers(store, &maps)?;
+    Ok(super::prune::Section {
+        heading: "Deleted build cache objects:",
+        lines: entries,
+        reclaimed,
+    })
 }
 
 #[derive(Args)]

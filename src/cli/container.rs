@@ -2,6 +2,7 @@
 //! top, rename, stats, update, prune, and the `container ...` forms of them.
 
 use super::format::{self, Format};
+use super::prune::{confirmed, PruneFilters, Section};
 use crate::clock;
 use crate::container::exec::{self as executor, ExecOptions};
 use crate::container::list::{self, Summary};
@@ -488,66 +489,40 @@ pub struct PruneArgs {
     /// Do not prompt for confirmation
     #[arg(short, long)]
     force: bool,
-    /// Filter: label=KEY[=VALUE], until=TIMESTAMP
+    /// Filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP
     #[arg(long = "filter", value_name = "FILTER")]
     filters: Vec<String>,
 }
 
 pub fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
-    if !args.force && !confirm("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ")? {
+    let filters = PruneFilters::parse(&args.filters)?;
+    if !confirmed(
+        args.force,
+        "WARNING! This will remove all stopped containers.",
+    )? {
         return Ok(0);
     }
-    let filters = ContainerFilters::parse(
-        store,
-        &args
-            .filters
-            .iter()
-            .filter(|f| !f.starts_with("until="))
-            .cloned()
-            .collect::<Vec<_>>(),
-    )?;
-    let until = args
-        .filters
-        .iter()
-        .find_map(|f| f.strip_prefix("until="))
-        .map(|u| {
-            clock::parse_point_in_time(u)
-                .ok_or_else(|| anyhow::anyhow!("invalid filter 'until={u}'"))
-        })
-        .transpose()?;
-    let maps = IdMappings::detect();
-    let mut deleted = Vec::new();
-    let mut reclaimed = 0;
-    for s in list::all(store)? {
-        if s.state.is_running()
-            || !filters.keeps(store, &s)
-            || until.is_some_and(|u| s.created() >= u)
-        {
-            continue;
-        }
-        reclaimed += upper_size(store, s.id());
-        remove::remove(store, &maps, s.id())?;
-        deleted.push(s.id().to_string());
-    }
-    if !deleted.is_empty() {
-        println!("Deleted Containers:");
-        for id in &deleted {
-            println!("{id}");
-        }
-        println!();
-    }
-    println!(
-        "Total reclaimed space: {}",
-        super::image::human_size(reclaimed)
-    );
+    prune_containers(store, &filters)?.print_with_total();
     Ok(0)
 }
 
-pub fn confirm(question: &str) -> Result<bool> {
-    eprint!("{question}");
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+/// Removes the stopped containers `filters` keep.
+pub fn prune_containers(store: &Store, filters: &PruneFilters) -> Result<Section> {
+    let maps = IdMappings::detect();
+    let mut section = Section {
+        heading: "Deleted Containers:",
+        lines: Vec::new(),
+        reclaimed: 0,
+    };
+    for s in list::all(store)? {
+        if s.state.is_running() || !filters.keeps(&s.labels(), s.created()) {
+            continue;
+        }
+        section.reclaimed += upper_size(store, s.id());
+        remove::remove(store, &maps, s.id())?;
+        section.lines.push(s.id().to_string());
+    }
+    Ok(section)
 }
 
 #[derive(Args)]

@@ -6,7 +6,7 @@ use crate::image::reference::{glob_match, Reference};
 use crate::image::store::{self as images, short_id, Image};
 use crate::image::{archive, import as importer};
 use crate::runtime::userns::{self, IdMappings};
-use crate::store::{NotFound, Store};
+use crate::store::{self, NotFound, Store};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -33,6 +33,14 @@ pub enum ImageCommand {
     Pull(super::registry::PullArgs),
     /// Upload an image to a registry
     Push(super::registry::PushArgs),
+    /// Remove unused images
+    Prune(super::prune::ImagePruneArgs),
+    /// Show the history of an image
+    History(super::authoring::HistoryArgs),
+    /// Save images to a tar archive (standard output by default)
+    Save(super::authoring::SaveArgs),
+    /// Build an image from a Dockerfile
+    Build(super::build::BuildArgs),
 }
 
 pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
@@ -45,6 +53,10 @@ pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
         ImageCommand::Import(args) => import(store, args),
         ImageCommand::Pull(args) => super::registry::pull(store, args),
         ImageCommand::Push(args) => super::registry::push(store, args),
+        ImageCommand::Prune(args) => super::prune::image_prune(store, args),
+        ImageCommand::History(args) => super::authoring::history(store, args),
+        ImageCommand::Save(args) => super::authoring::save(store, args),
+        ImageCommand::Build(args) => super::build::build(store, args),
     }
 }
 
@@ -421,13 +433,13 @@ fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Re
     Ok(lines)
 }
 
-/// Removes the layers that neither an image nor the build cache uses; returns how many.
-pub fn remove_unused_layers(store: &Store, maps: &IdMappings) -> Result<usize> {
+/// Removes the layers that neither an image nor the build cache uses; returns their bytes.
+pub fn remove_unused_layers(store: &Store, maps: &IdMappings) -> Result<u64> {
     let cached = crate::build::cache::layers_in_use(store);
     let doomed = images::take_unused_layers(store, &cached)?;
-    let count = doomed.len();
+    let bytes = doomed.iter().map(|dir| store::tree_size(dir)).sum();
     userns::remove_trees(maps, doomed)?;
-    Ok(count)
+    Ok(bytes)
 }
 
 #[derive(Args)]

@@ -11,6 +11,7 @@ mod filter;
 pub mod format;
 mod image;
 mod network;
+mod prune;
 mod registry;
 mod run;
 mod system;

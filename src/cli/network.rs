@@ -1,9 +1,9 @@
 //! `skiff network create|ls|inspect|rm|prune`, with docker's flags and output shapes. The
 //! predefined networks (`bridge`, `host`, `none`) are listed and inspectable as docker's are.
 
-use super::container::confirm;
 use super::filter::{self, Label};
 use super::format::{self, Format};
+use super::prune::{confirmed, PruneFilters, Section};
 use crate::clock;
 use crate::container::{record, state};
 use crate::net::network::{self, Network, NewNetwork};
@@ -491,48 +491,25 @@ pub struct PruneArgs {
 }
 
 fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
-    let (filters, unwanted) = prune_filters(&args.filters)?;
-    let question = "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ";
-    if !args.force && !confirm(question)? {
+    let filters = PruneFilters::parse(&args.filters)?;
+    let warning =
+        "WARNING! This will remove all custom networks not used by at least one container.";
+    if !confirmed(args.force, warning)? {
         return Ok(0);
     }
-    let removed = network::prune(store, |n| {
-        filters.labels.iter().all(|l| l.matches(&n.labels))
-            && !unwanted.iter().any(|l| l.matches(&n.labels))
-            && filters
-                .until
-                .is_none_or(|u| clock::parse_rfc3339(&n.created).is_some_and(|created| created < u))
-    })?;
-    if !removed.is_empty() {
-        println!("Deleted Networks:");
-        for n in &removed {
-            println!("{}", n.name);
-        }
-        println!();
-    }
+    prune_networks(store, &filters)?.print();
     Ok(0)
 }
 
-/// `label=`, `label!=` and `until=`, the filters docker's prune takes.
-fn prune_filters(texts: &[String]) -> Result<(NetworkFilters, Vec<Label>)> {
-    let unwanted = texts
-        .iter()
-        .filter_map(|t| t.strip_prefix("label!="))
-        .map(Label::parse)
-        .collect();
-    let plain: Vec<String> = texts
-        .iter()
-        .filter(|t| !t.starts_with("label!="))
-        .cloned()
-        .collect();
-    let filters = NetworkFilters::parse(&plain)?;
-    if !(filters.names.is_empty()
-        && filters.ids.is_empty()
-        && filters.drivers.is_empty()
-        && filters.custom.is_none()
-        && filters.dangling.is_none())
-    {
-        bail!("network prune filters by label and until only (label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP)");
-    }
-    Ok((filters, unwanted))
+/// Removes the networks no container uses that `filters` keep.
+pub fn prune_networks(store: &Store, filters: &PruneFilters) -> Result<Section> {
+    let removed = network::prune(store, |n| {
+        let created = clock::parse_rfc3339(&n.created).unwrap_or((0, 0));
+        filters.keeps(&n.labels, created)
+    })?;
+    Ok(Section {
+        heading: "Deleted Networks:",
+        lines: removed.into_iter().map(|n| n.name).collect(),
+        reclaimed: 0,
+    })
 }

@@ -17,6 +17,8 @@ pub enum SystemCommand {
     Info(InfoArgs),
     /// Show events from containers and images
     Events(EventsArgs),
+    /// Remove unused data: stopped containers, unused networks, dangling images, build cache
+    Prune(super::prune::SystemPruneArgs),
 }
 
 pub fn dispatch(store: &Store, command: SystemCommand) -> Result<i32> {
@@ -24,6 +26,7 @@ pub fn dispatch(store: &Store, command: SystemCommand) -> Result<i32> {
         SystemCommand::Df(a) => super::df::df(store, a),
         SystemCommand::Info(a) => info(store, a),
         SystemCommand::Events(a) => events(store, a),
+        SystemCommand::Prune(a) => super::prune::system_prune(store, a),
     }
 }
 

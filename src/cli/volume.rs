@@ -1,8 +1,7 @@
 //! `skiff volume create|ls|inspect|rm|prune`, with docker's flags and output shapes.
 
-use super::container::confirm;
 use super::format::{self, Format};
-use super::image::human_size;
+use super::prune::{confirmed, PruneFilters, Section};
 use crate::container::mounts;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
@@ -236,36 +235,39 @@ pub struct PruneArgs {
     /// Remove all unused volumes, not just anonymous ones
     #[arg(short, long)]
     all: bool,
-    /// Filter: label=KEY[=VALUE]
+    /// Filter: label=KEY[=VALUE], label!=KEY[=VALUE]
     #[arg(long = "filter", value_name = "FILTER")]
     filters: Vec<String>,
 }
 
 fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
-    let filters = VolumeFilters::parse(&args.filters)?;
-    if filters.dangling.is_some() || !filters.names.is_empty() {
-        bail!("volume prune filters by label only (label=KEY[=VALUE])");
+    let filters = PruneFilters::parse(&args.filters)?;
+    if filters.has_until() {
+        bail!("The \"until\" filter is not supported for volumes");
     }
     let which = if args.all {
         "all local"
     } else {
         "anonymous local"
     };
-    let question = format!("WARNING! This will remove {which} volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ");
-    if !args.force && !confirm(&question)? {
+    let warning =
+        format!("WARNING! This will remove {which} volumes not used by at least one container.");
+    if !confirmed(args.force, &warning)? {
         return Ok(0);
     }
-    let removed = mounts::prune_volumes(store, &IdMappings::detect(), |v| {
-        (args.all || v.is_anonymous()) && filters.keeps(v, |_| false)
-    })?;
-    if !removed.is_empty() {
-        println!("Deleted Volumes:");
-        for (name, _) in &removed {
-            println!("{name}");
-        }
-        println!();
-    }
-    let reclaimed: u64 = removed.iter().map(|(_, size)| size).sum();
-    println!("Total reclaimed space: {}", human_size(reclaimed));
+    prune_volumes(store, args.all, &filters)?.print_with_total();
     Ok(0)
+}
+
+/// Removes the volumes no container uses that `filters` keep: anonymous ones only, unless
+/// `all`.
+pub fn prune_volumes(store: &Store, all: bool, filters: &PruneFilters) -> Result<Section> {
+    let removed = mounts::prune_volumes(store, &IdMappings::detect(), |v| {
+        (all || v.is_anonymous()) && filters.keeps(&v.labels, (0, 0))
+    })?;
+    Ok(Section {
+        heading: "Deleted Volumes:",
+        reclaimed: removed.iter().map(|(_, size)| size).sum(),
+        lines: removed.into_iter().map(|(name, _)| name).collect(),
+    })
 }

@@ -149,15 +149,31 @@ pub fn generate_name() -> String {
 }
 
 /// Ids of the containers created from image `image_id`.
-pub fn users_of_image(store: &Store, image_id: &str) -> Result<Vec<String>> {
-    let mut users = Vec::new();
+/// Every container record that can be read (one being created or removed right now may
+/// lack its files).
+fn all_records(store: &Store) -> Result<Vec<ContainerRecord>> {
+    let mut records = Vec::new();
     for entry in fs::read_dir(store.containers())? {
         let id = entry?.file_name().to_string_lossy().into_owned();
         if let Ok(record) = load(store, &id) {
-            if record.image_id == image_id {
-                users.push(id);
-            }
+            records.push(record);
         }
     }
-    Ok(users)
+    Ok(records)
+}
+
+/// The ids of the images that containers use.
+pub fn images_in_use(store: &Store) -> Result<std::collections::HashSet<String>> {
+    Ok(all_records(store)?
+        .into_iter()
+        .map(|r| r.image_id)
+        .collect())
+}
+
+pub fn users_of_image(store: &Store, image_id: &str) -> Result<Vec<String>> {
+    Ok(all_records(store)?
+        .into_iter()
+        .filter(|r| r.image_id == image_id)
+        .map(|r| r.id)
+        .collect())
 }

@@ -296,6 +296,44 @@ pub fn delete(store: &Store, id: &str, keep: &HashSet<String>) -> Result<Vec<Pat
     Ok(take_layers(store, &unused))
 }
 
+/// What an image prune did: docker's `untagged: NAME` and `deleted: ID` lines, the layer
+/// trees it took out of the store (for the caller to delete) and their bytes.
+#[derive(Default)]
+pub struct Pruned {
+    pub lines: Vec<String>,
+    pub doomed: Vec<PathBuf>,
+    pub reclaimed: u64,
+}
+
+/// Removes the images that no container uses (`in_use`, image ids) and `select` picks, with
+/// their tags; layers go as [`delete`] lets them.
+pub fn prune(
+    store: &Store,
+    in_use: &HashSet<String>,
+    keep: &HashSet<String>,
+    select: impl Fn(&Image) -> bool,
+) -> Result<Pruned> {
+    let mut pruned = Pruned::default();
+    for image in list(store)? {
+        if in_use.contains(image.id()) || !select(&image) {
+            continue;
+        }
+        for tag in &image.tags {
+            untag(store, tag)?;
+            pruned.lines.push(format!("untagged: {}", tag.familiar()));
+        }
+        let taken = delete(store, image.id(), keep)?;
+        pruned.reclaimed += taken
+            .iter()
+            .filter_map(|dir| fs::read_to_string(dir.join("size")).ok())
+            .filter_map(|size| size.trim().parse::<u64>().ok())
+            .sum::<u64>();
+        pruned.lines.push(format!("deleted: {}", image.id()));
+        pruned.doomed.extend(taken);
+    }
+    Ok(pruned)
+}
+
 /// Takes every layer that no image, no lease and nothing in `keep` uses out of `layers/`,
 /// as [`delete`] does; returns their new paths.
 pub fn take_unused_layers(store: &Store, keep: &HashSet<String>) -> Result<Vec<PathBuf>> {

@@ -1,0 +1,219 @@
+//! The prunes: `image prune`, `system prune`, and what every `… prune` shares (docker's
+//! confirmation, its "Deleted …:" sections and the reclaimed-space line).
+
+use super::filter::{self, Label};
+use crate::clock;
+use crate::image::store::{self as images, Image};
+use crate::runtime::userns::{self, IdMappings};
+use crate::store::Store;
+use anyhow::{bail, Result};
+use clap::Args;
+use std::collections::BTreeMap;
+
+/// What one prune removed: the lines docker prints under its heading, and the bytes freed.
+pub struct Section {
+    pub heading: &'static str,
+    pub lines: Vec<String>,
+    pub reclaimed: u64,
+}
+
+impl Section {
+    /// The heading and its lines, then a blank line; nothing when nothing went.
+    pub fn print(&self) {
+        if self.lines.is_empty() {
+            return;
+        }
+        println!("{}", self.heading);
+        for line in &self.lines {
+            println!("{line}");
+        }
+        println!();
+    }
+
+    /// The section, then docker's closing line.
+    pub fn print_with_total(&self) {
+        self.print();
+        print_total(self.reclaimed);
+    }
+}
+
+fn print_total(reclaimed: u64) {
+    println!(
+        "Total reclaimed space: {}",
+        super::image::human_size(reclaimed)
+    );
+}
+
+/// Asks unless `force`: true only when the user answers yes.
+pub fn confirmed(force: bool, warning: &str) -> Result<bool> {
+    if force {
+        return Ok(true);
+    }
+    eprint!("{warning}\nAre you sure you want to continue? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// The filters every prune takes: `label=`, `label!=` and `until=`.
+#[derive(Default)]
+pub struct PruneFilters {
+    labels: Vec<Label>,
+    unwanted: Vec<Label>,
+    until: Option<clock::Instant>,
+}
+
+impl PruneFilters {
+    pub fn parse(texts: &[String]) -> Result<PruneFilters> {
+        let mut filters = PruneFilters::default();
+        for text in texts {
+            match filter::split(text)? {
+                ("label", value) => filters.labels.push(Label::parse(value)),
+                ("label!", value) => filters.unwanted.push(Label::parse(value)),
+                ("until", value) => {
+                    filters.until = Some(
+                        clock::parse_point_in_time(value)
+                            .ok_or_else(|| anyhow::anyhow!("invalid filter 'until={value}'"))?,
+                    )
+                }
+                _ => bail!("invalid filter '{text}': prune filters by label=, label!= and until="),
+            }
+        }
+        Ok(filters)
+    }
+
+    /// Whether something with these labels, made at `created`, is to go.
+    pub fn keeps(&self, labels: &BTreeMap<String, String>, created: clock::Instant) -> bool {
+        self.labels.iter().all(|l| l.matches(labels))
+            && !self.unwanted.iter().any(|l| l.matches(labels))
+            && self.until.is_none_or(|until| created < until)
+    }
+
+    pub fn has_until(&self) -> bool {
+        self.until.is_some()
+    }
+}
+
+#[derive(Args)]
+pub struct ImagePruneArgs {
+    /// Remove all unused images, not just dangling ones
+    #[arg(short, long)]
+    all: bool,
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    force: bool,
+    /// Filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP
+    #[arg(long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+}
+
+/// `image prune`: dangling images (untagged), or with `-a` every image no container uses.
+pub fn image_prune(store: &Store, args: ImagePruneArgs) -> Result<i32> {
+    let filters = PruneFilters::parse(&args.filters)?;
+    let warning = if args.all {
+        "WARNING! This will remove all images without at least one container associated to them."
+    } else {
+        "WARNING! This will remove all dangling images."
+    };
+    if !confirmed(args.force, warning)? {
+        return Ok(0);
+    }
+    prune_images(store, args.all, &filters)?.print_with_total();
+    Ok(0)
+}
+
+pub fn prune_images(store: &Store, all: bool, filters: &PruneFilters) -> Result<Section> {
+    let in_use = crate::container::record::images_in_use(store)?;
+    let cached = crate::build::cache::layers_in_use(store);
+    let no_labels = BTreeMap::new();
+    let select = |image: &Image| {
+        let labels = image.config.config.labels.as_ref().unwrap_or(&no_labels);
+        (all || image.tags.is_empty()) && filters.keeps(labels, image.created())
+    };
+    let pruned = images::prune(store, &in_use, &cached, select)?;
+    userns::remove_trees(&IdMappings::detect(), pruned.doomed)?;
+    Ok(Section {
+        heading: "Deleted Images:",
+        lines: pruned.lines,
+        reclaimed: pruned.reclaimed,
+    })
+}
+
+#[derive(Args)]
+pub struct SystemPruneArgs {
+    /// Remove all unused images not just dangling ones
+    #[arg(short, long)]
+    all: bool,
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    force: bool,
+    /// Prune anonymous volumes
+    #[arg(long)]
+    volumes: bool,
+    /// Filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP
+    #[arg(long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+}
+
+/// `system prune`: stopped containers, unused networks, (with `--volumes`) unused anonymous
+/// volumes, dangling (or with `-a` unused) images and the build cache, in docker's order.
+pub fn system_prune(store: &Store, args: SystemPruneArgs) -> Result<i32> {
+    let filters = PruneFilters::parse(&args.filters)?;
+    if args.volumes && filters.has_until() {
+        bail!("The \"until\" filter is not supported with \"--volumes\"");
+    }
+    if !confirmed(args.force, &system_warning(&args))? {
+        return Ok(0);
+    }
+    let mut sections = vec![
+        super::container::prune_containers(store, &filters)?,
+        super::network::prune_networks(store, &filters)?,
+    ];
+    if args.volumes {
+        sections.push(super::volume::prune_volumes(store, false, &filters)?);
+    }
+    sections.push(prune_images(store, args.all, &filters)?);
+    sections.push(super::build::prune_cache(store)?);
+    for section in &sections {
+        section.print();
+    }
+    print_total(sections.iter().map(|s| s.reclaimed).sum());
+    Ok(0)
+}
+
+/// docker's list of what a system prune removes.
+fn system_warning(args: &SystemPruneArgs) -> String {
+    let mut warnings = vec![
+        "all stopped containers",
+        "all networks not used by at least one container",
+    ];
+    if args.volumes {
+        warnings.push("all anonymous volumes not used by at least one container");
+    }
+    warnings.push(if args.all {
+        "all images without at least one container associated to them"
+    } else {
+        "all dangling images"
+    });
+    warnings.push(if args.all {
+        "all build cache"
+    } else {
+        "unused build cache"
+    });
+    let mut text = String::from("WARNING! This will remove:");
+    for warning in warnings {
+        text.push_str("\n  - ");
+        text.push_str(warning);
+    }
+    if !args.filters.is_empty() {
+        text.push_str("\n\n  Items to be pruned will be filtered with:");
+        let mut sorted = args.filters.clone();
+        sorted.sort();
+        for f in sorted {
+            text.push_str("\n  - ");
+            text.push_str(&f);
+        }
+    }
+    text.push('\n');
+    text
+}
