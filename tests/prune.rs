@@ -127,3 +127,24 @@ fn system_prune_removes_what_nothing_uses_in_dockers_order() {
     let out = s.run(&["system", "prune", "-f", "--volumes", "--filter", "until=1h"]);
     assert_eq!(out.code, 125, "{out}");
 }
+
+#[test]
+fn builder_prune_lists_the_cache_entries_it_removes() {
+    let s = Skiff::new();
+    let ctx = s.tempdir();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {}\nRUN echo cached > /f\n", s.busybox()),
+    )
+    .unwrap();
+    s.ok(&["build", "-q", ctx.to_str().unwrap()]);
+    let out = s.ok(&["builder", "prune", "-f"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "Deleted build cache objects:", "{out}");
+    assert!(lines[1].len() == 64, "{out}");
+    assert!(out.contains("\nTotal reclaimed space: "), "{out}");
+    assert_eq!(
+        s.ok(&["builder", "prune", "-f"]),
+        "Total reclaimed space: 0B\n"
+    );
+}
