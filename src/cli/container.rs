@@ -59,6 +59,29 @@ pub enum ContainerCommand {
     Update(UpdateArgs),
     /// List port mappings or a specific mapping for the container
     Port(PortArgs),
+    /// Run a command in a new container
+    Run(Box<super::run::RunArgs>),
+    /// Create a new image from a container's changes
+    Commit(super::authoring::CommitArgs),
+    /// Copy files between a container and the local filesystem
+    Cp(super::authoring::CpArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(super::authoring::DiffArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(super::authoring::ExportArgs),
+}
+
+impl ContainerCommand {
+    /// As the top-level command of the same name fails (see `cli::failure_code`).
+    pub fn failure_code(&self) -> i32 {
+        match self {
+            ContainerCommand::Run(_)
+            | ContainerCommand::Commit(_)
+            | ContainerCommand::Diff(_)
+            | ContainerCommand::Export(_) => 125,
+            _ => 1,
+        }
+    }
 }
 
 pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
@@ -72,6 +95,11 @@ pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
         ContainerCommand::Stop(a) => stop_cmd(store, a, false),
         ContainerCommand::Restart(a) => stop_cmd(store, a, true),
         ContainerCommand::Kill(a) => kill(store, a),
+        ContainerCommand::Run(a) => super::run::run(store, *a),
+        ContainerCommand::Commit(a) => super::authoring::commit(store, a),
+        ContainerCommand::Cp(a) => super::authoring::cp(store, a),
+        ContainerCommand::Diff(a) => super::authoring::diff(store, a),
+        ContainerCommand::Export(a) => super::authoring::export(store, a),
         ContainerCommand::Exec(a) => exec(store, a),
         ContainerCommand::Attach(a) => attach(store, a),
         ContainerCommand::Wait(a) => wait(store, a),

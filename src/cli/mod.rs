@@ -172,7 +172,10 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    let is_run = matches!(cli.command, Command::Run(_));
+    let is_run = matches!(
+        cli.command,
+        Command::Run(_) | Command::Container(container::ContainerCommand::Run(_))
+    );
     let failure = failure_code(&cli.command);
     match dispatch(cli) {
         Ok(code) => code,
@@ -266,10 +269,10 @@ fn failure_code(command: &Command) -> i32 {
         | Command::Rename(_)
         | Command::Stats(_)
         | Command::Update(_)
-        | Command::Container(_)
         | Command::Events(_)
         | Command::Network(_)
         | Command::Cp(_) => 1,
+        Command::Container(command) => command.failure_code(),
         _ => 125,
     }
 }
