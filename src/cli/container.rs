@@ -1,6 +1,7 @@
 //! Container commands: ps, logs, start, stop, restart, kill, rm, exec, wait, pause, unpause,
 //! top, rename, stats, update, prune, and the `container ...` forms of them.
 
+use super::filter::NamePattern;
 use super::format::{self, Format};
 use super::prune::{confirmed, PruneFilters, Section};
 use crate::clock;
@@ -335,7 +336,7 @@ fn image_size(store: &Store, image_id: &str) -> String {
 
 struct ContainerFilters {
     status: Vec<String>,
-    names: Vec<String>,
+    names: Vec<NamePattern>,
     ids: Vec<String>,
     ancestors: Vec<String>,
     labels: Vec<super::filter::Label>,
@@ -379,7 +380,7 @@ impl ContainerFilters {
                     }
                     f.status.push(value.into())
                 }
-                "name" => f.names.push(value.trim_start_matches('/').into()),
+                "name" => f.names.push(NamePattern::parse(value)?),
                 "id" => f.ids.push(value.into()),
                 "ancestor" => f.ancestors.push(
                     crate::image::store::resolve(store, value)
@@ -416,10 +417,10 @@ impl ContainerFilters {
             .unwrap_or("no");
         (self.status.is_empty() || self.status.iter().any(|st| st == s.status_word()))
             && (self.names.is_empty()
-                || self
-                    .names
-                    .iter()
-                    .any(|n| s.record.name.contains(n.as_str())))
+                || self.names.iter().any(|n| {
+                    // docker's names start with `/`: `^/web$` and `^web` both mean "web".
+                    n.matches(&s.record.name) || n.matches(&format!("/{}", s.record.name))
+                }))
             && (self.ids.is_empty() || self.ids.iter().any(|i| s.id().starts_with(i.as_str())))
             && (self.ancestors.is_empty()
                 || self

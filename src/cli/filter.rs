@@ -39,6 +39,23 @@ impl Label {
     }
 }
 
+/// `name=PATTERN`: docker's unanchored regular expression (`name=web` is any name containing
+/// "web", `name=^web$` that name alone).
+#[derive(Debug, Clone)]
+pub struct NamePattern(regex_lite::Regex);
+
+impl NamePattern {
+    pub fn parse(value: &str) -> Result<NamePattern> {
+        regex_lite::Regex::new(value)
+            .map(NamePattern)
+            .map_err(|e| anyhow!("invalid filter 'name={value}': {e}"))
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        self.0.is_match(name)
+    }
+}
+
 /// `dangling=true|false|1|0`.
 pub fn boolean(key: &str, value: &str) -> Result<bool> {
     match value.to_ascii_lowercase().as_str() {
@@ -51,6 +68,15 @@ pub fn boolean(key: &str, value: &str) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_unanchored_regular_expressions() {
+        let web = NamePattern::parse("^web").unwrap();
+        assert!(web.matches("web-1") && !web.matches("myweb"));
+        assert!(NamePattern::parse("api.+1").unwrap().matches("my-api-v1"));
+        assert!(NamePattern::parse("eb").unwrap().matches("web"));
+        assert!(NamePattern::parse("(").is_err());
+    }
 
     #[test]
     fn labels_and_booleans() {

@@ -1,6 +1,7 @@
 //! `skiff network create|ls|inspect|rm|prune`, with docker's flags and output shapes. The
 //! predefined networks (`bridge`, `host`, `none`) are listed and inspectable as docker's are.
 
+use super::filter::NamePattern;
 use super::filter::{self, Label};
 use super::format::{self, Format};
 use super::prune::{confirmed, PruneFilters, Section};
@@ -266,7 +267,7 @@ pub struct LsArgs {
 
 #[derive(Default)]
 struct NetworkFilters {
-    names: Vec<String>,
+    names: Vec<NamePattern>,
     ids: Vec<String>,
     drivers: Vec<String>,
     labels: Vec<Label>,
@@ -282,7 +283,7 @@ impl NetworkFilters {
         for text in filters {
             let (key, value) = filter::split(text)?;
             match key {
-                "name" => f.names.push(value.to_string()),
+                "name" => f.names.push(NamePattern::parse(value)?),
                 "id" => f.ids.push(value.to_string()),
                 "driver" => f.drivers.push(value.to_string()),
                 "label" => f.labels.push(Label::parse(value)),
@@ -309,8 +310,7 @@ impl NetworkFilters {
     fn keeps(&self, store: &Store, n: &Shown) -> Result<bool> {
         let id = n.id();
         let created = clock::parse_rfc3339(&n.created(store)).unwrap_or((0, 0));
-        let kept = (self.names.is_empty()
-            || self.names.iter().any(|x| n.name().contains(x.as_str())))
+        let kept = (self.names.is_empty() || self.names.iter().any(|x| x.matches(n.name())))
             && (self.ids.is_empty() || self.ids.iter().any(|x| id.starts_with(x.as_str())))
             && (self.drivers.is_empty() || self.drivers.iter().any(|d| d == n.driver()))
             && self.labels.iter().all(|l| l.matches(&n.labels()))

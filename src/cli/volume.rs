@@ -1,5 +1,6 @@
 //! `skiff volume create|ls|inspect|rm|prune`, with docker's flags and output shapes.
 
+use super::filter::NamePattern;
 use super::format::{self, Format};
 use super::prune::{confirmed, PruneFilters, Section};
 use crate::container::mounts;
@@ -103,7 +104,7 @@ pub struct LsArgs {
 #[derive(Default)]
 struct VolumeFilters {
     dangling: Option<bool>,
-    names: Vec<String>,
+    names: Vec<NamePattern>,
     labels: Vec<super::filter::Label>,
     drivers: Vec<String>,
 }
@@ -115,7 +116,7 @@ impl VolumeFilters {
             let (key, value) = super::filter::split(filter)?;
             match key {
                 "dangling" => f.dangling = Some(super::filter::boolean(key, value)?),
-                "name" => f.names.push(value.to_string()),
+                "name" => f.names.push(NamePattern::parse(value)?),
                 "label" => f.labels.push(super::filter::Label::parse(value)),
                 "driver" => f.drivers.push(value.to_string()),
                 other => bail!("invalid filter '{other}'"),
@@ -125,7 +126,7 @@ impl VolumeFilters {
     }
 
     fn keeps(&self, v: &Volume, in_use: impl Fn(&str) -> bool) -> bool {
-        (self.names.is_empty() || self.names.iter().any(|n| v.name.contains(n.as_str())))
+        (self.names.is_empty() || self.names.iter().any(|n| n.matches(&v.name)))
             && self.labels.iter().all(|l| l.matches(&v.labels))
             && (self.drivers.is_empty() || self.drivers.iter().any(|d| d == "local"))
             && self.dangling.is_none_or(|d| d != in_use(&v.name))

@@ -1,0 +1,84 @@
+//! docker's spellings and filters that scripts rely on: `container …`/`image …` forms of
+//! commands skiff has, and `name=` filters as regular expressions.
+
+mod common;
+
+use common::Skiff;
+
+fn lines(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn name_filters_are_unanchored_regular_expressions() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    for name in ["web-1", "myweb", "api-v1", "api-v2"] {
+        s.ok(&["run", "--name", name, image, "true"]);
+    }
+    let names = |filter: &str| s.ok(&["ps", "-a", "--format", "{{.Names}}", "-f", filter]);
+    assert_eq!(lines(&names("name=^web")), ["web-1"]);
+    assert_eq!(lines(&names("name=^/web")), ["web-1"]);
+    assert_eq!(lines(&names("name=web")), ["myweb", "web-1"]);
+    assert_eq!(lines(&names("name=api.+1")), ["api-v1"]);
+    assert_eq!(lines(&names("name=^/myweb$")), ["myweb"]);
+    let out = s.run(&["ps", "-a", "-f", "name=("]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("name=("), "{out}");
+
+    for volume in ["data-1", "olddata"] {
+        s.ok(&["volume", "create", volume]);
+    }
+    assert_eq!(
+        lines(&s.ok(&["volume", "ls", "-q", "-f", "name=^data"])),
+        ["data-1"]
+    );
+    for network in ["front-net", "backfront"] {
+        s.ok(&["network", "create", network]);
+    }
+    assert_eq!(
+        lines(&s.ok(&[
+            "network",
+            "ls",
+            "--format",
+            "{{.Name}}",
+            "-f",
+            "name=^front"
+        ])),
+        ["front-net"]
+    );
+}
+
+#[test]
+fn container_and_image_spellings_of_existing_commands() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let out = s.ok(&[
+        "container",
+        "run",
+        "--name",
+        "spelled",
+        image,
+        "sh",
+        "-c",
+        "echo hi > /f",
+    ]);
+    assert_eq!(out, "");
+    assert_eq!(s.ok(&["container", "diff", "spelled"]), "A /f\n");
+    let out = s.ok(&["container", "cp", "spelled:/f", "-"]);
+    assert!(out.contains("hi"), "{out}");
+    let id = s.ok(&["container", "commit", "spelled", "spelled:1"]);
+    assert!(id.starts_with("sha256:"), "{id}");
+    assert!(
+        s.ok(&["image", "history", "-q", "spelled:1"])
+            .lines()
+            .count()
+            >= 1
+    );
+    let out = s.run(&["container", "run", image, "/nonexistent"]);
+    assert_eq!(out.code, 127, "{out}");
+    let out = s.run(&["container", "cp", "nosuch:/f", "-"]);
+    assert_eq!(out.code, 1, "{out}");
+}
