@@ -82,3 +82,20 @@ fn container_and_image_spellings_of_existing_commands() {
     let out = s.run(&["container", "cp", "nosuch:/f", "-"]);
     assert_eq!(out.code, 1, "{out}");
 }
+
+#[test]
+fn kill_sends_real_time_signals() {
+    let s = Skiff::new();
+    let script = "trap 'echo caught; exit 7' 37; echo ready; while true; do sleep 0.1; done";
+    s.ok(&["run", "-d", "--name", "rt", s.busybox(), "sh", "-c", script]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !s.ok(&["logs", "rt"]).contains("ready") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    s.ok(&["kill", "-s", "SIGRTMIN+3", "rt"]);
+    assert_eq!(s.ok(&["wait", "rt"]), "7\n");
+    assert_eq!(s.ok(&["logs", "rt"]), "ready\ncaught\n");
+    let out = s.run(&["kill", "-s", "RTMIN+40", "rt"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("invalid signal: RTMIN+40"), "{out}");
+}

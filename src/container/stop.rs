@@ -11,7 +11,7 @@ use crate::runtime::exec::pidfd_open;
 use crate::store::Store;
 use anyhow::{bail, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{kill as send, Signal};
+use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 use std::os::fd::AsFd;
 use std::str::FromStr;
@@ -19,23 +19,57 @@ use std::time::{Duration, Instant};
 
 const DEFAULT_STOP_TIMEOUT: u64 = 10;
 
-/// `SIGTERM`, `TERM`, `term` or `15`.
-pub fn parse_signal(text: &str) -> Result<Signal> {
+/// The real-time signals as the C library numbers them (the kernel's first two are its own).
+const SIGRTMIN: i32 = 34;
+const SIGRTMAX: i32 = 64;
+
+/// A signal's number from `SIGTERM`, `TERM`, `term`, `15`, or a real-time one (`RTMIN`,
+/// `RTMIN+3`, `SIGRTMAX-1`, `40`), which has no name of its own.
+pub fn parse_signal(text: &str) -> Result<i32> {
+    let invalid = || anyhow::anyhow!("invalid signal: {text}");
     if let Ok(n) = text.parse::<i32>() {
-        return Signal::try_from(n).map_err(|_| anyhow::anyhow!("invalid signal: {text}"));
+        return (1..=SIGRTMAX).contains(&n).then_some(n).ok_or_else(invalid);
     }
     let upper = text.to_ascii_uppercase();
-    let name = if upper.starts_with("SIG") {
-        upper
-    } else {
-        format!("SIG{upper}")
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    let offset = |rest: &str| -> Option<i32> {
+        match rest {
+            "" => Some(0),
+            _ => rest.parse().ok(),
+        }
     };
-    Signal::from_str(&name).map_err(|_| anyhow::anyhow!("invalid signal: {text}"))
+    let realtime = if let Some(rest) = name.strip_prefix("RTMIN") {
+        rest.strip_prefix('+')
+            .or(rest.is_empty().then_some(""))
+            .and_then(offset)
+            .map(|n| SIGRTMIN + n)
+    } else if let Some(rest) = name.strip_prefix("RTMAX") {
+        rest.strip_prefix('-')
+            .or(rest.is_empty().then_some(""))
+            .and_then(offset)
+            .map(|n| SIGRTMAX - n)
+    } else {
+        return Signal::from_str(&format!("SIG{name}"))
+            .map(|s| s as i32)
+            .map_err(|_| invalid());
+    };
+    realtime
+        .filter(|n| (SIGRTMIN..=SIGRTMAX).contains(n))
+        .ok_or_else(invalid)
+}
+
+/// Sends signal number `signal` to `pid`.
+fn send(pid: i32, signal: i32) -> Result<()> {
+    // SAFETY: kill(2) takes plain numbers.
+    if unsafe { libc::kill(pid, signal) } != 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(())
 }
 
 /// The signal `stop` sends: the container's `--stop-signal`, else the image's STOPSIGNAL,
 /// else SIGTERM.
-fn stop_signal(store: &Store, prepared: &record::ContainerRecord) -> Result<Signal> {
+fn stop_signal(store: &Store, prepared: &record::ContainerRecord) -> Result<i32> {
     let from_image = || {
         images::resolve(store, &prepared.image_id)
             .ok()
@@ -43,7 +77,7 @@ fn stop_signal(store: &Store, prepared: &record::ContainerRecord) -> Result<Sign
     };
     match prepared.options.stop_signal.clone().or_else(from_image) {
         Some(name) => parse_signal(&name),
-        None => Ok(Signal::SIGTERM),
+        None => Ok(Signal::SIGTERM as i32),
     }
 }
 
@@ -60,12 +94,12 @@ pub fn stop(store: &Store, id: &str, timeout: Option<u64>) -> Result<()> {
         .or(record.options.stop_timeout)
         .unwrap_or(DEFAULT_STOP_TIMEOUT);
     let signal = stop_signal(store, &record)?;
-    let pid = Pid::from_raw(current.pid);
+    let pid = current.pid;
     if current.status == "running" {
         let _ = send(pid, signal);
         processes::resume_if_paused(store, id);
         if !wait_for_exit(&current, Duration::from_secs(timeout)) {
-            let _ = send(pid, Signal::SIGKILL);
+            let _ = send(pid, Signal::SIGKILL as i32);
             wait_for_exit(&current, Duration::from_secs(10));
         }
     }
@@ -75,7 +109,7 @@ pub fn stop(store: &Store, id: &str, timeout: Option<u64>) -> Result<()> {
 }
 
 /// `kill`: one signal to pid 1, for a running container.
-pub fn kill(store: &Store, id: &str, signal: Signal) -> Result<()> {
+pub fn kill(store: &Store, id: &str, signal: i32) -> Result<()> {
     let current = state::load(store, id)?;
     if current.status != "running" {
         bail!(
@@ -84,8 +118,8 @@ pub fn kill(store: &Store, id: &str, signal: Signal) -> Result<()> {
         );
     }
     state::set_marker(store, id, Marker::StoppedByUser, true)?;
-    send(Pid::from_raw(current.pid), signal)?;
-    if signal == Signal::SIGKILL {
+    send(current.pid, signal)?;
+    if signal == Signal::SIGKILL as i32 {
         wait_for_exit(&current, Duration::from_secs(10));
         wait_for_supervisor_record(store, id, &current);
     }
@@ -94,7 +128,7 @@ pub fn kill(store: &Store, id: &str, signal: Signal) -> Result<()> {
         "container",
         "kill",
         id,
-        &[("signal", &(signal as i32).to_string())],
+        &[("signal", &signal.to_string())],
     );
     Ok(())
 }
@@ -157,9 +191,17 @@ mod tests {
 
     #[test]
     fn signals_by_name_or_number() {
-        assert_eq!(parse_signal("HUP").unwrap(), Signal::SIGHUP);
-        assert_eq!(parse_signal("sigterm").unwrap(), Signal::SIGTERM);
-        assert_eq!(parse_signal("9").unwrap(), Signal::SIGKILL);
+        assert_eq!(parse_signal("HUP").unwrap(), libc::SIGHUP);
+        assert_eq!(parse_signal("sigterm").unwrap(), libc::SIGTERM);
+        assert_eq!(parse_signal("9").unwrap(), libc::SIGKILL);
         assert!(parse_signal("NOPE").is_err());
+        assert_eq!(parse_signal("RTMIN").unwrap(), 34);
+        assert_eq!(parse_signal("SIGRTMIN+3").unwrap(), 37);
+        assert_eq!(parse_signal("rtmax-1").unwrap(), 63);
+        assert_eq!(parse_signal("40").unwrap(), 40);
+        assert!(parse_signal("RTMIN+31").is_err());
+        assert!(parse_signal("RTMIN3").is_err());
+        assert!(parse_signal("65").is_err());
+        assert!(parse_signal("0").is_err());
     }
 }
