@@ -29,6 +29,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -l runroot -d 'Where runtime s
 complete -c skiff -n "__fish_skiff_needs_command" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_needs_command" -s V -l version -d 'Print version'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "run" -d 'Run a command in a new container'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "create" -d 'Create a new container, to be started later'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "ps" -d 'List containers'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "logs" -d 'Fetch the logs of a container'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "start" -d 'Start stopped containers'
@@ -79,6 +80,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "__network-holder" -d 'T
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__generate-docs" -d 'Regenerate the repository\'s completions/ and man/ (for skiff\'s developers)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__parse-dockerfile" -d 'Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l name -d 'Assign a name to the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l cidfile -d 'Write the container ID to the file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l env-file -d 'Read environment variables from a file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s w -l workdir -d 'Working directory inside the container' -r
@@ -131,6 +133,60 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l privileged -d 'Give 
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l no-healthcheck -d 'Disable any container-specified HEALTHCHECK'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s P -l publish-all -d 'Publish all exposed ports to random ports'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s q -l quiet -d 'Suppress the pull output'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l name -d 'Assign a name to the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l cidfile -d 'Write the container ID to the file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l env-file -d 'Read environment variables from a file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s u -l user -d 'Username or UID, optionally with a group (name|uid[:group|gid])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l group-add -d 'Add additional groups to join' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s h -l hostname -d 'Container host name' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l entrypoint -d 'Overwrite the default ENTRYPOINT of the image' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s v -l volume -d 'Bind mount a host path or mount a volume ([/host/path|NAME:]/container/path[:ro]); a path alone gets a new anonymous volume' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l mount -d 'Attach a filesystem mount (type=bind|volume|tmpfs,src=,dst=,readonly,tmpfs-size=, tmpfs-mode=,volume-opt=,volume-label=,volume-nocopy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l volumes-from -d 'Mount the volumes and binds of another container at the same paths' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l tmpfs -d 'Mount a tmpfs directory (/path[:options])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l network -d 'Connect the container to a network: the default user-mode network (bridge, also called slirp4netns or pasta, with options such as slirp4netns:allow_host_loopback=true,mtu=N), none, host or container:NAME' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l cap-add -d 'Add Linux capabilities' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l cap-drop -d 'Drop Linux capabilities' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l security-opt -d 'Security options (seccomp=unconfined|PROFILE.json, no-new-privileges)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s l -l label -d 'Set metadata on the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l restart -d 'Restart policy: no, on-failure[:max-retries], always, unless-stopped' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l log-opt -d 'Log driver options (max-size, max-file)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l health-cmd -d 'Command to run to check health' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l health-interval -d 'Time between running the check (ms|s|m|h)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l health-timeout -d 'Maximum time to allow one check to run (ms|s|m|h)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l health-start-period -d 'Start period for the container to initialize before failures count (ms|s|m|h)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l stop-signal -d 'Signal to stop the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l stop-timeout -d 'Timeout (in seconds) to stop a container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s p -l publish -d 'Publish a container\'s port(s) to the host ([ip:][hostPort:]containerPort[/tcp|udp], ranges as 8000-8010:80-90)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l dns -d 'Set custom DNS servers' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l dns-search -d 'Set custom DNS search domains' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l dns-option -d 'Set DNS options' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l add-host -d 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l network-alias -d 'Add a name for the container on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l ip -d 'The container\'s IPv4 address on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l link -d 'Link to another container: its address under ALIAS in /etc/hosts and its ports in the environment (NAME_PORT_80_TCP=...), as docker\'s legacy links' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
+always\t'Every time (the registry\'s newer image replaces the local one)'
+never\t'Never: a missing image is an error'"
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l platform -d 'Pull the image for this platform (os/arch[/variant])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s d -l detach -d 'Run the container in the background and print its ID'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l rm -d 'Remove the container when it exits'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s i -l interactive -d 'Keep standard input open'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem as read only'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l privileged -d 'Give extended privileges to this container'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l no-healthcheck -d 'Disable any container-specified HEALTHCHECK'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s P -l publish-all -d 'Publish all exposed ports to random ports'
+complete -c skiff -n "__fish_skiff_using_subcommand create" -s q -l quiet -d 'Suppress the pull output'
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s n -l last -d 'Show n last created containers (includes all states)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -s f -l filter -d 'Filter output: status=, name=, id=, ancestor=, label=, exited=, before=, since=, restart-policy=' -r
 complete -c skiff -n "__fish_skiff_using_subcommand ps" -l format -d 'Format output with a Go template, \'table\', \'table TEMPLATE\' or \'json\'' -r
@@ -224,35 +280,36 @@ complete -c skiff -n "__fish_skiff_using_subcommand update" -s h -l help -d 'Pri
 complete -c skiff -n "__fish_skiff_using_subcommand port" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand port" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand port" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -l root -d 'Where images, layers and containers are stored' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -s h -l help -d 'Print help'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "ls" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "ps" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "list" -d 'List containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "rm" -d 'Remove containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "prune" -d 'Remove all stopped containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "inspect" -d 'Show low-level information about containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "logs" -d 'Fetch the logs of a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "start" -d 'Start stopped containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "stop" -d 'Stop running containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "restart" -d 'Restart containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "kill" -d 'Send a signal to running containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "exec" -d 'Run a command in a running container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "attach" -d 'Attach to a running container\'s input and output'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "wait" -d 'Block until containers stop, then print their exit codes'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "pause" -d 'Pause all processes within containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "unpause" -d 'Unpause all processes within containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "top" -d 'Display the running processes of a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "rename" -d 'Rename a container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "stats" -d 'Display resource usage of containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "update" -d 'Update the configuration of containers'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "port" -d 'List port mappings or a specific mapping for the container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "run" -d 'Run a command in a new container'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "commit" -d 'Create a new image from a container\'s changes'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "cp" -d 'Copy files between a container and the local filesystem'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "diff" -d 'Inspect changes to files or directories on a container\'s filesystem'
-complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run commit cp diff export" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "ls" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "ps" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "list" -d 'List containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "rm" -d 'Remove containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "prune" -d 'Remove all stopped containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "inspect" -d 'Show low-level information about containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "logs" -d 'Fetch the logs of a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "start" -d 'Start stopped containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "stop" -d 'Stop running containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "restart" -d 'Restart containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "kill" -d 'Send a signal to running containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "exec" -d 'Run a command in a running container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "attach" -d 'Attach to a running container\'s input and output'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "wait" -d 'Block until containers stop, then print their exit codes'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "pause" -d 'Pause all processes within containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "unpause" -d 'Unpause all processes within containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "top" -d 'Display the running processes of a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "rename" -d 'Rename a container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "stats" -d 'Display resource usage of containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "update" -d 'Update the configuration of containers'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "port" -d 'List port mappings or a specific mapping for the container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "run" -d 'Run a command in a new container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "create" -d 'Create a new container, to be started later'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "commit" -d 'Create a new image from a container\'s changes'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "cp" -d 'Copy files between a container and the local filesystem'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "diff" -d 'Inspect changes to files or directories on a container\'s filesystem'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and not __fish_seen_subcommand_from ls ps list rm prune inspect logs start stop restart kill exec attach wait pause unpause top rename stats update port run create commit cp diff export" -f -a "export" -d 'Export a container\'s filesystem as a tar archive'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show n last created containers (includes all states)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter output: status=, name=, id=, ancestor=, label=, exited=, before=, since=, restart-policy=' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Format output with a Go template, \'table\', \'table TEMPLATE\' or \'json\'' -r
@@ -380,6 +437,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Assign a name to the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container ID to the file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l env-file -d 'Read environment variables from a file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container' -r
@@ -432,6 +490,60 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l no-healthcheck -d 'Disable any container-specified HEALTHCHECK'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish all exposed ports to random ports'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Suppress the pull output'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l name -d 'Assign a name to the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container ID to the file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l env-file -d 'Read environment variables from a file' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s u -l user -d 'Username or UID, optionally with a group (name|uid[:group|gid])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l group-add -d 'Add additional groups to join' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l hostname -d 'Container host name' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l entrypoint -d 'Overwrite the default ENTRYPOINT of the image' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s v -l volume -d 'Bind mount a host path or mount a volume ([/host/path|NAME:]/container/path[:ro]); a path alone gets a new anonymous volume' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Attach a filesystem mount (type=bind|volume|tmpfs,src=,dst=,readonly,tmpfs-size=, tmpfs-mode=,volume-opt=,volume-label=,volume-nocopy)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l volumes-from -d 'Mount the volumes and binds of another container at the same paths' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l tmpfs -d 'Mount a tmpfs directory (/path[:options])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l network -d 'Connect the container to a network: the default user-mode network (bridge, also called slirp4netns or pasta, with options such as slirp4netns:allow_host_loopback=true,mtu=N), none, host or container:NAME' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add Linux capabilities' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop Linux capabilities' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options (seccomp=unconfined|PROFILE.json, no-new-privileges)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set metadata on the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy: no, on-failure[:max-retries], always, unless-stopped' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l log-opt -d 'Log driver options (max-size, max-file)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l health-cmd -d 'Command to run to check health' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l health-interval -d 'Time between running the check (ms|s|m|h)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l health-timeout -d 'Maximum time to allow one check to run (ms|s|m|h)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l health-start-period -d 'Start period for the container to initialize before failures count (ms|s|m|h)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l health-retries -d 'Consecutive failures needed to report unhealthy' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal to stop the container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Timeout (in seconds) to stop a container' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a container\'s port(s) to the host ([ip:][hostPort:]containerPort[/tcp|udp], ranges as 8000-8010:80-90)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'Set custom DNS servers' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-search -d 'Set custom DNS search domains' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-option -d 'Set DNS options' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l network-alias -d 'Add a name for the container on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l ip -d 'The container\'s IPv4 address on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l link -d 'Link to another container: its address under ALIAS in /etc/hosts and its ports in the environment (NAME_PORT_80_TCP=...), as docker\'s legacy links' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
+always\t'Every time (the registry\'s newer image replaces the local one)'
+never\t'Never: a missing image is an error'"
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l platform -d 'Pull the image for this platform (os/arch[/variant])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run the container in the background and print its ID'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container when it exits'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the container\'s root filesystem as read only'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run an init inside the container that forwards signals and reaps processes'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give extended privileges to this container'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l no-healthcheck -d 'Disable any container-specified HEALTHCHECK'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish all exposed ports to random ports'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Suppress the pull output'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from commit" -s a -l author -d 'Author (e.g. "Tao <t@example.com>")' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from commit" -s m -l message -d 'Commit message' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from commit" -s c -l change -d 'Apply a Dockerfile instruction to the image (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)' -r

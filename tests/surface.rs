@@ -99,3 +99,71 @@ fn kill_sends_real_time_signals() {
     assert_eq!(out.code, 1, "{out}");
     assert!(out.stderr.contains("invalid signal: RTMIN+40"), "{out}");
 }
+
+#[test]
+fn create_makes_a_container_that_start_runs() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let cidfile = s.tempdir().join("cid");
+    let id = s.ok(&[
+        "create",
+        "--name",
+        "made",
+        "--cidfile",
+        cidfile.to_str().unwrap(),
+        image,
+        "echo",
+        "hello",
+    ]);
+    let id = id.trim();
+    assert_eq!(id.len(), 64, "{id}");
+    assert_eq!(std::fs::read_to_string(&cidfile).unwrap(), id);
+    assert_eq!(
+        s.ok(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"]),
+        "made Created\n"
+    );
+    assert_eq!(
+        s.ok(&["inspect", "-f", "{{.State.Status}}", "made"]),
+        "created\n"
+    );
+    assert_eq!(s.ok(&["start", "-a", "made"]), "hello\n");
+    assert_eq!(
+        s.ok(&["inspect", "-f", "{{.State.Status}}", "made"]),
+        "exited\n"
+    );
+
+    // A second container with the same ID file is refused, and nothing is made.
+    let out = s.run(&["create", "--cidfile", cidfile.to_str().unwrap(), image]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(out.stderr.contains("container ID file found"), "{out}");
+    assert!(out.stderr.contains("See 'skiff create --help'."), "{out}");
+    assert_eq!(s.ok(&["ps", "-aq"]).lines().count(), 1);
+
+    // `--rm` takes effect when the container that create made exits.
+    s.ok(&[
+        "create", "--rm", "--name", "gone", image, "sh", "-c", "exit 3",
+    ]);
+    assert_eq!(
+        s.ok(&["ps", "-a", "-q", "-f", "name=gone"]).lines().count(),
+        1
+    );
+    let out = s.run(&["start", "-a", "gone"]);
+    assert_eq!(out.code, 3, "{out}");
+    assert_eq!(s.ok(&["ps", "-a", "-q", "-f", "name=gone"]), "");
+
+    s.ok(&[
+        "container",
+        "create",
+        "--name",
+        "detached",
+        image,
+        "sleep",
+        "600",
+    ]);
+    s.ok(&["start", "detached"]);
+    assert_eq!(
+        s.ok(&["inspect", "-f", "{{.State.Status}}", "detached"]),
+        "running\n"
+    );
+    s.ok(&["rm", "-f", "detached"]);
+}

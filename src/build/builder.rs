@@ -439,7 +439,13 @@ impl Builder<'_> {
             rm: true,
             ..Default::default()
         };
-        let prepared = create::create_from_image(self.store, &self.maps, &opts, &snapshot.image())?;
+        let prepared = create::create_from_image(
+            self.store,
+            &self.maps,
+            &opts,
+            &snapshot.image(),
+            create::Start::Now,
+        )?;
         self.say(&format!(" ---> Running in {}", &prepared.id()[..12]));
         let outcome = self.run_container(&prepared);
         let layer = match (outcome, crate::supervisor::stopped_by_signal()) {

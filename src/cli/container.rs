@@ -62,6 +62,8 @@ pub enum ContainerCommand {
     Port(PortArgs),
     /// Run a command in a new container
     Run(Box<super::run::RunArgs>),
+    /// Create a new container, to be started later
+    Create(Box<super::run::RunArgs>),
     /// Create a new image from a container's changes
     Commit(super::authoring::CommitArgs),
     /// Copy files between a container and the local filesystem
@@ -77,6 +79,7 @@ impl ContainerCommand {
     pub fn failure_code(&self) -> i32 {
         match self {
             ContainerCommand::Run(_)
+            | ContainerCommand::Create(_)
             | ContainerCommand::Commit(_)
             | ContainerCommand::Diff(_)
             | ContainerCommand::Export(_) => 125,
@@ -97,6 +100,7 @@ pub fn dispatch(store: &Store, command: ContainerCommand) -> Result<i32> {
         ContainerCommand::Restart(a) => stop_cmd(store, a, true),
         ContainerCommand::Kill(a) => kill(store, a),
         ContainerCommand::Run(a) => super::run::run(store, *a),
+        ContainerCommand::Create(a) => super::run::create(store, *a),
         ContainerCommand::Commit(a) => super::authoring::commit(store, a),
         ContainerCommand::Cp(a) => super::authoring::cp(store, a),
         ContainerCommand::Diff(a) => super::authoring::diff(store, a),
@@ -716,13 +720,12 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
         ensure_startable(store, &id, name)?;
         let prepared = Prepared::load(store, &id)?;
         state::set_marker(store, &id, state::Marker::StoppedByUser, false)?;
-        return start::foreground(
-            store,
-            &IdMappings::detect(),
-            &prepared,
-            args.interactive,
-            false,
-        );
+        let maps = IdMappings::detect();
+        let code = start::foreground(store, &maps, &prepared, args.interactive, false);
+        if prepared.options().rm {
+            remove::remove_with_volumes(store, &maps, &id)?;
+        }
+        return code;
     }
     each(store, &names, |store, id| {
         ensure_startable(store, id, id)?;

@@ -43,6 +43,8 @@ pub struct Cli {
 enum Command {
     /// Run a command in a new container
     Run(Box<run::RunArgs>),
+    /// Create a new container, to be started later
+    Create(Box<run::RunArgs>),
     /// List containers
     Ps(container::PsArgs),
     /// Fetch the logs of a container
@@ -172,14 +174,18 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    let is_run = matches!(
-        cli.command,
-        Command::Run(_) | Command::Container(container::ContainerCommand::Run(_))
-    );
+    // docker reports a failed `run` or `create` as itself, with a pointer to its help.
+    let creating = match &cli.command {
+        Command::Run(_) | Command::Container(container::ContainerCommand::Run(_)) => Some("run"),
+        Command::Create(_) | Command::Container(container::ContainerCommand::Create(_)) => {
+            Some("create")
+        }
+        _ => None,
+    };
     let failure = failure_code(&cli.command);
     match dispatch(cli) {
         Ok(code) => code,
-        Err(e) => report(e, is_run, failure),
+        Err(e) => report(e, creating, failure),
     }
 }
 
@@ -187,6 +193,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let store = || Store::open(cli.root.clone(), cli.runroot.clone());
     match cli.command {
         Command::Run(args) => run::run(&store()?, *args),
+        Command::Create(args) => run::create(&store()?, *args),
         Command::Ps(args) => container::ps(&store()?, args),
         Command::Logs(args) => container::logs(&store()?, args),
         Command::Start(args) => container::start_cmd(&store()?, args),
@@ -277,15 +284,15 @@ fn failure_code(command: &Command) -> i32 {
     }
 }
 
-fn report(e: anyhow::Error, is_run: bool, failure: i32) -> i32 {
+fn report(e: anyhow::Error, creating: Option<&str>, failure: i32) -> i32 {
     if let Some(start) = e.downcast_ref::<crate::runtime::StartError>() {
         eprintln!("skiff: {start}");
         return start.exit_code();
     }
     let not_found = e.downcast_ref::<NotFound>().is_some();
-    if is_run {
+    if let Some(command) = creating {
         eprintln!("skiff: {e:#}");
-        eprintln!("See 'skiff run --help'.");
+        eprintln!("See 'skiff {command} --help'.");
         return 125;
     }
     eprintln!("Error: {e:#}");

@@ -31,6 +31,9 @@ pub struct RunArgs {
     /// Assign a name to the container
     #[arg(long)]
     name: Option<String>,
+    /// Write the container ID to the file
+    #[arg(long, value_name = "FILE")]
+    cidfile: Option<PathBuf>,
     /// Set environment variables (KEY=VALUE, or KEY to take it from skiff's environment)
     #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
     env: Vec<String>,
@@ -169,6 +172,31 @@ pub struct RunArgs {
 }
 
 pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
+    let opts = options(store, args)?;
+    match runner::run(store, &opts)? {
+        Outcome::Exited(code) => Ok(code),
+        Outcome::Detached(id) => {
+            println!("{id}");
+            Ok(0)
+        }
+    }
+}
+
+/// `create`: the container `run` would make, left `Created` for a `start` to come.
+pub fn create(store: &Store, args: RunArgs) -> Result<i32> {
+    let opts = options(store, args)?;
+    let maps = crate::runtime::userns::IdMappings::detect();
+    if let Some(warning) = maps.warning() {
+        eprintln!("{warning}");
+    }
+    let prepared = create::create(store, &maps, &opts, create::Start::Later)?;
+    println!("{}", prepared.id());
+    Ok(0)
+}
+
+/// The run options of the flags, checked, with the image in the store (pulled as `--pull`
+/// says).
+fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
     create::ensure_image(store, &args.image, args.pull, |reference| {
         let progress = Progress::new(args.quiet, true);
@@ -227,15 +255,10 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         links: args.link,
         mounts: args.mount,
         volumes_from: args.volumes_from,
+        cidfile: args.cidfile,
     };
     validate(&opts)?;
-    match runner::run(store, &opts)? {
-        Outcome::Exited(code) => Ok(code),
-        Outcome::Detached(id) => {
-            println!("{id}");
-            Ok(0)
-        }
-    }
+    Ok(opts)
 }
 
 /// Flag combinations docker refuses up front.

@@ -23,7 +23,22 @@ use oci_spec::runtime::Spec;
 use std::collections::HashSet;
 use std::fs;
 
-pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Prepared> {
+/// When a new container is started.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// At once, by its creator (`run`, a build step): until then a `--rm` container is its
+    /// creator's, and goes with it if the creator is killed first.
+    Now,
+    /// By a `start` to come (`create`).
+    Later,
+}
+
+pub fn create(
+    store: &Store,
+    maps: &IdMappings,
+    opts: &RunOptions,
+    start: Start,
+) -> Result<Prepared> {
     check_network(store, &opts.network)?;
     check_reference(&opts.image)?;
     let image =
@@ -34,7 +49,7 @@ pub fn create(store: &Store, maps: &IdMappings, opts: &RunOptions) -> Result<Pre
             ),
             Err(other) => other,
         })?;
-    create_from_image(store, maps, opts, &image)
+    create_from_image(store, maps, opts, &image, start)
 }
 
 /// Creates a container of an image the caller already has in hand: one from the store, or a
@@ -44,8 +59,17 @@ pub fn create_from_image(
     maps: &IdMappings,
     opts: &RunOptions,
     image: &Image,
+    start: Start,
 ) -> Result<Prepared> {
     check_network(store, &opts.network)?;
+    if let Some(file) = &opts.cidfile {
+        if file.exists() {
+            bail!(
+                "container ID file found, make sure the other container isn't running or delete {}",
+                file.display()
+            );
+        }
+    }
     let opts = &with_image_defaults(opts, image);
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(store, opts, &caps)?;
@@ -82,6 +106,7 @@ pub fn create_from_image(
                 caps: &caps,
                 mounts: made.mounts.clone(),
                 ports,
+                start,
             },
         );
         if written.is_err() {
@@ -91,6 +116,11 @@ pub fn create_from_image(
     });
     match result {
         Ok((record, spec)) => {
+            if let Some(file) = &opts.cidfile {
+                fs::write(file, &record.id).with_context(|| {
+                    format!("cannot write the container ID file {}", file.display())
+                })?;
+            }
             events::emit(
                 store,
                 "container",
@@ -232,6 +262,7 @@ struct Container<'a> {
     caps: &'a HashSet<String>,
     mounts: Vec<MountPoint>,
     ports: Vec<PortMapping>,
+    start: Start,
 }
 
 fn write_container(
@@ -248,6 +279,7 @@ fn write_container(
         caps,
         mounts,
         ports,
+        start,
     } = container;
     for dir in [
         &paths.dir,
@@ -304,14 +336,14 @@ fn write_container(
     };
     record::save(store, &record)?;
     let me = std::process::id() as i32;
+    let owned = opts.rm && start == Start::Now;
     state::save(
         store,
         id,
         &ContainerState {
             status: "created".into(),
-            // Until it runs, a `--rm` container (a build step's) is its creator's: gone with it.
-            supervisor: if opts.rm { me } else { 0 },
-            supervisor_start: if opts.rm {
+            supervisor: if owned { me } else { 0 },
+            supervisor_start: if owned {
                 store::process_start_time(me).unwrap_or(0)
             } else {
                 0

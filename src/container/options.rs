@@ -74,6 +74,9 @@ pub struct RunOptions {
     /// `--link CONTAINER[:ALIAS]` values, as given.
     #[serde(default)]
     pub links: Vec<String>,
+    /// `--cidfile`: where the new container's id is written.
+    #[serde(default)]
+    pub cidfile: Option<PathBuf>,
 }
 
 /// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.

@@ -21,7 +21,7 @@ pub fn run(store: &Store, opts: &RunOptions) -> Result<Outcome> {
     if let Some(warning) = maps.warning() {
         eprintln!("{warning}");
     }
-    let prepared = create::create(store, &maps, opts)?;
+    let prepared = create::create(store, &maps, opts, create::Start::Now)?;
     let id = prepared.id().to_string();
     if opts.detach {
         if let Err(e) = start::detached(store, &id) {
