@@ -402,10 +402,10 @@ pub fn tree_size(dir: &Path) -> u64 {
         .sum()
 }
 
-/// Docker's rule for the names users give containers and volumes:
-/// `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+/// The rule for the names users give containers, volumes and networks:
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, one character being enough.
 pub fn is_valid_name(name: &str) -> bool {
-    name.len() > 1
+    !name.is_empty()
         && name.as_bytes()[0].is_ascii_alphanumeric()
         && name
             .bytes()

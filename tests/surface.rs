@@ -167,3 +167,20 @@ fn create_makes_a_container_that_start_runs() {
     );
     s.ok(&["rm", "-f", "detached"]);
 }
+
+#[test]
+fn one_character_names_are_valid_and_bad_ones_are_refused() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    s.ok(&["run", "--name", "w", image, "true"]);
+    assert_eq!(s.ok(&["inspect", "-f", "{{.Name}}", "w"]), "/w\n");
+    s.ok(&["network", "create", "n"]);
+    s.ok(&["run", "--rm", "--network", "n", image, "true"]);
+    let out = s.run(&["run", "--name=_bad", image, "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(
+        out.stderr.contains("Invalid container name (_bad)"),
+        "{out}"
+    );
+    assert_eq!(s.ok(&["ps", "-aq"]).lines().count(), 1);
+}

@@ -199,14 +199,12 @@ pub fn create(store: &Store, new: NewNetwork) -> Result<Network> {
     Ok(network)
 }
 
-/// docker's container-name rule (one character is enough, as for volumes), and none of the
-/// names `--network` reserves.
+/// The container-name rule, and none of the names `--network` reserves.
 fn check_name(name: &str) -> Result<()> {
     if is_builtin_name(name) {
         bail!("{name} is a pre-defined network and cannot be created");
     }
-    let single = name.len() == 1 && name.as_bytes()[0].is_ascii_alphanumeric();
-    if !single && !store::is_valid_name(name) {
+    if !store::is_valid_name(name) {
         bail!("invalid network name {name:?}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     Ok(())

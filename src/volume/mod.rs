@@ -61,10 +61,9 @@ pub fn lock(store: &Store) -> Result<Lock> {
     Lock::acquire(&store.root.join("volumes.lock"))
 }
 
-/// Docker's rule for volume names, which unlike container names may be one character long.
+/// The container-name rule, with docker's message for volumes.
 pub fn check_name(name: &str) -> Result<()> {
-    let single = name.len() == 1 && name.as_bytes()[0].is_ascii_alphanumeric();
-    if !single && !store::is_valid_name(name) {
+    if !store::is_valid_name(name) {
         bail!("{name:?} includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path");
     }
     Ok(())
