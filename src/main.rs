@@ -9,6 +9,7 @@ mod image;
 mod net;
 mod registry;
 mod runtime;
+mod size;
 mod store;
 mod supervisor;
 mod volume;

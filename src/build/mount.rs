@@ -119,7 +119,7 @@ impl Mount {
                     mount.required = parse_go_bool(&value).ok_or_else(invalid)?
                 }
                 "size" if mount.kind == MountKind::Tmpfs => {
-                    mount.size = Some(parse_size(&value).ok_or_else(invalid)?)
+                    mount.size = Some(crate::size::parse(&value).map_err(|_| invalid())?)
                 }
                 "required" | "size" => {
                     return Err(format!(
@@ -250,25 +250,6 @@ fn parse_go_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// A tmpfs size: `64m`, `1.5g`, `1024` (bytes); units are powers of 1024.
-fn parse_size(text: &str) -> Option<u64> {
-    let lower = text.to_lowercase();
-    let trimmed = lower.trim_end_matches('b').trim_end_matches('i');
-    let (number, multiplier) = match trimmed.chars().last()? {
-        'k' => (&trimmed[..trimmed.len() - 1], 1u64 << 10),
-        'm' => (&trimmed[..trimmed.len() - 1], 1 << 20),
-        'g' => (&trimmed[..trimmed.len() - 1], 1 << 30),
-        't' => (&trimmed[..trimmed.len() - 1], 1 << 40),
-        'p' => (&trimmed[..trimmed.len() - 1], 1 << 50),
-        _ => (trimmed, 1),
-    };
-    let number = number.trim_end_matches(' ');
-    if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return None;
-    }
-    Some((number.parse::<f64>().ok()? * multiplier as f64) as u64)
-}
-
 /// One line of CSV: fields separated by commas; a field in double quotes may hold commas,
 /// and `""` inside it is a quote.
 fn csv_fields(line: &str) -> Result<Vec<String>, String> {
@@ -316,21 +297,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_and_sizes() {
+    fn csv_fields_with_quotes() {
         assert_eq!(
             csv_fields("a=1,\"b=2,3\",\"c=\"\"q\"\"\",").unwrap(),
             ["a=1", "b=2,3", "c=\"q\"", ""]
         );
         assert!(csv_fields("\"open").is_err());
-        for (text, bytes) in [
-            ("1024", 1024),
-            ("1k", 1024),
-            ("1.5m", 3 << 19),
-            ("2GiB", 2 << 30),
-            ("10b", 10),
-        ] {
-            assert_eq!(parse_size(text), Some(bytes), "{text}");
-        }
-        assert_eq!(parse_size("big"), None);
     }
 }

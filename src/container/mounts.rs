@@ -219,7 +219,9 @@ fn apply_mount_key(request: &mut Request, key: &str, value: &str, field: &str) -
                 .ok_or_else(|| anyhow!("invalid volume-opt {value:?}: expected KEY=VALUE"))?;
             request.volume_options.insert(k.to_string(), v.to_string());
         }
-        "tmpfs-size" => request.tmpfs.push(format!("size={}", parse_bytes(value)?)),
+        "tmpfs-size" => request
+            .tmpfs
+            .push(format!("size={}", crate::size::parse(value)?)),
         "tmpfs-mode" => {
             let mode = u32::from_str_radix(value, 8)
                 .map_err(|_| anyhow!("invalid tmpfs-mode {value:?}: expected octal, e.g. 1770"))?;
@@ -273,33 +275,6 @@ fn parse_bool(value: &str, field: &str) -> Result<bool> {
         "false" | "0" => Ok(false),
         _ => bail!("invalid value for '{field}': expected true or false"),
     }
-}
-
-/// Sizes as docker reads memory sizes: `67108864`, `64m`, `64MB`, `1.5g` (binary multiples).
-pub fn parse_bytes(text: &str) -> Result<u64> {
-    let lower = text.trim().to_ascii_lowercase();
-    let digits_end = lower
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(lower.len());
-    let (number, unit) = lower.split_at(digits_end);
-    let unit = unit.trim();
-    let unit = unit
-        .strip_suffix("ib")
-        .or_else(|| unit.strip_suffix('b'))
-        .unwrap_or(unit);
-    let shift = match unit {
-        "" => 0,
-        "k" => 10,
-        "m" => 20,
-        "g" => 30,
-        "t" => 40,
-        "p" => 50,
-        _ => bail!("invalid size {text:?}: use a number of bytes or a suffix k, m, g"),
-    };
-    let number: f64 = number
-        .parse()
-        .map_err(|_| anyhow!("invalid size {text:?}: use a number of bytes or a suffix k, m, g"))?;
-    Ok((number * (1u64 << shift) as f64) as u64)
 }
 
 /// `--volumes-from CONTAINER[:ro|:rw]`: the container and the forced access mode.
@@ -660,15 +635,6 @@ mod tests {
         }
         let err = parse_mount_flag("type=bind,src=/,dst=/c,bogus=1").unwrap_err();
         assert_eq!(err.to_string(), "unexpected key 'bogus' in 'bogus=1'");
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_bytes("1024").unwrap(), 1024);
-        assert_eq!(parse_bytes("64m").unwrap(), 64 << 20);
-        assert_eq!(parse_bytes("64MB").unwrap(), 64 << 20);
-        assert_eq!(parse_bytes("1.5g").unwrap(), 3 << 29);
-        assert!(parse_bytes("x").is_err());
     }
 
     #[test]

@@ -31,31 +31,13 @@ impl Rotation {
         };
         for option in options {
             match option.split_once('=') {
-                Some(("max-size", size)) => rotation.max_size = parse_size(size)?,
+                Some(("max-size", size)) => rotation.max_size = crate::size::parse(size)?,
                 Some(("max-file", n)) => rotation.max_files = n.parse().ok().filter(|n| *n >= 1).with_context(|| format!("invalid max-file {n:?}"))?,
                 _ => anyhow::bail!("unknown log option {option:?} (skiff's json-file log takes max-size and max-file)"),
             }
         }
         Ok(rotation)
     }
-}
-
-/// `10m`, `512k`, `1g` or plain bytes.
-fn parse_size(text: &str) -> Result<u64> {
-    let lower = text.to_ascii_lowercase();
-    let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let unit = &lower[digits.len()..];
-    let scale = match unit {
-        "" | "b" => 1,
-        "k" | "kb" => 1 << 10,
-        "m" | "mb" => 1 << 20,
-        "g" | "gb" => 1 << 30,
-        _ => anyhow::bail!("invalid size {text:?}"),
-    };
-    Ok(digits
-        .parse::<u64>()
-        .with_context(|| format!("invalid size {text:?}"))?
-        * scale)
 }
 
 /// Appends entries to a container's log, splitting output into lines per stream.
@@ -215,15 +197,9 @@ mod tests {
     }
 
     #[test]
-    fn sizes() {
-        assert_eq!(parse_size("10m").unwrap(), 10 << 20);
-        assert_eq!(parse_size("512k").unwrap(), 512 << 10);
-        assert!(parse_size("lots").is_err());
-        assert_eq!(
-            Rotation::from_options(&["max-size=1k".into(), "max-file=3".into()])
-                .unwrap()
-                .max_files,
-            3
-        );
+    fn rotation_options() {
+        let rotation =
+            Rotation::from_options(&["max-size=1.5k".into(), "max-file=3".into()]).unwrap();
+        assert_eq!((rotation.max_size, rotation.max_files), (1536, 3));
     }
 }

@@ -1,0 +1,62 @@
+//! Sizes as docker reads them (`--memory`, `--shm-size`, `--log-opt max-size`, tmpfs sizes):
+//! a number, fractions allowed, with an optional binary suffix `k`, `m`, `g`, `t` or `p`
+//! (`kb`, `KiB` and the like too).
+
+use anyhow::{anyhow, Result};
+
+/// `67108864`, `64m`, `64MB`, `1.5g`, `2GiB` in bytes.
+pub fn parse(text: &str) -> Result<u64> {
+    let invalid =
+        || anyhow!("invalid size: {text:?} (a number of bytes, or with a suffix k, m, g, t or p)");
+    let lower = text.trim().to_ascii_lowercase();
+    let digits_end = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(lower.len());
+    let (number, unit) = lower.split_at(digits_end);
+    let unit = unit.trim();
+    let unit = unit
+        .strip_suffix("ib")
+        .or_else(|| unit.strip_suffix('b'))
+        .unwrap_or(unit);
+    let shift = match unit {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        "t" => 40,
+        "p" => 50,
+        _ => return Err(invalid()),
+    };
+    let number: f64 = number.parse().map_err(|_| invalid())?;
+    let bytes = number * (1u64 << shift) as f64;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(invalid());
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_sizes() {
+        for (text, bytes) in [
+            ("1024", 1024),
+            ("1k", 1024),
+            ("512K", 512 << 10),
+            ("10m", 10 << 20),
+            ("1.5m", 3 << 19),
+            ("64MB", 64 << 20),
+            ("0.5g", 1 << 29),
+            ("1.5g", 3 << 29),
+            ("2GiB", 2 << 30),
+            ("10b", 10),
+        ] {
+            assert_eq!(parse(text).unwrap(), bytes, "{text}");
+        }
+        for bad in ["big", "", "1.5x", "-1", "1e400"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}
