@@ -184,3 +184,130 @@ fn one_character_names_are_valid_and_bad_ones_are_refused() {
     );
     assert_eq!(s.ok(&["ps", "-aq"]).lines().count(), 1);
 }
+
+#[test]
+fn ulimits_shm_size_sysctls_and_oom_score_reach_the_container() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let run = |flags: &[&str], script: &str| {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&[image, "sh", "-c", script]);
+        s.ok(&args)
+    };
+    assert_eq!(
+        run(&["--ulimit", "nofile=1024:2048"], "ulimit -n; ulimit -Hn"),
+        "1024\n2048\n"
+    );
+    assert_eq!(run(&["--ulimit", "core=0"], "ulimit -c"), "0\n");
+    assert_eq!(
+        run(
+            &["--shm-size", "1.5m"],
+            "df -k /dev/shm | tail -1 | awk '{print $2}'"
+        ),
+        "1536\n"
+    );
+    assert_eq!(
+        run(&[], "df -k /dev/shm | tail -1 | awk '{print $2}'"),
+        "65536\n"
+    );
+    assert_eq!(
+        run(
+            &[
+                "--sysctl",
+                "net.ipv4.ip_forward=1",
+                "--sysctl",
+                "kernel.shmmax=123456789"
+            ],
+            "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax"
+        ),
+        "1\n123456789\n"
+    );
+    assert_eq!(
+        run(&["--oom-score-adj", "500"], "cat /proc/self/oom_score_adj"),
+        "500\n"
+    );
+    assert_eq!(
+        run(
+            &["--domainname", "example.org"],
+            "cat /proc/sys/kernel/domainname"
+        ),
+        "example.org\n"
+    );
+    let out = s.run(&["run", "--rm", "--kernel-memory", "1g", image, "true"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr.contains("--kernel-memory has been deprecated"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_limits_are_refused_and_create_nothing() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    for (flags, message) in [
+        (
+            &["--ulimit", "nofile=2:1"][..],
+            "ulimit soft limit must be less than or equal to hard limit: 2 > 1",
+        ),
+        (&["--ulimit", "files=1"][..], "invalid ulimit type: files"),
+        (
+            &["--sysctl", "vm.swappiness=1"][..],
+            "sysctl 'vm.swappiness' is not allowed",
+        ),
+        (
+            &["--network", "host", "--sysctl", "net.ipv4.ip_forward=1"][..],
+            "not allowed in host network namespace",
+        ),
+        (&["--shm-size", "abc"][..], "invalid size"),
+        (
+            &["--oom-score-adj", "2000"][..],
+            "range for oom score adj is [-1000, 1000]",
+        ),
+        (&["--annotation", "novalue"][..], "invalid annotation"),
+    ] {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&[image, "true"]);
+        let out = s.run(&args);
+        assert_eq!(out.code, 125, "{flags:?}: {out}");
+        assert!(out.stderr.contains(message), "{flags:?}: {out}");
+    }
+    assert_eq!(s.ok(&["ps", "-aq"]), "");
+}
+
+#[test]
+fn label_files_annotations_and_expose() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let file = s.write_file("labels", b"# team labels\nteam=infra\n\ntier=web\n");
+    s.ok(&[
+        "run",
+        "--name",
+        "labelled",
+        "--label-file",
+        file.to_str().unwrap(),
+        "--label",
+        "tier=db",
+        "--annotation",
+        "org.example/owner=me",
+        image,
+        "true",
+    ]);
+    let labels = s.ok(&["inspect", "-f", "{{json .Config.Labels}}", "labelled"]);
+    assert_eq!(labels, "{\"team\":\"infra\",\"tier\":\"db\"}\n");
+    let annotations = s.ok(&[
+        "inspect",
+        "-f",
+        "{{json .HostConfig.Annotations}}",
+        "labelled",
+    ]);
+    assert_eq!(annotations, "{\"org.example/owner\":\"me\"}\n");
+    s.ok(&[
+        "run", "-d", "--name", "exposed", "--expose", "8080", "-P", image, "sleep", "600",
+    ]);
+    let port = s.ok(&["port", "exposed", "8080"]);
+    assert!(port.starts_with("0.0.0.0:"), "{port}");
+    s.ok(&["rm", "-f", "exposed"]);
+}

@@ -1,6 +1,7 @@
 //! `skiff run`: docker's flags, turned into the container's run options.
 
 use crate::container::create::{self, PullPolicy};
+use crate::container::limits::{self, Ulimit};
 use crate::container::options::{self, HealthOptions, RestartPolicy, RunOptions};
 use crate::container::run::{self as runner, Outcome};
 use crate::registry::manifest::Platform;
@@ -95,6 +96,34 @@ pub struct RunArgs {
     /// Set metadata on the container
     #[arg(short, long = "label", value_name = "KEY=VALUE")]
     label: Vec<String>,
+    /// Read labels from a file of KEY=VALUE lines
+    #[arg(long = "label-file", value_name = "FILE")]
+    label_file: Vec<PathBuf>,
+    /// Add an annotation to the container (passed through to the runtime)
+    #[arg(long, value_name = "KEY=VALUE")]
+    annotation: Vec<String>,
+    /// Ulimit options (NAME=SOFT[:HARD], -1 unlimited: nofile=1024:2048)
+    #[arg(long, value_name = "NAME=SOFT[:HARD]")]
+    ulimit: Vec<String>,
+    /// Size of /dev/shm (64m when not given)
+    #[arg(long = "shm-size", value_name = "SIZE")]
+    shm_size: Option<String>,
+    /// Sysctl options of the container's own namespaces (net.*, kernel.shm*, kernel.msg*,
+    /// kernel.sem, fs.mqueue.*)
+    #[arg(long, value_name = "KEY=VALUE")]
+    sysctl: Vec<String>,
+    /// Tune the container's OOM preference (-1000 to 1000)
+    #[arg(long = "oom-score-adj", value_name = "N", allow_hyphen_values = true)]
+    oom_score_adj: Option<i32>,
+    /// Container NIS domain name
+    #[arg(long)]
+    domainname: Option<String>,
+    /// Expose a port or a range of ports
+    #[arg(long, value_name = "PORT[/PROTO]")]
+    expose: Vec<String>,
+    /// Kernel memory limit (deprecated: ignored)
+    #[arg(long = "kernel-memory", value_name = "SIZE", hide = true)]
+    kernel_memory: Option<String>,
     /// Restart policy: no, on-failure[:max-retries], always, unless-stopped
     #[arg(long, default_value = "no")]
     restart: String,
@@ -208,6 +237,17 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
     }
     env.extend(args.env.iter().filter_map(|e| options::resolve_env_arg(e)));
     let network = args.network;
+    let own_network = crate::net::mode::NetworkMode::parse(&network)?.private_namespace();
+    if args.kernel_memory.is_some() {
+        eprintln!(
+            "Flag --kernel-memory has been deprecated, and no longer supported by the kernel"
+        );
+    }
+    let mut labels = Vec::new();
+    for file in &args.label_file {
+        labels.extend(options::read_lines_file("label", file)?);
+    }
+    labels.extend(args.label);
     let opts = RunOptions {
         image: args.image,
         command: args.command,
@@ -230,7 +270,7 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         cap_drop: args.cap_drop,
         privileged: args.privileged,
         security_opt: args.security_opt,
-        labels: args.label,
+        labels,
         detach: args.detach,
         restart: args.restart,
         log_opts: args.log_opt,
@@ -256,9 +296,51 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         mounts: args.mount,
         volumes_from: args.volumes_from,
         cidfile: args.cidfile,
+        ulimits: args
+            .ulimit
+            .iter()
+            .map(|u| Ulimit::parse(u))
+            .collect::<Result<_>>()?,
+        shm_size: args.shm_size.as_deref().map(shm_size).transpose()?,
+        sysctls: args
+            .sysctl
+            .iter()
+            .map(|s| limits::parse_sysctl(s, own_network))
+            .collect::<Result<_>>()?,
+        oom_score_adj: args.oom_score_adj.map(oom_score_adj).transpose()?,
+        domainname: args.domainname,
+        annotations: args
+            .annotation
+            .iter()
+            .map(|a| key_value("annotation", a))
+            .collect::<Result<_>>()?,
+        expose: args.expose,
     };
     validate(&opts)?;
     Ok(opts)
+}
+
+/// `--shm-size`: a size, and not nothing.
+fn shm_size(text: &str) -> Result<u64> {
+    match crate::size::parse(text)? {
+        0 => bail!("invalid --shm-size {text:?}: it must be greater than 0"),
+        bytes => Ok(bytes),
+    }
+}
+
+fn oom_score_adj(value: i32) -> Result<i32> {
+    if !(-1000..=1000).contains(&value) {
+        bail!("invalid value {value}, range for oom score adj is [-1000, 1000]");
+    }
+    Ok(value)
+}
+
+/// `KEY=VALUE` of a flag such as `--annotation`.
+fn key_value(flag: &str, text: &str) -> Result<(String, String)> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => bail!("invalid {flag} {text:?}: give KEY=VALUE"),
+    }
 }
 
 /// Flag combinations docker refuses up front.

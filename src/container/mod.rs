@@ -5,6 +5,7 @@ pub mod connect;
 pub mod create;
 pub mod exec;
 pub mod files;
+pub mod limits;
 pub mod links;
 pub mod list;
 pub mod mounts;

@@ -77,6 +77,7 @@ pub fn requested_ports(opts: &RunOptions, image: &Image) -> Result<Vec<PortMappi
             .exposed_ports
             .iter()
             .flat_map(|p| p.keys().cloned())
+            .chain(opts.expose.iter().cloned())
             .collect();
         for mapping in publish::exposed(&exposed) {
             if !ports.iter().any(|p| p.key() == mapping.key()) {

@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -77,6 +78,27 @@ pub struct RunOptions {
     /// `--cidfile`: where the new container's id is written.
     #[serde(default)]
     pub cidfile: Option<PathBuf>,
+    /// `--ulimit`: resource limits of the container's processes.
+    #[serde(default)]
+    pub ulimits: Vec<super::limits::Ulimit>,
+    /// `--shm-size` in bytes; docker's 64 MiB when unset.
+    #[serde(default)]
+    pub shm_size: Option<u64>,
+    /// `--sysctl`: settings of the container's own namespaces.
+    #[serde(default)]
+    pub sysctls: BTreeMap<String, String>,
+    /// `--oom-score-adj`: how readily the kernel's OOM killer picks the container.
+    #[serde(default)]
+    pub oom_score_adj: Option<i32>,
+    /// `--domainname`: the NIS domain name of the container's UTS namespace.
+    #[serde(default)]
+    pub domainname: Option<String>,
+    /// `--annotation`: key-value notes for the runtime and tools, kept in the spec.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// `--expose`: ports the container listens on besides its image's (`80`, `8000-8010/udp`).
+    #[serde(default)]
+    pub expose: Vec<String>,
 }
 
 /// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.
@@ -184,13 +206,22 @@ pub fn resolve_env_arg(arg: &str) -> Option<String> {
 /// Lines of an `--env-file`: blank lines and `#` comments skipped, `K` alone taken from
 /// skiff's environment.
 pub fn read_env_file(path: &Path) -> Result<Vec<String>> {
+    Ok(read_lines_file("env", path)?
+        .iter()
+        .filter_map(|l| resolve_env_arg(l))
+        .collect())
+}
+
+/// The lines of an `--env-file` or `--label-file` (`kind`), blank lines and `#` comments
+/// left out.
+pub fn read_lines_file(kind: &str, path: &Path) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read env file {}: {e}", path.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot read {kind} file {}: {e}", path.display()))?;
     Ok(text
         .lines()
         .map(str::trim_start)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(resolve_env_arg)
+        .map(String::from)
         .collect())
 }
 

@@ -240,6 +240,9 @@ pub struct SpecInput<'a> {
     pub mapping: MappingMode,
 }
 
+/// docker's /dev/shm when `--shm-size` does not say: 64 MiB.
+const DEFAULT_SHM_SIZE: u64 = 64 << 20;
+
 pub fn build(input: &SpecInput) -> Result<Spec> {
     let opts = input.opts;
     let user = opts
@@ -253,7 +256,7 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
         .or_else(|| input.image.config.config.working_dir.clone())
         .filter(|w| !w.is_empty())
         .unwrap_or_else(|| "/".into());
-    let process = process(
+    let mut process = process(
         opts,
         &user,
         input.args.clone(),
@@ -262,6 +265,15 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
         opts.tty,
         input.caps,
     )?;
+    if !opts.ulimits.is_empty() {
+        let rlimits = opts
+            .ulimits
+            .iter()
+            .map(|u| u.to_oci())
+            .collect::<Result<_>>()?;
+        process.set_rlimits(Some(rlimits));
+    }
+    process.set_oom_score_adj(opts.oom_score_adj);
     let host_network = !super::network::mode(opts).private_namespace();
     let mut namespaces = vec![
         LinuxNamespaceType::Mount,
@@ -284,12 +296,15 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
             READONLY_PATHS.iter().map(|s| s.to_string()).collect(),
         )
     };
-    let linux = LinuxBuilder::default()
+    let mut linux = LinuxBuilder::default()
         .namespaces(namespaces)
         .masked_paths(masked)
         .readonly_paths(readonly)
         .build()?;
-    Ok(SpecBuilder::default()
+    if !opts.sysctls.is_empty() {
+        linux.set_sysctl(Some(opts.sysctls.clone().into_iter().collect()));
+    }
+    let mut spec = SpecBuilder::default()
         .version("1.2.0")
         .root(
             RootBuilder::default()
@@ -301,7 +316,12 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
         .process(process)
         .mounts(mounts(input, host_network)?)
         .linux(linux)
-        .build()?)
+        .build()?;
+    spec.set_domainname(opts.domainname.clone());
+    if !opts.annotations.is_empty() {
+        spec.set_annotations(Some(opts.annotations.clone().into_iter().collect()));
+    }
+    Ok(spec)
 }
 
 /// The process part of the spec, also used for `exec`: identity, privileges for that
@@ -405,6 +425,7 @@ fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
             "gid=5",
         ]
     };
+    let shm_size = format!("size={}", input.opts.shm_size.unwrap_or(DEFAULT_SHM_SIZE));
     let mut mounts = vec![
         overlay,
         mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
@@ -419,7 +440,7 @@ fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
             "/dev/shm",
             "tmpfs",
             "shm",
-            &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+            &["nosuid", "noexec", "nodev", "mode=1777", &shm_size],
         )?,
         mount(
             "/dev/mqueue",

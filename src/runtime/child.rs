@@ -323,6 +323,10 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     if let Some(hostname) = spec.hostname() {
         nix::unistd::sethostname(hostname).context("cannot set the hostname")?;
     }
+    if let Some(domainname) = spec.domainname() {
+        set_domainname(domainname)?;
+    }
+    security::apply_limits(process)?;
     become_process(process, launch.seccomp, sock, launch.init, true)
 }
 
@@ -365,6 +369,14 @@ pub(super) fn become_process(
         Some(program) => exec(program, &args, &env),
         None => init::run(&args, &env, sock),
     }
+}
+
+fn set_domainname(name: &str) -> Result<()> {
+    // SAFETY: the buffer is valid for its length.
+    if unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) } != 0 {
+        return Err(std::io::Error::last_os_error()).context("cannot set the domain name");
+    }
+    Ok(())
 }
 
 /// A new network namespace starts with `lo` down; docker's containers have it up.

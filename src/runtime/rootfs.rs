@@ -40,6 +40,10 @@ pub fn prepare(launch: &Launch) -> Result<()> {
     populate_dev(&root)?;
     pivot(&root)?;
     let linux = spec.linux().as_ref();
+    // Before /proc/sys is made read-only.
+    for (key, value) in linux.and_then(|l| l.sysctl().clone()).unwrap_or_default() {
+        write_sysctl(&key, &value)?;
+    }
     for path in linux
         .and_then(|l| l.masked_paths().clone())
         .unwrap_or_default()
@@ -65,6 +69,12 @@ pub fn prepare(launch: &Launch) -> Result<()> {
         mounts::make_readonly("/", false)?;
     }
     Ok(())
+}
+
+/// Sets `key` (`net.ipv4.ip_forward`) of the container's own namespaces.
+fn write_sysctl(key: &str, value: &str) -> Result<()> {
+    let path = Path::new("/proc/sys").join(key.replace('.', "/"));
+    std::fs::write(&path, value).with_context(|| format!("cannot set sysctl {key}={value}"))
 }
 
 /// The overlay of the image layers. Lower directories are relative to the layer store, so

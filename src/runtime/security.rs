@@ -8,6 +8,7 @@ use super::seccomp::Filters;
 use super::StartError;
 use anyhow::{Context, Result};
 use caps::{CapSet, CapsHashSet};
+use oci_spec::runtime::PosixRlimitType;
 use oci_spec::runtime::{Capabilities, Process};
 use std::str::FromStr;
 
@@ -112,6 +113,57 @@ fn to_caps(set: &Option<Capabilities>) -> CapsHashSet {
         .flatten()
         .filter_map(|c| caps::Capability::from_str(&format!("CAP_{c}")).ok())
         .collect()
+}
+
+fn rlimit_resource(typ: PosixRlimitType) -> libc::__rlimit_resource_t {
+    match typ {
+        PosixRlimitType::RlimitCpu => libc::RLIMIT_CPU,
+        PosixRlimitType::RlimitFsize => libc::RLIMIT_FSIZE,
+        PosixRlimitType::RlimitData => libc::RLIMIT_DATA,
+        PosixRlimitType::RlimitStack => libc::RLIMIT_STACK,
+        PosixRlimitType::RlimitCore => libc::RLIMIT_CORE,
+        PosixRlimitType::RlimitRss => libc::RLIMIT_RSS,
+        PosixRlimitType::RlimitNproc => libc::RLIMIT_NPROC,
+        PosixRlimitType::RlimitNofile => libc::RLIMIT_NOFILE,
+        PosixRlimitType::RlimitMemlock => libc::RLIMIT_MEMLOCK,
+        PosixRlimitType::RlimitAs => libc::RLIMIT_AS,
+        PosixRlimitType::RlimitLocks => libc::RLIMIT_LOCKS,
+        PosixRlimitType::RlimitSigpending => libc::RLIMIT_SIGPENDING,
+        PosixRlimitType::RlimitMsgqueue => libc::RLIMIT_MSGQUEUE,
+        PosixRlimitType::RlimitNice => libc::RLIMIT_NICE,
+        PosixRlimitType::RlimitRtprio => libc::RLIMIT_RTPRIO,
+        PosixRlimitType::RlimitRttime => libc::RLIMIT_RTTIME,
+    }
+}
+
+/// The container's resource limits (`--ulimit`) and OOM preference (`--oom-score-adj`),
+/// which its processes inherit. Rootless, a hard limit cannot rise above skiff's own, nor
+/// the OOM score fall below it: the kernel refuses, and so does the start.
+pub fn apply_limits(process: &Process) -> Result<()> {
+    for limit in process.rlimits().iter().flatten() {
+        let resource = rlimit_resource(limit.typ());
+        let value = libc::rlimit {
+            rlim_cur: limit.soft(),
+            rlim_max: limit.hard(),
+        };
+        // SAFETY: setrlimit reads the struct it is given.
+        if unsafe { libc::setrlimit(resource, &value) } != 0 {
+            return Err(std::io::Error::last_os_error()).with_context(|| {
+                format!(
+                    "cannot set the ulimit {} to {}:{} (without privileges a hard limit cannot rise above the caller's)",
+                    limit.typ(),
+                    limit.soft(),
+                    limit.hard()
+                )
+            });
+        }
+    }
+    if let Some(score) = process.oom_score_adj() {
+        std::fs::write("/proc/self/oom_score_adj", score.to_string()).with_context(|| {
+            format!("cannot set the OOM score adjustment to {score} (without privileges it can only rise)")
+        })?;
+    }
+    Ok(())
 }
 
 /// Applies ids, capabilities, no_new_privs and seccomp. Afterwards only execve remains.
