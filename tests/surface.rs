@@ -311,3 +311,50 @@ fn label_files_annotations_and_expose() {
     assert!(port.starts_with("0.0.0.0:"), "{port}");
     s.ok(&["rm", "-f", "exposed"]);
 }
+
+#[test]
+fn log_drivers_json_file_local_and_none() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    s.ok(&[
+        "run",
+        "--name",
+        "quiet",
+        "--log-driver",
+        "none",
+        image,
+        "echo",
+        "lost",
+    ]);
+    let out = s.run(&["logs", "quiet"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("configured logging driver does not support reading"),
+        "{out}"
+    );
+    assert_eq!(
+        s.ok(&["inspect", "-f", "{{.HostConfig.LogConfig.Type}}", "quiet"]),
+        "none\n"
+    );
+    s.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "kept",
+        "--log-driver",
+        "local",
+        image,
+        "echo",
+        "kept",
+    ]);
+    s.ok(&["wait", "kept"]);
+    assert_eq!(s.ok(&["logs", "kept"]), "kept\n");
+    let out = s.run(&["run", "--rm", "--log-driver", "syslog", image, "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(
+        out.stderr
+            .contains("logging driver \"syslog\" is not supported"),
+        "{out}"
+    );
+}

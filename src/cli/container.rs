@@ -585,6 +585,9 @@ pub fn logs(store: &Store, args: LogsArgs) -> Result<i32> {
     let id = record::resolve(store, &args.container)?;
     let path = record::dir(store, &id).join("json.log");
     let current = state::load(store, &id)?;
+    if !record::load(store, &id)?.options.keeps_logs() {
+        bail!("configured logging driver does not support reading");
+    }
     if !path.exists() {
         if current.status == "created" {
             bail!(

@@ -127,6 +127,9 @@ pub struct RunArgs {
     /// Restart policy: no, on-failure[:max-retries], always, unless-stopped
     #[arg(long, default_value = "no")]
     restart: String,
+    /// Logging driver: json-file, local or none
+    #[arg(long = "log-driver", value_name = "DRIVER")]
+    log_driver: Option<String>,
     /// Log driver options (max-size, max-file)
     #[arg(long = "log-opt", value_name = "OPT")]
     log_opt: Vec<String>,
@@ -315,6 +318,7 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
             .map(|a| key_value("annotation", a))
             .collect::<Result<_>>()?,
         expose: args.expose,
+        log_driver: args.log_driver,
     };
     validate(&opts)?;
     Ok(opts)
@@ -350,6 +354,11 @@ fn validate(opts: &RunOptions) -> Result<()> {
         bail!("conflicting options: cannot specify both --restart and --rm");
     }
     crate::supervisor::log::Rotation::from_options(&opts.log_opts)?;
+    if let Some(driver) = &opts.log_driver {
+        if !options::LOG_DRIVERS.contains(&driver.as_str()) {
+            bail!("logging driver {driver:?} is not supported: skiff keeps logs with json-file (local is kept the same way), or none");
+        }
+    }
     crate::net::mode::NetworkMode::parse(&opts.network)?;
     for spec in &opts.publish {
         crate::net::publish::parse(spec)?;

@@ -231,7 +231,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
             "OomScoreAdj": o.oom_score_adj.unwrap_or(0),
             "Annotations": o.annotations,
             "ContainerIDFile": o.cidfile.as_ref().map(|f| f.display().to_string()).unwrap_or_default(),
-            "LogConfig": {"Type": "json-file", "Config": o.log_opts.iter().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), Value::from(v))).collect::<serde_json::Map<_, _>>()},
+            "LogConfig": {"Type": o.log_driver(), "Config": o.log_opts.iter().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), Value::from(v))).collect::<serde_json::Map<_, _>>()},
         },
         "Mounts": mounts,
         "Config": {

@@ -99,6 +99,25 @@ pub struct RunOptions {
     /// `--expose`: ports the container listens on besides its image's (`80`, `8000-8010/udp`).
     #[serde(default)]
     pub expose: Vec<String>,
+    /// `--log-driver`: `json-file` (when unset), `local` (kept the same way) or `none`.
+    #[serde(default)]
+    pub log_driver: Option<String>,
+}
+
+/// The logging drivers skiff has: docker's json-file, `local` (kept as json-file: `logs`
+/// reads both), and `none`.
+pub const LOG_DRIVERS: [&str; 3] = ["json-file", "local", "none"];
+
+impl RunOptions {
+    /// docker's name of the container's logging driver.
+    pub fn log_driver(&self) -> &str {
+        self.log_driver.as_deref().unwrap_or("json-file")
+    }
+
+    /// Whether the container's output is kept for `logs`.
+    pub fn keeps_logs(&self) -> bool {
+        self.log_driver() != "none"
+    }
 }
 
 /// `--health-*` flags; unset fields fall back to the image's HEALTHCHECK.

@@ -147,8 +147,9 @@ pub fn foreground(
 ) -> Result<i32> {
     let opts = prepared.options();
     let signals = supervisor::signal_fd()?;
-    // With --rm nobody can read a log afterwards: output goes straight to the user.
-    let logged = !opts.rm;
+    // With --rm nobody can read a log afterwards (nor with --log-driver none): output goes
+    // straight to the user.
+    let logged = !opts.rm && opts.keeps_logs();
     let (stdio, pipes) = if logged && !opts.tty {
         let (out_r, out_w) = supervisor::output_pipe()?;
         let (err_r, err_w) = supervisor::output_pipe()?;

@@ -241,10 +241,14 @@ fn run_once(
         running.ports = ports.mappings();
     }
     // Everything that can fail is done before the launcher hears that the container runs.
-    let log = log::Writer::open(
-        &prepared.log_path(),
-        log::Rotation::from_options(&opts.log_opts)?,
-    )?;
+    let log = if opts.keeps_logs() {
+        Some(log::Writer::open(
+            &prepared.log_path(),
+            log::Rotation::from_options(&opts.log_opts)?,
+        )?)
+    } else {
+        None
+    };
     let input = match &started.pty {
         Some(master) => Some(master.try_clone()?),
         None => stdin_w,
@@ -264,7 +268,7 @@ fn run_once(
         signals,
         Relay {
             output,
-            log: Some(log),
+            log,
             echo: false,
             interactive: false,
             attach: Some(hub),
