@@ -358,3 +358,32 @@ fn log_drivers_json_file_local_and_none() {
         "{out}"
     );
 }
+
+#[test]
+fn devices_are_the_hosts_nodes() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let out = s.ok(&[
+        "run",
+        "--rm",
+        "--device",
+        "/dev/null:/dev/mynull",
+        "--device",
+        "/dev/zero",
+        image,
+        "sh",
+        "-c",
+        "stat -c '%t,%T' /dev/mynull /dev/zero; echo gone > /dev/mynull && head -c 2 /dev/zero | od -An -c",
+    ]);
+    assert_eq!(out, "1,3\n1,5\n  \\0  \\0\n");
+    let out = s.run(&["run", "--rm", "--device", "/nonexistent", image, "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(
+        out.stderr.contains(
+            "error gathering device information while adding custom device \"/nonexistent\""
+        ),
+        "{out}"
+    );
+    let out = s.run(&["run", "--rm", "--device", "/etc/passwd", image, "true"]);
+    assert_eq!(out.code, 125, "{out}");
+}

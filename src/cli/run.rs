@@ -1,6 +1,7 @@
 //! `skiff run`: docker's flags, turned into the container's run options.
 
 use crate::container::create::{self, PullPolicy};
+use crate::container::devices::Device;
 use crate::container::limits::{self, Ulimit};
 use crate::container::options::{self, HealthOptions, RestartPolicy, RunOptions};
 use crate::container::run::{self as runner, Outcome};
@@ -127,6 +128,9 @@ pub struct RunArgs {
     /// Restart policy: no, on-failure[:max-retries], always, unless-stopped
     #[arg(long, default_value = "no")]
     restart: String,
+    /// Add a host device to the container (HOST[:CONTAINER][:rwm])
+    #[arg(long, value_name = "HOST[:CONTAINER][:PERMISSIONS]")]
+    device: Vec<String>,
     /// Logging driver: json-file, local or none
     #[arg(long = "log-driver", value_name = "DRIVER")]
     log_driver: Option<String>,
@@ -319,6 +323,11 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
             .collect::<Result<_>>()?,
         expose: args.expose,
         log_driver: args.log_driver,
+        devices: args
+            .device
+            .iter()
+            .map(|d| Device::parse(d))
+            .collect::<Result<_>>()?,
     };
     validate(&opts)?;
     Ok(opts)

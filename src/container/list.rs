@@ -230,6 +230,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
             "Sysctls": o.sysctls,
             "OomScoreAdj": o.oom_score_adj.unwrap_or(0),
             "Annotations": o.annotations,
+            "Devices": o.devices.iter().map(|d| json!({"PathOnHost": d.host, "PathInContainer": d.container, "CgroupPermissions": d.permissions})).collect::<Vec<_>>(),
             "ContainerIDFile": o.cidfile.as_ref().map(|f| f.display().to_string()).unwrap_or_default(),
             "LogConfig": {"Type": o.log_driver(), "Config": o.log_opts.iter().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), Value::from(v))).collect::<serde_json::Map<_, _>>()},
         },

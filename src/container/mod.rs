@@ -3,6 +3,7 @@
 pub mod commit;
 pub mod connect;
 pub mod create;
+pub mod devices;
 pub mod exec;
 pub mod files;
 pub mod limits;

@@ -102,6 +102,9 @@ pub struct RunOptions {
     /// `--log-driver`: `json-file` (when unset), `local` (kept the same way) or `none`.
     #[serde(default)]
     pub log_driver: Option<String>,
+    /// `--device`: host device nodes in the container.
+    #[serde(default)]
+    pub devices: Vec<super::devices::Device>,
 }
 
 /// The logging drivers skiff has: docker's json-file, `local` (kept as json-file: `logs`

@@ -449,6 +449,9 @@ fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
             &["nosuid", "noexec", "nodev"],
         )?,
     ];
+    for device in &input.opts.devices {
+        mounts.push(bind(&device.host, device.container_path(), false)?);
+    }
     // A fresh sysfs needs a network namespace of our own; with the host's, bind the host's.
     // --privileged gets a writable /sys, as docker gives it.
     let sys_readonly = !input.opts.privileged;
