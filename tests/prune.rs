@@ -77,7 +77,7 @@ fn image_prune_filters_by_label_and_asks_first() {
     assert_eq!(image_ids(&s).len(), 2);
     let out = s.ok(&["image", "prune", "-a", "-f", "--filter", "label!=keep=yes"]);
     assert!(out.contains(&format!("deleted: {drop}")), "{out}");
-    assert_eq!(image_ids(&s), [keep.clone()]);
+    assert_eq!(image_ids(&s), [keep]);
     let out = s.run(&["image", "prune", "-f", "--filter", "name=x"]);
     assert_eq!(out.code, 125, "{out}");
 }

@@ -78,6 +78,16 @@ impl Prepared {
         self.paths.dir.join("json.log")
     }
 
+    /// The container's log, rotated as `--log-opt` says; none with `--log-driver none`.
+    pub fn open_log(&self) -> Result<Option<log::Writer>> {
+        let opts = self.options();
+        if !opts.keeps_logs() {
+            return Ok(None);
+        }
+        let rotation = log::Rotation::from_options(&opts.log_opts)?;
+        Ok(Some(log::Writer::open(&self.log_path(), rotation)?))
+    }
+
     pub fn options(&self) -> &RunOptions {
         &self.record.options
     }
@@ -187,14 +197,7 @@ pub fn foreground(
     }
     state::save(store, prepared.id(), &current)?;
     prepared.emit(store, "start", &[]);
-    let log = if logged {
-        Some(log::Writer::open(
-            &prepared.log_path(),
-            log::Rotation::from_options(&opts.log_opts)?,
-        )?)
-    } else {
-        None
-    };
+    let log = if logged { prepared.open_log()? } else { None };
     let code = supervisor::supervise(
         &started,
         &signals,

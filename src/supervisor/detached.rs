@@ -4,7 +4,7 @@
 //! healthcheck, carries out its restart policy, and exits once the container is finally down.
 
 use super::attach::{socket_path, Hub};
-use super::{health, log, output_pipe, signal_fd, supervise, Relay};
+use super::{health, output_pipe, signal_fd, supervise, Relay};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{exited_state, failed_state, running_state, services, Prepared};
 use crate::container::state::{self, ContainerState, Marker};
@@ -241,14 +241,7 @@ fn run_once(
         running.ports = ports.mappings();
     }
     // Everything that can fail is done before the launcher hears that the container runs.
-    let log = if opts.keeps_logs() {
-        Some(log::Writer::open(
-            &prepared.log_path(),
-            log::Rotation::from_options(&opts.log_opts)?,
-        )?)
-    } else {
-        None
-    };
+    let log = prepared.open_log()?;
     let input = match &started.pty {
         Some(master) => Some(master.try_clone()?),
         None => stdin_w,
