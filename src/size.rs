@@ -35,6 +35,31 @@ pub fn parse(text: &str) -> Result<u64> {
     Ok(bytes as u64)
 }
 
+/// Bytes as docker shows them: decimal units, `significant` digits (`1.01MB`, `60.4MB`;
+/// images with 3, progress with 4).
+pub fn human(bytes: u64, significant: usize) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    let whole_digits = if size >= 100.0 {
+        3
+    } else if size >= 10.0 {
+        2
+    } else {
+        1
+    };
+    let decimals = significant.saturating_sub(whole_digits);
+    let mut text = format!("{size:.decimals$}");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{text}{}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +83,15 @@ mod tests {
         for bad in ["big", "", "1.5x", "-1", "1e400"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn shown_as_docker_shows_them() {
+        assert_eq!(human(512, 3), "512B");
+        assert_eq!(human(1_010_000, 3), "1.01MB");
+        assert_eq!(human(2_217_000, 4), "2.217MB");
+        assert_eq!(human(60_400_000, 4), "60.4MB");
+        assert_eq!(human(12_345_678, 4), "12.35MB");
+        assert_eq!(human(5_000_000_000, 3), "5GB");
     }
 }

@@ -206,25 +206,7 @@ fn docker_time(t: clock::Instant) -> String {
 
 /// Docker's sizes: decimal units, three significant digits ("4.26MB", "77.8MB", "123MB").
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1000.0 && unit < UNITS.len() - 1 {
-        size /= 1000.0;
-        unit += 1;
-    }
-    let digits = if size >= 100.0 {
-        0
-    } else if size >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let mut text = format!("{size:.digits$}");
-    if text.contains('.') {
-        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    format!("{text}{}", UNITS[unit])
+    crate::size::human(bytes, 3)
 }
 
 struct ImageFilters {

@@ -115,7 +115,7 @@ fn load_staged(
         }
     }
     let lease = super::lease::Lease::new(store);
-    ingest::ingest(store, maps, sources, &lease)?;
+    ingest::warn_about(&ingest::ingest(store, maps, sources, &lease)?);
     let mut loaded = Vec::new();
     for image in images {
         let record = images::add(store, &image.config, &image.tags)?;

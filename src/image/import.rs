@@ -47,6 +47,7 @@ pub fn import(
     };
     let lease = super::lease::Lease::new(store);
     let layers = ingest::ingest(store, maps, vec![LayerSource::new(label, open)], &lease)?;
+    ingest::warn_about(&layers);
     let now = clock::format_rfc3339(clock::now());
     let config = ImageConfig {
         created: Some(now.clone()),

@@ -82,12 +82,15 @@ pub fn ingest(
         let results = extract_all(&store_in_ns, sources, ignore_chown_errors, lease)?;
         Ok(serde_json::to_string(&results)?)
     })?;
-    let results: Vec<IngestedLayer> = serde_json::from_str(&text)?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Says what the layers left out; a pull says it once its progress is drawn for good.
+pub fn warn_about(results: &[IngestedLayer]) {
     let skipped: u64 = results.iter().map(|r| r.skipped_devices).sum();
     if skipped > 0 {
         eprintln!("skiff: warning: skipped {skipped} device node(s) in the image: they cannot be created without privileges (containers get their own /dev)");
     }
-    Ok(results)
 }
 
 /// One layer's fate: already in the store, or extracted into a staging directory.
@@ -471,7 +474,9 @@ pub fn ingest_dir(
             })?) as Box<dyn Read + Send>)
         }),
     );
-    Ok(ingest(store, maps, vec![source], lease)?.pop())
+    let results = ingest(store, maps, vec![source], lease)?;
+    warn_about(&results);
+    Ok(results.into_iter().next())
 }
 
 /// A reader of what `write` writes, in a thread of its own; the writer's error, if any,

@@ -4,7 +4,7 @@
 //! Layer updates come from the download threads; in a rootless pull those run in the
 //! forked child that owns the user namespace, which inherited this object and the terminal.
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::{IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -87,13 +87,7 @@ impl Progress {
     pub fn layer(self: &Arc<Self>, id: &str, total: u64) -> LayerProgress {
         let bar = self.bars.as_ref().map(|bars| {
             let bar = bars.add(ProgressBar::new(total));
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix}: {msg:<16} [{bar:25}] {bytes:>10}/{total_bytes:<10}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
+            bar.set_style(plain_style());
             bar.set_prefix(id.to_string());
             bar.set_message("Waiting");
             bar
@@ -129,19 +123,58 @@ pub struct LayerProgress {
     bar: Option<ProgressBar>,
 }
 
+/// The steps during which a layer's bytes move, and a bar shows how many have.
+const TRANSFERS: [&str; 2] = ["Downloading", "Pushing"];
+/// What a pulled layer does once all of its bytes are in, until it is stored.
+const EXTRACTING: &str = "Extracting";
+
+/// `ID: Step`, as docker shows a layer between transfers.
+fn plain_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix}: {msg}").unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// `ID: Downloading [=====>      ]  12.35MB/60.4MB`, as docker shows a transfer.
+fn transfer_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix}: {msg} [{bar:50}] {done:>8}/{size}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "done",
+            |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = out.write_str(&crate::size::human(state.pos(), 4));
+            },
+        )
+        .with_key(
+            "size",
+            |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = out.write_str(&crate::size::human(state.len().unwrap_or(0), 4));
+            },
+        )
+        .progress_chars("=> ")
+}
+
 impl LayerProgress {
-    /// A step of this layer: `Pulling fs layer`, `Download complete`, `Pull complete`.
+    /// A step of this layer: `Pulling fs layer`, `Downloading`, `Pushing`, `Extracting`.
     pub fn step(&self, what: &str) {
         match &self.bar {
-            Some(bar) => bar.set_message(what.to_string()),
+            Some(bar) => {
+                bar.set_style(if TRANSFERS.contains(&what) {
+                    transfer_style()
+                } else {
+                    plain_style()
+                });
+                bar.set_message(what.to_string());
+            }
             None => self.progress.line(&format!("{}: {what}", self.id)),
         }
     }
 
-    /// The last step: the bar stays, showing it.
+    /// The last step (`Pull complete`, `Pushed`): the line stays, showing it alone.
     pub fn finish(&self, what: &str) {
         match &self.bar {
-            Some(bar) => bar.finish_with_message(what.to_string()),
+            Some(bar) => {
+                bar.set_style(plain_style());
+                bar.finish_with_message(what.to_string());
+            }
             None => self.progress.line(&format!("{}: {what}", self.id)),
         }
     }
@@ -149,6 +182,10 @@ impl LayerProgress {
     fn advance(&self, n: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(n);
+            let complete = bar.length().is_some_and(|len| bar.position() >= len);
+            if complete && bar.message() == TRANSFERS[0] {
+                self.step(EXTRACTING);
+            }
         }
     }
 }

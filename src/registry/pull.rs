@@ -237,7 +237,7 @@ fn fetch_layers(
     progress.flush();
     let result = ingest::ingest(store, maps, sources, lease);
     progress.settle();
-    result?;
+    ingest::warn_about(&result?);
     Ok(())
 }
 
