@@ -11,6 +11,7 @@ mod registry;
 mod runtime;
 mod store;
 mod supervisor;
+mod text;
 mod volume;
 
 fn main() {

@@ -170,15 +170,7 @@ pub struct RunArgs {
 
 pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
-    create::ensure_image(store, &args.image, args.pull, |reference| {
-        let progress = Progress::new(args.quiet, true);
-        super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
-    })?;
-    let mut env = Vec::new();
-    for file in &args.env_file {
-        env.extend(options::read_env_file(file)?);
-    }
-    env.extend(args.env.iter().filter_map(|e| options::resolve_env_arg(e)));
+    let env = options::environment(&args.env_file, &args.env)?;
     let network = args.network;
     let opts = RunOptions {
         image: args.image,
@@ -228,7 +220,12 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
         mounts: args.mount,
         volumes_from: args.volumes_from,
     };
+    // Refused flags must not cost a pull.
     validate(&opts)?;
+    create::ensure_image(store, &opts.image, args.pull, |reference| {
+        let progress = Progress::new(args.quiet, true);
+        super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
+    })?;
     match runner::run(store, &opts)? {
         Outcome::Exited(code) => Ok(code),
         Outcome::Detached(id) => {
@@ -246,6 +243,10 @@ fn validate(opts: &RunOptions) -> Result<()> {
     }
     crate::supervisor::log::Rotation::from_options(&opts.log_opts)?;
     crate::net::mode::NetworkMode::parse(&opts.network)?;
+    if let Some(signal) = &opts.stop_signal {
+        crate::container::stop::parse_signal(signal)?;
+    }
+    crate::supervisor::health::check_flags(&opts.health)?;
     for spec in &opts.publish {
         crate::net::publish::parse(spec)?;
     }
