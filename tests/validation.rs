@@ -178,25 +178,9 @@ fn import_and_commit_refuse_a_bad_expose_change() {
     assert_eq!(ports.trim(), r#"{"8000/udp":{},"8001/udp":{}}"#);
 }
 
-#[test]
-fn a_tmpfs_volume_with_a_bad_size_is_not_created() {
-    let s = Skiff::new();
-    s.ok(&["volume", "ls"]);
-    for o in ["size=abc", "size=64m,mode=999", "uid=nobody"] {
-        let args = [
-            "volume",
-            "create",
-            "-o",
-            "type=tmpfs",
-            "-o",
-            "device=tmpfs",
-            "-o",
-            &format!("o={o}"),
-            "v",
-        ];
-        refused(&s, &args, 125, "invalid tmpfs option");
-    }
-    assert_eq!(s.ok(&["volume", "ls", "-q"]), "");
+/// `volume create` of a tmpfs volume named `v` with the mount options `o`.
+fn create_tmpfs_volume(s: &Skiff, o: &str, code: i32) -> Out {
+    let o = format!("o={o}");
     let args = [
         "volume",
         "create",
@@ -205,10 +189,26 @@ fn a_tmpfs_volume_with_a_bad_size_is_not_created() {
         "-o",
         "device=tmpfs",
         "-o",
-        "o=size=10%",
+        &o,
         "v",
     ];
-    assert_eq!(s.ok(&args), "v\n");
+    let out = s.run(&args);
+    assert_eq!(out.code, code, "{out}");
+    out
+}
+
+#[test]
+fn a_tmpfs_volume_with_a_bad_size_is_not_created() {
+    let s = Skiff::new();
+    s.ok(&["volume", "ls"]);
+    let before = s.store_listing();
+    for o in ["size=abc", "size=64m,mode=999", "uid=nobody"] {
+        let out = create_tmpfs_volume(&s, o, 125);
+        assert!(out.stderr.contains("invalid tmpfs option"), "{out}");
+    }
+    assert_eq!(s.store_listing(), before);
+    assert_eq!(s.ok(&["volume", "ls", "-q"]), "");
+    assert_eq!(create_tmpfs_volume(&s, "size=10%", 0).stdout, "v\n");
 }
 
 #[test]
@@ -474,16 +474,7 @@ fn a_registry_that_trickles_or_never_answers_is_given_up_on() {
 
 #[test]
 fn a_layer_download_that_stalls_resumes_where_it_stopped() {
-    let rootfs = fixtures::busybox_rootfs();
-    let layer = fixtures::gzip(rootfs);
-    let config = fixtures::image_config(&[rootfs], &json!({}));
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": fixtures::sha256(&config), "size": config.len()},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": fixtures::sha256(&layer), "size": layer.len()}],
-    }))
-    .unwrap();
+    let (manifest, config, layer) = fixtures::busybox_blobs();
     let layer_digest = fixtures::sha256(&layer);
     let layer_requests = Arc::new(AtomicUsize::new(0));
     let counter = layer_requests.clone();

@@ -67,7 +67,7 @@ fn check_tmpfs_option(option: &str) -> Result<()> {
     let valid = match key {
         "size" => value
             .strip_suffix('%')
-            .map_or_else(|| is_memory_size(value), |n| is_decimal(n)),
+            .map_or_else(|| is_memory_size(value), is_decimal),
         "nr_blocks" | "nr_inodes" => is_memory_size(value),
         "mode" => !value.is_empty() && value.bytes().all(|b| (b'0'..=b'7').contains(&b)),
         "uid" | "gid" => is_decimal(value) && value.parse::<u32>().is_ok(),
