@@ -12,6 +12,7 @@ mod runtime;
 mod size;
 mod store;
 mod supervisor;
+mod text;
 mod volume;
 
 fn main() {

@@ -742,26 +742,11 @@ fn redirect_loops_and_server_errors_end_with_a_clear_error() {
     );
 }
 
-/// The busybox image as a registry serves it: (manifest, config, gzip layer).
-fn busybox_blobs() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let rootfs = fixtures::busybox_rootfs();
-    let layer = fixtures::gzip(rootfs);
-    let config = fixtures::image_config(&[rootfs], &json!({}));
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": fixtures::sha256(&config), "size": config.len()},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": fixtures::sha256(&layer), "size": layer.len()}],
-    }))
-    .unwrap();
-    (manifest, config, layer)
-}
-
 /// Serves the busybox image; the layer through `layer(request, bytes)`.
 fn serve_busybox(
     layer_response: impl Fn(&servers::HttpRequest, &[u8]) -> Vec<u8> + Send + Sync + 'static,
 ) -> Fake {
-    let (manifest, config, layer) = busybox_blobs();
+    let (manifest, config, layer) = fixtures::busybox_blobs();
     let config_digest = fixtures::sha256(&config);
     let layer_digest = fixtures::sha256(&layer);
     Fake::start(move |r| {

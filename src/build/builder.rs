@@ -985,7 +985,7 @@ fn apply_metadata(
         Command::Expose(ports) => {
             let exposed = config.exposed_ports.get_or_insert_with(Default::default);
             for port in ports {
-                for one in expose_ports(port)? {
+                for one in crate::image::change::expose_ports(port)? {
                     exposed.insert(one, json!({}));
                 }
             }
@@ -1032,30 +1032,6 @@ fn healthcheck_json(check: &Healthcheck) -> serde_json::Value {
         object.insert("Retries".into(), json!(check.retries));
     }
     serde_json::Value::Object(object)
-}
-
-/// `80`, `80/udp`, `8000-8002/tcp` as the exposed-port keys docker stores.
-fn expose_ports(spec: &str) -> Result<Vec<String>> {
-    let (ports, proto) = spec.split_once('/').unwrap_or((spec, "tcp"));
-    let proto = proto.to_lowercase();
-    if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
-        bail!("invalid proto: {proto}");
-    }
-    let invalid = || anyhow!("invalid containerPort: {ports}");
-    let (first, last) = match ports.split_once('-') {
-        Some((a, b)) => (
-            a.parse::<u16>().map_err(|_| invalid())?,
-            b.parse::<u16>().map_err(|_| invalid())?,
-        ),
-        None => {
-            let port = ports.parse::<u16>().map_err(|_| invalid())?;
-            (port, port)
-        }
-    };
-    if last < first {
-        return Err(invalid());
-    }
-    Ok((first..=last).map(|p| format!("{p}/{proto}")).collect())
 }
 
 /// Standard output and error sent to a file for a while (a quiet build's RUN output).
@@ -1115,16 +1091,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_ports_and_history_lines() {
+    fn paths_and_history_lines() {
         assert_eq!(absolute("/app", "sub/../x"), "/app/x");
         assert_eq!(absolute("/app", "/etc"), "/etc");
         assert_eq!(absolute_dest("/app", "."), "/app/");
         assert_eq!(absolute_dest("/", "dir/"), "/dir/");
         assert_eq!(absolute_dest("/", "/"), "/");
-        assert_eq!(expose_ports("80").unwrap(), ["80/tcp"]);
-        assert_eq!(expose_ports("53/UDP").unwrap(), ["53/udp"]);
-        assert_eq!(expose_ports("8000-8001").unwrap(), ["8000/tcp", "8001/tcp"]);
-        assert!(expose_ports("x").is_err());
         assert_eq!(instruction_args("COPY  a b"), "a b");
         let check = Healthcheck {
             test: vec!["CMD-SHELL".into(), "true".into()],

@@ -415,8 +415,15 @@ fn parse_instruction(line: &str, escape: char) -> Result<Node, String> {
     })
 }
 
+/// How much of an unknown keyword an error quotes.
+const MAX_QUOTED: usize = 40;
+
 fn unknown_instruction(keyword: &str) -> String {
-    let mut message = format!("unknown instruction: {keyword}");
+    // A binary file given as the Dockerfile makes a "keyword" of whatever its first bytes are.
+    let mut message = format!(
+        "unknown instruction: {}",
+        crate::text::excerpt(keyword, MAX_QUOTED)
+    );
     if let Some(near) = suggest(keyword, &INSTRUCTIONS) {
         message.push_str(&format!(" (did you mean {near}?)"));
     }

@@ -152,6 +152,7 @@ pub fn history(store: &Store, args: HistoryArgs) -> Result<i32> {
     format::print_list(
         &mut out,
         &format,
+        "*formatter.historyContext",
         &[
             ("IMAGE", "{{.ID}}"),
             ("CREATED", "{{.CreatedSince}}"),

@@ -257,7 +257,13 @@ pub fn ps(store: &Store, args: PsArgs) -> Result<i32> {
     if args.size {
         columns.push(("SIZE", "{{.Size}}"));
     }
-    format::print_list(&mut out, &format, &columns, &items)?;
+    format::print_list(
+        &mut out,
+        &format,
+        "*formatter.ContainerContext",
+        &columns,
+        &items,
+    )?;
     Ok(0)
 }
 
@@ -817,15 +823,7 @@ pub struct ExecArgs {
 
 pub fn exec(store: &Store, args: ExecArgs) -> Result<i32> {
     let id = record::resolve(store, &args.container)?;
-    let mut env = Vec::new();
-    for file in &args.env_file {
-        env.extend(crate::container::options::read_env_file(file)?);
-    }
-    env.extend(
-        args.env
-            .iter()
-            .filter_map(|e| crate::container::options::resolve_env_arg(e)),
-    );
+    let env = crate::container::options::environment(&args.env_file, &args.env)?;
     let opts = ExecOptions {
         command: args.command,
         interactive: args.interactive,
@@ -905,6 +903,7 @@ pub fn top(store: &Store, args: TopArgs) -> Result<i32> {
     format::print_list(
         &mut std::io::stdout().lock(),
         &Format::Default,
+        "*container.topContext",
         &columns,
         &rows,
     )?;
@@ -1004,7 +1003,13 @@ pub fn stats(store: &Store, args: StatsArgs) -> Result<i32> {
         if !args.no_stream {
             print!("\x1b[2J\x1b[H");
         }
-        format::print_list(&mut std::io::stdout().lock(), &format, &columns, &items)?;
+        format::print_list(
+            &mut std::io::stdout().lock(),
+            &format,
+            "*container.statsContext",
+            &columns,
+            &items,
+        )?;
         if args.no_stream {
             return Ok(0);
         }

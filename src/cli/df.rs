@@ -144,7 +144,9 @@ pub fn df(store: &Store, args: DfArgs) -> Result<i32> {
             ("SIZE", "{{.Size}}"),
             ("RECLAIMABLE", "{{.Reclaimable}}"),
         ];
-        format::print_list(&mut out, &format, &columns, &summary_rows(&usage))?;
+        let rows = summary_rows(&usage);
+        let kind = "*formatter.diskUsageImagesContext";
+        format::print_list(&mut out, &format, kind, &columns, &rows)?;
     }
     Ok(0)
 }
@@ -222,7 +224,8 @@ fn print_verbose(out: &mut impl Write, u: &Usage) -> Result<()> {
         ("UNIQUE SIZE", "{{.UniqueSize}}"),
         ("CONTAINERS", "{{.Containers}}"),
     ];
-    format::print_list(out, &Format::Default, &columns, &image_rows)?;
+    let kind = "*formatter.ImageContext";
+    format::print_list(out, &Format::Default, kind, &columns, &image_rows)?;
     writeln!(out, "\nContainers space usage:\n")?;
     let container_rows: Vec<Value> = u.containers.iter().map(container_row).collect();
     let columns = [
@@ -235,7 +238,8 @@ fn print_verbose(out: &mut impl Write, u: &Usage) -> Result<()> {
         ("STATUS", "{{.Status}}"),
         ("NAMES", "{{.Names}}"),
     ];
-    format::print_list(out, &Format::Default, &columns, &container_rows)?;
+    let kind = "*formatter.ContainerContext";
+    format::print_list(out, &Format::Default, kind, &columns, &container_rows)?;
     writeln!(out, "\nLocal Volumes space usage:\n")?;
     let volume_rows: Vec<Value> = u
         .volumes
@@ -247,7 +251,8 @@ fn print_verbose(out: &mut impl Write, u: &Usage) -> Result<()> {
         ("LINKS", "{{.Links}}"),
         ("SIZE", "{{.Size}}"),
     ];
-    format::print_list(out, &Format::Default, &columns, &volume_rows)?;
+    let kind = "*formatter.volumeContext";
+    format::print_list(out, &Format::Default, kind, &columns, &volume_rows)?;
     Ok(())
 }
 

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Result};
-use gotmpl::parse::{Expr, ListNode, Node, Parser, PipeNode};
+use anyhow::Result;
+use gotmpl::parse::{BranchNode, Expr, ListNode, Node, Parser, PipeNode, Pos};
 use gotmpl::{Template, TemplateError, Value};
 use serde_json::Value as Json;
 
@@ -69,23 +69,30 @@ fn prepare(format: &str) -> String {
 /// `[("IMAGE ID", "{{.ID}}"), ("REPOSITORY", "{{.Repository}}")]`. For `table` templates the
 /// header row is the template rendered against the column names: a field whose template
 /// appears in `columns` gets that column's header, any other field its name upper-cased.
-/// Nothing is written if any item fails to render, as docker.
+/// Nothing is written if any item fails to render, as docker. `kind` names the items as
+/// docker's errors name their type (`*formatter.ContainerContext`): a template that asks
+/// an item for a field it does not have fails with "can't evaluate field X in type KIND".
 pub fn print_list(
     out: &mut impl Write,
     format: &Format,
+    kind: &str,
     columns: &[(&str, &str)],
     items: &[Json],
 ) -> Result<()> {
+    let missing = Missing::Field(kind);
     let text = match format {
-        Format::Json => render_lines("{{json .}}", items)?,
-        Format::Template(template) => render_lines(template, items)?,
+        Format::Json => render_lines("{{json .}}", missing, items)?,
+        Format::Template(template) => render_lines(template, missing, items)?,
         Format::Default | Format::Table(None) => {
             let header = tab_join(columns.iter().map(|(header, _)| *header));
             let row = tab_join(columns.iter().map(|(_, template)| *template));
-            align_columns(&format!("{header}\n{}", render_lines(&row, items)?))
+            align_columns(&format!(
+                "{header}\n{}",
+                render_lines(&row, missing, items)?
+            ))
         }
         Format::Table(Some(row)) => {
-            let rows = render_lines(row, items)?;
+            let rows = render_lines(row, missing, items)?;
             align_columns(&format!("{}\n{rows}", table_header(row, columns)?))
         }
     };
@@ -98,10 +105,13 @@ fn tab_join<'a>(cells: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Renders `template` once per item, each result followed by a newline.
-fn render_lines(template: &str, items: &[Json]) -> Result<String> {
-    let template = compile(template, FuncSet::Values)?;
+fn render_lines(template: &str, missing: Missing, items: &[Json]) -> Result<String> {
+    let refs = References::of(template).map_err(|err| parse_error(&err))?;
+    let source = template;
+    let template = compile(source, FuncSet::Values)?;
     let mut text = String::new();
     for item in items {
+        check_fields(&refs, source, item, missing)?;
         execute(&template, item, &mut text)?;
         text.push('\n');
     }
@@ -123,12 +133,16 @@ pub fn print_objects(out: &mut impl Write, format: Option<&str>, items: &[Json])
 }
 
 fn print_rendered_objects(out: &mut impl Write, template: &str, items: &[Json]) -> Result<()> {
-    let template = compile(template, FuncSet::Values)?;
+    let refs = References::of(template).map_err(|err| parse_error(&err))?;
+    let source = template;
+    let template = compile(source, FuncSet::Values)?;
     let mut text = String::new();
     let mut errors = Vec::new();
     for item in items {
         let mut rendered = String::new();
-        match execute(&template, item, &mut rendered) {
+        let result = check_fields(&refs, source, item, Missing::Key)
+            .and_then(|()| execute(&template, item, &mut rendered));
+        match result {
             Ok(()) => {
                 text.push_str(&rendered);
                 text.push('\n');
@@ -142,7 +156,7 @@ fn print_rendered_objects(out: &mut impl Write, template: &str, items: &[Json]) 
     }
     out.write_all(text.as_bytes())?;
     if !errors.is_empty() {
-        bail!(errors.join("\n"));
+        return Err(FormatError(errors.join("\n")).into());
     }
     Ok(())
 }
@@ -186,7 +200,10 @@ fn compile(source: &str, funcs: FuncSet) -> Result<Template> {
         !GO_FUNCTIONS.contains(&name.as_str()) && !DOCKER_FUNCTIONS.contains(&name.as_str())
     });
     if let Some((name, line)) = unknown {
-        bail!("template parsing error: template: :{line}: function {name:?} not defined");
+        return Err(FormatError(format!(
+            "template parsing error: template: :{line}: function {name:?} not defined"
+        ))
+        .into());
     }
     with_functions(Template::new(""), funcs)
         .parse(source)
@@ -199,9 +216,67 @@ fn execute(template: &Template, value: &Json, out: &mut String) -> Result<()> {
         .map_err(|err| parse_error(&err))
 }
 
-/// docker reports both parse and execution errors as "template parsing error: ...".
+/// A `--format` template that does not parse or fails on an item: exit code 1, as docker.
+#[derive(Debug)]
+pub struct FormatError(String);
+
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+/// docker's CLI wraps parse and execution errors alike in "template parsing error: ...".
 fn parse_error(err: &TemplateError) -> anyhow::Error {
-    anyhow!("template parsing error: {}", go_message(err))
+    template_error(go_message(err))
+}
+
+fn template_error(message: String) -> anyhow::Error {
+    FormatError(format!("template parsing error: {message}")).into()
+}
+
+/// How a field the item lacks fails: docker renders list items from Go structs ("can't
+/// evaluate field X in type KIND") and `inspect` output from maps with `missingkey=error`.
+#[derive(Clone, Copy)]
+enum Missing<'a> {
+    Field(&'a str),
+    Key,
+}
+
+/// Fails on the first field the template asks of the item itself (`.X`, `$.X`) that the
+/// item does not have, where docker's typed rendering fails; fields of nested maps stay
+/// `<no value>` as in docker.
+fn check_fields(refs: &References, source: &str, item: &Json, missing: Missing) -> Result<()> {
+    let Json::Object(fields) = item else {
+        return Ok(());
+    };
+    let Some(root) = refs
+        .root_fields
+        .iter()
+        .find(|f| !fields.contains_key(&f.chain[0]))
+    else {
+        return Ok(());
+    };
+    let name = &root.chain[0];
+    let problem = match missing {
+        Missing::Field(kind) => format!("can't evaluate field {name} in type {kind}"),
+        Missing::Key => format!("map has no entry for key {name:?}"),
+    };
+    let before = &source[..root.offset];
+    let column = before
+        .rfind('\n')
+        .map_or(root.offset, |nl| root.offset - nl - 1);
+    Err(template_error(format!(
+        "template: :{}:{column}: executing \"\" at <{}{}>: {problem}",
+        root.line,
+        root.prefix,
+        root.chain
+            .iter()
+            .map(|f| format!(".{f}"))
+            .collect::<String>()
+    )))
 }
 
 /// Phrases gotmpl's errors the way Go's text/template does (`template: :LINE: message`).
@@ -264,6 +339,19 @@ struct References {
     fields: Vec<Vec<String>>,
     /// Function name and the line it is on.
     functions: Vec<(String, usize)>,
+    /// The field chains evaluated on the item itself: `$.X` anywhere, `.X` where dot is
+    /// still the item (outside `range` and `with` bodies and `define`d templates).
+    root_fields: Vec<RootField>,
+    /// How many `range`/`with`/`define` bodies the walk is inside.
+    depth: usize,
+}
+
+struct RootField {
+    /// `$` or empty, as the template wrote the chain.
+    prefix: &'static str,
+    chain: Vec<String>,
+    offset: usize,
+    line: usize,
 }
 
 impl References {
@@ -271,6 +359,7 @@ impl References {
         let (tree, defines) = Parser::new(source, "{{", "}}")?.parse()?;
         let mut refs = References::default();
         refs.visit_list(&tree);
+        refs.depth += 1;
         for define in &defines {
             refs.visit_list(&define.body);
         }
@@ -287,20 +376,31 @@ impl References {
         match node {
             Node::List(list) => self.visit_list(list),
             Node::Action(action) => self.visit_pipe(&action.pipe),
-            Node::If(branch) | Node::Range(branch) | Node::With(branch) => {
-                self.visit_pipe(&branch.pipe);
-                self.visit_list(&branch.body);
-                if let Some(else_body) = &branch.else_body {
-                    self.visit_list(else_body);
-                }
-            }
+            Node::If(branch) => self.visit_branch(branch, false),
+            Node::Range(branch) | Node::With(branch) => self.visit_branch(branch, true),
             Node::Template(call) => {
                 if let Some(pipe) = &call.pipe {
                     self.visit_pipe(pipe);
                 }
             }
-            Node::Define(define) => self.visit_list(&define.body),
+            Node::Define(define) => {
+                self.depth += 1;
+                self.visit_list(&define.body);
+                self.depth -= 1;
+            }
             Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
+        }
+    }
+
+    /// `range` and `with` set dot for their body (and `range`'s `else` keeps the outer one,
+    /// `with`'s too), `if` leaves it alone.
+    fn visit_branch(&mut self, branch: &BranchNode, moves_dot: bool) {
+        self.visit_pipe(&branch.pipe);
+        self.depth += usize::from(moves_dot);
+        self.visit_list(&branch.body);
+        self.depth -= usize::from(moves_dot);
+        if let Some(else_body) = &branch.else_body {
+            self.visit_list(else_body);
         }
     }
 
@@ -314,8 +414,14 @@ impl References {
 
     fn visit_expr(&mut self, expr: &Expr) {
         match expr {
-            Expr::Field(_, chain) => self.fields.push(to_strings(chain)),
-            Expr::Variable(_, name, chain) if name == "$" && !chain.is_empty() => {
+            Expr::Field(pos, chain) => {
+                if self.depth == 0 {
+                    self.root_field("", *pos, chain);
+                }
+                self.fields.push(to_strings(chain));
+            }
+            Expr::Variable(pos, name, chain) if name == "$" && !chain.is_empty() => {
+                self.root_field("$", *pos, chain);
                 self.fields.push(to_strings(chain));
             }
             Expr::Identifier(pos, name) => self.functions.push((name.to_string(), pos.line)),
@@ -323,6 +429,15 @@ impl References {
             Expr::Chain(_, inner, _) => self.visit_expr(inner),
             _ => {}
         }
+    }
+
+    fn root_field(&mut self, prefix: &'static str, pos: Pos, chain: &[gotmpl::parse::SmolStr]) {
+        self.root_fields.push(RootField {
+            prefix,
+            chain: to_strings(chain),
+            offset: pos.offset,
+            line: pos.line,
+        });
     }
 }
 
@@ -795,7 +910,14 @@ mod tests {
 
     fn list(format: Option<&str>, columns: &[(&str, &str)], items: &[Json]) -> String {
         let mut out = Vec::new();
-        print_list(&mut out, &Format::parse(format).unwrap(), columns, items).unwrap();
+        print_list(
+            &mut out,
+            &Format::parse(format).unwrap(),
+            "item",
+            columns,
+            items,
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -1140,7 +1262,7 @@ mod tests {
         // A failing row prints nothing at all.
         let mut out = Vec::new();
         let format = Format::parse(Some("{{.ID.X}}")).unwrap();
-        assert!(print_list(&mut out, &format, IMAGE_COLUMNS, &images()).is_err());
+        assert!(print_list(&mut out, &format, "image", IMAGE_COLUMNS, &images()).is_err());
         assert!(out.is_empty());
     }
 }

@@ -151,7 +151,13 @@ pub fn images(store: &Store, args: ImagesArgs) -> Result<i32> {
         ("CREATED", "{{.CreatedSince}}"),
         ("SIZE", "{{.Size}}"),
     ]);
-    format::print_list(&mut out, &format, &columns, &items)?;
+    format::print_list(
+        &mut out,
+        &format,
+        "*formatter.ImageContext",
+        &columns,
+        &items,
+    )?;
     Ok(0)
 }
 

@@ -285,18 +285,23 @@ fn failure_code(command: &Command) -> i32 {
 }
 
 fn report(e: anyhow::Error, creating: Option<&str>, failure: i32) -> i32 {
+    // Messages may quote what files and registries said: never let that drive the terminal.
+    let printable = crate::text::printable;
     if let Some(start) = e.downcast_ref::<crate::runtime::StartError>() {
-        eprintln!("skiff: {start}");
+        eprintln!("skiff: {}", printable(&start.to_string()));
         return start.exit_code();
     }
-    let not_found = e.downcast_ref::<NotFound>().is_some();
+    let message = printable(&format!("{e:#}"));
+    // Like a lookup that found nothing, a template that fails is the CLI's own error (1).
+    let exit_one =
+        e.downcast_ref::<NotFound>().is_some() || e.downcast_ref::<format::FormatError>().is_some();
     if let Some(command) = creating {
-        eprintln!("skiff: {e:#}");
+        eprintln!("skiff: {message}");
         eprintln!("See 'skiff {command} --help'.");
         return 125;
     }
-    eprintln!("Error: {e:#}");
-    if not_found {
+    eprintln!("Error: {message}");
+    if exit_one {
         1
     } else {
         failure

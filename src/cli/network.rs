@@ -348,7 +348,13 @@ fn ls(store: &Store, args: LsArgs) -> Result<i32> {
         ("DRIVER", "{{.Driver}}"),
         ("SCOPE", "{{.Scope}}"),
     ];
-    format::print_list(&mut out, &format, &columns, &items)?;
+    format::print_list(
+        &mut out,
+        &format,
+        "*network.networkContext",
+        &columns,
+        &items,
+    )?;
     Ok(0)
 }
 

@@ -181,7 +181,13 @@ pub fn search(args: SearchArgs) -> Result<i32> {
         ("STARS", "{{.StarCount}}"),
         ("OFFICIAL", "{{.IsOfficial}}"),
     ];
-    format::print_list(&mut std::io::stdout().lock(), &format, &columns, &items)?;
+    format::print_list(
+        &mut std::io::stdout().lock(),
+        &format,
+        "*registry.searchContext",
+        &columns,
+        &items,
+    )?;
     Ok(0)
 }
 

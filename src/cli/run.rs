@@ -234,15 +234,7 @@ pub fn create(store: &Store, args: RunArgs) -> Result<i32> {
 /// says).
 fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
-    create::ensure_image(store, &args.image, args.pull, |reference| {
-        let progress = Progress::new(args.quiet, true);
-        super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
-    })?;
-    let mut env = Vec::new();
-    for file in &args.env_file {
-        env.extend(options::read_env_file(file)?);
-    }
-    env.extend(args.env.iter().filter_map(|e| options::resolve_env_arg(e)));
+    let env = options::environment(&args.env_file, &args.env)?;
     let network = args.network;
     let own_network = crate::net::mode::NetworkMode::parse(&network)?.private_namespace();
     if args.kernel_memory.is_some() {
@@ -329,7 +321,12 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
             .map(|d| Device::parse(d))
             .collect::<Result<_>>()?,
     };
+    // Refused flags must not cost a pull.
     validate(&opts)?;
+    create::ensure_image(store, &opts.image, args.pull, |reference| {
+        let progress = Progress::new(args.quiet, true);
+        super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
+    })?;
     Ok(opts)
 }
 
@@ -369,6 +366,10 @@ fn validate(opts: &RunOptions) -> Result<()> {
         }
     }
     crate::net::mode::NetworkMode::parse(&opts.network)?;
+    if let Some(signal) = &opts.stop_signal {
+        crate::container::stop::parse_signal(signal)?;
+    }
+    crate::supervisor::health::check_flags(&opts.health)?;
     for spec in &opts.publish {
         crate::net::publish::parse(spec)?;
     }

@@ -155,7 +155,13 @@ fn ls(store: &Store, args: LsArgs) -> Result<i32> {
     }
     let items: Vec<Value> = volumes.iter().map(|v| row_json(store, v)).collect();
     let columns = [("DRIVER", "{{.Driver}}"), ("VOLUME NAME", "{{.Name}}")];
-    format::print_list(&mut out, &format, &columns, &items)?;
+    format::print_list(
+        &mut out,
+        &format,
+        "*formatter.volumeContext",
+        &columns,
+        &items,
+    )?;
     Ok(0)
 }
 

@@ -71,6 +71,9 @@ pub fn create_from_image(
         }
     }
     let opts = &with_image_defaults(opts, image);
+    if let Some(user) = opts.user.as_ref().or(image.config.config.user.as_ref()) {
+        maps.check_user(user)?;
+    }
     let caps = spec::capabilities(opts)?;
     let seccomp = seccomp_filters(store, opts, &caps)?;
     let ports = network::requested_ports(opts, image)?;

@@ -1,7 +1,7 @@
 //! What the user asked for in `skiff run`, kept in the container record so that the
 //! container can be recreated exactly, and the parsing of the flags' small languages.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -216,22 +216,41 @@ pub fn parse_tmpfs(spec: &str) -> Result<(PathBuf, Vec<String>)> {
     Ok((destination, options))
 }
 
-/// `-e K=V` as is; `-e K` takes K from skiff's own environment, or is dropped when unset.
-pub fn resolve_env_arg(arg: &str) -> Option<String> {
-    if arg.contains('=') {
-        Some(arg.to_string())
-    } else {
-        std::env::var(arg).ok().map(|v| format!("{arg}={v}"))
+/// The environment of `--env-file` files, then `-e` flags, in the order docker reads them.
+pub fn environment(files: &[PathBuf], flags: &[String]) -> Result<Vec<String>> {
+    let mut env = Vec::new();
+    for file in files {
+        env.extend(read_env_file(file)?);
     }
+    for flag in flags {
+        env.extend(resolve_env_arg(flag)?);
+    }
+    Ok(env)
+}
+
+/// `-e K=V` as is; `-e K` takes K from skiff's own environment, or is dropped when unset.
+/// A variable without a name (`=value`) is refused, as docker refuses it.
+fn resolve_env_arg(arg: &str) -> Result<Option<String>> {
+    let (name, value) = match arg.split_once('=') {
+        Some((name, _)) => (name, Some(arg.to_string())),
+        None => (arg, None),
+    };
+    if name.is_empty() {
+        bail!("invalid environment variable: {arg}");
+    }
+    Ok(value.or_else(|| std::env::var(arg).ok().map(|v| format!("{arg}={v}"))))
 }
 
 /// Lines of an `--env-file`: blank lines and `#` comments skipped, `K` alone taken from
 /// skiff's environment.
-pub fn read_env_file(path: &Path) -> Result<Vec<String>> {
-    Ok(read_lines_file("env", path)?
-        .iter()
-        .filter_map(|l| resolve_env_arg(l))
-        .collect())
+fn read_env_file(path: &Path) -> Result<Vec<String>> {
+    let mut env = Vec::new();
+    for line in read_lines_file("env", path)? {
+        let resolved =
+            resolve_env_arg(&line).with_context(|| format!("in env file {}", path.display()))?;
+        env.extend(resolved);
+    }
+    Ok(env)
 }
 
 /// The lines of an `--env-file` or `--label-file` (`kind`), blank lines and `#` comments

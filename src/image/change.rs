@@ -3,7 +3,7 @@
 //! VOLUME, WORKDIR.
 
 use super::config::RunConfig;
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 
 pub fn apply(config: &mut RunConfig, change: &str) -> Result<()> {
     let change = change.trim();
@@ -27,9 +27,10 @@ pub fn apply(config: &mut RunConfig, change: &str) -> Result<()> {
         }
         "EXPOSE" => {
             let ports = config.exposed_ports.get_or_insert_with(Default::default);
-            for port in rest.split_whitespace() {
-                let port = if port.contains('/') { port.to_string() } else { format!("{port}/tcp") };
-                ports.insert(port, serde_json::json!({}));
+            for spec in rest.split_whitespace() {
+                for port in expose_ports(spec)? {
+                    ports.insert(port, serde_json::json!({}));
+                }
             }
         }
         "VOLUME" => {
@@ -47,6 +48,30 @@ pub fn apply(config: &mut RunConfig, change: &str) -> Result<()> {
         other => bail!("{other} is not a valid change command (use CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR)"),
     }
     Ok(())
+}
+
+/// `80`, `80/udp`, `8000-8002/tcp` as the exposed-port keys docker stores.
+pub fn expose_ports(spec: &str) -> Result<Vec<String>> {
+    let (ports, proto) = spec.split_once('/').unwrap_or((spec, "tcp"));
+    let proto = proto.to_lowercase();
+    if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
+        bail!("invalid proto: {proto}");
+    }
+    let invalid = || anyhow!("invalid containerPort: {ports}");
+    let (first, last) = match ports.split_once('-') {
+        Some((a, b)) => (
+            a.parse::<u16>().map_err(|_| invalid())?,
+            b.parse::<u16>().map_err(|_| invalid())?,
+        ),
+        None => {
+            let port = ports.parse::<u16>().map_err(|_| invalid())?;
+            (port, port)
+        }
+    };
+    if last < first {
+        return Err(invalid());
+    }
+    Ok((first..=last).map(|p| format!("{p}/{proto}")).collect())
 }
 
 /// JSON form (`["a","b"]`) as is; shell form wrapped in `/bin/sh -c`.
@@ -121,6 +146,15 @@ fn split_words(text: &str) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exposed_ports() {
+        assert_eq!(expose_ports("80").unwrap(), ["80/tcp"]);
+        assert_eq!(expose_ports("53/UDP").unwrap(), ["53/udp"]);
+        assert_eq!(expose_ports("8000-8001").unwrap(), ["8000/tcp", "8001/tcp"]);
+        assert!(expose_ports("x").is_err());
+        assert!(expose_ports("80/xyz").is_err());
+    }
 
     #[test]
     fn changes_apply() {

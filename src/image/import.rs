@@ -31,14 +31,14 @@ pub fn import(
     }
     let path = source.to_string();
     let open: ingest::Opener = if source == "-" {
-        Box::new(|| Ok(Box::new(std::io::stdin()) as Box<dyn Read + Send>))
+        Box::new(|| Ok(not_empty(std::io::stdin())))
     } else if super::fetch::is_url(source) {
         let download = super::fetch::get(source)?;
-        Box::new(move || Ok(Box::new(download.body) as Box<dyn Read + Send>))
+        Box::new(move || Ok(not_empty(download.body)))
     } else {
         // Open now, so that a missing file is reported before any work starts.
         let file = std::fs::File::open(&path).with_context(|| format!("cannot open {path}"))?;
-        Box::new(move || Ok(Box::new(file) as Box<dyn Read + Send>))
+        Box::new(move || Ok(not_empty(file)))
     };
     let label = if source == "-" {
         "standard input".to_string()
@@ -69,4 +69,29 @@ pub fn import(
     let bytes = serde_json::to_vec(&config)?;
     let tags: Vec<Reference> = opts.tag.iter().cloned().collect();
     Ok(images::add(store, &bytes, &tags)?.id)
+}
+
+/// A tar reader takes an empty stream for an archive without files; from `import` that is
+/// never what the user meant (a failed download, the wrong file), so it is refused.
+fn not_empty(inner: impl Read + Send + 'static) -> Box<dyn Read + Send> {
+    Box::new(NotEmpty { inner, seen: false })
+}
+
+struct NotEmpty<R> {
+    inner: R,
+    seen: bool,
+}
+
+impl<R: Read> Read for NotEmpty<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !self.seen && !buf.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "nothing to import: the archive is empty (import takes a tar archive of a root filesystem)",
+            ));
+        }
+        self.seen |= n > 0;
+        Ok(n)
+    }
 }

@@ -6,6 +6,8 @@ use std::fmt;
 
 pub const DEFAULT_DOMAIN: &str = "docker.io";
 const OFFICIAL_PREFIX: &str = "library/";
+/// The longest repository name docker accepts.
+const MAX_NAME: usize = 255;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Reference {
@@ -19,7 +21,7 @@ impl Reference {
     /// Parses and normalises a reference; a missing tag stays missing (see `with_default_tag`).
     pub fn parse(input: &str) -> Result<Reference> {
         let invalid = || anyhow::anyhow!("invalid reference format: {input:?}");
-        if input.is_empty() || input.len() > 255 + 128 + 80 {
+        if input.is_empty() {
             return Err(invalid());
         }
         let (name, digest) = match input.split_once('@') {
@@ -46,6 +48,10 @@ impl Reference {
         }
         if path.is_empty() || !path.split('/').all(valid_path_component) || !valid_domain(&domain) {
             return Err(invalid());
+        }
+        // Counted on the full name (`docker.io/library/NAME`), as docker counts it.
+        if domain.len() + 1 + path.len() > MAX_NAME {
+            bail!("repository name must not be more than {MAX_NAME} characters");
         }
         Ok(Reference {
             domain,
@@ -243,6 +249,7 @@ mod tests {
             "-a",
             "a..b",
             "a:-x",
+            &"a".repeat(256),
         ] {
             assert!(Reference::parse(bad).is_err(), "{bad} accepted");
         }

@@ -22,6 +22,23 @@ use ureq::Body;
 const ATTEMPTS: u32 = 3;
 /// The most a registry's error document or token answer may be: they are small.
 const SMALL_BODY: u64 = 1 << 20;
+/// How long reaching a registry may take (TCP, proxy, TLS).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a registry may go without moving a transfer along before skiff gives up on the
+/// connection, unless `SKIFF_REGISTRY_STALL_TIMEOUT` (seconds) says otherwise.
+const STALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// The least a body must bring in during each stall timeout to count as moving: a registry
+/// that trickles a byte now and then keeps a connection open but a pull stuck.
+const MIN_PROGRESS: u64 = 1024;
+
+/// The stall timeout in force.
+fn stall_timeout() -> Duration {
+    std::env::var("SKIFF_REGISTRY_STALL_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .map_or(STALL_TIMEOUT, Duration::from_secs)
+}
 
 /// The body of a request, reopened for each attempt.
 #[derive(Clone)]
@@ -169,8 +186,12 @@ impl Client {
             let authorization = self.authorization(scopes)?;
             let result = self.send_once(request, authorization.as_deref());
             let retry_after = match &result {
+                // A registry that stalled once has used its time: asking again only waits longer.
                 Err(e)
-                    if idempotent && is_transport_error(e) && !is_certificate_error(e, false) =>
+                    if idempotent
+                        && is_transport_error(e)
+                        && !is_certificate_error(e, false)
+                        && !is_stall(e) =>
                 {
                     Some(backoff(attempt))
                 }
@@ -232,6 +253,16 @@ impl Client {
             builder = builder.header(header::AUTHORIZATION, value);
         }
         let sent = match &request.payload {
+            // Reads must start answering within the stall timeout; a write (a blob's final
+            // PUT) may make the registry copy the blob before it answers, so it gets longer.
+            Payload::Empty if matches!(request.method, Method::GET | Method::HEAD) => {
+                let request = self
+                    .agent
+                    .configure_request(builder.body(())?)
+                    .timeout_recv_response(Some(stall_timeout()))
+                    .build();
+                self.agent.run(request)
+            }
             Payload::Empty => self.agent.run(builder.body(())?),
             Payload::Bytes(bytes) => self.agent.run(builder.body(bytes.as_slice())?),
             Payload::File(path) => {
@@ -324,9 +355,9 @@ fn agent_for(host: &str, scheme: &str, settings: &Settings, insecure: bool) -> R
         .max_idle_connections_per_host(8)
         // No resolve timeout: with one, ureq resolves names in a thread of its own, and
         // skiff may fork (the user namespace helper) after talking to a registry.
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_per_read(Some(Duration::from_secs(60)))
-        .timeout_per_write(Some(Duration::from_secs(60)))
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_per_read(Some(stall_timeout()))
+        .timeout_per_write(Some(stall_timeout()))
         .proxy(proxy_for(host, scheme)?);
     if scheme == "https" {
         builder = builder.tls_config(super::tls::config_for(host, settings, insecure)?);
@@ -479,6 +510,7 @@ pub fn url_encode(text: &str) -> String {
 pub struct TransportError {
     pub message: String,
     certificate: bool,
+    stalled: bool,
 }
 
 impl std::fmt::Display for TransportError {
@@ -516,14 +548,85 @@ fn transport_error(e: ureq::Error, base: &str) -> anyhow::Error {
         (ureq::Error::ConnectionFailed | ureq::Error::Io(_), _) => format!("cannot connect to {base}: {e}"),
         (ureq::Error::HostNotFound, _) => format!("cannot resolve the host of {base}"),
         (ureq::Error::TooManyRedirects, _) => format!("{base} redirected too many times (a redirect loop?)"),
-        (ureq::Error::Timeout(_), _) => format!("{base} did not answer in time ({e})"),
+        (ureq::Error::Timeout(ureq::Timeout::Connect), _) => format!(
+            "cannot connect to {base}: no connection within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ),
+        (ureq::Error::Timeout(_), _) => stall_message(&format!("the registry {base}")),
         _ => format!("cannot talk to {base}: {e}"),
     };
     TransportError {
         message,
         certificate,
+        stalled: matches!(e, ureq::Error::Timeout(_)),
     }
     .into()
+}
+
+fn stall_message(registry: &str) -> String {
+    format!(
+        "{registry} stalled: no progress for {} s",
+        stall_timeout().as_secs()
+    )
+}
+
+fn is_stall(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<TransportError>()
+        .is_some_and(|t| t.stalled)
+}
+
+/// The body of a registry's answer, read under the stall timeout: it fails once a whole
+/// stall timeout has brought less than [`MIN_PROGRESS`] bytes, or nothing at all.
+pub fn body_reader(response: Response<Body>) -> Watched {
+    Watched {
+        inner: response.into_body().into_reader(),
+        stall: stall_timeout(),
+        since: std::time::Instant::now(),
+        received: 0,
+    }
+}
+
+/// How a body's reader names the registry (the request it belongs to names which one).
+const REGISTRY: &str = "the registry";
+
+pub struct Watched {
+    inner: ureq::BodyReader<'static>,
+    stall: Duration,
+    since: std::time::Instant,
+    received: u64,
+}
+
+impl Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf).map_err(|e| {
+            let timed_out = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+                .is_some_and(|inner| matches!(inner, ureq::Error::Timeout(_)));
+            if timed_out {
+                std::io::Error::new(std::io::ErrorKind::TimedOut, stall_message(REGISTRY))
+            } else {
+                e
+            }
+        })?;
+        self.received += n as u64;
+        if self.since.elapsed() >= self.stall {
+            if n > 0 && self.received < MIN_PROGRESS {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "{}: it sent {} bytes in {} s",
+                        stall_message(REGISTRY),
+                        self.received,
+                        self.stall.as_secs()
+                    ),
+                ));
+            }
+            self.since = std::time::Instant::now();
+            self.received = 0;
+        }
+        Ok(n)
+    }
 }
 
 fn is_transport_error(e: &anyhow::Error) -> bool {
@@ -574,9 +677,7 @@ impl std::error::Error for StatusError {}
 pub fn status_error(response: Response<Body>) -> anyhow::Error {
     let status = response.status();
     let mut body = String::new();
-    let _ = response
-        .into_body()
-        .into_reader()
+    let _ = body_reader(response)
         .take(64 * 1024)
         .read_to_string(&mut body);
     let detail = registry_errors(&body);

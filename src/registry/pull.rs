@@ -63,7 +63,13 @@ pub fn pull(
     let (manifest_fetched, manifest) = image_manifest(&repo, top, &platform)?;
     let config_bytes = fetch_config(&repo, &manifest)?;
     let id = store::sha256_digest(&config_bytes);
-    let diff_ids = ImageConfig::parse(&config_bytes)?.rootfs.diff_ids;
+    let config = ImageConfig::parse(&config_bytes)?;
+    // An index chose by platform already; a lone manifest is checked by its config.
+    let lone_manifest = manifest_fetched.digest == top_digest;
+    if let (Some(wanted), true) = (&opts.platform, lone_manifest) {
+        check_platform(&reference, wanted, &config)?;
+    }
+    let diff_ids = config.rootfs.diff_ids;
     let lease = Lease::new(store);
     lease.add(store, &diff_ids)?;
     let present = images::resolve(store, &id).is_ok() && all_layers_present(store, &diff_ids);
@@ -122,18 +128,34 @@ fn up_to_date(
         return Ok(None);
     };
     // An index's digest names every platform's image: the one here must be the one wanted.
-    let config = &image.config;
-    let same_platform = platform.accepts(&Platform {
-        os: config.os.clone(),
-        architecture: config.architecture.clone(),
-        variant: config.variant.clone(),
-    });
+    let same_platform = platform.accepts(&platform_of(&image.config));
     if !same_platform || !all_layers_present(store, image.diff_ids()) {
         return Ok(None);
     }
     let manifest = image.record.manifest.as_deref().unwrap_or(top_digest);
     tag_pulled(store, reference, image.id(), repo_digest, manifest)?;
     Ok(Some(image.id().to_string()))
+}
+
+fn platform_of(config: &ImageConfig) -> Platform {
+    Platform {
+        os: config.os.clone(),
+        architecture: config.architecture.clone(),
+        variant: config.variant.clone(),
+    }
+}
+
+/// An image that is not a manifest list is for one platform: a `--platform` that names
+/// another is refused, as docker refuses it, rather than storing what cannot run.
+fn check_platform(reference: &Reference, wanted: &Platform, config: &ImageConfig) -> Result<()> {
+    let actual = platform_of(config);
+    if !wanted.accepts(&actual) {
+        bail!(
+            "image with reference {} was found but does not match the specified platform: wanted {wanted}, actual: {actual}",
+            reference.familiar()
+        );
+    }
+    Ok(())
 }
 
 /// The image config, checked against its digest and against the manifest's layer count.

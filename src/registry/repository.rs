@@ -124,9 +124,7 @@ impl Repository {
             );
         }
         let mut bytes = Vec::new();
-        response
-            .into_body()
-            .into_reader()
+        client::body_reader(response)
             .take(MAX_MANIFEST + 1)
             .read_to_end(&mut bytes)
             .context("cannot read the manifest")?;
@@ -167,9 +165,7 @@ impl Repository {
             &self.scopes,
         )?;
         let mut bytes = Vec::new();
-        response
-            .into_body()
-            .into_reader()
+        client::body_reader(response)
             .take(size + 1)
             .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read blob {digest}"))?;
@@ -290,19 +286,19 @@ pub struct BlobReader {
     repo: Arc<Repository>,
     digest: String,
     offset: u64,
-    body: Option<ureq::BodyReader<'static>>,
+    body: Option<client::Watched>,
     resumes: u32,
 }
 
 impl BlobReader {
-    fn open(&mut self) -> Result<ureq::BodyReader<'static>> {
+    fn open(&mut self) -> Result<client::Watched> {
         let mut request = Request::new(Method::GET, self.repo.v2("blobs", &self.digest));
         if self.offset > 0 {
             request = request.header("Range", format!("bytes={}-", self.offset));
         }
         let response = self.repo.client.send_ok(&request, &self.repo.scopes)?;
         let partial = response.status() == 206;
-        let mut body = response.into_body().into_reader();
+        let mut body = client::body_reader(response);
         if self.offset > 0 && !partial {
             // The registry ignored the range: skip what was already read.
             io::copy(&mut (&mut body).take(self.offset), &mut io::sink())?;

@@ -2,7 +2,7 @@
 //! root (an image's symlinks can never redirect a mount onto the host), and read-only
 //! remounts that keep the flags the kernel locks in a user namespace.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use nix::mount::MsFlags;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -122,7 +122,7 @@ pub fn target_in_root(root: &Path, dest: &Path, as_dir: bool) -> Result<OwnedFd>
         .with_context(|| format!("cannot open mount point {}", dest.display()))
 }
 
-pub fn fd_path(fd: &OwnedFd) -> String {
+fn fd_path(fd: &OwnedFd) -> String {
     format!("/proc/self/fd/{}", fd.as_raw_fd())
 }
 
@@ -133,10 +133,35 @@ pub fn mount(
     flags: MsFlags,
     data: &str,
 ) -> Result<()> {
+    mount_shown(source, target, target, fstype, flags, data)
+}
+
+/// [`mount`] onto a descriptor from [`target_in_root`]; errors name `dest`, the path in the
+/// container, rather than the descriptor's /proc/self/fd name.
+pub fn mount_on(
+    source: Option<&str>,
+    target: &OwnedFd,
+    dest: &Path,
+    fstype: Option<&str>,
+    flags: MsFlags,
+    data: &str,
+) -> Result<()> {
+    let shown = dest.display().to_string();
+    mount_shown(source, &fd_path(target), &shown, fstype, flags, data)
+}
+
+fn mount_shown(
+    source: Option<&str>,
+    target: &str,
+    shown: &str,
+    fstype: Option<&str>,
+    flags: MsFlags,
+    data: &str,
+) -> Result<()> {
     let data = (!data.is_empty()).then_some(data);
     nix::mount::mount(source, target, fstype, flags, data).with_context(|| {
         format!(
-            "cannot mount {} on {target}",
+            "cannot mount {} on {shown}",
             fstype.or(source).unwrap_or("?")
         )
     })
@@ -145,6 +170,16 @@ pub fn mount(
 /// Makes a mount read-only (optionally with everything below it) without touching the
 /// nosuid/nodev/noexec flags the kernel locks on mounts inherited into a user namespace.
 pub fn make_readonly(target: &str, recursive: bool) -> Result<()> {
+    set_readonly(target, recursive).with_context(|| format!("cannot make {target} read-only"))
+}
+
+/// [`make_readonly`] of the mount at a descriptor from [`target_in_root`], named `dest`.
+pub fn make_readonly_on(target: &OwnedFd, dest: &Path, recursive: bool) -> Result<()> {
+    set_readonly(&fd_path(target), recursive)
+        .with_context(|| format!("cannot make {} read-only", dest.display()))
+}
+
+fn set_readonly(target: &str, recursive: bool) -> std::io::Result<()> {
     #[repr(C)]
     struct MountAttr {
         attr_set: u64,
@@ -172,10 +207,7 @@ pub fn make_readonly(target: &str, recursive: bool) -> Result<()> {
         )
     };
     if rc != 0 {
-        bail!(
-            "cannot make {target} read-only: {}",
-            std::io::Error::last_os_error()
-        );
+        return Err(std::io::Error::last_os_error());
     }
     Ok(())
 }

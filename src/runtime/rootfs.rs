@@ -3,7 +3,7 @@
 //! and read-only paths and, with `--read-only`, the root itself.
 
 use super::copy;
-use super::mounts::{self, fd_path, target_in_root};
+use super::mounts::{self, target_in_root};
 use super::Launch;
 use anyhow::{anyhow, bail, Context, Result};
 use nix::mount::{MntFlags, MsFlags};
@@ -136,9 +136,10 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
     let target = target_in_root(root, dest, is_dir)?;
     if is_bind {
         let source = bind_source(m)?;
-        mounts::mount(
+        mounts::mount_on(
             source.to_str(),
-            &fd_path(&target),
+            &target,
+            dest,
             None,
             MsFlags::MS_BIND | (flags & MsFlags::MS_REC),
             "",
@@ -151,7 +152,7 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
             flags
         };
         let source = m.source().as_ref().and_then(|s| s.to_str()).unwrap_or(kind);
-        mounts::mount(Some(source), &fd_path(&target), Some(kind), flags, &data)?;
+        mounts::mount_on(Some(source), &target, dest, Some(kind), flags, &data)?;
     }
     if !(image_dir.is_some() || is_bind && readonly) {
         return Ok(());
@@ -166,7 +167,7 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
         })?;
     }
     if readonly {
-        mounts::make_readonly(&fd_path(&mounted), flags.contains(MsFlags::MS_REC))?;
+        mounts::make_readonly_on(&mounted, dest, flags.contains(MsFlags::MS_REC))?;
     }
     Ok(())
 }
@@ -180,11 +181,12 @@ fn bind_source(m: &Mount) -> Result<&Path> {
 fn populate_dev(root: &Path) -> Result<()> {
     for name in DEVICES {
         let host = format!("/dev/{name}");
-        if !Path::new(&host).exists() {
+        let dest = Path::new(&host);
+        if !dest.exists() {
             continue;
         }
-        let target = target_in_root(root, Path::new(&host), false)?;
-        mounts::mount(Some(&host), &fd_path(&target), None, MsFlags::MS_BIND, "")?;
+        let target = target_in_root(root, dest, false)?;
+        mounts::mount_on(Some(&host), &target, dest, None, MsFlags::MS_BIND, "")?;
     }
     // Through a descriptor of the container's /dev, never a host path an image could redirect.
     let dev = target_in_root(root, Path::new("/dev"), true)?;

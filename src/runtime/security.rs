@@ -5,6 +5,7 @@
 //! the final capability sets.
 
 use super::seccomp::Filters;
+use super::userns::{self, IdKind};
 use super::StartError;
 use anyhow::{Context, Result};
 use caps::{CapSet, CapsHashSet};
@@ -217,20 +218,24 @@ fn switch_ids(user: &User) -> Result<()> {
         nix::unistd::Uid::from_raw(user.uid),
         nix::unistd::Gid::from_raw(user.gid),
     );
-    nix::unistd::setresgid(gid, gid, gid).map_err(|e| {
-        StartError::Setup(format!(
-            "cannot switch to group {}: {e} (is it mapped into the container?)",
-            user.gid
-        ))
-    })?;
-    nix::unistd::setresuid(uid, uid, uid).map_err(|e| {
-        StartError::Setup(format!(
-            "cannot switch to user {}: {e} (is it mapped into the container?)",
-            user.uid
-        ))
-    })?;
+    nix::unistd::setresgid(gid, gid, gid).map_err(|e| switch_error(e, IdKind::Gid, user.gid))?;
+    nix::unistd::setresuid(uid, uid, uid).map_err(|e| switch_error(e, IdKind::Uid, user.uid))?;
     unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0) };
     Ok(())
+}
+
+/// The kernel refuses an id outside the user namespace with EINVAL: say which range is short.
+fn switch_error(e: nix::errno::Errno, kind: IdKind, id: u32) -> StartError {
+    if e == nix::errno::Errno::EINVAL {
+        if let Err(unmapped) = userns::check_mapped(kind, id, &userns::own_ranges(kind)) {
+            return unmapped;
+        }
+    }
+    let name = match kind {
+        IdKind::Uid => "user",
+        IdKind::Gid => "group",
+    };
+    StartError::Setup(format!("cannot switch to {name} {id}: {e}"))
 }
 
 /// Effective first (it must stay within permitted), then inheritable, permitted, ambient.

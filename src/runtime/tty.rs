@@ -4,7 +4,7 @@
 //! attached and its window size follows SIGWINCH.
 
 use super::child::{send, ChildMessage};
-use super::mounts::{self, fd_path, target_in_root};
+use super::mounts::{self, target_in_root};
 use anyhow::{Context, Result};
 use nix::mount::MsFlags;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -36,10 +36,12 @@ pub(super) fn setup_container_terminal(sock: &OwnedFd, own_console: bool) -> Res
         nix::sys::stat::Mode::empty(),
     )?;
     if own_console {
-        let console = target_in_root(Path::new("/"), Path::new("/dev/console"), false)?;
-        mounts::mount(
+        let dest = Path::new("/dev/console");
+        let console = target_in_root(Path::new("/"), dest, false)?;
+        mounts::mount_on(
             Some(&slave_path),
-            &fd_path(&console),
+            &console,
+            dest,
             None,
             MsFlags::MS_BIND,
             "",

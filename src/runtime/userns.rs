@@ -123,6 +123,81 @@ impl IdMappings {
     }
 }
 
+/// User ids or group ids: what an error about an unmapped id names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdKind {
+    Uid,
+    Gid,
+}
+
+impl IdMappings {
+    /// Refuses a `uid[:gid]` user (docker's `--user`, an image's USER) whose numeric ids the
+    /// container's user namespace cannot have, before a container is made for it. Names are
+    /// looked up in the container's own passwd file when it starts, and checked there.
+    pub fn check_user(&self, user: &str) -> Result<(), super::StartError> {
+        let (uid, gid) = match user.split_once(':') {
+            Some((uid, gid)) => (uid, Some(gid)),
+            None => (user, None),
+        };
+        let wanted = [
+            (IdKind::Uid, Some(uid), &self.uids),
+            (IdKind::Gid, gid, &self.gids),
+        ];
+        for (kind, text, ranges) in wanted {
+            if let Some(id) = text.and_then(|t| t.parse::<u32>().ok()) {
+                check_mapped(kind, id, ranges)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fails with what to do about it when `id` is not among the container ids of `ranges`.
+pub fn check_mapped(kind: IdKind, id: u32, ranges: &[IdRange]) -> Result<(), super::StartError> {
+    let covered = ranges
+        .iter()
+        .any(|r| id >= r.container && u64::from(id - r.container) < u64::from(r.size));
+    if covered {
+        return Ok(());
+    }
+    let end = ranges
+        .iter()
+        .map(|r| u64::from(r.container) + u64::from(r.size))
+        .max()
+        .unwrap_or(0);
+    let (name, file, option) = match kind {
+        IdKind::Uid => ("uid", "/etc/subuid", "--add-subuids"),
+        IdKind::Gid => ("gid", "/etc/subgid", "--add-subgids"),
+    };
+    Err(super::StartError::Setup(format!(
+        "cannot run as {name} {id}: the container has only {name}s 0-{} (your own {name} and \
+         the subordinate {name}s of your user in {file}), so your subordinate {name} range is \
+         too small; as root, grow it to at least {id} ids with `usermod {option} FIRST-LAST \
+         USER` (or by editing {file})",
+        end.saturating_sub(1)
+    )))
+}
+
+/// The id ranges of the user namespace this process is in (`uid_map` or `gid_map`).
+pub fn own_ranges(kind: IdKind) -> Vec<IdRange> {
+    let file = match kind {
+        IdKind::Uid => "/proc/self/uid_map",
+        IdKind::Gid => "/proc/self/gid_map",
+    };
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().map(|f| f.parse::<u32>().ok());
+            Some(IdRange {
+                container: fields.next()??,
+                host: fields.next()??,
+                size: fields.next()??,
+            })
+        })
+        .collect()
+}
+
 fn map_text(ranges: &[IdRange]) -> String {
     ranges
         .iter()

@@ -4,6 +4,7 @@
 //! (`State.Health`) in `containers/<id>/health.json`.
 
 use crate::clock;
+use crate::container::options::HealthOptions;
 use crate::container::start::Prepared;
 use crate::events;
 use crate::image::config::RunConfig;
@@ -59,11 +60,36 @@ pub fn load(dir: &std::path::Path) -> Option<Health> {
     store::read_json(&health_path(dir)).ok()
 }
 
+/// Refuses a `--health-*` duration that does not parse before any container is made: the
+/// supervisor of a detached container would otherwise be the first to read it, and die.
+pub fn check_flags(flags: &HealthOptions) -> Result<()> {
+    for (name, flag) in duration_flags(flags) {
+        if let Some(text) = flag {
+            flag_duration(name, text)?;
+        }
+    }
+    Ok(())
+}
+
+/// The duration flags with their names, as errors name them.
+fn duration_flags(flags: &HealthOptions) -> [(&'static str, &Option<String>); 3] {
+    [
+        ("--health-interval", &flags.interval),
+        ("--health-timeout", &flags.timeout),
+        ("--health-start-period", &flags.start_period),
+    ]
+}
+
+fn flag_duration(name: &str, text: &str) -> Result<Duration> {
+    clock::parse_duration(text).ok_or_else(|| {
+        anyhow::anyhow!(
+            "invalid argument {text:?} for \"{name}\" flag: time: invalid duration {text:?}"
+        )
+    })
+}
+
 /// The image's HEALTHCHECK overridden by the container's flags; None when there is none.
-pub fn resolve(
-    image: &RunConfig,
-    flags: &crate::container::options::HealthOptions,
-) -> Result<Option<Config>> {
+pub fn resolve(image: &RunConfig, flags: &HealthOptions) -> Result<Option<Config>> {
     if flags.disabled {
         return Ok(None);
     }
@@ -75,13 +101,11 @@ pub fn resolve(
             .filter(|n| *n > 0)
             .map(Duration::from_nanos)
     };
-    let duration = |flag: &Option<String>, key: &str, default: u64| -> Result<Duration> {
-        match flag {
-            Some(text) => clock::parse_duration(text)
-                .ok_or_else(|| anyhow::anyhow!("invalid duration {text:?}")),
-            None => Ok(nanos(key).unwrap_or(Duration::from_secs(default))),
-        }
+    let duration = |(name, flag): (&str, &Option<String>), key: &str, default: u64| match flag {
+        Some(text) => flag_duration(name, text),
+        None => Ok(nanos(key).unwrap_or(Duration::from_secs(default))),
     };
+    let [interval, timeout, start_period] = duration_flags(flags);
     let test: Vec<String> = match &flags.cmd {
         Some(cmd) => vec!["CMD-SHELL".into(), cmd.clone()],
         None => image_check
@@ -112,9 +136,9 @@ pub fn resolve(
         .unwrap_or(3);
     Ok(Some(Config {
         command,
-        interval: duration(&flags.interval, "Interval", 30)?,
-        timeout: duration(&flags.timeout, "Timeout", 30)?,
-        start_period: duration(&flags.start_period, "StartPeriod", 0)?,
+        interval: duration(interval, "Interval", 30)?,
+        timeout: duration(timeout, "Timeout", 30)?,
+        start_period: duration(start_period, "StartPeriod", 0)?,
         retries,
     }))
 }

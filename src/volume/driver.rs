@@ -35,7 +35,12 @@ pub fn backing(options: &BTreeMap<String, String>) -> Result<Backing> {
         "" if get("device").is_empty() => {
             bail!("the o option needs a type and a device (e.g. --opt type=tmpfs --opt device=tmpfs --opt o=size=64m)")
         }
-        "tmpfs" => Ok(Backing::Tmpfs(mount_options)),
+        "tmpfs" => {
+            mount_options
+                .iter()
+                .try_for_each(|o| check_tmpfs_option(o))?;
+            Ok(Backing::Tmpfs(mount_options))
+        }
         "none" | "" if mount_options.iter().any(|o| o == "bind" || o == "rbind") => {
             let device = get("device");
             if !device.starts_with('/') {
@@ -48,6 +53,49 @@ pub fn backing(options: &BTreeMap<String, String>) -> Result<Backing> {
              (--opt type=tmpfs --opt device=tmpfs --opt o=size=64m) and host directories \
              (--opt type=none --opt o=bind --opt device=/path)"
         ),
+    }
+}
+
+/// The tmpfs options whose values the kernel parses, checked when the volume is created
+/// rather than at the first container's mount: `size` and `nr_blocks`/`nr_inodes` (a number
+/// with an optional k, m, g, t, p or e suffix; `size` also a percentage of memory), `mode`
+/// (octal), `uid` and `gid` (numbers). Other options are left for the kernel to judge.
+fn check_tmpfs_option(option: &str) -> Result<()> {
+    let Some((key, value)) = option.split_once('=') else {
+        return Ok(());
+    };
+    let valid = match key {
+        "size" => value
+            .strip_suffix('%')
+            .map_or_else(|| is_memory_size(value), is_decimal),
+        "nr_blocks" | "nr_inodes" => is_memory_size(value),
+        "mode" => !value.is_empty() && value.bytes().all(|b| (b'0'..=b'7').contains(&b)),
+        "uid" | "gid" => is_decimal(value) && value.parse::<u32>().is_ok(),
+        _ => true,
+    };
+    if !valid {
+        bail!("invalid tmpfs option {option:?} in o: {}", tmpfs_hint(key));
+    }
+    Ok(())
+}
+
+fn is_decimal(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_memory_size(text: &str) -> bool {
+    let number = text
+        .strip_suffix(|c: char| "kKmMgGtTpPeE".contains(c))
+        .unwrap_or(text);
+    is_decimal(number)
+}
+
+fn tmpfs_hint(key: &str) -> &'static str {
+    match key {
+        "size" => "give bytes with an optional k, m, g, t, p or e suffix, or a percentage of memory (size=64m, size=10%)",
+        "mode" => "give octal permission bits (mode=1777)",
+        "uid" | "gid" => "give a numeric id",
+        _ => "give a number with an optional k, m, g, t, p or e suffix",
     }
 }
 
@@ -85,6 +133,25 @@ mod tests {
         );
         assert!(backing(&opts(&[("type", "nfs"), ("device", ":/x")])).is_err());
         assert!(backing(&opts(&[("size", "1g")])).is_err());
+        let tmpfs = |o: &str| backing(&opts(&[("type", "tmpfs"), ("device", "tmpfs"), ("o", o)]));
+        for good in [
+            "size=64m",
+            "size=10%",
+            "size=1024,mode=1777,uid=1000",
+            "nr_inodes=1k,noexec",
+        ] {
+            assert!(tmpfs(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "size=abc",
+            "size=1.5g",
+            "size=64MB",
+            "mode=999",
+            "uid=x",
+            "nr_blocks=-1",
+        ] {
+            assert!(tmpfs(bad).is_err(), "{bad}");
+        }
         assert!(backing(&opts(&[("type", "none"), ("o", "bind"), ("device", "rel")])).is_err());
     }
 }

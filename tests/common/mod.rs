@@ -1008,6 +1008,21 @@ pub mod fixtures {
         tar_of(&entries)
     }
 
+    /// The busybox image as a registry serves it: (OCI manifest, config, gzip layer).
+    pub fn busybox_blobs() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let rootfs = busybox_rootfs();
+        let layer = gzip(rootfs);
+        let config = image_config(&[rootfs], &json!({}));
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(&config), "size": config.len()},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha256(&layer), "size": layer.len()}],
+        }))
+        .unwrap();
+        (manifest, config, layer)
+    }
+
     /// gzip of some bytes.
     pub fn gzip(data: &[u8]) -> Vec<u8> {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
