@@ -387,3 +387,41 @@ fn devices_are_the_hosts_nodes() {
     let out = s.run(&["run", "--rm", "--device", "/etc/passwd", image, "true"]);
     assert_eq!(out.code, 125, "{out}");
 }
+
+#[test]
+fn health_checks_run_at_the_start_interval_during_the_start_period() {
+    let s = Skiff::new();
+    s.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "starting",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1h",
+        "--health-start-period",
+        "10m",
+        "--health-start-interval",
+        "100ms",
+        s.busybox(),
+        "sleep",
+        "600",
+    ]);
+    let status = || s.ok(&["inspect", "-f", "{{.State.Health.Status}}", "starting"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while status() != "healthy\n" && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(status(), "healthy\n");
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--health-start-interval",
+        "soon",
+        s.busybox(),
+        "true",
+    ]);
+    assert_eq!(out.code, 125, "{out}");
+    s.ok(&["rm", "-f", "starting"]);
+}

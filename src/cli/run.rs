@@ -149,6 +149,9 @@ pub struct RunArgs {
     /// Start period for the container to initialize before failures count (ms|s|m|h)
     #[arg(long = "health-start-period", value_name = "DURATION")]
     health_start_period: Option<String>,
+    /// Time between checks during the start period (ms|s|m|h)
+    #[arg(long = "health-start-interval", value_name = "DURATION")]
+    health_start_interval: Option<String>,
     /// Consecutive failures needed to report unhealthy
     #[arg(long = "health-retries", value_name = "N")]
     health_retries: Option<u32>,
@@ -278,6 +281,7 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
             interval: args.health_interval,
             timeout: args.health_timeout,
             start_period: args.health_start_period,
+            start_interval: args.health_start_interval,
             retries: args.health_retries,
             disabled: args.no_healthcheck,
         },

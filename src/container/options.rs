@@ -130,6 +130,9 @@ pub struct HealthOptions {
     pub interval: Option<String>,
     pub timeout: Option<String>,
     pub start_period: Option<String>,
+    /// `--health-start-interval`: time between checks during the start period.
+    #[serde(default)]
+    pub start_interval: Option<String>,
     pub retries: Option<u32>,
     pub disabled: bool,
 }

@@ -48,7 +48,20 @@ pub struct Config {
     pub interval: Duration,
     pub timeout: Duration,
     pub start_period: Duration,
+    /// Between checks while the start period lasts.
+    pub start_interval: Duration,
     pub retries: u32,
+}
+
+impl Config {
+    /// The wait for the first check: the start interval when there is a start period.
+    fn first_delay(&self) -> Duration {
+        if self.start_period.is_zero() {
+            self.interval
+        } else {
+            self.start_interval.min(self.interval)
+        }
+    }
 }
 
 pub fn health_path(dir: &std::path::Path) -> PathBuf {
@@ -72,11 +85,12 @@ pub fn check_flags(flags: &HealthOptions) -> Result<()> {
 }
 
 /// The duration flags with their names, as errors name them.
-fn duration_flags(flags: &HealthOptions) -> [(&'static str, &Option<String>); 3] {
+fn duration_flags(flags: &HealthOptions) -> [(&'static str, &Option<String>); 4] {
     [
         ("--health-interval", &flags.interval),
         ("--health-timeout", &flags.timeout),
         ("--health-start-period", &flags.start_period),
+        ("--health-start-interval", &flags.start_interval),
     ]
 }
 
@@ -105,7 +119,7 @@ pub fn resolve(image: &RunConfig, flags: &HealthOptions) -> Result<Option<Config
         Some(text) => flag_duration(name, text),
         None => Ok(nanos(key).unwrap_or(Duration::from_secs(default))),
     };
-    let [interval, timeout, start_period] = duration_flags(flags);
+    let [interval, timeout, start_period, start_interval] = duration_flags(flags);
     let test: Vec<String> = match &flags.cmd {
         Some(cmd) => vec!["CMD-SHELL".into(), cmd.clone()],
         None => image_check
@@ -139,6 +153,7 @@ pub fn resolve(image: &RunConfig, flags: &HealthOptions) -> Result<Option<Config
         interval: duration(interval, "Interval", 30)?,
         timeout: duration(timeout, "Timeout", 30)?,
         start_period: duration(start_period, "StartPeriod", 0)?,
+        start_interval: duration(start_interval, "StartInterval", 5)?,
         retries,
     }))
 }
@@ -191,7 +206,7 @@ impl<'a> Checker<'a> {
             target,
             process,
             seccomp: prepared.seccomp.as_ref(),
-            next: now + config.interval,
+            next: now + config.first_delay(),
             config,
             health,
             container_started: now,
@@ -261,7 +276,6 @@ impl<'a> Checker<'a> {
                 })
             }
             Err(e) => {
-                self.next = Instant::now() + self.config.interval;
                 self.record(start_time, -1, format!("{e:#}"));
             }
         }
@@ -288,7 +302,13 @@ impl<'a> Checker<'a> {
     }
 
     fn record(&mut self, start: String, exit_code: i32, output: String) {
-        self.next = Instant::now() + self.config.interval;
+        let starting = self.container_started.elapsed() < self.config.start_period;
+        self.next = Instant::now()
+            + if starting {
+                self.config.start_interval
+            } else {
+                self.config.interval
+            };
         let before = self.health.status.clone();
         self.health.log.push(CheckResult {
             start,
@@ -354,6 +374,7 @@ mod tests {
                 interval: Duration::from_secs(5),
                 timeout: Duration::from_secs(30),
                 start_period: Duration::ZERO,
+                start_interval: Duration::from_secs(5),
                 retries: 2
             }
         );
