@@ -439,6 +439,8 @@ impl Builder<'_> {
             rm: true,
             ..Default::default()
         };
+        // Until the step's container is gone, a signal to stop reaches its supervision.
+        let _held = crate::supervisor::hold_signals()?;
         let prepared = create::create_from_image(
             self.store,
             &self.maps,
@@ -469,15 +471,12 @@ impl Builder<'_> {
     /// Runs a RUN step's container in the foreground; with `-q` its output is kept aside
     /// and shown only when the step fails.
     fn run_container(&self, prepared: &start::Prepared) -> Result<i32> {
-        let mask = nix::sys::signal::SigSet::thread_get_mask()?;
         let capture = if self.opts.quiet {
             Some(Capture::start()?)
         } else {
             None
         };
         let result = start::foreground(self.store, &self.maps, prepared, false, true);
-        // The container's supervision blocked signals; the build goes on without that.
-        mask.thread_set_mask()?;
         if let Some(capture) = capture {
             let output = capture.finish()?;
             if !matches!(result, Ok(0)) {

@@ -29,19 +29,41 @@ const FORWARDED: [Signal; 6] = [
     Signal::SIGUSR2,
 ];
 
-/// Blocks the forwarded signals (and SIGWINCH, SIGCHLD) and returns a descriptor to read them.
-pub fn signal_fd() -> Result<SignalFd> {
+fn supervised_signals() -> SigSet {
     let mut mask = SigSet::empty();
     for s in FORWARDED {
         mask.add(s);
     }
     mask.add(Signal::SIGWINCH);
     mask.add(Signal::SIGCHLD);
+    mask
+}
+
+/// Blocks the forwarded signals (and SIGWINCH, SIGCHLD) and returns a descriptor to read them.
+pub fn signal_fd() -> Result<SignalFd> {
+    let mask = supervised_signals();
     mask.thread_block()?;
     Ok(SignalFd::with_flags(
         &mask,
         SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
     )?)
+}
+
+/// Signals held back from the process, to be read by the supervision to come, until the
+/// value is dropped: an interruption between a container's creation and its supervision
+/// must reach the supervision rather than end the process around the container.
+pub struct SignalsHeld(SigSet);
+
+pub fn hold_signals() -> Result<SignalsHeld> {
+    let previous = SigSet::thread_get_mask()?;
+    supervised_signals().thread_block()?;
+    Ok(SignalsHeld(previous))
+}
+
+impl Drop for SignalsHeld {
+    fn drop(&mut self) {
+        let _ = self.0.thread_set_mask();
+    }
 }
 
 /// What one supervision relays, and where to.
