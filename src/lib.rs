@@ -1,6 +1,7 @@
 //! skiff: a daemonless, rootless container runner with a docker-compatible command line.
 //!
-//! The modules stay private: the binary needs only [`main`].
+//! The modules stay private: the binary needs only [`main`], and the fuzz targets reach the
+//! parsers through [`fuzz`], which exists only when built for fuzzing.
 
 mod build;
 mod cli;
@@ -14,6 +15,9 @@ mod runtime;
 mod store;
 mod supervisor;
 mod volume;
+
+#[cfg(fuzzing)]
+pub mod fuzz;
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> i32 {
