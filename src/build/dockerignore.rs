@@ -327,32 +327,38 @@ fn parse_class(chars: &[char]) -> Result<(Token, usize)> {
     }
 }
 
+/// Whether `tokens` match all of `path`. Worked out from the pattern's end backwards, one row
+/// per token of whether the rest of the pattern matches the rest of the path from each
+/// position, so the time is the pattern's length times the path's: trying every split for
+/// each wildcard instead takes exponential time on patterns like `*a*a*a*a*b` or long runs of
+/// `*`, which a hostile build context's `.dockerignore` can hold.
 fn glob_match(tokens: &[Token], path: &[char]) -> bool {
-    let Some((token, rest)) = tokens.split_first() else {
-        return path.is_empty();
-    };
-    match token {
-        Token::Char(c) => path.first() == Some(c) && glob_match(rest, &path[1..]),
-        Token::AnyChar => path.first().is_some_and(|c| *c != '/') && glob_match(rest, &path[1..]),
-        Token::Class { negated, items } => {
-            path.first()
-                .is_some_and(|c| items.iter().any(|(lo, hi)| (lo..=hi).contains(&c)) != *negated)
-                && glob_match(rest, &path[1..])
+    // rest[p]: the tokens after the current one match path[p..].
+    let mut rest: Vec<bool> = (0..=path.len()).map(|p| p == path.len()).collect();
+    let mut row = vec![false; path.len() + 1];
+    for token in tokens.iter().rev() {
+        // For `**`: some `/` at or after p ends directories that the rest then matches after.
+        let mut dirs_then_rest = false;
+        for p in (0..=path.len()).rev() {
+            let c = path.get(p);
+            let then_rest = |ok: bool| ok && rest[p + 1];
+            row[p] = match token {
+                Token::Char(want) => then_rest(c == Some(want)),
+                Token::AnyChar => then_rest(c.is_some_and(|c| *c != '/')),
+                Token::Class { negated, items } => then_rest(c.is_some_and(|c| {
+                    items.iter().any(|(lo, hi)| (lo..=hi).contains(&c)) != *negated
+                })),
+                Token::Star => rest[p] || (c.is_some_and(|c| *c != '/') && row[p + 1]),
+                Token::AnyRest => rest[p] || (c.is_some() && row[p + 1]),
+                Token::AnyDirs => {
+                    dirs_then_rest |= then_rest(c == Some(&'/'));
+                    rest[p] || dirs_then_rest
+                }
+            };
         }
-        Token::Star => {
-            let run = path.iter().take_while(|c| **c != '/').count();
-            (0..=run).any(|n| glob_match(rest, &path[n..]))
-        }
-        Token::AnyRest => (0..=path.len()).any(|n| glob_match(rest, &path[n..])),
-        Token::AnyDirs => {
-            glob_match(rest, path)
-                || path
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| **c == '/')
-                    .any(|(at, _)| glob_match(rest, &path[at + 1..]))
-        }
+        std::mem::swap(&mut rest, &mut row);
     }
+    rest[0]
 }
 
 /// A `/`-separated path made canonical the way Go's `path.Clean` does it: no empty or `.`
@@ -499,6 +505,20 @@ mod tests {
         assert!(DockerIgnore::parse("[abc\n").is_err());
         assert!(DockerIgnore::parse("a\\\n").is_err());
         assert!(DockerIgnore::parse("[]\n").is_err());
+    }
+
+    #[test]
+    fn wildcards_do_not_backtrack() {
+        // Found by fuzzing: trying every split of the path for each wildcard, these took from
+        // a second to far more than a minute.
+        let stars = format!("{}/**.", "*".repeat(250));
+        check(&stars, &[], &["y*/*.[/*.[.c/p/", &"a/".repeat(40)]);
+        let alternating = format!("{}b", "*a".repeat(40));
+        check(
+            &alternating,
+            &[&format!("{}b", "a".repeat(60))],
+            &[&"a".repeat(60)],
+        );
     }
 
     #[test]

@@ -546,19 +546,25 @@ impl Pattern {
         Ok(Pattern(parts))
     }
 
-    /// Whether the pattern matches all of `text`.
+    /// Whether the pattern matches all of `text`. Worked out from the pattern's end backwards,
+    /// one row per part of whether the rest matches the text from each position: trying every
+    /// length for each `*` instead takes exponential time on a run of `*`s.
     fn matches(&self, text: &[char]) -> bool {
-        fn go(parts: &[PatternPart], text: &[char]) -> bool {
-            match parts.split_first() {
-                None => text.is_empty(),
-                Some((PatternPart::AnyRun, rest)) => (0..=text.len()).any(|n| go(rest, &text[n..])),
-                Some((PatternPart::AnyOne, rest)) => !text.is_empty() && go(rest, &text[1..]),
-                Some((PatternPart::Literal(c), rest)) => {
-                    text.first() == Some(c) && go(rest, &text[1..])
-                }
+        // rest[p]: the parts after the current one match text[p..].
+        let mut rest: Vec<bool> = (0..=text.len()).map(|p| p == text.len()).collect();
+        let mut row = vec![false; text.len() + 1];
+        for part in self.0.iter().rev() {
+            for p in (0..=text.len()).rev() {
+                let c = text.get(p);
+                row[p] = match part {
+                    PatternPart::AnyRun => rest[p] || (c.is_some() && row[p + 1]),
+                    PatternPart::AnyOne => c.is_some() && rest[p + 1],
+                    PatternPart::Literal(want) => c == Some(want) && rest[p + 1],
+                };
             }
+            std::mem::swap(&mut rest, &mut row);
         }
-        go(&self.0, text)
+        rest[0]
     }
 
     fn strip_prefix<'t>(&self, text: &'t [char], longest: bool) -> &'t [char] {
@@ -680,6 +686,16 @@ mod tests {
         assert_eq!(expand("${V/b*/x}", &e).unwrap(), "a-x");
         assert_eq!(expand("${V/z/x}", &e).unwrap(), "a-b-c");
         assert!(expand("${V/a", &e).is_err());
+    }
+
+    #[test]
+    fn patterns_do_not_backtrack() {
+        // Found by fuzzing: a run of `*` took minutes, trying every length for each.
+        let e = env(&[("P", "/x/y.z")]);
+        let stars = "*".repeat(127);
+        assert_eq!(expand(&format!("${{P/{stars}.q/}}"), &e).unwrap(), "/x/y.z");
+        assert_eq!(expand(&format!("${{P#{stars}y}}"), &e).unwrap(), ".z");
+        assert_eq!(expand(&format!("${{P%%/{stars}}}"), &e).unwrap(), "");
     }
 
     #[test]

@@ -820,45 +820,9 @@ fn align_columns(text: &str) -> String {
             last.pop();
         }
     }
+    let widths = column_widths(&lines);
     let mut out = String::with_capacity(text.len() * 2);
-    format_columns(&lines, 0, lines.len(), &mut Vec::new(), &mut out);
-    out
-}
-
-/// Formats lines `start..end`, whose columns left of `widths.len()` have the given widths:
-/// finds each block of lines sharing the next column, sizes it, and recurses into it.
-fn format_columns(
-    lines: &[Vec<&str>],
-    mut start: usize,
-    end: usize,
-    widths: &mut Vec<usize>,
-    out: &mut String,
-) {
-    let column = widths.len();
-    let has_cell = |line: &Vec<&str>| column + 1 < line.len();
-    let mut this = start;
-    while this < end {
-        if !has_cell(&lines[this]) {
-            this += 1;
-            continue;
-        }
-        write_lines(lines, start, this, widths, out);
-        start = this;
-        let mut width = MIN_WIDTH;
-        while this < end && has_cell(&lines[this]) {
-            width = width.max(cell_width(lines[this][column]) + PADDING);
-            this += 1;
-        }
-        widths.push(width);
-        format_columns(lines, start, this, widths, out);
-        widths.pop();
-        start = this;
-    }
-    write_lines(lines, start, end, widths, out);
-}
-
-fn write_lines(lines: &[Vec<&str>], start: usize, end: usize, widths: &[usize], out: &mut String) {
-    for (index, line) in lines.iter().enumerate().take(end).skip(start) {
+    for (index, (line, widths)) in lines.iter().zip(&widths).enumerate() {
         for (column, cell) in line.iter().enumerate() {
             out.push_str(cell);
             if let Some(width) = widths.get(column) {
@@ -870,6 +834,38 @@ fn write_lines(lines: &[Vec<&str>], start: usize, end: usize, widths: &[usize], 
             out.push('\n');
         }
     }
+    out
+}
+
+/// The width of each tab-terminated cell of each line, in one pass that keeps the blocks
+/// still open (first line, widest cell so far) and sizes a block when a line without its
+/// column ends it: recursing one level a column instead overflows the stack on a line of
+/// thousands of cells, which a label full of tabs gives.
+fn column_widths(lines: &[Vec<&str>]) -> Vec<Vec<usize>> {
+    let cells = |line: &Vec<&str>| line.len().saturating_sub(1);
+    let mut widths: Vec<Vec<usize>> = lines.iter().map(|line| vec![0; cells(line)]).collect();
+    // Per column: the block's first line and its width so far.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    for index in 0..=lines.len() {
+        let line = lines
+            .get(index)
+            .map_or(&[][..], |line| &line[..cells(line)]);
+        let closed = open.split_off(line.len().min(open.len()));
+        for (column, (first, width)) in closed.into_iter().enumerate() {
+            let column = column + line.len();
+            widths[first..index]
+                .iter_mut()
+                .for_each(|w| w[column] = width);
+        }
+        for (column, cell) in line.iter().enumerate() {
+            let width = cell_width(cell) + PADDING;
+            match open.get_mut(column) {
+                Some((_, widest)) => *widest = (*widest).max(width),
+                None => open.push((index, width.max(MIN_WIDTH))),
+            }
+        }
+    }
+    widths
 }
 
 /// Display width of a cell as docker measures it (go-runewidth), approximately: wide East
@@ -1194,6 +1190,15 @@ mod tests {
             align_columns("名前名前名前\tx\nab\ty\n"),
             "名前名前名前   x\nab             y\n"
         );
+    }
+
+    #[test]
+    fn many_columns_do_not_overflow_the_stack() {
+        // Found by fuzzing: one level of recursion a column ran out of stack.
+        let row = "x\t".repeat(200_000);
+        let aligned = align_columns(&format!("{row}\n{row}end\n"));
+        let padded = format!("x{}", " ".repeat(MIN_WIDTH - 1)).repeat(200_000);
+        assert_eq!(aligned, format!("{padded}\n{padded}end\n"));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::fmt;
 
 pub const DEFAULT_DOMAIN: &str = "docker.io";
 const OFFICIAL_PREFIX: &str = "library/";
-/// The longest repository name docker accepts.
-const MAX_NAME: usize = 255;
+/// The longest repository name, registry included.
+const MAX_NAME_LEN: usize = 255;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Reference {
@@ -21,7 +21,7 @@ impl Reference {
     /// Parses and normalises a reference; a missing tag stays missing (see `with_default_tag`).
     pub fn parse(input: &str) -> Result<Reference> {
         let invalid = || anyhow::anyhow!("invalid reference format: {input:?}");
-        if input.is_empty() {
+        if input.is_empty() || input.len() > MAX_NAME_LEN + 128 + 80 {
             return Err(invalid());
         }
         let (name, digest) = match input.split_once('@') {
@@ -43,15 +43,16 @@ impl Reference {
             }
         }
         let (domain, path) = split_domain(name);
+        // docker's limit is on the full name, so that a short name stays readable as the full
+        // name skiff stores.
+        if domain.len() + 1 + path.len() > MAX_NAME_LEN {
+            bail!("invalid reference format: repository name must not be more than {MAX_NAME_LEN} characters");
+        }
         if name.chars().any(|c| c.is_ascii_uppercase()) && domain == DEFAULT_DOMAIN {
             bail!("invalid reference format: repository name ({name}) must be lowercase");
         }
         if path.is_empty() || !path.split('/').all(valid_path_component) || !valid_domain(&domain) {
             return Err(invalid());
-        }
-        // Counted on the full name (`docker.io/library/NAME`), as docker counts it.
-        if domain.len() + 1 + path.len() > MAX_NAME {
-            bail!("repository name must not be more than {MAX_NAME} characters");
         }
         Ok(Reference {
             domain,
@@ -253,6 +254,28 @@ mod tests {
         ] {
             assert!(Reference::parse(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn long_names_are_limited_as_stored() {
+        // Found by fuzzing: `a/bbb...` (457 characters) was accepted, but not the full name
+        // `docker.io/a/bbb...` that skiff stores its tag under, so the tag could not be read back.
+        for n in [200, 243, 244, 455] {
+            let short = format!("a/{}", "b".repeat(n));
+            if let Ok(reference) = Reference::parse(&short) {
+                let full = reference.to_string();
+                assert!(Reference::parse(&full).is_ok(), "{full} does not read back");
+            }
+        }
+        let longest = format!("a/{}", "b".repeat(255 - "docker.io/a/".len()));
+        assert_eq!(Reference::parse(&longest).unwrap().to_string().len(), 255);
+        let err = Reference::parse(&format!("{longest}b"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("must not be more than 255 characters"),
+            "{err}"
+        );
     }
 
     #[test]

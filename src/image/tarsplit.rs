@@ -172,9 +172,21 @@ pub fn reproduce(layer_dir: &Path, out: &mut impl Write) -> Result<()> {
         OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),
     )?;
-    let mut rest = &record[..];
-    let corrupt = || anyhow::anyhow!("the layer's tar record is corrupt");
     let mut buf = vec![0u8; 256 * 1024];
+    replay(&record, out, |path, size, out| {
+        copy_file(root.as_fd(), path, size, out, &mut buf)
+    })
+}
+
+/// Writes the stream a decoded record describes: its raw bytes as they are, and for each
+/// file the content `file(path, size, out)` writes.
+pub fn replay<W: Write>(
+    record: &[u8],
+    out: &mut W,
+    mut file: impl FnMut(&[u8], u64, &mut W) -> Result<()>,
+) -> Result<()> {
+    let mut rest = record;
+    let corrupt = || anyhow::anyhow!("the layer's tar record is corrupt");
     while let Some((&tag, tail)) = rest.split_first() {
         rest = tail;
         match tag {
@@ -186,10 +198,10 @@ pub fn reproduce(layer_dir: &Path, out: &mut impl Write) -> Result<()> {
             }
             FILE => {
                 let len = take_u32(&mut rest).ok_or_else(corrupt)? as usize;
-                let path = rest.get(..len).ok_or_else(corrupt)?.to_vec();
+                let path = rest.get(..len).ok_or_else(corrupt)?;
                 rest = &rest[len..];
                 let size = take_u64(&mut rest).ok_or_else(corrupt)?;
-                copy_file(root.as_fd(), &path, size, out, &mut buf)?;
+                file(path, size, out)?;
             }
             _ => return Err(corrupt()),
         }
