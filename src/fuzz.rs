@@ -206,7 +206,13 @@ pub fn format(data: &[u8]) {
     ];
     let mut out = Vec::new();
     if let Ok(format) = parsed {
-        let _ = format::print_list(&mut out, &format, &columns, std::slice::from_ref(&item));
+        let _ = format::print_list(
+            &mut out,
+            &format,
+            "*formatter.ContainerContext",
+            &columns,
+            std::slice::from_ref(&item),
+        );
     }
     let _ = format::print_objects(&mut out, Some(text), &[item]);
 }
