@@ -79,17 +79,15 @@ pub fn print_list(
     columns: &[(&str, &str)],
     items: &[Json],
 ) -> Result<()> {
-    let missing = Missing::Field(kind);
+    // skiff's own column templates may ask for what an item leaves out; the user's may not.
+    let missing = Some(Missing::Field(kind));
     let text = match format {
-        Format::Json => render_lines("{{json .}}", missing, items)?,
+        Format::Json => render_lines("{{json .}}", None, items)?,
         Format::Template(template) => render_lines(template, missing, items)?,
         Format::Default | Format::Table(None) => {
             let header = tab_join(columns.iter().map(|(header, _)| *header));
             let row = tab_join(columns.iter().map(|(_, template)| *template));
-            align_columns(&format!(
-                "{header}\n{}",
-                render_lines(&row, missing, items)?
-            ))
+            align_columns(&format!("{header}\n{}", render_lines(&row, None, items)?))
         }
         Format::Table(Some(row)) => {
             let rows = render_lines(row, missing, items)?;
@@ -104,14 +102,16 @@ fn tab_join<'a>(cells: impl Iterator<Item = &'a str>) -> String {
     cells.collect::<Vec<_>>().join("\t")
 }
 
-/// Renders `template` once per item, each result followed by a newline.
-fn render_lines(template: &str, missing: Missing, items: &[Json]) -> Result<String> {
-    let refs = References::of(template).map_err(|err| parse_error(&err))?;
-    let source = template;
+/// Renders `source` once per item, each result followed by a newline; with `missing`, a
+/// field an item lacks fails as [`check_fields`] says.
+fn render_lines(source: &str, missing: Option<Missing>, items: &[Json]) -> Result<String> {
+    let refs = References::of(source).map_err(|err| parse_error(&err))?;
     let template = compile(source, FuncSet::Values)?;
     let mut text = String::new();
     for item in items {
-        check_fields(&refs, source, item, missing)?;
+        if let Some(missing) = missing {
+            check_fields(&refs, source, item, missing)?;
+        }
         execute(&template, item, &mut text)?;
         text.push('\n');
     }
@@ -132,9 +132,8 @@ pub fn print_objects(out: &mut impl Write, format: Option<&str>, items: &[Json])
     Ok(())
 }
 
-fn print_rendered_objects(out: &mut impl Write, template: &str, items: &[Json]) -> Result<()> {
-    let refs = References::of(template).map_err(|err| parse_error(&err))?;
-    let source = template;
+fn print_rendered_objects(out: &mut impl Write, source: &str, items: &[Json]) -> Result<()> {
+    let refs = References::of(source).map_err(|err| parse_error(&err))?;
     let template = compile(source, FuncSet::Values)?;
     let mut text = String::new();
     let mut errors = Vec::new();
@@ -1048,6 +1047,36 @@ mod tests {
             r("{{range $k, $v := .M}}{{$k}}={{$v}} {{end}}", &v),
             "a=x b=2 "
         );
+    }
+
+    #[test]
+    fn fields_the_item_lacks_fail_where_docker_fails() {
+        let item = json!({"ID": "x", "Names": ["a", "b"], "M": {"k": 1}});
+        let err = |template: &str| {
+            let format = Format::parse(Some(template)).unwrap();
+            let mut out = Vec::new();
+            let result = print_list(
+                &mut out,
+                &format,
+                "*t.Item",
+                &[],
+                std::slice::from_ref(&item),
+            );
+            result.err().map(|e| e.to_string())
+        };
+        assert_eq!(
+            err("{{.ID}}\n  {{$.Bogus.X}}").as_deref(),
+            Some(
+                r#"template parsing error: template: :2:4: executing "" at <$.Bogus.X>: can't evaluate field Bogus in type *t.Item"#
+            )
+        );
+        assert_eq!(err("{{range .Names}}{{.}}{{end}}"), None);
+        assert_eq!(
+            err("{{with .M}}{{.nope}}{{end}}{{if .ID}}{{.ID}}{{end}}"),
+            None
+        );
+        assert!(err("{{if .ID}}{{.Nope}}{{end}}").is_some());
+        assert_eq!(err("{{.M.nope}}"), None);
     }
 
     #[test]
