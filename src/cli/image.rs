@@ -6,7 +6,7 @@ use crate::image::reference::{glob_match, Reference};
 use crate::image::store::{self as images, short_id, Image};
 use crate::image::{archive, import as importer};
 use crate::runtime::userns::{self, IdMappings};
-use crate::store::{self, NotFound, Store};
+use crate::store::{NotFound, Store};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -425,7 +425,7 @@ fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Re
 pub fn remove_unused_layers(store: &Store, maps: &IdMappings) -> Result<u64> {
     let cached = crate::build::cache::layers_in_use(store);
     let doomed = images::take_unused_layers(store, &cached)?;
-    let bytes = doomed.iter().map(|dir| store::tree_size(dir)).sum();
+    let bytes = images::taken_size(&doomed);
     userns::remove_trees(maps, doomed)?;
     Ok(bytes)
 }

@@ -323,11 +323,7 @@ pub fn prune(
             pruned.lines.push(format!("untagged: {}", tag.familiar()));
         }
         let taken = delete(store, image.id(), keep)?;
-        pruned.reclaimed += taken
-            .iter()
-            .filter_map(|dir| fs::read_to_string(dir.join("size")).ok())
-            .filter_map(|size| size.trim().parse::<u64>().ok())
-            .sum::<u64>();
+        pruned.reclaimed += taken_size(&taken);
         pruned.lines.push(format!("deleted: {}", image.id()));
         pruned.doomed.extend(taken);
     }
@@ -356,6 +352,16 @@ fn layers_in_use(store: &Store, images: &[Image], keep: &HashSet<String>) -> Has
     used.extend(keep.iter().cloned());
     used.extend(images.iter().flat_map(|i| i.diff_ids().to_vec()));
     used
+}
+
+/// The content bytes of layers taken out of the store, as recorded when they were stored
+/// (their trees may hold directories of subordinate ids that cannot be walked).
+pub fn taken_size(taken: &[PathBuf]) -> u64 {
+    taken
+        .iter()
+        .filter_map(|dir| fs::read_to_string(dir.join("size")).ok())
+        .filter_map(|size| size.trim().parse::<u64>().ok())
+        .sum()
 }
 
 /// Renames the layers out of `layers/` into the staging area; returns where they went.
