@@ -828,7 +828,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +963,22 @@ _skiff() {
                     return 0
                     ;;
                 --kernel-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ipc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1480,7 +1496,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1615,6 +1631,22 @@ _skiff() {
                     return 0
                     ;;
                 --kernel-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ipc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1938,7 +1970,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2073,6 +2105,22 @@ _skiff() {
                     return 0
                     ;;
                 --kernel-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ipc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3576,7 +3624,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3711,6 +3759,22 @@ _skiff() {
                     return 0
                     ;;
                 --kernel-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ipc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

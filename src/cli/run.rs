@@ -3,6 +3,7 @@
 use crate::container::create::{self, PullPolicy};
 use crate::container::devices::Device;
 use crate::container::limits::{self, Ulimit};
+use crate::container::namespaces::{Kind, NamespaceMode, UsernsMode};
 use crate::container::options::{self, HealthOptions, RestartPolicy, RunOptions};
 use crate::container::run::{self as runner, Outcome};
 use crate::registry::manifest::Platform;
@@ -125,6 +126,20 @@ pub struct RunArgs {
     /// Kernel memory limit (deprecated: ignored)
     #[arg(long = "kernel-memory", value_name = "SIZE", hide = true)]
     kernel_memory: Option<String>,
+    /// IPC namespace: private (the default), shareable (others may join it), none (no
+    /// /dev/shm), host, or container:NAME to join a shareable container's
+    #[arg(long, value_name = "MODE")]
+    ipc: Option<String>,
+    /// PID namespace: host, or container:NAME to join another container's
+    #[arg(long, value_name = "MODE")]
+    pid: Option<String>,
+    /// UTS namespace: host to keep the host's host name
+    #[arg(long, value_name = "MODE")]
+    uts: Option<String>,
+    /// User namespace: host (as root: no user namespace; rootless: the default, the only one
+    /// an unprivileged user's containers can have)
+    #[arg(long, value_name = "MODE")]
+    userns: Option<String>,
     /// Restart policy: no, on-failure[:max-retries], always, unless-stopped
     #[arg(long, default_value = "no")]
     restart: String,
@@ -324,6 +339,10 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
             .iter()
             .map(|d| Device::parse(d))
             .collect::<Result<_>>()?,
+        ipc: namespace(Kind::Ipc, args.ipc)?,
+        pid: namespace(Kind::Pid, args.pid)?,
+        uts: namespace(Kind::Uts, args.uts)?,
+        userns: UsernsMode::parse(args.userns.as_deref().unwrap_or_default())?,
     };
     // Refused flags must not cost a pull.
     validate(&opts)?;
@@ -332,6 +351,10 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
     })?;
     Ok(opts)
+}
+
+fn namespace(kind: Kind, text: Option<String>) -> Result<NamespaceMode> {
+    NamespaceMode::parse(kind, text.as_deref().unwrap_or_default())
 }
 
 /// `--shm-size`: a size, and not nothing.
@@ -370,6 +393,7 @@ fn validate(opts: &RunOptions) -> Result<()> {
         }
     }
     crate::net::mode::NetworkMode::parse(&opts.network)?;
+    crate::container::namespaces::validate(opts)?;
     if let Some(signal) = &opts.stop_signal {
         crate::container::stop::parse_signal(signal)?;
     }

@@ -2,6 +2,7 @@
 //! directory (overlay upper/work, generated /etc files) and write its record and spec.
 
 use super::mounts::{self, MountPoint};
+use super::namespaces::NamespaceMode;
 use super::network;
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
@@ -62,6 +63,7 @@ pub fn create_from_image(
     start: Start,
 ) -> Result<Prepared> {
     check_network(store, &opts.network)?;
+    super::namespaces::check_targets(store, opts)?;
     if let Some(file) = &opts.cidfile {
         if file.exists() {
             bail!(
@@ -358,7 +360,7 @@ fn write_container(
 }
 
 fn default_hostname(opts: &RunOptions, id: &str) -> String {
-    if network::mode(opts) == NetworkMode::Host {
+    if network::mode(opts) == NetworkMode::Host || opts.uts == NamespaceMode::Host {
         if let Ok(name) = nix::unistd::gethostname() {
             return name.to_string_lossy().into_owned();
         }

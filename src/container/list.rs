@@ -1,6 +1,7 @@
 //! Every container with its current state, and the docker-shaped views of one: the row
 //! `ps` prints and the object `inspect` prints.
 
+use super::namespaces::Kind;
 use super::options::RestartPolicy;
 use super::record::{self, ContainerRecord};
 use super::state::{self, ContainerState, Marker};
@@ -175,11 +176,6 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         .as_ref()
         .and_then(|sp| sp.hostname().clone())
         .unwrap_or_default();
-    let policy = RestartPolicy::parse(&o.restart).unwrap_or(RestartPolicy::No);
-    let max_retries = match policy {
-        RestartPolicy::OnFailure(Some(n)) => n,
-        _ => 0,
-    };
     let mounts: Vec<Value> = r.mounts.iter().map(|m| m.inspect_json()).collect();
     json!({
         "Id": r.id,
@@ -209,31 +205,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         "RestartCount": s.state.restart_count,
         "Driver": "overlay",
         "Platform": "linux",
-        "HostConfig": {
-            "Binds": o.volumes,
-            "Mounts": o.mounts,
-            "VolumesFrom": o.volumes_from,
-            "NetworkMode": o.network,
-            "PortBindings": port_map(&r.ports, |p| json!({"HostIp": p.host_ip, "HostPort": if p.host_port == 0 { String::new() } else { p.host_port.to_string() }})),
-            "PublishAllPorts": o.publish_all,
-            "RestartPolicy": {"Name": policy.name(), "MaximumRetryCount": max_retries},
-            "AutoRemove": o.rm,
-            "CapAdd": o.cap_add,
-            "CapDrop": o.cap_drop,
-            "Privileged": o.privileged,
-            "ReadonlyRootfs": o.read_only,
-            "SecurityOpt": o.security_opt,
-            "Tmpfs": o.tmpfs.iter().map(|t| { let (d, opts) = t.split_once(':').unwrap_or((t, "")); (d.to_string(), Value::from(opts)) }).collect::<serde_json::Map<_, _>>(),
-            "Init": o.init,
-            "Ulimits": o.ulimits.iter().map(|u| json!({"Name": u.name, "Soft": u.soft, "Hard": u.hard})).collect::<Vec<_>>(),
-            "ShmSize": o.shm_size.unwrap_or(64 << 20),
-            "Sysctls": o.sysctls,
-            "OomScoreAdj": o.oom_score_adj.unwrap_or(0),
-            "Annotations": o.annotations,
-            "Devices": o.devices.iter().map(|d| json!({"PathOnHost": d.host, "PathInContainer": d.container, "CgroupPermissions": d.permissions})).collect::<Vec<_>>(),
-            "ContainerIDFile": o.cidfile.as_ref().map(|f| f.display().to_string()).unwrap_or_default(),
-            "LogConfig": {"Type": o.log_driver(), "Config": o.log_opts.iter().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), Value::from(v))).collect::<serde_json::Map<_, _>>()},
-        },
+        "HostConfig": host_config(r),
         "Mounts": mounts,
         "Config": {
             "Hostname": hostname,
@@ -251,6 +223,51 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         },
         "NetworkSettings": network_settings(store, s),
     })
+}
+
+/// `HostConfig`: how the container was asked to run.
+fn host_config(r: &ContainerRecord) -> Value {
+    let o = &r.options;
+    let policy = RestartPolicy::parse(&o.restart).unwrap_or(RestartPolicy::No);
+    let max_retries = match policy {
+        RestartPolicy::OnFailure(Some(n)) => n,
+        _ => 0,
+    };
+    let mut config = json!({
+        "Binds": o.volumes,
+        "Mounts": o.mounts,
+        "VolumesFrom": o.volumes_from,
+        "NetworkMode": o.network,
+        "PortBindings": port_map(&r.ports, |p| json!({"HostIp": p.host_ip, "HostPort": if p.host_port == 0 { String::new() } else { p.host_port.to_string() }})),
+        "PublishAllPorts": o.publish_all,
+        "RestartPolicy": {"Name": policy.name(), "MaximumRetryCount": max_retries},
+        "AutoRemove": o.rm,
+        "CapAdd": o.cap_add,
+        "CapDrop": o.cap_drop,
+        "Privileged": o.privileged,
+        "ReadonlyRootfs": o.read_only,
+        "SecurityOpt": o.security_opt,
+        "Tmpfs": o.tmpfs.iter().map(|t| { let (d, opts) = t.split_once(':').unwrap_or((t, "")); (d.to_string(), Value::from(opts)) }).collect::<serde_json::Map<_, _>>(),
+        "Init": o.init,
+        "Ulimits": o.ulimits.iter().map(|u| json!({"Name": u.name, "Soft": u.soft, "Hard": u.hard})).collect::<Vec<_>>(),
+        "ShmSize": o.shm_size.unwrap_or(64 << 20),
+        "Sysctls": o.sysctls,
+        "OomScoreAdj": o.oom_score_adj.unwrap_or(0),
+        "Annotations": o.annotations,
+        "Devices": o.devices.iter().map(|d| json!({"PathOnHost": d.host, "PathInContainer": d.container, "CgroupPermissions": d.permissions})).collect::<Vec<_>>(),
+        "ContainerIDFile": o.cidfile.as_ref().map(|f| f.display().to_string()).unwrap_or_default(),
+        "LogConfig": {"Type": o.log_driver(), "Config": o.log_opts.iter().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), Value::from(v))).collect::<serde_json::Map<_, _>>()},
+    });
+    let namespaces = [
+        ("IpcMode", o.ipc.shown(Kind::Ipc)),
+        ("PidMode", o.pid.shown(Kind::Pid)),
+        ("UTSMode", o.uts.shown(Kind::Uts)),
+        ("UsernsMode", o.userns.shown().to_string()),
+    ];
+    for (key, mode) in namespaces {
+        config[key] = Value::from(mode);
+    }
+    config
 }
 
 /// docker's `{"80/tcp": [{...}, ...]}` shape of port mappings.

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod links;
 pub mod list;
 pub mod mounts;
+pub mod namespaces;
 pub mod network;
 pub mod options;
 pub mod processes;

@@ -1,6 +1,7 @@
 //! A container's network, as its record says: which namespace it gets, the files that
 //! name its hosts and resolvers, and the user-mode stack its supervisor serves.
 
+use super::namespaces::Shared;
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
 use super::state;
@@ -13,7 +14,7 @@ use crate::net::ports::{Bound, Forwarder, Inside};
 use crate::net::publish::{self, PortMapping};
 use crate::net::stack::{self, Stack};
 use crate::net::{dns, CONTAINER_IP, DNS_IP, GATEWAY_IP};
-use crate::runtime::{Launch, Started};
+use crate::runtime::{Launch, NsJoin, Started};
 use crate::store::Store;
 use anyhow::{bail, Context, Result};
 use std::net::{IpAddr, Ipv4Addr};
@@ -173,18 +174,27 @@ pub fn attachments(store: &Store, record: &ContainerRecord) -> Result<Vec<(Netwo
     Ok(list)
 }
 
-/// What a container's start takes from elsewhere: the namespaces of another container
-/// (`container:NAME`), or the user namespace and bridges of its user-defined networks.
+/// What a container's start takes from elsewhere: the namespaces of other containers
+/// (`container:NAME` modes), or the user namespace and bridges of its user-defined networks.
 #[derive(Default)]
 pub struct Joins {
-    target: Option<OwnedFd>,
+    /// The pidfd and pid of the container whose network is joined.
+    target: Option<(OwnedFd, i32)>,
     anchor: Option<Anchor>,
     interfaces: Vec<Attachment>,
+    shared: Shared,
 }
 
 impl Joins {
     /// Gathers them, bringing up the networks' holders where needed.
     pub fn gather(store: &Store, record: &ContainerRecord) -> Result<Joins> {
+        let mut joins = Joins::gather_networks(store, record)?;
+        joins.shared = Shared::gather(store, &record.options)?;
+        joins.check_one_user_namespace()?;
+        Ok(joins)
+    }
+
+    fn gather_networks(store: &Store, record: &ContainerRecord) -> Result<Joins> {
         let target = join_target(store, &record.options)?;
         let list = attachments(store, record)?;
         if list.is_empty() {
@@ -223,9 +233,39 @@ impl Joins {
         Ok(joins)
     }
 
+    /// Every namespace joined must belong to one user namespace, the one the container is
+    /// in: rootless, a container's user namespace is its own, or its networks'.
+    fn check_one_user_namespace(&self) -> Result<()> {
+        let mut owners = self.shared.user_namespaces();
+        if let Some(anchor) = &self.anchor {
+            owners.push(anchor.userns_id()?);
+        }
+        if let Some((_, pid)) = &self.target {
+            owners.extend(crate::runtime::userns_of(*pid));
+        }
+        owners.sort_unstable();
+        owners.dedup();
+        if owners.len() > 1 {
+            bail!("cannot join the namespaces of containers that do not share a user namespace: start the container with its own network, or on the same user-defined network as the others");
+        }
+        Ok(())
+    }
+
     pub fn apply<'a>(&'a self, launch: &mut Launch<'a>) {
-        launch.join_network = self.target.as_ref().map(|fd| fd.as_fd());
-        launch.join_userns = self.anchor.as_ref().map(|a| a.pidfd.as_fd());
+        let network = self.target.as_ref().map(|(fd, _)| NsJoin {
+            pidfd: fd.as_fd(),
+            namespaces: libc::CLONE_NEWUSER | libc::CLONE_NEWNET,
+        });
+        let networks = self.anchor.as_ref().map(|a| NsJoin {
+            pidfd: a.pidfd.as_fd(),
+            namespaces: libc::CLONE_NEWUSER,
+        });
+        launch.joins = network
+            .into_iter()
+            .chain(networks)
+            .chain(self.shared.joins())
+            .collect();
+        launch.shm_donor = self.shared.shm_donor();
         launch.interfaces = &self.interfaces;
     }
 }
@@ -244,9 +284,9 @@ pub(super) fn parse_mac(text: &str) -> [u8; 6] {
     mac
 }
 
-/// For `--network container:NAME`: the pidfd of that container's pid 1, whose user and
-/// network namespaces the container joins. It must be running.
-fn join_target(store: &Store, opts: &RunOptions) -> Result<Option<OwnedFd>> {
+/// For `--network container:NAME`: the pidfd and pid of that container's pid 1, whose user
+/// and network namespaces the container joins. It must be running.
+fn join_target(store: &Store, opts: &RunOptions) -> Result<Option<(OwnedFd, i32)>> {
     let NetworkMode::Container(name) = mode(opts) else {
         return Ok(None);
     };
@@ -259,7 +299,7 @@ fn join_target(store: &Store, opts: &RunOptions) -> Result<Option<OwnedFd>> {
         .with_context(|| {
             format!("cannot join the network of container {name}: it is not running")
         })?;
-    Ok(Some(pidfd))
+    Ok(Some((pidfd, current.pid)))
 }
 
 /// For `--network container:NAME`: that container's /etc/hosts or /etc/resolv.conf, which

@@ -1,6 +1,7 @@
 //! What the user asked for in `skiff run`, kept in the container record so that the
 //! container can be recreated exactly, and the parsing of the flags' small languages.
 
+use super::namespaces::{NamespaceMode, UsernsMode};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -105,6 +106,16 @@ pub struct RunOptions {
     /// `--device`: host device nodes in the container.
     #[serde(default)]
     pub devices: Vec<super::devices::Device>,
+    /// `--ipc`, `--pid`, `--uts`, `--userns`: which namespaces the container makes for
+    /// itself and which it shares.
+    #[serde(default)]
+    pub ipc: NamespaceMode,
+    #[serde(default)]
+    pub pid: NamespaceMode,
+    #[serde(default)]
+    pub uts: NamespaceMode,
+    #[serde(default)]
+    pub userns: UsernsMode,
 }
 
 /// The logging drivers skiff has: docker's json-file, `local` (kept as json-file: `logs`

@@ -3,6 +3,7 @@
 //! /dev, /proc and /sys mounts, environment and entrypoint/cmd rules.
 
 use super::mounts::MountPoint;
+use super::namespaces::NamespaceMode;
 use super::options::{self, RunOptions};
 use crate::image::store::Image;
 use crate::runtime::userns::MappingMode;
@@ -275,19 +276,18 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
     }
     process.set_oom_score_adj(opts.oom_score_adj);
     let host_network = !super::network::mode(opts).private_namespace();
-    let mut namespaces = vec![
-        LinuxNamespaceType::Mount,
-        LinuxNamespaceType::Pid,
-        LinuxNamespaceType::Ipc,
-        LinuxNamespaceType::Uts,
-    ];
-    if !host_network {
-        namespaces.push(LinuxNamespaceType::Network);
-    }
-    let namespaces = namespaces
-        .into_iter()
-        .map(|t| LinuxNamespaceBuilder::default().typ(t).build())
-        .collect::<Result<Vec<_>, _>>()?;
+    // Namespaces not listed are the host's or another container's (joined at start).
+    let namespaces = [
+        (LinuxNamespaceType::Mount, true),
+        (LinuxNamespaceType::Pid, opts.pid.is_own()),
+        (LinuxNamespaceType::Ipc, opts.ipc.is_own()),
+        (LinuxNamespaceType::Uts, opts.uts.is_own()),
+        (LinuxNamespaceType::Network, !host_network),
+    ]
+    .into_iter()
+    .filter(|(_, own)| *own)
+    .map(|(t, _)| LinuxNamespaceBuilder::default().typ(t).build())
+    .collect::<Result<Vec<_>, _>>()?;
     let (masked, readonly): (Vec<String>, Vec<String>) = if opts.privileged {
         (Vec::new(), Vec::new())
     } else {
@@ -312,12 +312,14 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
                 .readonly(opts.read_only)
                 .build()?,
         )
-        .hostname(input.hostname)
         .process(process)
         .mounts(mounts(input, host_network)?)
         .linux(linux)
         .build()?;
-    spec.set_domainname(opts.domainname.clone());
+    // The host's UTS namespace keeps the host's names.
+    let own_uts = opts.uts.is_own();
+    spec.set_hostname(own_uts.then(|| input.hostname.to_string()));
+    spec.set_domainname(opts.domainname.clone().filter(|_| own_uts));
     if !opts.annotations.is_empty() {
         spec.set_annotations(Some(opts.annotations.clone().into_iter().collect()));
     }
@@ -390,6 +392,55 @@ fn no_new_privileges(opts: &RunOptions) -> bool {
     })
 }
 
+/// A fresh /proc of the container's pid namespace; with the host's (`--pid host`), whose
+/// proc a user namespace may not mount anew, the host's /proc with what is mounted below.
+fn proc_mount(opts: &RunOptions) -> Result<Mount> {
+    if opts.pid == NamespaceMode::Host {
+        return bind(Path::new("/proc"), Path::new("/proc"), false);
+    }
+    mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])
+}
+
+/// /dev/shm and /dev/mqueue of the container's IPC mode: its own (none with `--ipc none`),
+/// the host's, or, for `container:NAME`, its mqueue (mounted in the joined namespace) and
+/// that container's /dev/shm, taken by the runtime at start.
+fn ipc_mounts(opts: &RunOptions) -> Result<Vec<Mount>> {
+    let mqueue = || {
+        mount(
+            "/dev/mqueue",
+            "mqueue",
+            "mqueue",
+            &["nosuid", "noexec", "nodev"],
+        )
+    };
+    Ok(match &opts.ipc {
+        NamespaceMode::Host => {
+            let mut host = vec![bind(Path::new("/dev/shm"), Path::new("/dev/shm"), false)?];
+            if Path::new("/dev/mqueue").is_dir() {
+                host.push(bind(
+                    Path::new("/dev/mqueue"),
+                    Path::new("/dev/mqueue"),
+                    false,
+                )?);
+            }
+            host
+        }
+        NamespaceMode::None | NamespaceMode::Container(_) => vec![mqueue()?],
+        NamespaceMode::Private | NamespaceMode::Shareable => {
+            let shm_size = format!("size={}", opts.shm_size.unwrap_or(DEFAULT_SHM_SIZE));
+            vec![
+                mount(
+                    "/dev/shm",
+                    "tmpfs",
+                    "shm",
+                    &["nosuid", "noexec", "nodev", "mode=1777", &shm_size],
+                )?,
+                mqueue()?,
+            ]
+        }
+    })
+}
+
 fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
     let paths = input.paths;
     let lower: Vec<String> = std::iter::once(input.init_layer.to_string())
@@ -425,10 +476,9 @@ fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
             "gid=5",
         ]
     };
-    let shm_size = format!("size={}", input.opts.shm_size.unwrap_or(DEFAULT_SHM_SIZE));
     let mut mounts = vec![
         overlay,
-        mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
+        proc_mount(input.opts)?,
         mount(
             "/dev",
             "tmpfs",
@@ -436,19 +486,8 @@ fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
             &["nosuid", "strictatime", "mode=755", "size=65536k"],
         )?,
         mount("/dev/pts", "devpts", "devpts", devpts_opts)?,
-        mount(
-            "/dev/shm",
-            "tmpfs",
-            "shm",
-            &["nosuid", "noexec", "nodev", "mode=1777", &shm_size],
-        )?,
-        mount(
-            "/dev/mqueue",
-            "mqueue",
-            "mqueue",
-            &["nosuid", "noexec", "nodev"],
-        )?,
     ];
+    mounts.extend(ipc_mounts(input.opts)?);
     for device in &input.opts.devices {
         mounts.push(bind(&device.host, device.container_path(), false)?);
     }

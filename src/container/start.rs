@@ -3,6 +3,7 @@
 //! `start` do).
 
 use super::create::seccomp_filters;
+use super::namespaces::UsernsMode;
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
 use super::spec::{self, Paths};
@@ -12,7 +13,7 @@ use crate::events;
 use crate::net::ports::Forwarder;
 use crate::net::stack::Stack;
 use crate::runtime::seccomp::Filters;
-use crate::runtime::userns::IdMappings;
+use crate::runtime::userns::{IdMappings, MappingMode};
 use crate::runtime::{self, Launch, Started, Stdio};
 use crate::store::{self, Store};
 use crate::supervisor::{self, log, Relay, Service};
@@ -66,8 +67,10 @@ impl Prepared {
             init: self.record.options.init,
             stdio,
             eth0_mtu: super::network::eth0_mtu(&self.record.options),
-            join_network: None,
-            join_userns: None,
+            own_userns: self.record.options.userns != UsernsMode::Host
+                || maps.mode != MappingMode::Root,
+            joins: Vec::new(),
+            shm_donor: None,
             interfaces: &[],
             published: &self.record.ports,
             address,

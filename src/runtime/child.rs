@@ -3,11 +3,11 @@
 //! the command. The parent side of that handshake is `spawn`.
 
 use super::seccomp::Filters;
-use super::{init, rootfs, security, tty, Launch, StartError, Started, Stdio};
+use super::{init, rootfs, security, tty, Launch, NsJoin, StartError, Started, Stdio};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sys::socket;
 use nix::unistd::Pid;
-use oci_spec::runtime::{LinuxNamespaceType, Process, Spec};
+use oci_spec::runtime::{LinuxNamespaceType, Process};
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -56,9 +56,13 @@ pub(super) fn clone3(args: &CloneArgs) -> std::io::Result<i32> {
     Ok(ret as i32)
 }
 
-fn clone_flags(spec: &Spec) -> u64 {
-    let mut flags = libc::CLONE_NEWUSER | libc::CLONE_PIDFD;
-    let namespaces = spec
+fn clone_flags(launch: &Launch) -> u64 {
+    let mut flags = libc::CLONE_PIDFD;
+    if launch.own_userns {
+        flags |= libc::CLONE_NEWUSER;
+    }
+    let namespaces = launch
+        .spec
         .linux()
         .as_ref()
         .and_then(|l| l.namespaces().clone())
@@ -84,21 +88,12 @@ pub(super) fn start_socket() -> Result<(OwnedFd, OwnedFd)> {
 
 pub(super) fn spawn(launch: &Launch) -> Result<Started> {
     let (parent_sock, child_sock) = start_socket()?;
-    if let Some(target) = launch.join_network {
-        let namespaces = libc::CLONE_NEWUSER | libc::CLONE_NEWNET;
-        return spawn_joined(launch, target, namespaces, (parent_sock, child_sock));
-    }
-    if let Some(target) = launch.join_userns {
-        return spawn_joined(
-            launch,
-            target,
-            libc::CLONE_NEWUSER,
-            (parent_sock, child_sock),
-        );
+    if !launch.joins.is_empty() {
+        return spawn_joined(launch, (parent_sock, child_sock));
     }
     let mut pidfd: RawFd = -1;
     let args = CloneArgs {
-        flags: clone_flags(launch.spec),
+        flags: clone_flags(launch),
         pidfd: &mut pidfd as *mut RawFd as u64,
         exit_signal: libc::SIGCHLD as u64,
         ..Default::default()
@@ -134,23 +129,18 @@ pub(super) struct Received {
     pub failed: Option<StartError>,
 }
 
-/// The container's first process inside namespaces of another process (another
-/// container's user and network namespaces, or the user namespace of the user-defined
-/// networks), with the rest of its namespaces new. Nothing to map (the other process's ids
-/// are), so it may go on at once.
-fn spawn_joined(
-    launch: &Launch,
-    target: std::os::fd::BorrowedFd,
-    namespaces: libc::c_int,
-    (parent_sock, child_sock): (OwnedFd, OwnedFd),
-) -> Result<Started> {
+/// The container's first process inside namespaces of other processes (another
+/// container's, or the user namespace of the user-defined networks), with the rest of its
+/// namespaces new. Nothing to map (the other process's ids are), so it may go on at once.
+fn spawn_joined(launch: &Launch, (parent_sock, child_sock): (OwnedFd, OwnedFd)) -> Result<Started> {
     nix::unistd::write(&parent_sock, b"g")?;
-    let own = clone_flags(launch.spec)
-        & !(libc::CLONE_NEWUSER as u64 | libc::CLONE_PIDFD as u64 | namespaces as u64);
+    let joins = user_namespace_once(launch);
+    let joined = joins.iter().fold(0, |all, j| all | j.namespaces);
+    let own = clone_flags(launch)
+        & !(libc::CLONE_NEWUSER as u64 | libc::CLONE_PIDFD as u64 | joined as u64);
     spawn_via_helper(
         Join {
-            target,
-            namespaces,
+            joins: &joins,
             unshare: own,
         },
         (parent_sock, child_sock),
@@ -158,12 +148,30 @@ fn spawn_joined(
     )
 }
 
+/// The launch's joins with the user namespace entered once, by the first: the others are
+/// in it too, and setns into the user namespace one is in fails. Without a user namespace
+/// of its own (root, `--userns host`) the container stays in the host's.
+fn user_namespace_once<'a>(launch: &Launch<'a>) -> Vec<NsJoin<'a>> {
+    launch
+        .joins
+        .iter()
+        .enumerate()
+        .map(|(i, join)| NsJoin {
+            pidfd: join.pidfd,
+            namespaces: if i == 0 && launch.own_userns {
+                join.namespaces
+            } else {
+                join.namespaces & !libc::CLONE_NEWUSER
+            },
+        })
+        .filter(|join| join.namespaces != 0)
+        .collect()
+}
+
 /// Namespaces a process is started in by [`spawn_via_helper`].
 pub(super) struct Join<'a> {
-    /// The pidfd of a process whose namespaces are joined.
-    pub target: std::os::fd::BorrowedFd<'a>,
-    /// Which of them (CLONE_NEW* flags for setns).
-    pub namespaces: libc::c_int,
+    /// Namespaces of other processes, joined in order.
+    pub joins: &'a [NsJoin<'a>],
     /// Namespaces made new for the process (CLONE_NEW* flags for clone3).
     pub unshare: u64,
 }
@@ -220,9 +228,11 @@ fn join_and_clone(
     sock: &OwnedFd,
     body: impl FnOnce(OwnedFd) -> Result<std::convert::Infallible>,
 ) -> Result<()> {
-    if unsafe { libc::setns(join.target.as_raw_fd(), join.namespaces) } != 0 {
-        return Err(std::io::Error::last_os_error())
-            .context("cannot join the container's namespaces");
+    for target in join.joins {
+        if unsafe { libc::setns(target.pidfd.as_raw_fd(), target.namespaces) } != 0 {
+            return Err(std::io::Error::last_os_error())
+                .context("cannot join the container's namespaces");
+        }
     }
     // With CLONE_PARENT the kernel takes the exit signal from us (SIGCHLD) and refuses one here.
     let ret = clone3(&CloneArgs {
@@ -239,7 +249,9 @@ fn join_and_clone(
 
 /// Parent side: map ids, release the child, and collect its descriptors or its error.
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
-    launch.maps.apply(pid.as_raw())?;
+    if launch.own_userns {
+        launch.maps.apply(pid.as_raw())?;
+    }
     nix::unistd::write(sock, b"g")?;
     let mut received = receive_until_exec(sock)?;
     match received.failed.take() {
@@ -307,7 +319,7 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
         .process()
         .as_ref()
         .ok_or_else(|| anyhow!("the spec has no process"))?;
-    if clone_flags(spec) & libc::CLONE_NEWNET as u64 != 0 {
+    if clone_flags(launch) & libc::CLONE_NEWNET as u64 != 0 {
         bring_up_loopback()?;
     }
     for interface in launch.interfaces {

@@ -25,16 +25,22 @@ pub struct Exec<'a> {
 pub fn exec(request: &Exec) -> Result<Started> {
     let target = pidfd_open(Pid::from_raw(request.target))
         .map_err(|_| StartError::Setup("the container is not running".into()))?;
-    let namespaces = libc::CLONE_NEWUSER
-        | libc::CLONE_NEWNS
-        | libc::CLONE_NEWPID
-        | libc::CLONE_NEWIPC
-        | libc::CLONE_NEWUTS
-        | libc::CLONE_NEWNET;
+    // Those the container shares with the host (`--pid host`, `--userns host`) are ours.
+    let namespaces = super::foreign_namespaces(
+        request.target,
+        libc::CLONE_NEWUSER
+            | libc::CLONE_NEWNS
+            | libc::CLONE_NEWPID
+            | libc::CLONE_NEWIPC
+            | libc::CLONE_NEWUTS
+            | libc::CLONE_NEWNET,
+    );
     spawn_via_helper(
         Join {
-            target: target.as_fd(),
-            namespaces,
+            joins: &[super::NsJoin {
+                pidfd: target.as_fd(),
+                namespaces,
+            }],
             unshare: 0,
         },
         start_socket()?,

@@ -10,6 +10,7 @@ mod child;
 mod copy;
 pub mod exec;
 pub mod init;
+mod joins;
 mod mounts;
 mod rootfs;
 pub mod seccomp;
@@ -19,6 +20,7 @@ pub mod userns;
 
 use anyhow::Result;
 pub(crate) use child::reset_signals;
+pub use joins::{foreign_namespaces, userns_of, NsJoin};
 use nix::unistd::Pid;
 use oci_spec::runtime::Spec;
 use std::os::fd::OwnedFd;
@@ -38,13 +40,17 @@ pub struct Launch<'a> {
     pub stdio: Stdio,
     /// Give the container an `eth0` (TUN) of this MTU for the user-mode network.
     pub eth0_mtu: Option<u32>,
-    /// The pidfd of another container's pid 1 whose user and network namespaces this one
-    /// joins (`--network container:NAME`) instead of having its own.
-    pub join_network: Option<std::os::fd::BorrowedFd<'a>>,
-    /// For user-defined networks: the pidfd of a process in the networks' user namespace,
-    /// which the container joins (its other namespaces are its own), and the interfaces it
-    /// gets on their bridges.
-    pub join_userns: Option<std::os::fd::BorrowedFd<'a>>,
+    /// Whether the container gets a user namespace: always, but as root with `--userns host`.
+    pub own_userns: bool,
+    /// Namespaces of other processes the container joins instead of making its own: another
+    /// container's (`--network container:NAME`, `--ipc container:NAME`), or the user
+    /// namespace of its user-defined networks. All share one user namespace, which the
+    /// first one's pidfd leads into.
+    pub joins: Vec<NsJoin<'a>>,
+    /// With `--ipc container:NAME`: the pidfd of that container's pid 1, whose /dev/shm the
+    /// container mounts as its own.
+    pub shm_donor: Option<std::os::fd::BorrowedFd<'a>>,
+    /// On user-defined networks, the interfaces the container gets on their bridges.
     pub interfaces: &'a [crate::net::bridge::Attachment],
     /// The published ports, whose replies are routed back to the supervisor, and the
     /// container's address they lead to.

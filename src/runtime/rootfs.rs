@@ -37,6 +37,9 @@ pub fn prepare(launch: &Launch) -> Result<()> {
             mount_entry(&root, m)?;
         }
     }
+    if let Some(donor) = launch.shm_donor {
+        mount_donor_shm(&root, donor)?;
+    }
     populate_dev(&root)?;
     pivot(&root)?;
     let linux = spec.linux().as_ref();
@@ -168,6 +171,56 @@ fn mount_entry(root: &Path, m: &Mount) -> Result<()> {
     }
     if readonly {
         mounts::make_readonly_on(&mounted, dest, flags.contains(MsFlags::MS_REC))?;
+    }
+    Ok(())
+}
+
+/// `--ipc container:NAME`: that container's own /dev/shm, the same tmpfs, as ours. It lives
+/// in the donor's mount namespace, where a bind cannot reach from here: visit it (we are in
+/// its user namespace, so we may), take a detached copy of the mount, come back, and attach
+/// the copy.
+fn mount_donor_shm(root: &Path, donor: std::os::fd::BorrowedFd) -> Result<()> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let own =
+        std::fs::File::open("/proc/self/ns/mnt").context("cannot open our mount namespace")?;
+    let cwd = std::env::current_dir()?;
+    if unsafe { libc::setns(donor.as_raw_fd(), libc::CLONE_NEWNS) } != 0 {
+        return Err(std::io::Error::last_os_error())
+            .context("cannot enter the IPC donor's mount namespace");
+    }
+    let tree = unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            c"/dev/shm".as_ptr(),
+            libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC | libc::AT_RECURSIVE as u32,
+        )
+    };
+    let copied = std::io::Error::last_os_error();
+    if unsafe { libc::setns(own.as_raw_fd(), libc::CLONE_NEWNS) } != 0 {
+        return Err(std::io::Error::last_os_error())
+            .context("cannot return from the IPC donor's mount namespace");
+    }
+    std::env::set_current_dir(cwd)?;
+    if tree < 0 {
+        return Err(copied).context("cannot take the IPC donor's /dev/shm");
+    }
+    // SAFETY: the kernel just gave us this descriptor.
+    let tree = unsafe { OwnedFd::from_raw_fd(tree as i32) };
+    let target = target_in_root(root, Path::new("/dev/shm"), true)?;
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            target.as_raw_fd(),
+            c"".as_ptr(),
+            libc::MOVE_MOUNT_F_EMPTY_PATH | libc::MOVE_MOUNT_T_EMPTY_PATH,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error())
+            .context("cannot mount the IPC donor's /dev/shm");
     }
     Ok(())
 }

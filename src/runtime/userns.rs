@@ -412,7 +412,8 @@ fn join_container(pid: i32, namespaces: libc::c_int) -> Result<()> {
     }
     // SAFETY: the kernel just gave us this descriptor.
     let pidfd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) };
-    let flags = libc::CLONE_NEWUSER | namespaces;
+    // A container in the host's user namespace (root, `--userns host`) is joined without.
+    let flags = super::foreign_namespaces(pid, libc::CLONE_NEWUSER | namespaces);
     if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&pidfd), flags) } != 0 {
         return Err(std::io::Error::last_os_error())
             .context("cannot join the container's namespaces");
