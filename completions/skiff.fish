@@ -129,6 +129,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l dns-option -d 'Set D
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l add-host -d 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l network-alias -d 'Add a name for the container on its user-defined network' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l ip -d 'The container\'s IPv4 address on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l mac-address -d 'The container\'s MAC address on its user-defined network (92:d0:c6:0a:29:33)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l link -d 'Link to another container: its address under ALIAS in /etc/hosts and its ports in the environment (NAME_PORT_80_TCP=...), as docker\'s legacy links' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'
@@ -199,6 +200,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand create" -l dns-option -d 'Se
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l add-host -d 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l network-alias -d 'Add a name for the container on its user-defined network' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l ip -d 'The container\'s IPv4 address on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l mac-address -d 'The container\'s MAC address on its user-defined network (92:d0:c6:0a:29:33)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l link -d 'Link to another container: its address under ALIAS in /etc/hosts and its ports in the environment (NAME_PORT_80_TCP=...), as docker\'s legacy links' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'
@@ -518,6 +520,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l add-host -d 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l network-alias -d 'Add a name for the container on its user-defined network' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l ip -d 'The container\'s IPv4 address on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l mac-address -d 'The container\'s MAC address on its user-defined network (92:d0:c6:0a:29:33)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l link -d 'Link to another container: its address under ALIAS in /etc/hosts and its ports in the environment (NAME_PORT_80_TCP=...), as docker\'s legacy links' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'
@@ -588,6 +591,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a custom host-to-IP mapping (host:ip, or host:host-gateway for the host)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l network-alias -d 'Add a name for the container on its user-defined network' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l ip -d 'The container\'s IPv4 address on its user-defined network' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l mac-address -d 'The container\'s MAC address on its user-defined network (92:d0:c6:0a:29:33)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l link -d 'Link to another container: its address under ALIAS in /etc/hosts and its ports in the environment (NAME_PORT_80_TCP=...), as docker\'s legacy links' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'

@@ -548,3 +548,79 @@ fn a_container_started_on_the_default_network_is_connected_while_it_runs() {
     assert!(!out.contains("10.89."), "disconnected, yet: {out}");
     s.ok(&["rm", "-f", "old", "site"]);
 }
+
+#[test]
+fn mac_address_on_a_user_defined_network() {
+    let s = Skiff::new();
+    s.ok(&["network", "create", "macnet"]);
+    let img = s.busybox();
+    let out = s.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "macnet",
+        "--mac-address",
+        "92:D0:C6:0A:29:33",
+        img,
+        "cat",
+        "/sys/class/net/eth0/address",
+    ]);
+    assert_eq!(out, "92:d0:c6:0a:29:33\n");
+    s.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "m",
+        "--network",
+        "macnet",
+        "--mac-address",
+        "92:d0:c6:0a:29:34",
+        img,
+        "sleep",
+        "600",
+    ]);
+    let inspect = s.ok(&[
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.MacAddress}} {{.NetworkSettings.Networks.macnet.MacAddress}}",
+        "m",
+    ]);
+    assert_eq!(inspect, "92:d0:c6:0a:29:34 92:d0:c6:0a:29:34\n");
+    // Where the container has no link layer of its own to address, docker's refusal.
+    for network in ["bridge", "host", "none"] {
+        let out = s.fails(
+            &[
+                "run",
+                "--network",
+                network,
+                "--mac-address",
+                "92:d0:c6:0a:29:35",
+                img,
+                "true",
+            ],
+            125,
+        );
+        assert!(
+            out.stderr
+                .contains("conflicting options: mac-address and the network mode"),
+            "{network}: {out}"
+        );
+    }
+    let out = s.fails(
+        &[
+            "run",
+            "--network",
+            "macnet",
+            "--mac-address",
+            "92:d0:c6",
+            img,
+            "true",
+        ],
+        125,
+    );
+    assert!(
+        out.stderr.contains("92:d0:c6 is not a valid mac address"),
+        "{out}"
+    );
+    assert_eq!(s.ok(&["ps", "-aq"]).lines().count(), 1);
+}

@@ -203,6 +203,9 @@ pub struct RunArgs {
     /// The container's IPv4 address on its user-defined network
     #[arg(long, value_name = "ADDRESS")]
     ip: Option<String>,
+    /// The container's MAC address on its user-defined network (92:d0:c6:0a:29:33)
+    #[arg(long = "mac-address", value_name = "ADDRESS")]
+    mac_address: Option<String>,
     /// Link to another container: its address under ALIAS in /etc/hosts and its ports in
     /// the environment (NAME_PORT_80_TCP=...), as docker's legacy links
     #[arg(long, value_name = "CONTAINER[:ALIAS]")]
@@ -265,6 +268,11 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         labels.extend(options::read_lines_file("label", file)?);
     }
     labels.extend(args.label);
+    let mac_address = args
+        .mac_address
+        .as_deref()
+        .map(|mac| crate::container::network::mac_address(mac, &network))
+        .transpose()?;
     let opts = RunOptions {
         image: args.image,
         command: args.command,
@@ -343,6 +351,7 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         pid: namespace(Kind::Pid, args.pid)?,
         uts: namespace(Kind::Uts, args.uts)?,
         userns: UsernsMode::parse(args.userns.as_deref().unwrap_or_default())?,
+        mac_address,
     };
     // Refused flags must not cost a pull.
     validate(&opts)?;

@@ -47,7 +47,7 @@ pub fn connect(
             network.name
         );
     }
-    let endpoint = network::allocate(store, network, &id, requested, aliases)?;
+    let endpoint = network::allocate(store, network, &id, requested, None, aliases)?;
     let current = state::load(store, &id)?;
     if current.is_running() {
         if let Err(e) = attach_running(store, maps, network, &endpoint, &record, current.pid) {

@@ -147,7 +147,14 @@ pub fn reserve(store: &Store, opts: &mut RunOptions, id: &str) -> Result<Option<
         ),
         None => None,
     };
-    let endpoint = network::allocate(store, &network, id, requested, &opts.network_aliases)?;
+    let endpoint = network::allocate(
+        store,
+        &network,
+        id,
+        requested,
+        opts.mac_address.as_deref(),
+        &opts.network_aliases,
+    )?;
     opts.network = network.name;
     Ok(Some(endpoint.ip))
 }
@@ -347,6 +354,33 @@ pub fn hosts_file(
     hosts
 }
 
+/// `--mac-address`: six octets (`92:d0:c6:0a:29:33`, or with `-`), in the canonical
+/// lower-case form. Only a user-defined network has a link layer to give it to: the default
+/// network's `eth0` carries IP alone, and host, none and container:NAME are not the
+/// container's to address, so docker's refusal covers them all.
+pub fn mac_address(text: &str, network: &str) -> Result<String> {
+    let octets: Vec<u8> = text
+        .split([':', '-'])
+        .map(|part| match part.len() {
+            1 | 2 => u8::from_str_radix(part, 16).ok(),
+            _ => None,
+        })
+        .collect::<Option<_>>()
+        .filter(|o: &Vec<u8>| o.len() == 6)
+        .with_context(|| format!("{text} is not a valid mac address"))?;
+    if octets[0] & 1 != 0 {
+        bail!("invalid --mac-address {text}: a multicast address cannot be an interface's");
+    }
+    if !matches!(NetworkMode::parse(network)?, NetworkMode::Named(_)) {
+        bail!("conflicting options: mac-address and the network mode: only a user-defined network (`skiff network create`) gives containers a MAC address; the default network's eth0 has none");
+    }
+    Ok(octets
+        .iter()
+        .map(|o| format!("{o:02x}"))
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
 /// `--add-host NAME:IP` (also `NAME=IP`, and IPv6 addresses); `host-gateway` as the IP
 /// (None here) means the host, as docker has it.
 pub fn parse_add_host(entry: &str) -> Result<(String, Option<IpAddr>)> {
@@ -417,4 +451,44 @@ pub fn resolv_conf(store: &Store, opts: &RunOptions) -> String {
     };
     let servers: Vec<IpAddr> = opts.dns.iter().filter_map(|s| s.parse().ok()).collect();
     dns::with_overrides(&base, &servers, &opts.dns_search, &opts.dns_options)
+}
+
+#[cfg(test)]
+mod mac_tests {
+    use super::*;
+
+    #[test]
+    fn mac_addresses() {
+        assert_eq!(
+            mac_address("92:D0:C6:0A:29:33", "mynet").unwrap(),
+            "92:d0:c6:0a:29:33"
+        );
+        assert_eq!(
+            mac_address("2-0-c6-a-29-33", "mynet").unwrap(),
+            "02:00:c6:0a:29:33"
+        );
+        for bad in [
+            "92:d0:c6:0a:29",
+            "92:d0:c6:0a:29:33:01",
+            "zz:d0:c6:0a:29:33",
+            "920:d0:c6:0a:29:3",
+            "",
+        ] {
+            let error = mac_address(bad, "mynet").unwrap_err().to_string();
+            assert!(
+                error.contains("is not a valid mac address"),
+                "{bad}: {error}"
+            );
+        }
+        assert!(mac_address("01:00:5e:00:00:01", "mynet").is_err());
+        for network in ["bridge", "host", "none", "container:web"] {
+            let error = mac_address("92:d0:c6:0a:29:33", network)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.starts_with("conflicting options: mac-address and the network mode"),
+                "{error}"
+            );
+        }
+    }
 }

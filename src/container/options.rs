@@ -116,6 +116,9 @@ pub struct RunOptions {
     pub uts: NamespaceMode,
     #[serde(default)]
     pub userns: UsernsMode,
+    /// `--mac-address`: the container's hardware address on its user-defined network.
+    #[serde(default)]
+    pub mac_address: Option<String>,
 }
 
 /// The logging drivers skiff has: docker's json-file, `local` (kept as json-file: `logs`

@@ -352,6 +352,7 @@ pub fn allocate(
     network: &Network,
     container_id: &str,
     requested: Option<Ipv4Addr>,
+    mac: Option<&str>,
     aliases: &[String],
 ) -> Result<Endpoint> {
     let _lock = lock(store)?;
@@ -372,7 +373,7 @@ pub fn allocate(
     let endpoint = Endpoint {
         container_id: container_id.into(),
         ip,
-        mac: mac_of(ip),
+        mac: mac.map_or_else(|| mac_of(ip), String::from),
         aliases: aliases.to_vec(),
         endpoint_id: store::random_hex(32),
     };
@@ -783,21 +784,24 @@ mod tests {
     fn allocation_takes_the_lowest_free_address_and_is_idempotent() {
         let store = temp_store();
         let n = create(&store, with_subnet("net", "192.168.7.0/24")).unwrap();
-        let a = allocate(&store, &n, "aaa", None, &[]).unwrap();
-        let b = allocate(&store, &n, "bbb", None, &["web".into()]).unwrap();
+        let a = allocate(&store, &n, "aaa", None, None, &[]).unwrap();
+        let b = allocate(&store, &n, "bbb", None, None, &["web".into()]).unwrap();
         assert_eq!((a.ip, b.ip), (ip("192.168.7.2"), ip("192.168.7.3")));
         assert_eq!(a.mac, "02:42:c0:a8:07:02");
         assert_eq!(a.endpoint_id.len(), 64);
-        let again = allocate(&store, &n, "bbb", None, &[]).unwrap();
+        let again = allocate(&store, &n, "bbb", None, None, &[]).unwrap();
         assert_eq!(again, b);
-        let renamed = allocate(&store, &n, "bbb", None, &["api".into()]).unwrap();
+        let renamed = allocate(&store, &n, "bbb", None, None, &["api".into()]).unwrap();
         assert_eq!(
             (renamed.ip, renamed.aliases),
             (b.ip, vec!["api".to_string()])
         );
         release(&store, &n, "aaa").unwrap();
         release(&store, &n, "aaa").unwrap();
-        assert_eq!(allocate(&store, &n, "ccc", None, &[]).unwrap().ip, a.ip);
+        assert_eq!(
+            allocate(&store, &n, "ccc", None, None, &[]).unwrap().ip,
+            a.ip
+        );
         let found = attachments(&store, "ccc").unwrap();
         assert_eq!((found.len(), found[0].0.name.as_str()), (1, "net"));
         assert!(attachments(&store, "aaa").unwrap().is_empty());
@@ -808,7 +812,7 @@ mod tests {
     fn requested_addresses_are_checked() {
         let store = temp_store();
         let n = create(&store, with_subnet("net", "192.168.7.0/24")).unwrap();
-        let fixed = allocate(&store, &n, "aaa", Some(ip("192.168.7.50")), &[]).unwrap();
+        let fixed = allocate(&store, &n, "aaa", Some(ip("192.168.7.50")), None, &[]).unwrap();
         assert_eq!(fixed.ip, ip("192.168.7.50"));
         for (bad, message) in [
             ("192.168.8.1", "does not belong"),
@@ -817,7 +821,7 @@ mod tests {
             ("192.168.7.255", "broadcast"),
             ("192.168.7.50", "Address already in use"),
         ] {
-            let error = error_of(allocate(&store, &n, "bbb", Some(ip(bad)), &[]));
+            let error = error_of(allocate(&store, &n, "bbb", Some(ip(bad)), None, &[]));
             assert!(error.contains(message), "{bad}: {error}");
         }
         cleanup(&store);
@@ -828,10 +832,10 @@ mod tests {
         let store = temp_store();
         let tiny = create(&store, with_subnet("tiny", "192.168.9.0/30")).unwrap();
         assert_eq!(
-            allocate(&store, &tiny, "a", None, &[]).unwrap().ip,
+            allocate(&store, &tiny, "a", None, None, &[]).unwrap().ip,
             ip("192.168.9.2")
         );
-        let error = error_of(allocate(&store, &tiny, "b", None, &[]));
+        let error = error_of(allocate(&store, &tiny, "b", None, None, &[]));
         assert!(error.contains("no available IPv4 addresses"), "{error}");
         let ranged = create(
             &store,
@@ -843,7 +847,7 @@ mod tests {
         .unwrap();
         let got: Vec<Ipv4Addr> = ["a", "b", "c"]
             .iter()
-            .map(|c| allocate(&store, &ranged, c, None, &[]).unwrap().ip)
+            .map(|c| allocate(&store, &ranged, c, None, None, &[]).unwrap().ip)
             .collect();
         assert_eq!(
             got,
@@ -853,7 +857,7 @@ mod tests {
                 ip("192.168.10.254")
             ]
         );
-        assert!(allocate(&store, &ranged, "d", None, &[]).is_err());
+        assert!(allocate(&store, &ranged, "d", None, None, &[]).is_err());
         cleanup(&store);
     }
 
@@ -862,7 +866,7 @@ mod tests {
         let store = temp_store();
         let used = create(&store, named("used")).unwrap();
         create(&store, named("idle")).unwrap();
-        allocate(&store, &used, "gone", None, &[]).unwrap();
+        allocate(&store, &used, "gone", None, None, &[]).unwrap();
         let pruned: Vec<String> = prune(&store, |_| true)
             .unwrap()
             .into_iter()
@@ -886,7 +890,7 @@ mod tests {
             .map(|i| {
                 let (store, n) = (store.clone(), n.clone());
                 std::thread::spawn(move || {
-                    allocate(&store, &n, &format!("c{i}"), None, &[])
+                    allocate(&store, &n, &format!("c{i}"), None, None, &[])
                         .unwrap()
                         .ip
                 })
