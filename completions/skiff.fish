@@ -134,7 +134,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l link -d 'Link to ano
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'
 never\t'Never: a missing image is an error'"
-complete -c skiff -n "__fish_skiff_using_subcommand run" -l platform -d 'Pull the image for this platform (os/arch[/variant])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l platform -d 'Run the image of this platform (os/arch[/variant]): one stored for another platform is pulled anew; one this machine cannot execute is refused' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l root -d 'Where images, layers and containers are stored' -r -F
@@ -205,7 +205,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand create" -l link -d 'Link to 
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'
 never\t'Never: a missing image is an error'"
-complete -c skiff -n "__fish_skiff_using_subcommand create" -l platform -d 'Pull the image for this platform (os/arch[/variant])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l platform -d 'Run the image of this platform (os/arch[/variant]): one stored for another platform is pulled anew; one this machine cannot execute is refused' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l root -d 'Where images, layers and containers are stored' -r -F
@@ -525,7 +525,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'
 never\t'Never: a missing image is an error'"
-complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l platform -d 'Pull the image for this platform (os/arch[/variant])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l platform -d 'Run the image of this platform (os/arch[/variant]): one stored for another platform is pulled anew; one this machine cannot execute is refused' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Where images, layers and containers are stored' -r -F
@@ -596,7 +596,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'Pull the image from its registry: missing (when not stored), always, never' -r -f -a "missing\t'Only when the image is not in the store'
 always\t'Every time (the registry\'s newer image replaces the local one)'
 never\t'Never: a missing image is an error'"
-complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l platform -d 'Pull the image for this platform (os/arch[/variant])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l platform -d 'Run the image of this platform (os/arch[/variant]): one stored for another platform is pulled anew; one this machine cannot execute is refused' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l tls-verify -d 'Require HTTPS and verify certificates (false: allow plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l root -d 'Where images, layers and containers are stored' -r -F

@@ -438,9 +438,9 @@ fn run_pulls_a_missing_image_as_policy_says() {
 // ---------------------------------------------------------------------------------------------
 // platforms
 
-#[test]
-fn pull_chooses_the_platform_from_an_index() {
-    let (addr, _registry) = plain_registry();
+/// A repository on `addr` whose `multi` tag is an index of the busybox image for the host
+/// and the same files in an image whose config says linux/arm64/v8 (never run); its name.
+fn push_multi_platform(addr: &str) -> String {
     let repo_path = unique_repo("multi");
     let repo = format!("{addr}/{repo_path}");
     let host_digest = push_busybox(&format!("{repo}:host"), &[]);
@@ -474,13 +474,19 @@ fn pull_chooses_the_platform_from_an_index() {
         ],
     });
     servers::put_manifest(
-        &addr,
+        addr,
         &repo_path,
         "multi",
         "application/vnd.docker.distribution.manifest.list.v2+json",
         &serde_json::to_vec(&index).unwrap(),
     );
+    repo
+}
 
+#[test]
+fn pull_chooses_the_platform_from_an_index() {
+    let (addr, _registry) = plain_registry();
+    let repo = push_multi_platform(&addr);
     let s = Skiff::new();
     s.ok(&["pull", &format!("{repo}:multi")]);
     assert_eq!(
@@ -516,6 +522,61 @@ fn pull_chooses_the_platform_from_an_index() {
         125,
     );
     assert!(out.stderr.contains("invalid platform"), "{out}");
+}
+
+#[test]
+fn run_platform_selects_pulls_or_refuses() {
+    let (addr, _registry) = plain_registry();
+    let repo = push_multi_platform(&addr);
+    let multi = format!("{repo}:multi");
+    let host = format!("linux/{}", fixtures::host_arch());
+    let s = Skiff::new();
+    s.ok(&["pull", "--platform", "linux/arm64", &multi]);
+    // The stored arm64 image is not the host's: --pull never says so, docker's way.
+    let out = s.fails(
+        &[
+            "create",
+            "--pull",
+            "never",
+            "--platform",
+            &host,
+            &multi,
+            "true",
+        ],
+        125,
+    );
+    let wanted = format!(
+        "image with reference {multi} was found but does not match the specified platform: wanted {host}, actual: linux/arm64/v8"
+    );
+    assert!(out.stderr.contains(&wanted), "{out}");
+    assert_eq!(s.ok(&["ps", "-aq"]), "");
+    // By default the platform asked for is pulled in its place, and runs.
+    let out = s.run(&["run", "--rm", "--platform", &host, &multi, "echo", "ran"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "ran\n"), "{out}");
+    assert!(out.stderr.contains("Unable to find image"), "{out}");
+    assert_eq!(inspect(&s, &multi)["Architecture"], fixtures::host_arch());
+    // Now it is there: no pull.
+    let out = s.run(&["run", "--rm", "--platform", &host, &multi, "true"]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{out}");
+    // A platform this machine cannot execute (no emulator registered for it) is refused
+    // before anything is fetched.
+    let (foreign, qemu) = if fixtures::host_arch() == "s390x" {
+        ("linux/riscv64", "riscv64")
+    } else {
+        ("linux/s390x", "s390x")
+    };
+    if std::path::Path::new(&format!("/proc/sys/fs/binfmt_misc/qemu-{qemu}")).exists() {
+        eprintln!("skipped the refusal: this machine emulates {foreign}");
+        return;
+    }
+    let out = s.fails(&["run", "--rm", "--platform", foreign, &multi, "true"], 125);
+    assert!(
+        out.stderr.contains(&format!(
+            "image platform {foreign} cannot run on this {host} host"
+        )),
+        "{out}"
+    );
+    assert_eq!(inspect(&s, &multi)["Architecture"], fixtures::host_arch());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -213,7 +213,8 @@ pub struct RunArgs {
     /// Pull the image from its registry: missing (when not stored), always, never
     #[arg(long, value_enum, default_value = "missing")]
     pull: PullPolicy,
-    /// Pull the image for this platform (os/arch[/variant])
+    /// Run the image of this platform (os/arch[/variant]): one stored for another platform is
+    /// pulled anew; one this machine cannot execute is refused
     #[arg(long)]
     platform: Option<String>,
     /// Suppress the pull output
@@ -355,10 +356,20 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
     };
     // Refused flags must not cost a pull.
     validate(&opts)?;
-    create::ensure_image(store, &opts.image, args.pull, |reference| {
-        let progress = Progress::new(args.quiet, true);
-        super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
-    })?;
+    if let Some(platform) = &platform {
+        platform.check_runs_here()?;
+    }
+    create::ensure_image(
+        store,
+        &opts.image,
+        args.pull,
+        platform.as_ref(),
+        |reference| {
+            let progress = Progress::new(args.quiet, true);
+            super::registry::pull_image(store, reference, platform.clone(), &args.tls, progress)
+                .map(|_| ())
+        },
+    )?;
     Ok(opts)
 }
 

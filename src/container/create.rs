@@ -15,6 +15,7 @@ use crate::image::reference::Reference;
 use crate::image::store::{self as images, Image};
 use crate::net::mode::NetworkMode;
 use crate::net::publish::PortMapping;
+use crate::registry::manifest::Platform;
 use crate::runtime::seccomp::{self, Filters, Profile};
 use crate::runtime::userns::IdMappings;
 use crate::store::{self, NotFound, Store};
@@ -161,19 +162,24 @@ pub enum PullPolicy {
     Never,
 }
 
-/// Makes sure `name` is in the store as `policy` says, calling `pull` for what it lacks.
+/// Makes sure `name` is in the store as `policy` says, of `platform` when given (docker's
+/// `--platform`: an image stored for another one counts as missing), calling `pull` for
+/// what it lacks.
 pub fn ensure_image(
     store: &Store,
     name: &str,
     policy: PullPolicy,
+    platform: Option<&Platform>,
     pull: impl FnOnce(&Reference) -> Result<()>,
 ) -> Result<()> {
     let wanted = match policy {
-        PullPolicy::Never => false,
         PullPolicy::Always => true,
-        PullPolicy::Missing => match images::resolve(store, name) {
-            Ok(_) => false,
-            Err(e) if e.downcast_ref::<NotFound>().is_some() => true,
+        PullPolicy::Missing | PullPolicy::Never => match images::resolve(store, name) {
+            Ok(image) => match platform_mismatch(name, &image, platform) {
+                Some(error) if policy == PullPolicy::Never => return Err(error),
+                mismatch => mismatch.is_some(),
+            },
+            Err(e) if e.downcast_ref::<NotFound>().is_some() => policy == PullPolicy::Missing,
             Err(e) => return Err(e),
         },
     };
@@ -186,6 +192,21 @@ pub fn ensure_image(
         eprintln!("Unable to find image '{}' locally", display_reference(name));
     }
     pull(&reference.with_default_tag())
+}
+
+/// docker's error for an image stored for a platform other than the one asked for.
+fn platform_mismatch(
+    name: &str,
+    image: &Image,
+    wanted: Option<&Platform>,
+) -> Option<anyhow::Error> {
+    let wanted = wanted?;
+    let actual = Platform::of_image(&image.config);
+    (!wanted.accepts(&actual)).then(|| {
+        anyhow!(
+            "image with reference {name} was found but does not match the specified platform: wanted {wanted}, actual: {actual}"
+        )
+    })
 }
 
 /// A name that is neither a valid reference nor an image id is a user's typo: say so.

@@ -92,6 +92,52 @@ impl Platform {
     }
 }
 
+impl Platform {
+    /// The platform an image's config names.
+    pub fn of_image(config: &crate::image::config::ImageConfig) -> Platform {
+        Platform {
+            os: config.os.clone(),
+            architecture: normalise_arch(&config.architecture),
+            variant: config.variant.clone(),
+        }
+    }
+
+    /// Refuses a platform whose programs this machine cannot execute: another OS, or
+    /// another architecture without an emulator registered with binfmt_misc (as
+    /// qemu-user-binfmt registers `qemu-aarch64`).
+    pub fn check_runs_here(&self) -> Result<()> {
+        let host = Platform::host();
+        if self.os == host.os && self.architecture == host.architecture {
+            return Ok(());
+        }
+        if self.os == host.os && emulated(&self.architecture) {
+            return Ok(());
+        }
+        bail!(
+            "image platform {self} cannot run on this {} host: no emulator for it is registered \
+             with binfmt_misc (on Debian, install qemu-user-binfmt); pull it with `skiff pull \
+             --platform {self}` to store or push it",
+            Platform {
+                variant: None,
+                ..host
+            }
+        )
+    }
+}
+
+/// Whether binfmt_misc has an enabled emulator for `architecture` (GOARCH names).
+fn emulated(architecture: &str) -> bool {
+    let qemu = match architecture {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        "mips64le" => "mips64el",
+        other => other,
+    };
+    std::fs::read_to_string(format!("/proc/sys/fs/binfmt_misc/qemu-{qemu}"))
+        .is_ok_and(|entry| entry.lines().next() == Some("enabled"))
+}
+
 impl std::fmt::Display for Platform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.os, self.architecture)?;
