@@ -109,7 +109,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -l kernel-memory -d 'Ke
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l ipc -d 'IPC namespace: private (the default), shareable (others may join it), none (no /dev/shm), host, or container:NAME to join a shareable container\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l pid -d 'PID namespace: host, or container:NAME to join another container\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l uts -d 'UTS namespace: host to keep the host\'s host name' -r
-complete -c skiff -n "__fish_skiff_using_subcommand run" -l userns -d 'User namespace: host (as root: no user namespace; rootless: the default, the only one an unprivileged user\'s containers can have)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l userns -d 'User namespace: host (as root: no user namespace; rootless: the default, the only one an unprivileged user\'s containers can have), or keep-id (rootless: your uid and gid are themselves in the container, which runs as them; as root: the default)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l restart -d 'Restart policy: no, on-failure[:max-retries], always, unless-stopped' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l device -d 'Add a host device to the container (HOST[:CONTAINER][:rwm])' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l log-driver -d 'Logging driver: json-file, local or none' -r
@@ -180,7 +180,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand create" -l kernel-memory -d 
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l ipc -d 'IPC namespace: private (the default), shareable (others may join it), none (no /dev/shm), host, or container:NAME to join a shareable container\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l pid -d 'PID namespace: host, or container:NAME to join another container\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l uts -d 'UTS namespace: host to keep the host\'s host name' -r
-complete -c skiff -n "__fish_skiff_using_subcommand create" -l userns -d 'User namespace: host (as root: no user namespace; rootless: the default, the only one an unprivileged user\'s containers can have)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l userns -d 'User namespace: host (as root: no user namespace; rootless: the default, the only one an unprivileged user\'s containers can have), or keep-id (rootless: your uid and gid are themselves in the container, which runs as them; as root: the default)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l restart -d 'Restart policy: no, on-failure[:max-retries], always, unless-stopped' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l device -d 'Add a host device to the container (HOST[:CONTAINER][:rwm])' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l log-driver -d 'Logging driver: json-file, local or none' -r
@@ -500,7 +500,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l ipc -d 'IPC namespace: private (the default), shareable (others may join it), none (no /dev/shm), host, or container:NAME to join a shareable container\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l pid -d 'PID namespace: host, or container:NAME to join another container\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l uts -d 'UTS namespace: host to keep the host\'s host name' -r
-complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: host (as root: no user namespace; rootless: the default, the only one an unprivileged user\'s containers can have)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: host (as root: no user namespace; rootless: the default, the only one an unprivileged user\'s containers can have), or keep-id (rootless: your uid and gid are themselves in the container, which runs as them; as root: the default)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy: no, on-failure[:max-retries], always, unless-stopped' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l device -d 'Add a host device to the container (HOST[:CONTAINER][:rwm])' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l log-driver -d 'Logging driver: json-file, local or none' -r
@@ -571,7 +571,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l ipc -d 'IPC namespace: private (the default), shareable (others may join it), none (no /dev/shm), host, or container:NAME to join a shareable container\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l pid -d 'PID namespace: host, or container:NAME to join another container\'s' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l uts -d 'UTS namespace: host to keep the host\'s host name' -r
-complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: host (as root: no user namespace; rootless: the default, the only one an unprivileged user\'s containers can have)' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: host (as root: no user namespace; rootless: the default, the only one an unprivileged user\'s containers can have), or keep-id (rootless: your uid and gid are themselves in the container, which runs as them; as root: the default)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy: no, on-failure[:max-retries], always, unless-stopped' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l device -d 'Add a host device to the container (HOST[:CONTAINER][:rwm])' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l log-driver -d 'Logging driver: json-file, local or none' -r

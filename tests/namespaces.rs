@@ -306,6 +306,107 @@ fn as_root_userns_host_has_no_user_namespace() {
     );
 }
 
+#[test]
+fn userns_keep_id_keeps_the_callers_ids_and_the_images_owners() {
+    let s = Skiff::new();
+    if !s.rootless() {
+        eprintln!("skipped: keep-id maps a rootless caller");
+        return;
+    }
+    let data = s.tempdir();
+    std::fs::write(data.join("mine"), "x").unwrap();
+    std::os::unix::fs::chown(data.join("mine"), Some(s.uid()), Some(s.gid())).unwrap();
+    let bind = format!("{}:/data", data.display());
+    let script = "id -u; id -g; id -un; stat -c %u /data/mine; \
+                  stat -c %u:%g /etc/passwd /bin /; touch /data/made";
+    let out = s.ok(&[
+        "run",
+        "--rm",
+        "--userns",
+        "keep-id",
+        "-v",
+        &bind,
+        s.busybox(),
+        "sh",
+        "-c",
+        script,
+    ]);
+    let name = user_name(s.uid());
+    let (uid, gid) = (s.uid(), s.gid());
+    assert_eq!(out, format!("{uid}\n{gid}\n{name}\n{uid}\n0:0\n0:0\n0:0\n"));
+    let made = std::fs::metadata(data.join("made")).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&made), uid);
+    // --user still chooses; root is the image's root.
+    let out = s.ok(&[
+        "run",
+        "--rm",
+        "--userns",
+        "keep-id",
+        "-u",
+        "0",
+        s.busybox(),
+        "id",
+        "-u",
+    ]);
+    assert_eq!(out, "0\n");
+    // A Debian image, with many owners in its layers: they keep theirs.
+    let out = s.ok(&[
+        "run",
+        "--rm",
+        "--userns",
+        "keep-id",
+        s.debian(),
+        "stat",
+        "-c",
+        "%U:%G",
+        "/var/mail",
+        "/etc/shadow",
+        "/usr/bin/passwd",
+    ]);
+    assert_eq!(out, "root:mail\nroot:shadow\nroot:root\n");
+    // exec runs as the caller too, and inspect says what was asked.
+    let mut args = vec!["run", "-d", "--name", "kept", "--userns", "keep-id"];
+    args.extend_from_slice(&[s.busybox(), "sleep", "600"]);
+    s.ok(&args);
+    assert_eq!(s.ok(&["exec", "kept", "id", "-u"]), format!("{uid}\n"));
+    assert_eq!(
+        s.ok(&["inspect", "-f", "{{.HostConfig.UsernsMode}}", "kept"]),
+        "keep-id\n"
+    );
+    // The layers' keep-id copies go with their layers.
+    s.ok(&["rm", "-f", "kept"]);
+    s.ok(&["rmi", s.busybox(), s.debian()]);
+    assert_eq!(s.layer_dirs(), Vec::<String>::new());
+}
+
+#[test]
+fn as_root_userns_keep_id_is_the_default() {
+    let Some(r) = Skiff::as_root() else {
+        eprintln!("skipped: the tests do not run as root");
+        return;
+    };
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--userns",
+        "keep-id",
+        r.busybox(),
+        "id",
+        "-u",
+    ]);
+    assert_eq!(out, "0\n");
+}
+
+fn user_name(uid: u32) -> String {
+    std::fs::read_to_string("/etc/passwd")
+        .unwrap()
+        .lines()
+        .find(|l| l.split(':').nth(2) == Some(uid.to_string().as_str()))
+        .and_then(|l| l.split(':').next())
+        .unwrap()
+        .to_string()
+}
+
 fn nix_hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .unwrap()

@@ -137,7 +137,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "MODE")]
     uts: Option<String>,
     /// User namespace: host (as root: no user namespace; rootless: the default, the only one
-    /// an unprivileged user's containers can have)
+    /// an unprivileged user's containers can have), or keep-id (rootless: your uid and gid
+    /// are themselves in the container, which runs as them; as root: the default)
     #[arg(long, value_name = "MODE")]
     userns: Option<String>,
     /// Restart policy: no, on-failure[:max-retries], always, unless-stopped

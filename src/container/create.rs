@@ -74,6 +74,7 @@ pub fn create_from_image(
         }
     }
     let opts = &with_image_defaults(opts, image);
+    let keep_id = super::namespaces::keep_id_maps(opts, maps)?;
     if let Some(user) = opts.user.as_ref().or(image.config.config.user.as_ref()) {
         maps.check_user(user)?;
     }
@@ -140,6 +141,7 @@ pub fn create_from_image(
                 paths,
                 seccomp,
                 layers_dir: store.layers(),
+                keep_id,
             })
         }
         Err(e) => {
@@ -315,6 +317,11 @@ fn write_container(
     ] {
         fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    let keep_id =
+        super::namespaces::keep_id_maps(opts, maps)?.map(|_| super::namespaces::caller_ids(maps));
+    if keep_id.is_some() {
+        super::namespaces::prepare_keep_id(store, maps, image, paths)?;
+    }
     let hostname = opts
         .hostname
         .clone()
@@ -337,7 +344,11 @@ fn write_container(
     let env = spec::environment(opts, image, &hostname);
     let spec = spec::build(&SpecInput {
         opts,
-        init_layer: store.init_layer()?,
+        init_layer: match keep_id {
+            Some(_) => crate::image::keepid::INIT_LAYER,
+            None => store.init_layer()?,
+        },
+        keep_id,
         mounts: &mounts,
         image,
         paths,

@@ -4,6 +4,7 @@
 use super::options::RunOptions;
 use super::record;
 use super::state;
+use crate::runtime::userns::{self, IdMappings, MappingMode};
 use crate::runtime::NsJoin;
 use crate::store::Store;
 use anyhow::{anyhow, bail, Context, Result};
@@ -141,6 +142,9 @@ pub enum UsernsMode {
     /// since a user's containers cannot be in the host's (docker's and podman's rootless
     /// meaning too).
     Host,
+    /// podman's: the caller's uid and gid are themselves in the container, which runs as
+    /// them; as root, where every id is itself, the default.
+    KeepId,
 }
 
 impl UsernsMode {
@@ -148,7 +152,8 @@ impl UsernsMode {
         match text {
             "" => Ok(UsernsMode::Private),
             "host" => Ok(UsernsMode::Host),
-            _ => bail!("--userns: invalid USER mode {text:?}: use host"),
+            "keep-id" => Ok(UsernsMode::KeepId),
+            _ => bail!("--userns: invalid USER mode {text:?}: use host or keep-id"),
         }
     }
 
@@ -156,8 +161,87 @@ impl UsernsMode {
         match self {
             UsernsMode::Private => "",
             UsernsMode::Host => "host",
+            UsernsMode::KeepId => "keep-id",
         }
     }
+}
+
+/// For a keep-id container (rootless: as root every id is itself already): its mappings,
+/// refused with the reason when the caller's subordinate ranges cannot give them.
+pub fn keep_id_maps(opts: &RunOptions, maps: &IdMappings) -> Result<Option<IdMappings>> {
+    if opts.userns != UsernsMode::KeepId || maps.mode == MappingMode::Root {
+        return Ok(None);
+    }
+    maps.keep_id().map(Some)
+}
+
+/// The caller's uid and gid, which a keep-id container runs as unless told otherwise.
+pub fn caller_ids(maps: &IdMappings) -> (u32, u32) {
+    (maps.uids[0].host, maps.gids[0].host)
+}
+
+/// A new keep-id container's own files: its image's layers copied for keep-id, its upper
+/// and work directories root's as the keep-id container sees root, and, as podman adds, a
+/// passwd entry for the caller when the image has none.
+pub fn prepare_keep_id(
+    store: &Store,
+    maps: &IdMappings,
+    image: &crate::image::store::Image,
+    paths: &super::spec::Paths,
+) -> Result<()> {
+    crate::image::keepid::prepare(store, maps, image.diff_ids())?;
+    let layers = crate::image::overlay::layer_paths(store, image.diff_ids());
+    let (uid, gid) = caller_ids(maps);
+    let passwd = image_passwd(&layers).filter(|text| !has_uid(text, uid));
+    let entry = passwd.map(|text| format!("{text}{}", passwd_entry(uid, gid)));
+    let (upper, work) = (paths.upper.clone(), paths.work.clone());
+    let root = maps.keep_id_owner(0, 0);
+    userns::run_in_userns(maps, move || {
+        for dir in [&upper, &work] {
+            std::os::unix::fs::chown(dir, Some(root.0), Some(root.1))?;
+        }
+        if let Some(text) = entry {
+            let etc = upper.join("etc");
+            std::fs::create_dir(&etc)?;
+            std::os::unix::fs::chown(&etc, Some(root.0), Some(root.1))?;
+            std::fs::write(etc.join("passwd"), text)?;
+            std::os::unix::fs::chown(etc.join("passwd"), Some(root.0), Some(root.1))?;
+        }
+        Ok(String::new())
+    })
+    .context("cannot prepare the container's files for keep-id")?;
+    Ok(())
+}
+
+/// The image's /etc/passwd, as the container would find it in its layers (top first).
+fn image_passwd(layers: &[std::path::PathBuf]) -> Option<String> {
+    let path = std::path::Path::new("etc/passwd");
+    crate::image::overlay::lookup(layers, path).filter(|meta| meta.is_file())?;
+    let layer = layers.iter().find(|l| l.join(path).is_file())?;
+    let text = std::fs::read_to_string(layer.join(path)).ok()?;
+    Some(if text.ends_with('\n') || text.is_empty() {
+        text
+    } else {
+        format!("{text}\n")
+    })
+}
+
+fn has_uid(passwd: &str, uid: u32) -> bool {
+    passwd
+        .lines()
+        .any(|line| line.split(':').nth(2) == Some(uid.to_string().as_str()))
+}
+
+/// The caller as the host's passwd names it, with a POSIX shell.
+fn passwd_entry(uid: u32, gid: u32) -> String {
+    let user = nix::unistd::User::from_uid(uid.into()).ok().flatten();
+    let name = user
+        .as_ref()
+        .map_or_else(|| uid.to_string(), |u| u.name.clone());
+    let home = user
+        .as_ref()
+        .map_or_else(|| "/".to_string(), |u| u.dir.display().to_string());
+    format!("{name}:*:{uid}:{gid}:{name}:{home}:/bin/sh\n")
 }
 
 /// Flag combinations docker refuses: a host name needs a UTS namespace of the container's
@@ -303,6 +387,7 @@ mod tests {
     fn userns_values() {
         assert_eq!(UsernsMode::parse("host").unwrap(), UsernsMode::Host);
         assert_eq!(UsernsMode::parse("").unwrap(), UsernsMode::Private);
+        assert_eq!(UsernsMode::parse("keep-id").unwrap(), UsernsMode::KeepId);
         assert!(UsernsMode::parse("auto").is_err());
     }
 }

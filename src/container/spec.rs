@@ -239,6 +239,9 @@ pub struct SpecInput<'a> {
     pub env: Vec<String>,
     pub caps: &'a HashSet<String>,
     pub mapping: MappingMode,
+    /// For `--userns keep-id`: the caller's uid and gid, which the container runs as unless
+    /// `--user` says otherwise, over its layers' keep-id copies.
+    pub keep_id: Option<(u32, u32)>,
 }
 
 /// docker's /dev/shm when `--shm-size` does not say: 64 MiB.
@@ -246,9 +249,11 @@ const DEFAULT_SHM_SIZE: u64 = 64 << 20;
 
 pub fn build(input: &SpecInput) -> Result<Spec> {
     let opts = input.opts;
+    let keep_id_user = input.keep_id.map(|(uid, gid)| format!("{uid}:{gid}"));
     let user = opts
         .user
         .clone()
+        .or(keep_id_user)
         .or_else(|| input.image.config.config.user.clone())
         .unwrap_or_default();
     let cwd = opts
@@ -443,8 +448,13 @@ fn ipc_mounts(opts: &RunOptions) -> Result<Vec<Mount>> {
 
 fn mounts(input: &SpecInput, host_network: bool) -> Result<Vec<Mount>> {
     let paths = input.paths;
+    let diff_ids = input.image.diff_ids();
+    let image_lowers = match input.keep_id {
+        Some(_) => crate::image::keepid::lower_dirs(diff_ids),
+        None => crate::image::overlay::lower_dirs(diff_ids),
+    };
     let lower: Vec<String> = std::iter::once(input.init_layer.to_string())
-        .chain(crate::image::overlay::lower_dirs(input.image.diff_ids()))
+        .chain(image_lowers)
         .collect();
     let overlay = MountBuilder::default()
         .destination("/")

@@ -27,6 +27,9 @@ pub struct Prepared {
     pub paths: Paths,
     pub seccomp: Option<Filters>,
     pub layers_dir: std::path::PathBuf,
+    /// The mappings of a `--userns keep-id` container, which it starts with instead of the
+    /// caller's.
+    pub keep_id: Option<IdMappings>,
 }
 
 impl Prepared {
@@ -41,12 +44,14 @@ impl Prepared {
         let spec: Spec = store::read_json(&paths.dir.join("config.json"))?;
         let caps = spec::capabilities(&record.options)?;
         let seccomp = seccomp_filters(store, &record.options, &caps)?;
+        let keep_id = super::namespaces::keep_id_maps(&record.options, &IdMappings::detect())?;
         Ok(Prepared {
             record,
             spec,
             paths,
             seccomp,
             layers_dir: store.layers(),
+            keep_id,
         })
     }
 
@@ -62,7 +67,7 @@ impl Prepared {
             spec: &self.spec,
             bundle: &self.paths.dir,
             layers_dir: &self.layers_dir,
-            maps,
+            maps: self.keep_id.as_ref().unwrap_or(maps),
             seccomp: self.seccomp.as_ref(),
             init: self.record.options.init,
             stdio,

@@ -1,10 +1,15 @@
-//! Copy-up: a volume that is still empty when it is mounted where the image has files starts
-//! with a copy of them (owners, modes, times, symlinks and hard links kept), as docker does.
+//! Copying trees with their owners, modes, times, symlinks and hard links.
 //!
-//! It runs in the container's first process before pivot_root: root in the container's user
-//! namespace, so the copies belong to the image's users as the container sees them (and to the
-//! matching subordinate ids on the host). Both trees are walked through descriptors, never
-//! following a symlink, so an image cannot redirect the copy elsewhere.
+//! Copy-up: a volume that is still empty when it is mounted where the image has files starts
+//! with a copy of them, as docker does. It runs in the container's first process before
+//! pivot_root: root in the container's user namespace, so the copies belong to the image's
+//! users as the container sees them (and to the matching subordinate ids on the host).
+//!
+//! Layer copies: an image layer copied with its owners changed (see [`copy_layer`]), whiteouts,
+//! overlay's xattrs and file capabilities included.
+//!
+//! Both trees are walked through descriptors, never following a symlink, so an image cannot
+//! redirect the copy elsewhere.
 
 use anyhow::{Context, Result};
 use nix::dir::{Dir, Type};
@@ -31,10 +36,46 @@ pub fn copy_up(image_dir: &OwnedFd, volume: &OwnedFd) -> Result<()> {
     let mut copier = Copier {
         root: target.try_clone()?,
         links: HashMap::new(),
+        owner: &|uid, gid| (uid, gid),
+        layer: false,
     };
     copier.copy_dir(&source, &target, PathBuf::new())?;
     let meta = fstatat(&source, ".", AtFlags::empty())?;
-    apply_metadata(&target, &meta)
+    copier.apply_metadata(&target, &meta)
+}
+
+/// Copies the layer tree `source` to `target` (made here), the copy of a file owned by
+/// `uid`/`gid` owned by `owner(uid, gid)`, and a file capability's root id changed the same
+/// way, for a user namespace that maps ids differently. Whiteouts (0/0 character devices,
+/// which a user namespace may make) and the user xattrs marking opaque directories come
+/// along.
+pub fn copy_layer(
+    source: &std::path::Path,
+    target: &std::path::Path,
+    owner: &dyn Fn(u32, u32) -> (u32, u32),
+) -> Result<()> {
+    let source = nix::fcntl::open(
+        source,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .with_context(|| format!("cannot open {}", source.display()))?;
+    std::fs::create_dir(target).with_context(|| format!("cannot create {}", target.display()))?;
+    let target = nix::fcntl::open(
+        target,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    let mut copier = Copier {
+        root: target.try_clone()?,
+        links: HashMap::new(),
+        owner,
+        layer: true,
+    };
+    copier.copy_dir(&source, &target, PathBuf::new())?;
+    let meta = fstatat(&source, ".", AtFlags::empty())?;
+    copier.copy_xattrs(&source, &target)?;
+    copier.apply_metadata(&target, &meta)
 }
 
 fn open_dir<P: nix::NixPath + ?Sized>(parent: &impl AsFd, name: &P) -> nix::Result<OwnedFd> {
@@ -63,21 +104,23 @@ fn has_entries(dir: &OwnedFd) -> Result<bool> {
     Ok(!entries(dir)?.is_empty())
 }
 
-struct Copier {
-    /// The volume's root, for hard links to files copied earlier.
+struct Copier<'a> {
+    /// The target's root, for hard links to files copied earlier.
     root: OwnedFd,
     /// (device, inode) of a multiply linked source file -> its copy, relative to `root`.
     links: HashMap<(u64, u64), PathBuf>,
+    /// The owner of a copy from the source's (uid, gid).
+    owner: &'a dyn Fn(u32, u32) -> (u32, u32),
+    /// An image layer: whiteouts, user xattrs and file capabilities are copied too.
+    layer: bool,
 }
 
-impl Copier {
+impl Copier<'_> {
     fn copy_dir(&mut self, source: &OwnedFd, target: &OwnedFd, at: PathBuf) -> Result<()> {
         for (name, _) in entries(source)? {
             let meta = fstatat(source, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW)?;
             self.copy_entry(source, target, &name, &meta, at.join(&name))
-                .with_context(|| {
-                    format!("cannot copy {} into the volume", at.join(&name).display())
-                })?;
+                .with_context(|| format!("cannot copy {}", at.join(&name).display()))?;
         }
         Ok(())
     }
@@ -95,28 +138,46 @@ impl Copier {
                 mkdirat(target, name, Mode::from_bits_truncate(0o700))?;
                 let (from, to) = (open_dir(source, name)?, open_dir(target, name)?);
                 self.copy_dir(&from, &to, at)?;
-                apply_metadata(&to, meta)
+                self.copy_xattrs(&from, &to)?;
+                self.apply_metadata(&to, meta)
             }
             libc::S_IFREG => self.copy_file(source, target, name, meta, at),
             libc::S_IFLNK => {
                 let link = nix::fcntl::readlinkat(source, name)?;
                 nix::unistd::symlinkat(link.as_os_str(), target, name)?;
-                chown_at(target, name, meta)
+                self.chown_at(target, name, meta)
             }
             libc::S_IFIFO => {
                 nix::unistd::mkfifoat(target, name, Mode::from_bits_truncate(0o600))?;
-                let fifo = openat(
+                self.chown_and_set_mode_at(target, name, meta)
+            }
+            // A whiteout: the one device node a user namespace may make.
+            libc::S_IFCHR if self.layer && meta.st_rdev == 0 => {
+                nix::sys::stat::mknodat(
                     target,
                     name,
-                    OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                    Mode::empty(),
+                    nix::sys::stat::SFlag::S_IFCHR,
+                    Mode::from_bits_truncate(0o600),
+                    0,
                 )?;
-                chown_at(target, name, meta)?;
-                set_mode_and_times(&fifo, meta, true)
+                self.chown_and_set_mode_at(target, name, meta)
             }
-            // Device nodes cannot be made in a user namespace, sockets belong to a process.
+            // Other device nodes cannot be made in a user namespace, sockets belong to a
+            // process.
             _ => Ok(()),
         }
+    }
+
+    /// Owner, mode and times of a node made at `name` that cannot be opened for them.
+    fn chown_and_set_mode_at(&self, dir: &OwnedFd, name: &OsStr, meta: &FileStat) -> Result<()> {
+        let node = openat(
+            dir,
+            name,
+            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?;
+        self.chown_at(dir, name, meta)?;
+        set_mode_and_times(&node, meta, true)
     }
 
     fn copy_file(
@@ -155,15 +216,117 @@ impl Copier {
         )?;
         let (mut from, mut to) = (std::fs::File::from(from), std::fs::File::from(to));
         std::io::copy(&mut from, &mut to)?;
-        let to = OwnedFd::from(to);
-        apply_metadata(&to, meta)
+        let (from, to) = (OwnedFd::from(from), OwnedFd::from(to));
+        self.apply_metadata(&to, meta)?;
+        // After the chown, which drops a file capability.
+        self.copy_xattrs(&from, &to)
+    }
+
+    /// Owner, then mode (a chown clears set-id bits), then times.
+    fn apply_metadata(&self, fd: &OwnedFd, meta: &FileStat) -> Result<()> {
+        let (uid, gid) = (self.owner)(meta.st_uid, meta.st_gid);
+        nix::unistd::fchown(fd, Some(uid.into()), Some(gid.into()))?;
+        set_mode_and_times(fd, meta, false)
+    }
+
+    fn chown_at(&self, dir: &OwnedFd, name: &OsStr, meta: &FileStat) -> Result<()> {
+        let (uid, gid) = (self.owner)(meta.st_uid, meta.st_gid);
+        nix::unistd::fchownat(
+            dir,
+            name,
+            Some(uid.into()),
+            Some(gid.into()),
+            AtFlags::AT_SYMLINK_NOFOLLOW,
+        )?;
+        Ok(())
+    }
+
+    /// A layer's user xattrs (overlay's opaque marks) and file capability.
+    fn copy_xattrs(&self, from: &OwnedFd, to: &OwnedFd) -> Result<()> {
+        if !self.layer {
+            return Ok(());
+        }
+        for name in xattr_names(from)? {
+            let Some(value) = xattr(from, &name)? else {
+                continue;
+            };
+            let value = if name.as_bytes() == b"security.capability" {
+                self.capability_for_owner(&value)
+            } else if name.as_bytes().starts_with(b"user.") {
+                value
+            } else {
+                continue;
+            };
+            let rc = unsafe {
+                libc::fsetxattr(
+                    to.as_raw_fd(),
+                    name.as_ptr(),
+                    value.as_ptr().cast(),
+                    value.len(),
+                    0,
+                )
+            };
+            if rc != 0 {
+                return Err(std::io::Error::last_os_error())
+                    .with_context(|| format!("cannot set the xattr {name:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// A file capability as the kernel gives it (version 2 when its root is ours, version 3
+    /// with the root's uid otherwise), as version 3 for the root the copy's owners imply.
+    fn capability_for_owner(&self, value: &[u8]) -> Vec<u8> {
+        const REVISION_3: u32 = 0x0300_0000;
+        const EFFECTIVE: u32 = 0x1;
+        let word = |i: usize| {
+            value
+                .get(i * 4..i * 4 + 4)
+                .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let root = if value.len() >= 24 { word(5) } else { 0 };
+        let (new_root, _) = (self.owner)(root, 0);
+        let mut out = Vec::with_capacity(24);
+        out.extend((REVISION_3 | (word(0) & EFFECTIVE)).to_le_bytes());
+        for i in 1..5 {
+            out.extend(word(i).to_le_bytes());
+        }
+        out.extend(new_root.to_le_bytes());
+        out
     }
 }
 
-/// Owner, then mode (a chown clears set-id bits), then times.
-fn apply_metadata(fd: &OwnedFd, meta: &FileStat) -> Result<()> {
-    nix::unistd::fchown(fd, Some(meta.st_uid.into()), Some(meta.st_gid.into()))?;
-    set_mode_and_times(fd, meta, false)
+fn xattr_names(fd: &OwnedFd) -> Result<Vec<std::ffi::CString>> {
+    let mut buffer = vec![0u8; 4096];
+    let len = unsafe { libc::flistxattr(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
+    if len < 0 {
+        return Err(std::io::Error::last_os_error()).context("cannot list xattrs");
+    }
+    Ok(buffer[..len as usize]
+        .split(|b| *b == 0)
+        .filter(|n| !n.is_empty())
+        .filter_map(|n| std::ffi::CString::new(n).ok())
+        .collect())
+}
+
+fn xattr(fd: &OwnedFd, name: &std::ffi::CStr) -> Result<Option<Vec<u8>>> {
+    let mut buffer = vec![0u8; 4096];
+    let len = unsafe {
+        libc::fgetxattr(
+            fd.as_raw_fd(),
+            name.as_ptr(),
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+        )
+    };
+    if len < 0 {
+        return match std::io::Error::last_os_error() {
+            e if e.raw_os_error() == Some(libc::ENODATA) => Ok(None),
+            e => Err(e).with_context(|| format!("cannot read the xattr {name:?}")),
+        };
+    }
+    buffer.truncate(len as usize);
+    Ok(Some(buffer))
 }
 
 fn set_mode_and_times(fd: &OwnedFd, meta: &FileStat, path_only: bool) -> Result<()> {
@@ -191,16 +354,5 @@ fn set_mode_and_times(fd: &OwnedFd, meta: &FileStat, path_only: bool) -> Result<
     }
     nix::sys::stat::fchmod(fd, Mode::from_bits_truncate(meta.st_mode & 0o7777))?;
     nix::sys::stat::futimens(fd, &times[0], &times[1])?;
-    Ok(())
-}
-
-fn chown_at(dir: &OwnedFd, name: &OsStr, meta: &FileStat) -> Result<()> {
-    nix::unistd::fchownat(
-        dir,
-        name,
-        Some(meta.st_uid.into()),
-        Some(meta.st_gid.into()),
-        AtFlags::AT_SYMLINK_NOFOLLOW,
-    )?;
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod userns;
 
 use anyhow::Result;
 pub(crate) use child::reset_signals;
+pub use copy::copy_layer;
 pub use joins::{foreign_namespaces, userns_of, NsJoin};
 use nix::unistd::Pid;
 use oci_spec::runtime::Spec;

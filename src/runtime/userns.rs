@@ -123,6 +123,79 @@ impl IdMappings {
     }
 }
 
+/// `--userns keep-id`: the caller's own uid and gid are themselves in the container, the
+/// subordinate ids its other users (container ids below the caller's shifted down by one,
+/// as podman lays them out).
+impl IdMappings {
+    /// The mappings of a keep-id container. As root every id is itself already.
+    pub fn keep_id(&self) -> Result<IdMappings> {
+        match self.mode {
+            MappingMode::Root => Ok(self.clone()),
+            MappingMode::Single => bail!("--userns keep-id needs a subordinate id range for your user in /etc/subuid and /etc/subgid: add one with `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER`"),
+            MappingMode::Subordinate => Ok(IdMappings {
+                mode: self.mode,
+                uids: keep_id_ranges(IdKind::Uid, &self.uids)?,
+                gids: keep_id_ranges(IdKind::Gid, &self.gids)?,
+            }),
+        }
+    }
+
+    /// The owner a copy of a file owned by `uid`/`gid` (as root of the default mappings sees
+    /// them) needs so that a keep-id container sees it owned as the default one sees the
+    /// original: container root's files stay root's, the caller's ids become their own.
+    pub fn keep_id_owner(&self, uid: u32, gid: u32) -> (u32, u32) {
+        if self.mode == MappingMode::Root {
+            return (uid, gid);
+        }
+        let shift = |id: u32, own: u32| match id {
+            id if id < own => id + 1,
+            id if id == own => 0,
+            id => id,
+        };
+        (shift(uid, self.uids[0].host), shift(gid, self.gids[0].host))
+    }
+}
+
+/// From the default ranges (`own` at 0, subordinate ids from 1 on): the subordinate ids at
+/// container ids 1..=own move down to 0..own, the caller's own id sits at `own`, and the
+/// rest stays.
+fn keep_id_ranges(kind: IdKind, ranges: &[IdRange]) -> Result<Vec<IdRange>> {
+    let own = ranges[0].host;
+    let mut out = vec![IdRange {
+        container: own,
+        host: own,
+        size: 1,
+    }];
+    for r in &ranges[1..] {
+        let end = r.container + r.size;
+        let below = end.min(own + 1).saturating_sub(r.container);
+        if below > 0 {
+            out.push(IdRange {
+                container: r.container - 1,
+                host: r.host,
+                size: below,
+            });
+        }
+        if below < r.size {
+            out.push(IdRange {
+                container: r.container + below,
+                host: r.host + below,
+                size: r.size - below,
+            });
+        }
+    }
+    let covered: u64 = ranges[1..].iter().map(|r| u64::from(r.size)).sum();
+    if covered < u64::from(own) {
+        let (name, file) = match kind {
+            IdKind::Uid => ("uid", "/etc/subuid"),
+            IdKind::Gid => ("gid", "/etc/subgid"),
+        };
+        bail!("--userns keep-id needs at least {own} subordinate {name}s (your {name} is {own}) in {file}, for the container's ids below yours");
+    }
+    out.sort_by_key(|r| r.container);
+    Ok(out)
+}
+
 /// User ids or group ids: what an error about an unmapped id names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdKind {
@@ -482,6 +555,35 @@ mod tests {
         );
         assert_eq!(parse_subordinate(text, "carol", 1001), vec![(300000, 10)]);
         assert!(parse_subordinate(text, "dave", 5).is_empty());
+    }
+
+    #[test]
+    fn keep_id_keeps_the_caller_and_shifts_the_ids_below() {
+        let maps = IdMappings {
+            mode: MappingMode::Subordinate,
+            uids: stack_after_self(1000, &[(100000, 65536)]),
+            gids: stack_after_self(1000, &[(100000, 500), (300000, 65536)]),
+        };
+        let keep = maps.keep_id().unwrap();
+        assert_eq!(
+            map_text(&keep.uids),
+            "0 100000 1000\n1000 1000 1\n1001 101000 64536\n"
+        );
+        assert_eq!(
+            map_text(&keep.gids),
+            "0 100000 500\n500 300000 500\n1000 1000 1\n1001 300500 65036\n"
+        );
+        // Root's files stay root's, the caller's are its own, the others follow.
+        assert_eq!(maps.keep_id_owner(0, 0), (1, 1));
+        assert_eq!(maps.keep_id_owner(1000, 1000), (0, 0));
+        assert_eq!(maps.keep_id_owner(33, 5), (34, 6));
+        assert_eq!(maps.keep_id_owner(65534, 65534), (65534, 65534));
+        let small = IdMappings {
+            mode: MappingMode::Subordinate,
+            uids: stack_after_self(1000, &[(100000, 10)]),
+            gids: stack_after_self(1000, &[(100000, 65536)]),
+        };
+        assert!(small.keep_id().is_err());
     }
 
     #[test]
