@@ -373,6 +373,27 @@ fn userns_keep_id_keeps_the_callers_ids_and_the_images_owners() {
         s.ok(&["inspect", "-f", "{{.HostConfig.UsernsMode}}", "kept"]),
         "keep-id\n"
     );
+    // Containers in another user namespace cannot have keep-id's ids.
+    s.ok(&["network", "create", "kidnet"]);
+    for (flag, value) in [("--network", "kidnet"), ("--pid", "container:kept")] {
+        let out = s.fails(
+            &[
+                "run",
+                "--userns",
+                "keep-id",
+                flag,
+                value,
+                s.busybox(),
+                "true",
+            ],
+            125,
+        );
+        assert!(
+            out.stderr.contains("conflicting options: --userns keep-id"),
+            "{out}"
+        );
+    }
+    assert_eq!(s.ok(&["ps", "-aq"]).lines().count(), 1);
     // The layers' keep-id copies go with their layers.
     s.ok(&["rm", "-f", "kept"]);
     s.ok(&["rmi", s.busybox(), s.debian()]);

@@ -4,6 +4,7 @@
 use super::options::RunOptions;
 use super::record;
 use super::state;
+use crate::net::mode::NetworkMode;
 use crate::runtime::userns::{self, IdMappings, MappingMode};
 use crate::runtime::NsJoin;
 use crate::store::Store;
@@ -171,6 +172,17 @@ impl UsernsMode {
 pub fn keep_id_maps(opts: &RunOptions, maps: &IdMappings) -> Result<Option<IdMappings>> {
     if opts.userns != UsernsMode::KeepId || maps.mode == MappingMode::Root {
         return Ok(None);
+    }
+    // Those containers live in the user namespace of their network or of the other
+    // container, whose mappings are not keep-id's.
+    let joins_another = matches!(
+        super::network::mode(opts),
+        NetworkMode::Named(_) | NetworkMode::Container(_)
+    ) || [&opts.ipc, &opts.pid]
+        .iter()
+        .any(|mode| matches!(mode, NamespaceMode::Container(_)));
+    if joins_another {
+        bail!("conflicting options: --userns keep-id and joining the namespaces of another container or of a user-defined network: those are in another user namespace, whose ids are not keep-id's");
     }
     maps.keep_id().map(Some)
 }
