@@ -17,6 +17,7 @@ mod store;
 mod supervisor;
 mod text;
 mod volume;
+mod xattr;
 
 #[cfg(fuzzing)]
 pub mod fuzz;

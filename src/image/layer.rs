@@ -21,7 +21,7 @@ use std::ffi::{CStr, CString};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -504,7 +504,7 @@ impl Meta {
 
     fn set_xattrs(&self, fd: BorrowedFd) -> Result<()> {
         for (name, value) in &self.xattrs {
-            match set_xattr(fd, name, value) {
+            match crate::xattr::set(fd, name, value) {
                 // The filesystem cannot hold it: the layer still works without it.
                 Err(err) if err.raw_os_error() == Some(libc::EOPNOTSUPP) => {}
                 result => result.with_context(|| format!("setting the xattr {name:?}"))?,
@@ -545,24 +545,6 @@ fn parse_pax_time(value: &[u8]) -> Option<TimeSpec> {
         (true, 0) => TimeSpec::new(-secs, 0),
         (true, _) => TimeSpec::new(-secs - 1, 1_000_000_000 - nanos),
     })
-}
-
-fn set_xattr(fd: BorrowedFd, name: &CStr, value: &[u8]) -> io::Result<()> {
-    // SAFETY: `name` is NUL-terminated and `value` is valid for `value.len()` bytes.
-    let rc = unsafe {
-        libc::fsetxattr(
-            fd.as_raw_fd(),
-            name.as_ptr(),
-            value.as_ptr().cast(),
-            value.len(),
-            0,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 /// Opens directories of the layer by their normalized path, never through a symlink, keeping the
@@ -890,7 +872,7 @@ fn make_opaque(dir: BorrowedFd) -> Result<()> {
     // xattrs cannot be set through an O_PATH fd.
     let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
     let dir = fcntl::openat(dir, ".", flags, Mode::empty()).context("opening the directory")?;
-    set_xattr(dir.as_fd(), OPAQUE_XATTR, b"y").context("marking the directory opaque")
+    crate::xattr::set(dir.as_fd(), OPAQUE_XATTR, b"y").context("marking the directory opaque")
 }
 
 /// The state of one extraction; buffers are reused from entry to entry.

@@ -14,7 +14,6 @@ use crate::runtime::userns::IdRange;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::ffi::CString;
 use std::fs::{self, Metadata};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -285,11 +284,12 @@ fn kept_xattrs(path: &Path, is_symlink: bool) -> Result<Vec<(String, Vec<u8>)>> 
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for name in list_xattrs(path)? {
+    let target = crate::xattr::Target::Path(path);
+    for name in crate::xattr::list(target)? {
         let keep = (name.starts_with("user.") && !name.starts_with("user.overlay."))
             || name == "security.capability";
         if keep {
-            if let Some(value) = get_xattr(path, &name)? {
+            if let Some(value) = crate::xattr::get(target, &name)? {
                 out.push((name, value));
             }
         }
@@ -298,68 +298,9 @@ fn kept_xattrs(path: &Path, is_symlink: bool) -> Result<Vec<(String, Vec<u8>)>> 
     Ok(out)
 }
 
-fn c_path(path: &Path) -> Result<CString> {
-    Ok(CString::new(path.as_os_str().as_bytes())?)
-}
-
-fn list_xattrs(path: &Path) -> Result<Vec<String>> {
-    let c = c_path(path)?;
-    let mut buf = vec![0u8; 1024];
-    loop {
-        // SAFETY: the buffer is valid for its length; the path is NUL-terminated.
-        let n = unsafe { libc::llistxattr(c.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n >= 0 {
-            buf.truncate(n as usize);
-            break;
-        }
-        match io::Error::last_os_error().raw_os_error() {
-            Some(libc::ERANGE) => buf.resize(buf.len() * 4, 0),
-            Some(libc::ENOTSUP) => return Ok(Vec::new()),
-            _ => {
-                return Err(io::Error::last_os_error())
-                    .with_context(|| format!("cannot list the xattrs of {}", path.display()))
-            }
-        }
-    }
-    Ok(buf
-        .split(|&b| b == 0)
-        .filter(|n| !n.is_empty())
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .collect())
-}
-
-fn get_xattr(path: &Path, name: &str) -> Result<Option<Vec<u8>>> {
-    let c = c_path(path)?;
-    let cname = CString::new(name)?;
-    let mut buf = vec![0u8; 256];
-    loop {
-        // SAFETY: as above.
-        let n = unsafe {
-            libc::lgetxattr(
-                c.as_ptr(),
-                cname.as_ptr(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-            )
-        };
-        if n >= 0 {
-            buf.truncate(n as usize);
-            return Ok(Some(buf));
-        }
-        match io::Error::last_os_error().raw_os_error() {
-            Some(libc::ERANGE) => buf.resize(buf.len() * 4, 0),
-            Some(libc::ENODATA) => return Ok(None),
-            _ => {
-                return Err(io::Error::last_os_error())
-                    .with_context(|| format!("cannot read the xattr {name} of {}", path.display()))
-            }
-        }
-    }
-}
-
 /// Whether an overlay marked the directory opaque (its lower layers' content hidden).
 pub fn has_opaque_marker(path: &Path) -> bool {
-    get_xattr(path, OPAQUE_XATTR)
+    crate::xattr::get(crate::xattr::Target::Path(path), OPAQUE_XATTR)
         .ok()
         .flatten()
         .is_some_and(|v| v == b"y")

@@ -246,30 +246,20 @@ impl Copier<'_> {
         if !self.layer {
             return Ok(());
         }
-        for name in xattr_names(from)? {
-            let Some(value) = xattr(from, &name)? else {
-                continue;
+        for name in crate::xattr::list(crate::xattr::Target::Fd(from.as_fd()))? {
+            let kept = name.starts_with("user.") || name == "security.capability";
+            let value = match crate::xattr::get(crate::xattr::Target::Fd(from.as_fd()), &name)? {
+                Some(value) if kept => value,
+                _ => continue,
             };
-            let value = if name.as_bytes() == b"security.capability" {
+            let value = if name == "security.capability" {
                 self.capability_for_owner(&value)
-            } else if name.as_bytes().starts_with(b"user.") {
-                value
             } else {
-                continue;
+                value
             };
-            let rc = unsafe {
-                libc::fsetxattr(
-                    to.as_raw_fd(),
-                    name.as_ptr(),
-                    value.as_ptr().cast(),
-                    value.len(),
-                    0,
-                )
-            };
-            if rc != 0 {
-                return Err(std::io::Error::last_os_error())
-                    .with_context(|| format!("cannot set the xattr {name:?}"));
-            }
+            let cname = std::ffi::CString::new(name.as_str())?;
+            crate::xattr::set(to.as_fd(), &cname, &value)
+                .with_context(|| format!("cannot set the xattr {name}"))?;
         }
         Ok(())
     }
@@ -294,39 +284,6 @@ impl Copier<'_> {
         out.extend(new_root.to_le_bytes());
         out
     }
-}
-
-fn xattr_names(fd: &OwnedFd) -> Result<Vec<std::ffi::CString>> {
-    let mut buffer = vec![0u8; 4096];
-    let len = unsafe { libc::flistxattr(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
-    if len < 0 {
-        return Err(std::io::Error::last_os_error()).context("cannot list xattrs");
-    }
-    Ok(buffer[..len as usize]
-        .split(|b| *b == 0)
-        .filter(|n| !n.is_empty())
-        .filter_map(|n| std::ffi::CString::new(n).ok())
-        .collect())
-}
-
-fn xattr(fd: &OwnedFd, name: &std::ffi::CStr) -> Result<Option<Vec<u8>>> {
-    let mut buffer = vec![0u8; 4096];
-    let len = unsafe {
-        libc::fgetxattr(
-            fd.as_raw_fd(),
-            name.as_ptr(),
-            buffer.as_mut_ptr().cast(),
-            buffer.len(),
-        )
-    };
-    if len < 0 {
-        return match std::io::Error::last_os_error() {
-            e if e.raw_os_error() == Some(libc::ENODATA) => Ok(None),
-            e => Err(e).with_context(|| format!("cannot read the xattr {name:?}")),
-        };
-    }
-    buffer.truncate(len as usize);
-    Ok(Some(buffer))
 }
 
 fn set_mode_and_times(fd: &OwnedFd, meta: &FileStat, path_only: bool) -> Result<()> {
