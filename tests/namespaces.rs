@@ -373,6 +373,9 @@ fn userns_keep_id_keeps_the_callers_ids_and_the_images_owners() {
         s.ok(&["inspect", "-f", "{{.HostConfig.UsernsMode}}", "kept"]),
         "keep-id\n"
     );
+    // Its files belong to keep-id's ids, not to those of an image's layers.
+    let out = s.fails(&["commit", "kept", "kept:1"], 125);
+    assert!(out.stderr.contains("--userns keep-id"), "{out}");
     // Containers in another user namespace cannot have keep-id's ids.
     s.ok(&["network", "create", "kidnet"]);
     for (flag, value) in [("--network", "kidnet"), ("--pid", "container:kept")] {

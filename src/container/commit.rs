@@ -15,7 +15,7 @@ use crate::image::store as images;
 use crate::image::tarball;
 use crate::runtime::userns::{self, IdMappings};
 use crate::store::Store;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
 /// The changes of a container, sorted by path: (`A`|`C`|`D`, absolute path).
@@ -76,6 +76,9 @@ pub struct CommitOptions {
 /// Makes an image of the container's image plus its changes; returns the image id.
 pub fn commit(store: &Store, maps: &IdMappings, id: &str, opts: &CommitOptions) -> Result<String> {
     let container = record::load(store, id)?;
+    if super::namespaces::keep_id_maps(&container.options, maps)?.is_some() {
+        bail!("cannot commit container {}: it runs with --userns keep-id, whose files belong to other ids than an image's layers", &id[..12]);
+    }
     let image = images::resolve(store, &container.image_id).with_context(|| {
         format!(
             "the image of container {} is gone: nothing to commit on",
