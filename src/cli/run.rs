@@ -335,7 +335,7 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
 }
 
 /// `--shm-size`: a size, and not nothing.
-fn shm_size(text: &str) -> Result<u64> {
+pub fn shm_size(text: &str) -> Result<u64> {
     match crate::size::parse(text)? {
         0 => bail!("invalid --shm-size {text:?}: it must be greater than 0"),
         bytes => Ok(bytes),
