@@ -497,7 +497,12 @@ impl Builder<'_> {
         } else {
             None
         };
-        let result = start::foreground(self.store, &self.maps, prepared, false, true);
+        let how = start::Foreground {
+            interactive: false,
+            echo: [true, true],
+            signals: crate::supervisor::SignalPolicy::StopContainer,
+        };
+        let result = start::foreground(self.store, &self.maps, prepared, &how);
         if let Some(capture) = capture {
             let output = capture.finish()?;
             if !matches!(result, Ok(0)) {

@@ -730,7 +730,8 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
         let prepared = Prepared::load(store, &id)?;
         state::set_marker(store, &id, state::Marker::StoppedByUser, false)?;
         let maps = IdMappings::detect();
-        let code = start::foreground(store, &maps, &prepared, args.interactive, false);
+        let how = start::Foreground::attached(args.interactive);
+        let code = start::foreground(store, &maps, &prepared, &how);
         if prepared.options().rm {
             remove::remove_with_volumes(store, &maps, &id)?;
         }

@@ -5,9 +5,11 @@ use crate::container::devices::Device;
 use crate::container::limits::{self, Ulimit};
 use crate::container::options::{self, HealthOptions, RestartPolicy, RunOptions};
 use crate::container::run::{self as runner, Outcome};
+use crate::container::start::Foreground;
 use crate::registry::manifest::Platform;
 use crate::registry::progress::Progress;
 use crate::store::Store;
+use crate::supervisor::SignalPolicy;
 use anyhow::{bail, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -27,6 +29,12 @@ pub struct RunArgs {
     /// Keep standard input open
     #[arg(short, long)]
     interactive: bool,
+    /// Attach to STDIN, STDOUT or STDERR (repeatable; stdout and stderr when not given)
+    #[arg(short, long, value_name = "STREAM")]
+    attach: Vec<String>,
+    /// Proxy received signals to the process (ignored with a terminal)
+    #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    sig_proxy: bool,
     /// Allocate a pseudo-terminal
     #[arg(short, long)]
     tty: bool,
@@ -211,8 +219,24 @@ pub struct RunArgs {
 }
 
 pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
+    let echo = attached_output(&args.attach, args.detach)?;
+    let how = Foreground {
+        interactive: args.interactive,
+        echo,
+        signals: if args.sig_proxy || args.tty {
+            SignalPolicy::Forward
+        } else {
+            SignalPolicy::Keep
+        },
+    };
     let opts = options(store, args)?;
-    match runner::run(store, &opts)? {
+    // As docker: with neither stdout nor stderr attached, the user gets the id instead.
+    let announce = |id: &str| {
+        if echo == [false, false] {
+            println!("{id}");
+        }
+    };
+    match runner::run(store, &opts, &how, announce)? {
         Outcome::Exited(code) => Ok(code),
         Outcome::Detached(id) => {
             println!("{id}");
@@ -332,6 +356,27 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())
     })?;
     Ok(opts)
+}
+
+/// `-a`: which of stdout and stderr a foreground run shows (both when no `-a` is given);
+/// stdin is the container's with `-i`, attached or not, as docker has it.
+fn attached_output(streams: &[String], detach: bool) -> Result<[bool; 2]> {
+    if streams.is_empty() {
+        return Ok([true, true]);
+    }
+    if detach {
+        bail!("Conflicting options: -a and -d");
+    }
+    let mut echo = [false, false];
+    for stream in streams {
+        match stream.to_ascii_lowercase().as_str() {
+            "stdin" => {}
+            "stdout" => echo[0] = true,
+            "stderr" => echo[1] = true,
+            _ => bail!("invalid argument {stream:?} for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR"),
+        }
+    }
+    Ok(echo)
 }
 
 /// `--shm-size`: a size, and not nothing.
