@@ -2531,6 +2531,12 @@ fn attach_feeds_stdin_of_an_i_container() {
 
 /// `run -dit`, `attach` on a terminal, type `keys`: attach ends (0) and the container runs on.
 fn attach_detaches_with(flags: &[&str], keys: &[u8]) {
+    attach_detaches_with_config(flags, None, keys);
+}
+
+/// As [`attach_detaches_with`], with `detach_keys` as the `detachKeys` of docker's
+/// config.json when given.
+fn attach_detaches_with_config(flags: &[&str], detach_keys: Option<&str>, keys: &[u8]) {
     let s = Env::new();
     let img = s.busybox();
     let id = run_d(
@@ -2549,7 +2555,20 @@ fn attach_detaches_with(flags: &[&str], keys: &[u8]) {
     let mut args = vec!["attach"];
     args.extend_from_slice(flags);
     args.push("web");
-    let Some(mut attached) = s.spawn_in_pty(&args, 24, 80) else {
+    let config = match detach_keys {
+        Some(keys) => {
+            let dir = s.tempdir();
+            let file = dir.join("config.json");
+            fs::write(&file, json!({ "detachKeys": keys }).to_string()).unwrap();
+            format!(
+                "DOCKER_CONFIG={} ",
+                common::shell_quote(dir.to_str().unwrap())
+            )
+        }
+        None => String::new(),
+    };
+    let line = format!("stty rows 24 cols 80; {config}exec {}", s.skiff_line(&args));
+    let Some(mut attached) = s.spawn_in_pty_line(&line) else {
         eprintln!("skipped: util-linux script is not installed");
         return;
     };
@@ -2573,6 +2592,34 @@ fn attach_detaches_with_ctrl_p_ctrl_q() {
 #[test]
 fn attach_detach_keys_sets_the_sequence() {
     attach_detaches_with(&["--detach-keys", "ctrl-x,x"], b"\x18x");
+}
+
+#[test]
+fn attach_takes_the_detach_keys_of_dockers_config() {
+    attach_detaches_with_config(&[], Some("ctrl-x"), b"\x18");
+}
+
+#[test]
+fn the_detach_keys_flag_wins_over_dockers_config() {
+    attach_detaches_with_config(&["--detach-keys", "ctrl-_"], Some("ctrl-x"), b"\x1f");
+}
+
+#[test]
+fn invalid_detach_keys_are_refused() {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sleep", "1000"]);
+    for keys in ["ctrl-1", "ctrl-P", "ab", "ctrl-p,,ctrl-q"] {
+        let out = s.run(&["attach", "--detach-keys", keys, "web"]);
+        // As docker, whose engine refuses them: attach's errors exit 1.
+        assert_eq!(out.code, 1, "{keys}: {out}");
+        assert!(
+            out.stderr
+                .contains(&format!("Invalid detach keys ({keys}) provided")),
+            "{keys}: {out}"
+        );
+    }
+    assert_eq!(status(&s, "web"), "running");
 }
 
 // ---------------------------------------------------------------------------------------------
