@@ -2529,6 +2529,61 @@ fn attach_feeds_stdin_of_an_i_container() {
     assert_eq!(out.code, 137, "{out}");
 }
 
+/// `run -d` a container that traps USR1 and INT, `attach` with `flags`, send USR1 to attach,
+/// then INT with `kill`: what the container printed.
+fn attach_passes_usr1(flags: &[&str]) -> Out {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(
+        &s,
+        &[
+            "--name",
+            "web",
+            img,
+            "sh",
+            "-c",
+            "trap 'echo got USR1' USR1; trap 'echo got INT; exit 9' INT; \
+             while true; do echo tick; sleep 0.2; done",
+        ],
+    );
+    let mut args = vec!["attach"];
+    args.extend_from_slice(flags);
+    args.push("web");
+    let mut attached = s.spawn(&args, false);
+    assert!(
+        attached.wait_for_stdout("tick\n", LIMIT),
+        "{}",
+        attached.stderr_so_far()
+    );
+    attached.signal(libc::SIGUSR1);
+    common::wait_until_taken(attached.pid(), libc::SIGUSR1, LIMIT);
+    if flags.is_empty() {
+        assert!(
+            attached.wait_for_stdout("got USR1\n", LIMIT),
+            "{}",
+            attached.stdout_so_far()
+        );
+    }
+    s.ok(&["kill", "--signal", "INT", "web"]);
+    attached.wait(LIMIT)
+}
+
+#[test]
+fn attach_forwards_signals_to_the_container() {
+    let out = attach_passes_usr1(&[]);
+    assert!(out.stdout.contains("got USR1\n"), "{out}");
+    assert!(out.stdout.ends_with("got INT\n"), "{out}");
+    assert_eq!(out.code, 9, "{out}");
+}
+
+#[test]
+fn attach_sig_proxy_false_keeps_them() {
+    let out = attach_passes_usr1(&["--sig-proxy=false"]);
+    assert!(!out.stdout.contains("got USR1"), "{out}");
+    assert!(out.stdout.ends_with("got INT\n"), "{out}");
+    assert_eq!(out.code, 9, "{out}");
+}
+
 /// `run -dit`, `attach` on a terminal, type `keys`: attach ends (0) and the container runs on.
 fn attach_detaches_with(flags: &[&str], keys: &[u8]) {
     attach_detaches_with_config(flags, None, keys);

@@ -921,29 +921,6 @@ fn sig_proxy_true_forwards_as_the_default_does() {
     signal_reaches_the_container(&["--sig-proxy=true"], libc::SIGUSR1, "USR1");
 }
 
-/// Polls until process `pid` has no `sig` pending: skiff has read it (and, had it been
-/// forwarding, sent it on in the same breath).
-fn wait_until_taken(pid: i32, sig: i32) {
-    let bit = 1u64 << (sig - 1);
-    let pending = |field: &str, status: &str| {
-        common::status_field(status, field)
-            .and_then(|v| u64::from_str_radix(&v, 16).ok())
-            .unwrap_or(0)
-    };
-    let deadline = std::time::Instant::now() + LIMIT;
-    loop {
-        let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        if (pending("ShdPnd", &status) | pending("SigPnd", &status)) & bit == 0 {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "skiff never took signal {sig}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn sig_proxy_false_keeps_signals_from_the_container() {
     let s = Skiff::new();
@@ -975,7 +952,7 @@ fn sig_proxy_false_keeps_signals_from_the_container() {
     );
     for sig in [libc::SIGUSR1, libc::SIGTERM] {
         bg.signal(sig);
-        wait_until_taken(bg.pid(), sig);
+        common::wait_until_taken(bg.pid(), sig, LIMIT);
     }
     // The container still runs, and only what `kill` sends it reaches its traps.
     s.ok(&["kill", "--signal", "INT", "quiet"]);
