@@ -432,3 +432,33 @@ fn validate(opts: &RunOptions) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attach_streams_as_docker_takes_them() {
+        let streams = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(attached_output(&[], false).unwrap(), [true, true]);
+        assert_eq!(attached_output(&[], true).unwrap(), [true, true]);
+        assert_eq!(
+            attached_output(&streams(&["STDERR"]), false).unwrap(),
+            [false, true]
+        );
+        assert_eq!(
+            attached_output(&streams(&["stdin", "stdout"]), false).unwrap(),
+            [true, false]
+        );
+        assert_eq!(
+            attached_output(&streams(&["stdin"]), false).unwrap(),
+            [false, false]
+        );
+        let err = attached_output(&streams(&["stdio"]), false).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("valid streams are STDIN, STDOUT and STDERR"));
+        let err = attached_output(&streams(&["stdout"]), true).unwrap_err();
+        assert_eq!(err.to_string(), "Conflicting options: -a and -d");
+    }
+}
