@@ -1103,6 +1103,47 @@ fn it_gives_a_real_pty_with_the_terminals_size() {
 }
 
 #[test]
+fn it_with_attach_stdin_takes_input_and_shows_only_the_id() {
+    if !need_script() {
+        return;
+    }
+    let s = Skiff::new();
+    let img = s.busybox();
+    let (dir, vol) = data_dir(&s);
+    let mut bg = s
+        .spawn_in_pty(
+            &[
+                "run",
+                "-it",
+                "-a",
+                "stdin",
+                "--name",
+                "typed",
+                "-v",
+                &vol,
+                img,
+                "sh",
+                "-c",
+                "echo shown?; touch /data/ready; read l; echo \"$l\" > /data/got",
+            ],
+            24,
+            80,
+        )
+        .unwrap();
+    assert!(
+        wait_for_path(&dir.join("ready"), LIMIT),
+        "{}",
+        bg.stderr_so_far()
+    );
+    bg.write(b"hello\r");
+    let out = bg.wait(LIMIT);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(fs::read_to_string(dir.join("got")).unwrap(), "hello\n");
+    let id = s.ok(&["inspect", "--format", "{{.Id}}", "typed"]);
+    assert_eq!(out.stdout.replace('\r', ""), id, "only the id: {out}");
+}
+
+#[test]
 fn t_alone_gives_a_pty_and_dev_console() {
     if !need_script() {
         return;

@@ -158,7 +158,7 @@ pub fn supervise(
     let mut terminal = started
         .pty
         .as_ref()
-        .map(|master| TerminalRelay::new(master, relay.interactive && relay.echo[0]));
+        .map(|master| TerminalRelay::new(master, relay.interactive));
     let pipes = relay.output.take();
     let mut output_open = [true, true];
     loop {
