@@ -618,3 +618,155 @@ fn add_fetches_urls_from_loopback() {
         "600\n"
     );
 }
+
+/// The host's platform as images name it.
+fn host_platform() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "linux/arm64",
+        _ => "linux/amd64",
+    }
+}
+
+/// A platform this machine cannot run.
+fn foreign_platform() -> &'static str {
+    "linux/s390x"
+}
+
+#[test]
+fn run_steps_get_the_run_flags_of_the_build() {
+    let s = Skiff::new();
+    let base = s.busybox();
+    let dockerfile = format!(
+        "FROM {base}\n\
+         RUN (ulimit -n; ulimit -Hn) > /limits\n\
+         RUN df -k /dev/shm | tail -n 1 > /shm\n\
+         RUN grep db.internal /etc/hosts > /hosts\n\
+         RUN (unshare -U true && echo unshared || echo blocked) > /unshare\n"
+    );
+    let dir = context(&s, &[("Dockerfile", &dockerfile)]);
+    build_ok(
+        &s,
+        &dir,
+        &[
+            "-t",
+            "flags:1",
+            "--ulimit",
+            "nofile=1024:2048",
+            "--shm-size",
+            "32m",
+            "--add-host",
+            "db.internal:10.1.2.3",
+            "--security-opt",
+            "seccomp=unconfined",
+            "--platform",
+            host_platform(),
+        ],
+    );
+    let cat = |file: &str| run(&s, "flags:1", &["cat", file]);
+    assert_eq!(cat("/limits"), "1024\n2048\n");
+    let shm: Vec<String> = cat("/shm").split_whitespace().map(String::from).collect();
+    assert_eq!(shm[1], "32768", "a 32m /dev/shm: {shm:?}");
+    assert_eq!(
+        cat("/hosts").split_whitespace().collect::<Vec<_>>(),
+        ["10.1.2.3", "db.internal"]
+    );
+    assert_eq!(
+        cat("/unshare"),
+        "unshared\n",
+        "seccomp=unconfined lets RUN unshare"
+    );
+    // Without the flags, RUN steps get what run gives by default (the cache does not hide
+    // the difference: the steps run again).
+    build_ok(
+        &s,
+        &dir,
+        &[
+            "-t",
+            "flags:2",
+            "--no-cache",
+            "--add-host",
+            "db.internal:10.9.9.9",
+        ],
+    );
+    let cat = |file: &str| run(&s, "flags:2", &["cat", file]);
+    assert_ne!(cat("/limits"), "1024\n2048\n");
+    assert_eq!(cat("/shm").split_whitespace().nth(1), Some("65536"));
+    assert_eq!(
+        cat("/unshare"),
+        "blocked\n",
+        "the default profile blocks unshare"
+    );
+}
+
+#[test]
+fn run_step_no_new_privileges() {
+    let s = Skiff::new();
+    let base = s.busybox();
+    let dockerfile = format!("FROM {base}\nRUN grep NoNewPrivs /proc/self/status > /nnp\n");
+    let dir = context(&s, &[("Dockerfile", &dockerfile)]);
+    build_ok(
+        &s,
+        &dir,
+        &["-t", "nnp:1", "--security-opt", "no-new-privileges"],
+    );
+    let text = run(&s, "nnp:1", &["cat", "/nnp"]);
+    assert_eq!(text.split_whitespace().nth(1), Some("1"), "{text}");
+}
+
+#[test]
+fn bad_run_flags_and_foreign_platforms_are_refused() {
+    let s = Skiff::new();
+    let base = s.busybox();
+    let dir = context(&s, &[("Dockerfile", &format!("FROM {base}\nRUN true\n"))]);
+    let platform = format!("platform {} is not available", foreign_platform());
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--ulimit", "nofile=2:1"],
+            "soft limit must be less than or equal to hard limit",
+        ),
+        (&["--ulimit", "bogus=1"], "bogus"),
+        (&["--shm-size", "abc"], "abc"),
+        (&["--add-host", "nocolon"], "nocolon"),
+        (&["--security-opt", "bogus"], "invalid --security-opt"),
+        (&["--platform", foreign_platform()], &platform),
+        (&["--platform", "linux"], "invalid platform"),
+    ];
+    for (flags, expected) in cases {
+        let mut args = vec!["-t", "refused:1"];
+        args.extend_from_slice(flags);
+        let out = build(&s, &dir, &args);
+        assert_eq!(out.code, 125, "{flags:?}: {out}");
+        assert!(
+            out.stderr.contains(expected),
+            "{flags:?}: expected {expected:?}: {out}"
+        );
+        assert!(
+            !out.stderr.contains("Step 1"),
+            "refused before the build: {out}"
+        );
+    }
+    // FROM --platform of another architecture fails the build; the host's is accepted.
+    let foreign = context(
+        &s,
+        &[(
+            "Dockerfile",
+            &format!("FROM --platform={} {base}\nRUN true\n", foreign_platform()),
+        )],
+    );
+    let out = build(&s, &foreign, &["-t", "refused:1"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains(&platform), "{out}");
+    assert_eq!(
+        s.ok(&["images", "-q"]).lines().count(),
+        1,
+        "only the base image"
+    );
+    let native = context(
+        &s,
+        &[(
+            "Dockerfile",
+            &format!("FROM --platform=$BUILDPLATFORM {base}\nRUN true\n"),
+        )],
+    );
+    build_ok(&s, &native, &["-t", "native:1"]);
+}

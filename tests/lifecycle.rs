@@ -2529,8 +2529,69 @@ fn attach_feeds_stdin_of_an_i_container() {
     assert_eq!(out.code, 137, "{out}");
 }
 
+/// `run -d` a container that traps USR1 and INT, `attach` with `flags`, send USR1 to attach,
+/// then INT with `kill`: what the container printed.
+fn attach_passes_usr1(flags: &[&str]) -> Out {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(
+        &s,
+        &[
+            "--name",
+            "web",
+            img,
+            "sh",
+            "-c",
+            "trap 'echo got USR1' USR1; trap 'echo got INT; exit 9' INT; \
+             while true; do echo tick; sleep 0.2; done",
+        ],
+    );
+    let mut args = vec!["attach"];
+    args.extend_from_slice(flags);
+    args.push("web");
+    let mut attached = s.spawn(&args, false);
+    assert!(
+        attached.wait_for_stdout("tick\n", LIMIT),
+        "{}",
+        attached.stderr_so_far()
+    );
+    attached.signal(libc::SIGUSR1);
+    common::wait_until_taken(attached.pid(), libc::SIGUSR1, LIMIT);
+    if flags.is_empty() {
+        assert!(
+            attached.wait_for_stdout("got USR1\n", LIMIT),
+            "{}",
+            attached.stdout_so_far()
+        );
+    }
+    s.ok(&["kill", "--signal", "INT", "web"]);
+    attached.wait(LIMIT)
+}
+
+#[test]
+fn attach_forwards_signals_to_the_container() {
+    let out = attach_passes_usr1(&[]);
+    assert!(out.stdout.contains("got USR1\n"), "{out}");
+    assert!(out.stdout.ends_with("got INT\n"), "{out}");
+    assert_eq!(out.code, 9, "{out}");
+}
+
+#[test]
+fn attach_sig_proxy_false_keeps_them() {
+    let out = attach_passes_usr1(&["--sig-proxy=false"]);
+    assert!(!out.stdout.contains("got USR1"), "{out}");
+    assert!(out.stdout.ends_with("got INT\n"), "{out}");
+    assert_eq!(out.code, 9, "{out}");
+}
+
 /// `run -dit`, `attach` on a terminal, type `keys`: attach ends (0) and the container runs on.
 fn attach_detaches_with(flags: &[&str], keys: &[u8]) {
+    attach_detaches_with_config(flags, None, keys);
+}
+
+/// As [`attach_detaches_with`], with `detach_keys` as the `detachKeys` of docker's
+/// config.json when given.
+fn attach_detaches_with_config(flags: &[&str], detach_keys: Option<&str>, keys: &[u8]) {
     let s = Env::new();
     let img = s.busybox();
     let id = run_d(
@@ -2549,7 +2610,20 @@ fn attach_detaches_with(flags: &[&str], keys: &[u8]) {
     let mut args = vec!["attach"];
     args.extend_from_slice(flags);
     args.push("web");
-    let Some(mut attached) = s.spawn_in_pty(&args, 24, 80) else {
+    let config = match detach_keys {
+        Some(keys) => {
+            let dir = s.tempdir();
+            let file = dir.join("config.json");
+            fs::write(&file, json!({ "detachKeys": keys }).to_string()).unwrap();
+            format!(
+                "DOCKER_CONFIG={} ",
+                common::shell_quote(dir.to_str().unwrap())
+            )
+        }
+        None => String::new(),
+    };
+    let line = format!("stty rows 24 cols 80; {config}exec {}", s.skiff_line(&args));
+    let Some(mut attached) = s.spawn_in_pty_line(&line) else {
         eprintln!("skipped: util-linux script is not installed");
         return;
     };
@@ -2573,6 +2647,34 @@ fn attach_detaches_with_ctrl_p_ctrl_q() {
 #[test]
 fn attach_detach_keys_sets_the_sequence() {
     attach_detaches_with(&["--detach-keys", "ctrl-x,x"], b"\x18x");
+}
+
+#[test]
+fn attach_takes_the_detach_keys_of_dockers_config() {
+    attach_detaches_with_config(&[], Some("ctrl-x"), b"\x18");
+}
+
+#[test]
+fn the_detach_keys_flag_wins_over_dockers_config() {
+    attach_detaches_with_config(&["--detach-keys", "ctrl-_"], Some("ctrl-x"), b"\x1f");
+}
+
+#[test]
+fn invalid_detach_keys_are_refused() {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sleep", "1000"]);
+    for keys in ["ctrl-1", "ctrl-P", "ab", "ctrl-p,,ctrl-q"] {
+        let out = s.run(&["attach", "--detach-keys", keys, "web"]);
+        // As docker, whose engine refuses them: attach's errors exit 1.
+        assert_eq!(out.code, 1, "{keys}: {out}");
+        assert!(
+            out.stderr
+                .contains(&format!("Invalid detach keys ({keys}) provided")),
+            "{keys}: {out}"
+        );
+    }
+    assert_eq!(status(&s, "web"), "running");
 }
 
 // ---------------------------------------------------------------------------------------------

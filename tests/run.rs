@@ -917,6 +917,115 @@ fn sigusr2_reaches_pid_1() {
 }
 
 #[test]
+fn sig_proxy_true_forwards_as_the_default_does() {
+    signal_reaches_the_container(&["--sig-proxy=true"], libc::SIGUSR1, "USR1");
+}
+
+#[test]
+fn sig_proxy_false_keeps_signals_from_the_container() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let (dir, vol) = data_dir(&s);
+    let script = "trap 'echo got USR1' USR1; trap 'echo got TERM' TERM; \
+                  trap 'echo got INT; exit 9' INT; touch /data/ready; \
+                  while true; do sleep 0.2; done";
+    let bg = s.spawn(
+        &[
+            "run",
+            "--rm",
+            "--sig-proxy=false",
+            "--name",
+            "quiet",
+            "-v",
+            &vol,
+            img,
+            "sh",
+            "-c",
+            script,
+        ],
+        false,
+    );
+    assert!(
+        wait_for_path(&dir.join("ready"), LIMIT),
+        "the container never started: {}",
+        bg.stderr_so_far()
+    );
+    for sig in [libc::SIGUSR1, libc::SIGTERM] {
+        bg.signal(sig);
+        common::wait_until_taken(bg.pid(), sig, LIMIT);
+    }
+    // The container still runs, and only what `kill` sends it reaches its traps.
+    s.ok(&["kill", "--signal", "INT", "quiet"]);
+    let out = bg.wait(LIMIT);
+    assert_eq!(out.stdout, "got INT\n", "{out}");
+    assert_eq!(out.code, 9, "{out}");
+}
+
+#[test]
+fn run_attach_shows_only_the_attached_streams() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let script = "echo out; echo err >&2";
+    let out = s.run(&["run", "--rm", "-a", "stdout", img, "sh", "-c", script]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "out\n"), "{out}");
+    assert!(!out.stderr.contains("err"), "{out}");
+    let out = s.run(&["run", "--rm", "-a", "stderr", img, "sh", "-c", script]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out}");
+    assert!(out.stderr.contains("err"), "{out}");
+    let out = s.run(&[
+        "run", "--rm", "-a", "STDOUT", "-a", "stderr", img, "sh", "-c", script,
+    ]);
+    assert_eq!(out.stdout, "out\n", "{out}");
+    assert!(out.stderr.contains("err"), "{out}");
+    // The log keeps what the user was not shown.
+    let out = s.run(&[
+        "run", "--name", "logged", "-a", "stderr", img, "sh", "-c", script,
+    ]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out}");
+    let logs = s.run(&["logs", "logged"]);
+    assert_eq!(logs.stdout, "out\n", "{logs}");
+    assert!(logs.stderr.contains("err"), "{logs}");
+    // Neither stdout nor stderr: the id instead, and the exit code all the same.
+    let out = s.run(&[
+        "run",
+        "--name",
+        "quiet",
+        "-a",
+        "stdin",
+        img,
+        "sh",
+        "-c",
+        "echo out; exit 3",
+    ]);
+    assert_eq!(out.code, 3, "{out}");
+    let id = s.ok(&["inspect", "--format", "{{.Id}}", "quiet"]);
+    assert_eq!(out.stdout, id, "{out}");
+    assert_eq!(out.stdout.trim().len(), 64, "{out}");
+}
+
+#[test]
+fn run_attach_refuses_unknown_streams_and_detach() {
+    let s = Skiff::new();
+    let img = s.busybox();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["-a", "stdbad"],
+            "valid streams are STDIN, STDOUT and STDERR",
+        ),
+        (&["-d", "-a", "stdout"], "Conflicting options: -a and -d"),
+    ];
+    for (flags, expected) in cases {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&[img, "true"]);
+        let out = s.run(&args);
+        assert_eq!(out.code, 125, "{flags:?}: {out}");
+        assert!(out.stderr.contains(expected), "{flags:?}: {out}");
+    }
+    assert_eq!(s.ok(&["ps", "-aq"]), "", "nothing created");
+}
+
+#[test]
 fn sigterm_is_forwarded_by_init() {
     signal_reaches_the_container(&["--init"], libc::SIGTERM, "TERM");
 }
@@ -991,6 +1100,47 @@ fn it_gives_a_real_pty_with_the_terminals_size() {
     assert!(text.contains("/dev/pts/0\n"), "{out}");
     assert!(text.contains("40 100\n"), "the terminal's size: {out}");
     assert_eq!(out.code, 4, "{out}");
+}
+
+#[test]
+fn it_with_attach_stdin_takes_input_and_shows_only_the_id() {
+    if !need_script() {
+        return;
+    }
+    let s = Skiff::new();
+    let img = s.busybox();
+    let (dir, vol) = data_dir(&s);
+    let mut bg = s
+        .spawn_in_pty(
+            &[
+                "run",
+                "-it",
+                "-a",
+                "stdin",
+                "--name",
+                "typed",
+                "-v",
+                &vol,
+                img,
+                "sh",
+                "-c",
+                "echo shown?; touch /data/ready; read l; echo \"$l\" > /data/got",
+            ],
+            24,
+            80,
+        )
+        .unwrap();
+    assert!(
+        wait_for_path(&dir.join("ready"), LIMIT),
+        "{}",
+        bg.stderr_so_far()
+    );
+    bg.write(b"hello\r");
+    let out = bg.wait(LIMIT);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(fs::read_to_string(dir.join("got")).unwrap(), "hello\n");
+    let id = s.ok(&["inspect", "--format", "{{.Id}}", "typed"]);
+    assert_eq!(out.stdout.replace('\r', ""), id, "only the id: {out}");
 }
 
 #[test]

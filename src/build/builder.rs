@@ -48,6 +48,18 @@ pub struct BuildOptions {
     pub quiet: bool,
     /// The network of RUN steps: none or host.
     pub network: String,
+    /// What every RUN step's container gets, as `run` has them.
+    pub run_limits: RunLimits,
+}
+
+/// The `run` flags a build hands to each of its RUN steps: `--ulimit`, `--shm-size`,
+/// `--add-host` and `--security-opt`.
+#[derive(Default)]
+pub struct RunLimits {
+    pub ulimits: Vec<crate::container::limits::Ulimit>,
+    pub shm_size: Option<u64>,
+    pub add_hosts: Vec<String>,
+    pub security_opt: Vec<String>,
 }
 
 /// The proxy variables every RUN sees when given with `--build-arg`, without an ARG, and
@@ -142,6 +154,11 @@ pub fn build(store: &Store, ctx: &BuildContext, opts: &BuildOptions) -> Result<S
     }
     let target = target_stage(&stages.stages, opts.target.as_deref())?;
     let needed = needed_stages(&stages.stages, target);
+    for &index in &needed {
+        if let Some(platform) = &stages.stages[index].platform {
+            super::check_platform(platform).map_err(|e| anyhow!("FROM --platform: {e}"))?;
+        }
+    }
     let total = needed
         .iter()
         .map(|&i| 1 + stages.stages[i].instructions.len())
@@ -437,6 +454,10 @@ impl Builder<'_> {
             env: args.iter().map(|(n, v)| format!("{n}={v}")).collect(),
             network: self.run_network(run),
             rm: true,
+            ulimits: self.opts.run_limits.ulimits.clone(),
+            shm_size: self.opts.run_limits.shm_size,
+            add_hosts: self.opts.run_limits.add_hosts.clone(),
+            security_opt: self.opts.run_limits.security_opt.clone(),
             ..Default::default()
         };
         // Until the step's container is gone, a signal to stop reaches its supervision.
@@ -476,7 +497,12 @@ impl Builder<'_> {
         } else {
             None
         };
-        let result = start::foreground(self.store, &self.maps, prepared, false, true);
+        let how = start::Foreground {
+            interactive: false,
+            echo: [true, true],
+            signals: crate::supervisor::SignalPolicy::StopContainer,
+        };
+        let result = start::foreground(self.store, &self.maps, prepared, &how);
         if let Some(capture) = capture {
             let output = capture.finish()?;
             if !matches!(result, Ok(0)) {

@@ -13,6 +13,7 @@ pub mod mount;
 pub mod parser;
 pub mod shell;
 
+use crate::registry::manifest::Platform;
 use shell::EnvList;
 
 /// The variables every build defines without an ARG, as docker does: the platform the build
@@ -28,4 +29,37 @@ pub fn platform_args() -> EnvList {
         args.set(&format!("{side}VARIANT"), "");
     }
     args
+}
+
+/// Refuses a `--platform` (or `FROM --platform=`) other than the host's: RUN steps execute
+/// the image's programs here, and skiff has no emulator for another architecture.
+pub fn check_platform(text: &str) -> anyhow::Result<()> {
+    let wanted = Platform::parse(text)?;
+    let host = Platform::host();
+    if !wanted.accepts(&host) {
+        anyhow::bail!(
+            "platform {wanted} is not available: skiff builds for the host's platform {host} only"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_host_platform_is_buildable() {
+        let host = Platform::host();
+        check_platform(&host.to_string()).unwrap();
+        check_platform(&format!("linux/{}", host.architecture)).unwrap();
+        let other = if host.architecture == "s390x" {
+            "linux/amd64"
+        } else {
+            "linux/s390x"
+        };
+        let err = check_platform(other).unwrap_err().to_string();
+        assert!(err.contains("is not available"), "{err}");
+        assert!(check_platform("linux").is_err());
+    }
 }

@@ -2,10 +2,11 @@
 //! which shows how skiff reads a Dockerfile: its stages and instructions as JSON, optionally
 //! with variables expanded as a build would, and what a context's `.dockerignore` leaves out.
 
-use crate::build::builder::{self, BuildOptions};
+use crate::build::builder::{self, BuildOptions, RunLimits};
 use crate::build::dockerignore::DockerIgnore;
 use crate::build::shell::EnvList;
 use crate::build::{instructions, parser, platform_args};
+use crate::container::limits::Ulimit;
 use crate::image::reference::Reference;
 use crate::store::Store;
 use anyhow::{Context, Result};
@@ -55,12 +56,31 @@ pub struct BuildArgs {
     /// Always remove intermediate containers (accepted for compatibility)
     #[arg(long)]
     force_rm: bool,
+    /// Ulimit options of RUN steps (NAME=SOFT[:HARD], -1 unlimited: nofile=1024:2048)
+    #[arg(long, value_name = "NAME=SOFT[:HARD]")]
+    ulimit: Vec<String>,
+    /// Size of /dev/shm in RUN steps (64m when not given)
+    #[arg(long = "shm-size", value_name = "SIZE")]
+    shm_size: Option<String>,
+    /// Add a custom host-to-IP mapping to RUN steps (host:ip, or host:host-gateway)
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    add_host: Vec<String>,
+    /// Security options of RUN steps (seccomp=unconfined|PROFILE.json, no-new-privileges)
+    #[arg(long = "security-opt", value_name = "OPT")]
+    security_opt: Vec<String>,
+    /// The platform to build for: only the host's (os/arch[/variant])
+    #[arg(long)]
+    platform: Option<String>,
 }
 
 /// `skiff build`. As docker, every failure of the build itself exits 1 (a bad flag still
 /// exits 125): the error says which step failed and why.
-pub fn build(store: &Store, args: BuildArgs) -> Result<i32> {
-    match run_build(store, &args) {
+pub fn build(store: &Store, args: Box<BuildArgs>) -> Result<i32> {
+    if let Some(platform) = &args.platform {
+        crate::build::check_platform(platform)?;
+    }
+    let run_limits = run_limits(&args)?;
+    match run_build(store, &args, run_limits) {
         Ok(()) => Ok(0),
         Err(e) => {
             eprintln!("Error: {e:#}");
@@ -69,7 +89,29 @@ pub fn build(store: &Store, args: BuildArgs) -> Result<i32> {
     }
 }
 
-fn run_build(store: &Store, args: &BuildArgs) -> Result<()> {
+/// The `run` flags of the RUN steps, checked as `run` checks them.
+fn run_limits(args: &BuildArgs) -> Result<RunLimits> {
+    for entry in &args.add_host {
+        crate::container::network::parse_add_host(entry)?;
+    }
+    crate::container::create::check_security_opts(&args.security_opt)?;
+    Ok(RunLimits {
+        ulimits: args
+            .ulimit
+            .iter()
+            .map(|u| Ulimit::parse(u))
+            .collect::<Result<_>>()?,
+        shm_size: args
+            .shm_size
+            .as_deref()
+            .map(super::run::shm_size)
+            .transpose()?,
+        add_hosts: args.add_host.clone(),
+        security_opt: args.security_opt.clone(),
+    })
+}
+
+fn run_build(store: &Store, args: &BuildArgs, run_limits: RunLimits) -> Result<()> {
     let network = match args.network.as_str() {
         "default" => "default",
         "none" => "none",
@@ -97,6 +139,7 @@ fn run_build(store: &Store, args: &BuildArgs) -> Result<()> {
         labels,
         quiet: args.quiet,
         network: network.to_string(),
+        run_limits,
     };
     let id = builder::build(store, &ctx, &opts)?;
     if let Some(file) = &args.iidfile {

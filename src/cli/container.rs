@@ -730,7 +730,8 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
         let prepared = Prepared::load(store, &id)?;
         state::set_marker(store, &id, state::Marker::StoppedByUser, false)?;
         let maps = IdMappings::detect();
-        let code = start::foreground(store, &maps, &prepared, args.interactive, false);
+        let how = start::Foreground::attached(args.interactive);
+        let code = start::foreground(store, &maps, &prepared, &how);
         if prepared.options().rm {
             remove::remove_with_volumes(store, &maps, &id)?;
         }
@@ -1155,9 +1156,10 @@ pub fn update(store: &Store, args: UpdateArgs) -> Result<i32> {
 #[derive(Args)]
 pub struct AttachArgs {
     container: String,
-    /// Override the key sequence for detaching a container
-    #[arg(long, default_value = "ctrl-p,ctrl-q")]
-    detach_keys: String,
+    /// Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the
+    /// detachKeys of docker's config.json)
+    #[arg(long, value_name = "KEYS")]
+    detach_keys: Option<String>,
     /// Do not attach STDIN
     #[arg(long)]
     no_stdin: bool,
@@ -1167,13 +1169,13 @@ pub struct AttachArgs {
 }
 
 pub fn attach(store: &Store, args: AttachArgs) -> Result<i32> {
+    let keys = crate::supervisor::attach::detach_keys(args.detach_keys.as_deref())?;
     let id = record::resolve(store, &args.container)?;
     let current = state::load(store, &id)?;
     if current.status != "running" {
         bail!("you cannot attach to a stopped container, start it first");
     }
     let rec = record::load(store, &id)?;
-    let keys = crate::supervisor::attach::parse_detach_keys(&args.detach_keys)?;
     let pid = nix::unistd::Pid::from_raw(current.pid);
     let proxy = args.sig_proxy && !rec.options.tty;
     let socket = crate::supervisor::attach::socket_path(&store.runroot, &id);

@@ -40,7 +40,7 @@ pub enum ImageCommand {
     /// Save images to a tar archive (standard output by default)
     Save(super::authoring::SaveArgs),
     /// Build an image from a Dockerfile
-    Build(super::build::BuildArgs),
+    Build(Box<super::build::BuildArgs>),
 }
 
 pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {

@@ -97,7 +97,7 @@ enum Command {
     /// Copy files between a container and the local filesystem
     Cp(authoring::CpArgs),
     /// Build an image from a Dockerfile
-    Build(build::BuildArgs),
+    Build(Box<build::BuildArgs>),
     /// Manage the build cache
     #[command(subcommand)]
     Builder(build::BuilderCommand),

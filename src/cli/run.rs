@@ -6,9 +6,11 @@ use crate::container::limits::{self, Ulimit};
 use crate::container::namespaces::{Kind, NamespaceMode, UsernsMode};
 use crate::container::options::{self, HealthOptions, RestartPolicy, RunOptions};
 use crate::container::run::{self as runner, Outcome};
+use crate::container::start::Foreground;
 use crate::registry::manifest::Platform;
 use crate::registry::progress::Progress;
 use crate::store::Store;
+use crate::supervisor::SignalPolicy;
 use anyhow::{bail, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -28,6 +30,12 @@ pub struct RunArgs {
     /// Keep standard input open
     #[arg(short, long)]
     interactive: bool,
+    /// Attach to STDIN, STDOUT or STDERR (repeatable; stdout and stderr when not given)
+    #[arg(short, long, value_name = "STREAM")]
+    attach: Vec<String>,
+    /// Proxy received signals to the process (ignored with a terminal)
+    #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    sig_proxy: bool,
     /// Allocate a pseudo-terminal
     #[arg(short, long)]
     tty: bool,
@@ -231,8 +239,24 @@ pub struct RunArgs {
 }
 
 pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
+    let echo = attached_output(&args.attach, args.detach)?;
+    let how = Foreground {
+        interactive: args.interactive,
+        echo,
+        signals: if args.sig_proxy || args.tty {
+            SignalPolicy::Forward
+        } else {
+            SignalPolicy::Keep
+        },
+    };
     let opts = options(store, args)?;
-    match runner::run(store, &opts)? {
+    // As docker: with neither stdout nor stderr attached, the user gets the id instead.
+    let announce = |id: &str| {
+        if echo == [false, false] {
+            println!("{id}");
+        }
+    };
+    match runner::run(store, &opts, &how, announce)? {
         Outcome::Exited(code) => Ok(code),
         Outcome::Detached(id) => {
             println!("{id}");
@@ -378,8 +402,29 @@ fn namespace(kind: Kind, text: Option<String>) -> Result<NamespaceMode> {
     NamespaceMode::parse(kind, text.as_deref().unwrap_or_default())
 }
 
+/// `-a`: which of stdout and stderr a foreground run shows (both when no `-a` is given);
+/// stdin is the container's with `-i`, attached or not, as docker has it.
+fn attached_output(streams: &[String], detach: bool) -> Result<[bool; 2]> {
+    if streams.is_empty() {
+        return Ok([true, true]);
+    }
+    if detach {
+        bail!("Conflicting options: -a and -d");
+    }
+    let mut echo = [false, false];
+    for stream in streams {
+        match stream.to_ascii_lowercase().as_str() {
+            "stdin" => {}
+            "stdout" => echo[0] = true,
+            "stderr" => echo[1] = true,
+            _ => bail!("invalid argument {stream:?} for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR"),
+        }
+    }
+    Ok(echo)
+}
+
 /// `--shm-size`: a size, and not nothing.
-fn shm_size(text: &str) -> Result<u64> {
+pub fn shm_size(text: &str) -> Result<u64> {
     match crate::size::parse(text)? {
         0 => bail!("invalid --shm-size {text:?}: it must be greater than 0"),
         bytes => Ok(bytes),
@@ -431,4 +476,34 @@ fn validate(opts: &RunOptions) -> Result<()> {
         crate::container::network::parse_add_host(entry)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attach_streams_as_docker_takes_them() {
+        let streams = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(attached_output(&[], false).unwrap(), [true, true]);
+        assert_eq!(attached_output(&[], true).unwrap(), [true, true]);
+        assert_eq!(
+            attached_output(&streams(&["STDERR"]), false).unwrap(),
+            [false, true]
+        );
+        assert_eq!(
+            attached_output(&streams(&["stdin", "stdout"]), false).unwrap(),
+            [true, false]
+        );
+        assert_eq!(
+            attached_output(&streams(&["stdin"]), false).unwrap(),
+            [false, false]
+        );
+        let err = attached_output(&streams(&["stdio"]), false).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("valid streams are STDIN, STDOUT and STDERR"));
+        let err = attached_output(&streams(&["stdout"]), true).unwrap_err();
+        assert_eq!(err.to_string(), "Conflicting options: -a and -d");
+    }
 }

@@ -452,7 +452,13 @@ pub fn seccomp_filters(
         &names,
         seccomp::host_kernel_version(),
     )?;
-    for opt in &opts.security_opt {
+    check_security_opts(&opts.security_opt)?;
+    Ok(Some(filters))
+}
+
+/// Refuses a `--security-opt` skiff does not know.
+pub fn check_security_opts(opts: &[String]) -> Result<()> {
+    for opt in opts {
         let known = opt.starts_with("seccomp")
             || opt.starts_with("no-new-privileges")
             || opt.starts_with("label")
@@ -461,5 +467,5 @@ pub fn seccomp_filters(
             bail!("invalid --security-opt: {opt:?}");
         }
     }
-    Ok(Some(filters))
+    Ok(())
 }

@@ -8,7 +8,7 @@ use super::state;
 use crate::runtime::exec::{exec, Exec};
 use crate::runtime::Stdio;
 use crate::store::Store;
-use crate::supervisor::{self, Relay};
+use crate::supervisor::{self, Relay, SignalPolicy};
 use anyhow::{bail, Result};
 
 pub struct ExecOptions {
@@ -94,10 +94,10 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
         Relay {
             output: None,
             log: None,
-            echo: true,
+            echo: [true, true],
             interactive: opts.interactive,
             attach: None,
-            stop_on_signal: false,
+            signals: SignalPolicy::Forward,
         },
         None,
         &mut [],

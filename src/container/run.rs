@@ -16,7 +16,14 @@ pub enum Outcome {
     Detached(String),
 }
 
-pub fn run(store: &Store, opts: &RunOptions) -> Result<Outcome> {
+/// Runs a container as `opts` says; a foreground one meets the user as `how` says, and
+/// `created` hears its id before it starts (docker shows it when no output is attached).
+pub fn run(
+    store: &Store,
+    opts: &RunOptions,
+    how: &start::Foreground,
+    created: impl FnOnce(&str),
+) -> Result<Outcome> {
     let maps = IdMappings::detect();
     if let Some(warning) = maps.warning() {
         eprintln!("{warning}");
@@ -32,7 +39,8 @@ pub fn run(store: &Store, opts: &RunOptions) -> Result<Outcome> {
         }
         return Ok(Outcome::Detached(id));
     }
-    let result = start::foreground(store, &maps, &prepared, opts.interactive, false);
+    created(&id);
+    let result = start::foreground(store, &maps, &prepared, how);
     if let Err(e) = &result {
         let code = e
             .downcast_ref::<crate::runtime::StartError>()

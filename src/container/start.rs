@@ -16,7 +16,7 @@ use crate::runtime::seccomp::Filters;
 use crate::runtime::userns::{IdMappings, MappingMode};
 use crate::runtime::{self, Launch, Started, Stdio};
 use crate::store::{self, Store};
-use crate::supervisor::{self, log, Relay, Service};
+use crate::supervisor::{self, log, Relay, Service, SignalPolicy};
 use anyhow::{Context, Result};
 use oci_spec::runtime::Spec;
 
@@ -154,21 +154,41 @@ pub fn failed_state(
     }
 }
 
+/// How a container run in the foreground meets the user.
+pub struct Foreground {
+    /// The user's stdin goes to the container (`-i`).
+    pub interactive: bool,
+    /// Which of stdout and stderr the user sees (`run -a`); the log keeps both.
+    pub echo: [bool; 2],
+    pub signals: SignalPolicy,
+}
+
+impl Foreground {
+    /// Both output streams shown, signals forwarded: `run` and `start -a` as docker has them.
+    pub fn attached(interactive: bool) -> Foreground {
+        Foreground {
+            interactive,
+            echo: [true, true],
+            signals: SignalPolicy::Forward,
+        }
+    }
+}
+
 /// Runs a container with the CLI as its supervisor; returns its exit code. Output goes to
 /// the user directly when nobody can read a log afterwards (`--rm`), else through the log.
 pub fn foreground(
     store: &Store,
     maps: &IdMappings,
     prepared: &Prepared,
-    interactive: bool,
-    stop_on_signal: bool,
+    how: &Foreground,
 ) -> Result<i32> {
     let opts = prepared.options();
+    let interactive = how.interactive;
     let signals = supervisor::signal_fd()?;
     // With --rm nobody can read a log afterwards (nor with --log-driver none): output goes
-    // straight to the user.
+    // straight to the user, unless a stream must be kept from them (`run -a`).
     let logged = !opts.rm && opts.keeps_logs();
-    let (stdio, pipes) = if logged && !opts.tty {
+    let (stdio, pipes) = if (logged || how.echo != [true, true]) && !opts.tty {
         let (out_r, out_w) = supervisor::output_pipe()?;
         let (err_r, err_w) = supervisor::output_pipe()?;
         let stdin = if interactive { 0 } else { dev_null()? };
@@ -212,10 +232,10 @@ pub fn foreground(
         Relay {
             output: pipes,
             log,
-            echo: true,
+            echo: how.echo,
             interactive,
             attach: None,
-            stop_on_signal,
+            signals: how.signals,
         },
         None,
         &mut services(&mut stack, &mut ports),

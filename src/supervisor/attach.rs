@@ -96,16 +96,48 @@ fn frame(stream: usize, data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `ctrl-p,ctrl-q` (docker's default) or any list of `ctrl-X` and single characters.
+/// docker's default detach keys.
+pub const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
+
+/// Detach keys as docker reads them: a comma-separated list of single characters and
+/// `ctrl-X`, X one of `a`-`z`, `@`, `[`, `\`, `]`, `^` and `_` (lower case, as docker has it).
 pub fn parse_detach_keys(spec: &str) -> Result<Vec<u8>> {
     spec.split(',')
-        .map(|key| match key.strip_prefix("ctrl-") {
-            Some(c) if c.len() == 1 => Ok(c.as_bytes()[0].to_ascii_lowercase() & 0x1f),
-            Some(_) => bail!("invalid detach key {key:?}"),
-            None if key.len() == 1 => Ok(key.as_bytes()[0]),
-            None => bail!("invalid detach key {key:?}"),
+        .map(|key| match (key.as_bytes(), key.strip_prefix("ctrl-")) {
+            ([byte], _) => Ok(*byte),
+            (_, Some(c)) if c.len() == 1 && control_key(c.as_bytes()[0]) => {
+                Ok(c.as_bytes()[0] & 0x1f)
+            }
+            _ => bail!("Invalid detach keys ({spec}) provided: unknown character {key:?}"),
         })
         .collect()
+}
+
+/// The keys `ctrl-` combines with: those whose code docker's table names.
+fn control_key(c: u8) -> bool {
+    c.is_ascii_lowercase() || b"@[\\]^_".contains(&c)
+}
+
+/// The detach keys of a command: its `--detach-keys`, else the `detachKeys` of docker's
+/// config.json, else docker's default (an empty value counts as none given, as in docker).
+pub fn detach_keys(flag: Option<&str>) -> Result<Vec<u8>> {
+    if let Some(spec) = flag.filter(|f| !f.is_empty()) {
+        return parse_detach_keys(spec);
+    }
+    let config = crate::registry::credentials::read_docker_config()?;
+    match config
+        .get("detachKeys")
+        .and_then(|v| v.as_str())
+        .filter(|v| !v.is_empty())
+    {
+        Some(spec) => parse_detach_keys(spec).with_context(|| {
+            format!(
+                "in {}",
+                crate::registry::credentials::docker_config_path().display()
+            )
+        }),
+        None => parse_detach_keys(DEFAULT_DETACH_KEYS),
+    }
 }
 
 /// The client: relays until the container exits (returns true) or the user detaches (false).
@@ -221,7 +253,15 @@ mod tests {
     fn detach_keys_and_frames() {
         assert_eq!(parse_detach_keys("ctrl-p,ctrl-q").unwrap(), [0x10, 0x11]);
         assert_eq!(parse_detach_keys("ctrl-a,x").unwrap(), [0x01, b'x']);
-        assert!(parse_detach_keys("ctrl-").is_err());
+        assert_eq!(
+            parse_detach_keys("ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_").unwrap(),
+            [0, 27, 28, 29, 30, 31]
+        );
+        assert_eq!(parse_detach_keys("ctrl-z,A").unwrap(), [26, b'A']);
+        for bad in ["ctrl-", "ctrl-1", "ctrl-P", "ctrl-ab", "ab", "", "a,,b"] {
+            let err = parse_detach_keys(bad).unwrap_err().to_string();
+            assert!(err.starts_with("Invalid detach keys ("), "{bad:?}: {err}");
+        }
         assert_eq!(frame(1, b"hi"), [2, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']);
     }
 }

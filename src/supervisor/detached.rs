@@ -4,7 +4,7 @@
 //! healthcheck, carries out its restart policy, and exits once the container is finally down.
 
 use super::attach::{socket_path, Hub};
-use super::{health, output_pipe, signal_fd, supervise, Relay};
+use super::{health, output_pipe, signal_fd, supervise, Relay, SignalPolicy};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{exited_state, failed_state, running_state, services, Prepared};
 use crate::container::state::{self, ContainerState, Marker};
@@ -262,10 +262,10 @@ fn run_once(
         Relay {
             output,
             log,
-            echo: false,
+            echo: [false, false],
             interactive: false,
             attach: Some(hub),
-            stop_on_signal: false,
+            signals: SignalPolicy::Forward,
         },
         checker.as_mut(),
         &mut services(&mut stack, ports),

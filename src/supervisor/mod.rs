@@ -71,16 +71,27 @@ pub struct Relay {
     /// Read ends of the container's stdout and stderr pipes (none with a terminal).
     pub output: Option<[OwnedFd; 2]>,
     pub log: Option<log::Writer>,
-    /// Copy output to our own stdout/stderr (foreground).
-    pub echo: bool,
+    /// Copy stdout, stderr to our own (foreground; `run -a` picks which).
+    pub echo: [bool; 2],
     /// Copy our stdin to the container's terminal (foreground `-it`).
     pub interactive: bool,
     /// Clients attached to a detached container.
     pub attach: Option<attach::Hub>,
+    pub signals: SignalPolicy,
+}
+
+/// What becomes of the signals skiff receives while it supervises a container.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SignalPolicy {
+    /// They reach the container (docker's `--sig-proxy`, the default).
+    Forward,
+    /// They stay with skiff, which ignores them (`--sig-proxy=false`): the container keeps
+    /// running undisturbed.
+    Keep,
     /// A signal that would end skiff kills the container instead of reaching it (a build's
     /// RUN step: the build must stop, and a container's pid 1 ignores the signals it has no
     /// handler for).
-    pub stop_on_signal: bool,
+    StopContainer,
 }
 
 impl Relay {
@@ -89,7 +100,7 @@ impl Relay {
         if let Some(log) = self.log.as_mut() {
             log.write(stream, data)?;
         }
-        if self.echo {
+        if self.echo[stream] {
             write_all_fd(if stream == 0 { 1 } else { 2 }, data);
         }
         if let Some(hub) = self.attach.as_mut() {
@@ -147,7 +158,7 @@ pub fn supervise(
     let mut terminal = started
         .pty
         .as_ref()
-        .map(|master| TerminalRelay::new(master, relay.interactive && relay.echo));
+        .map(|master| TerminalRelay::new(master, relay.interactive));
     let pipes = relay.output.take();
     let mut output_open = [true, true];
     loop {
@@ -197,7 +208,7 @@ pub fn supervise(
             .collect();
         drop(fds);
         if ready[1] {
-            handle_signals(started, signals, relay.stop_on_signal);
+            handle_signals(started, signals, relay.signals);
         }
         if let Some(pipes) = &pipes {
             for (i, pipe) in pipes.iter().enumerate() {
@@ -260,7 +271,8 @@ fn earliest(timeout: PollTimeout, wait: Option<std::time::Duration>) -> PollTime
     }
 }
 
-/// The signal that made a supervision with `stop_on_signal` kill its container, if any.
+/// The signal that made a supervision with [`SignalPolicy::StopContainer`] kill its
+/// container, if any.
 static STOPPED_BY: AtomicI32 = AtomicI32::new(0);
 
 /// The signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) that stopped a supervised container on
@@ -269,7 +281,7 @@ pub fn stopped_by_signal() -> Option<Signal> {
     Signal::try_from(STOPPED_BY.load(Ordering::Relaxed)).ok()
 }
 
-fn handle_signals(started: &Started, signals: &SignalFd, stop_on_signal: bool) {
+fn handle_signals(started: &Started, signals: &SignalFd, policy: SignalPolicy) {
     while let Ok(Some(info)) = signals.read_signal() {
         match Signal::try_from(info.ssi_signo as i32) {
             Ok(Signal::SIGWINCH) => {
@@ -279,11 +291,12 @@ fn handle_signals(started: &Started, signals: &SignalFd, stop_on_signal: bool) {
             }
             Ok(Signal::SIGCHLD) => {}
             Ok(signal @ (Signal::SIGINT | Signal::SIGTERM | Signal::SIGHUP | Signal::SIGQUIT))
-                if stop_on_signal =>
+                if policy == SignalPolicy::StopContainer =>
             {
                 STOPPED_BY.store(signal as i32, Ordering::Relaxed);
                 let _ = nix::sys::signal::kill(started.pid, Signal::SIGKILL);
             }
+            Ok(_) if policy == SignalPolicy::Keep => {}
             Ok(signal) => {
                 let _ = nix::sys::signal::kill(started.pid, signal);
             }

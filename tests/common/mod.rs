@@ -1503,6 +1503,30 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
     found
 }
 
+/// Polls until process `pid` has no `sig` pending: it has read the signal (skiff reads
+/// them from a signalfd, and forwards one, when it does, in the same breath). Panics after
+/// `limit`.
+pub fn wait_until_taken(pid: i32, sig: i32, limit: Duration) {
+    let bit = 1u64 << (sig - 1);
+    let pending = |field: &str, status: &str| {
+        status_field(status, field)
+            .and_then(|v| u64::from_str_radix(&v, 16).ok())
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + limit;
+    loop {
+        let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        if (pending("ShdPnd", &status) | pending("SigPnd", &status)) & bit == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process {pid} never took signal {sig}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Polls until `path` exists; false after `limit`.
 pub fn wait_for_path(path: &Path, limit: Duration) -> bool {
     let started = Instant::now();
