@@ -128,6 +128,8 @@ pub struct RunArgs {
     /// Restart policy: no, on-failure[:max-retries], always, unless-stopped
     #[arg(long, default_value = "no")]
     restart: String,
+    #[command(flatten)]
+    resources: super::resources::ResourceArgs,
     /// Add a host device to the container (HOST[:CONTAINER][:rwm])
     #[arg(long, value_name = "HOST[:CONTAINER][:PERMISSIONS]")]
     device: Vec<String>,
@@ -250,6 +252,8 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         labels.extend(options::read_lines_file("label", file)?);
     }
     labels.extend(args.label);
+    let resources = args.resources.resources()?;
+    let cgroupns = args.resources.private_cgroupns()?;
     let opts = RunOptions {
         image: args.image,
         command: args.command,
@@ -324,9 +328,14 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
             .iter()
             .map(|d| Device::parse(d))
             .collect::<Result<_>>()?,
+        resources,
+        private_cgroupns: cgroupns,
     };
     // Refused flags must not cost a pull.
     validate(&opts)?;
+    for warning in crate::container::resources::warnings(&opts.resources) {
+        eprintln!("WARNING: {warning}");
+    }
     create::ensure_image(store, &opts.image, args.pull, |reference| {
         let progress = Progress::new(args.quiet, true);
         super::registry::pull_image(store, reference, platform, &args.tls, progress).map(|_| ())

@@ -105,6 +105,12 @@ pub struct RunOptions {
     /// `--device`: host device nodes in the container.
     #[serde(default)]
     pub devices: Vec<super::devices::Device>,
+    /// `--memory`, `--cpus` and the other limits of the container's cgroup.
+    #[serde(default)]
+    pub resources: crate::runtime::cgroup::Resources,
+    /// `--cgroupns private`: a cgroup namespace of the container's own.
+    #[serde(default)]
+    pub private_cgroupns: bool,
 }
 
 /// The logging drivers skiff has: docker's json-file, `local` (kept as json-file: `logs`

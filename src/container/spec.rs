@@ -284,6 +284,9 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
     if !host_network {
         namespaces.push(LinuxNamespaceType::Network);
     }
+    if opts.private_cgroupns {
+        namespaces.push(LinuxNamespaceType::Cgroup);
+    }
     let namespaces = namespaces
         .into_iter()
         .map(|t| LinuxNamespaceBuilder::default().typ(t).build())

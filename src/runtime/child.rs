@@ -56,6 +56,9 @@ pub(super) fn clone3(args: &CloneArgs) -> std::io::Result<i32> {
     Ok(ret as i32)
 }
 
+/// The CLONE_NEW* flags of the namespaces the spec makes new. The cgroup namespace is not
+/// among them: the child makes it itself once it is in its cgroup (see [`wants_cgroupns`]),
+/// so that the namespace's root is the container's cgroup.
 fn clone_flags(spec: &Spec) -> u64 {
     let mut flags = libc::CLONE_NEWUSER | libc::CLONE_PIDFD;
     let namespaces = spec
@@ -70,11 +73,22 @@ fn clone_flags(spec: &Spec) -> u64 {
             LinuxNamespaceType::Ipc => libc::CLONE_NEWIPC,
             LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
             LinuxNamespaceType::Network => libc::CLONE_NEWNET,
-            LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
             _ => 0,
         };
     }
     flags as u64
+}
+
+/// Whether the spec gives the container a cgroup namespace of its own.
+fn wants_cgroupns(spec: &Spec) -> bool {
+    spec.linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|namespaces| {
+            namespaces
+                .iter()
+                .any(|ns| ns.typ() == LinuxNamespaceType::Cgroup && ns.path().is_none())
+        })
 }
 
 /// The socket pair over which a starting process talks to its parent: (parent's, child's).
@@ -152,6 +166,7 @@ fn spawn_joined(
             target,
             namespaces,
             unshare: own,
+            cgroup: launch.cgroup,
         },
         (parent_sock, child_sock),
         |sock| child_main(launch, sock),
@@ -166,6 +181,8 @@ pub(super) struct Join<'a> {
     pub namespaces: libc::c_int,
     /// Namespaces made new for the process (CLONE_NEW* flags for clone3).
     pub unshare: u64,
+    /// The cgroup the process starts in.
+    pub cgroup: Option<&'a super::cgroup::Cgroup>,
 }
 
 /// Starts a process in namespaces of another: a helper child joins them, clones the process
@@ -220,6 +237,11 @@ fn join_and_clone(
     sock: &OwnedFd,
     body: impl FnOnce(OwnedFd) -> Result<std::convert::Infallible>,
 ) -> Result<()> {
+    // Joined while still outside, where the cgroup's files are ours to write; the process
+    // cloned below inherits it.
+    if let Some(cgroup) = join.cgroup {
+        cgroup.join(std::process::id() as i32)?;
+    }
     if unsafe { libc::setns(join.target.as_raw_fd(), join.namespaces) } != 0 {
         return Err(std::io::Error::last_os_error())
             .context("cannot join the container's namespaces");
@@ -240,6 +262,9 @@ fn join_and_clone(
 /// Parent side: map ids, release the child, and collect its descriptors or its error.
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
     launch.maps.apply(pid.as_raw())?;
+    if let Some(cgroup) = launch.cgroup {
+        cgroup.join(pid.as_raw())?;
+    }
     nix::unistd::write(sock, b"g")?;
     let mut received = receive_until_exec(sock)?;
     match received.failed.take() {
@@ -303,6 +328,10 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     reset_signals();
     connect_stdio(&launch.stdio)?;
     let spec = launch.spec;
+    if wants_cgroupns(spec) {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+            .context("cannot create the container's cgroup namespace")?;
+    }
     let process = spec
         .process()
         .as_ref()
