@@ -94,3 +94,177 @@ fn limits_are_in_the_kernels_files() {
     s.ok(&["rm", "-f", id]);
     assert!(!v1("memory").unwrap().join("skiff").join(id).exists());
 }
+
+#[test]
+fn oom_kill_is_reported() {
+    let Some(s) = root_v1() else { return };
+    // The shell keeps all of `yes`'s output in memory, past the limit, with no swap to
+    // spill into.
+    let out = s.run(&[
+        "run",
+        "--name",
+        "hungry",
+        "--memory",
+        "32m",
+        "--memory-swap",
+        "32m",
+        s.busybox(),
+        "sh",
+        "-c",
+        "x=$(yes); echo survived",
+    ]);
+    assert_eq!(out.code, 137, "{out}");
+    assert!(!out.stdout.contains("survived"));
+    let state = s.ok(&[
+        "inspect",
+        "-f",
+        "{{.State.OOMKilled}} {{.State.ExitCode}}",
+        "hungry",
+    ]);
+    assert_eq!(state.trim(), "true 137");
+}
+
+#[test]
+fn without_oom_the_flag_stays_false() {
+    let Some(s) = root_v1() else { return };
+    s.ok(&[
+        "run",
+        "--name",
+        "fed",
+        "--memory",
+        "64m",
+        s.busybox(),
+        "true",
+    ]);
+    let state = s.ok(&["inspect", "-f", "{{.State.OOMKilled}}", "fed"]);
+    assert_eq!(state.trim(), "false");
+}
+
+#[test]
+fn pids_limit_stops_a_fork_bomb() {
+    let Some(s) = root_v1() else { return };
+    // Each background sleep is a process; the tenth fork (the shell is the first process)
+    // must fail, and the shell sees it fail.
+    let script = "i=0; while [ $i -lt 30 ]; do sleep 60 & i=$((i+1)); done; echo started $i";
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--pids-limit",
+        "10",
+        s.busybox(),
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert!(out.stderr.contains("can't fork"), "{out}");
+    assert!(!out.stdout.contains("started 30"), "{out}");
+}
+
+#[test]
+fn rootless_warns_once_and_runs() {
+    let s = Skiff::new();
+    if !s.rootless() || v1("memory").is_none() {
+        return;
+    }
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--memory",
+        "64m",
+        "--cpus",
+        "1",
+        s.busybox(),
+        "echo",
+        "ran",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout.trim(), "ran");
+    assert_eq!(out.stderr.matches("WARNING").count(), 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("resource limits are not supported and ignored"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("cgroup v1"), "{out}");
+    let quiet = s.run(&["run", "--rm", s.busybox(), "echo", "ran"]);
+    assert_eq!(quiet.stderr, "", "{quiet}");
+    let created = s.run(&["create", "--pids-limit", "5", s.busybox()]);
+    assert_eq!(created.code, 0, "{created}");
+    assert_eq!(created.stderr.matches("WARNING").count(), 1, "{created}");
+}
+
+#[test]
+fn bad_values_are_refused_and_nothing_is_created() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let cases: [(&[&str], &str); 11] = [
+        (
+            &["--memory", "abc"],
+            "invalid argument \"abc\" for \"-m, --memory\" flag",
+        ),
+        (&["-m", "1k"], "Minimum memory limit allowed is 6MB"),
+        (&["--cpus", "-1"], "Range of CPUs is from 0.01 to"),
+        (
+            &["--cpus", "two"],
+            "failed to parse two as a rational number",
+        ),
+        (
+            &["--cpuset-cpus", "99"],
+            "Requested CPUs are not available - requested 99",
+        ),
+        (
+            &["--cpuset-mems", "a-b"],
+            "Invalid value a-b for cpuset mems",
+        ),
+        (
+            &["--memory", "64m", "--memory-swap", "32m"],
+            "Minimum memoryswap limit should be larger than memory limit",
+        ),
+        (
+            &["--cpu-period", "10"],
+            "CPU cfs period can not be less than 1ms",
+        ),
+        (
+            &["--blkio-weight", "5"],
+            "Range of blkio weight is from 10 to 1000",
+        ),
+        (
+            &["--device-cgroup-rule", "q 1:3 rwm"],
+            "invalid device cgroup format 'q 1:3 rwm'",
+        ),
+        (&["--cgroupns", "shared"], "--cgroupns: invalid CGROUP mode"),
+    ];
+    for (flags, message) in cases {
+        for command in ["run", "create"] {
+            let mut args = vec![command];
+            args.extend_from_slice(flags);
+            args.extend([image, "true"]);
+            let out = s.fails(&args, 125);
+            assert!(out.stderr.contains(message), "{flags:?}: {out}");
+        }
+    }
+    assert_eq!(s.ok(&["ps", "-aq"]), "");
+}
+
+#[test]
+fn private_cgroup_namespace() {
+    let s = Skiff::new();
+    let own = s.ok(&[
+        "run",
+        "--rm",
+        "--cgroupns",
+        "private",
+        s.busybox(),
+        "cat",
+        "/proc/self/cgroup",
+    ]);
+    assert!(own.lines().all(|l| l.ends_with(":/")), "{own}");
+    let shown = s.ok(&["create", "--cgroupns", "private", s.busybox()]);
+    let mode = s.ok(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.CgroupnsMode}}",
+        shown.trim(),
+    ]);
+    assert_eq!(mode.trim(), "private");
+}
