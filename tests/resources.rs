@@ -268,3 +268,111 @@ fn private_cgroup_namespace() {
     ]);
     assert_eq!(mode.trim(), "private");
 }
+
+#[test]
+fn update_changes_the_running_containers_limits() {
+    let Some(s) = root_v1() else { return };
+    let id = s.ok(&["run", "-d", "--memory", "64m", s.busybox(), "sleep", "1000"]);
+    let id = id.trim();
+    s.ok(&[
+        "update",
+        "--memory",
+        "96m",
+        "--cpus",
+        "1.5",
+        "--pids-limit",
+        "50",
+        id,
+    ]);
+    assert_eq!(
+        cgroup_file("memory", id, "memory.limit_in_bytes"),
+        "100663296"
+    );
+    assert_eq!(cgroup_file("cpu", id, "cpu.cfs_quota_us"), "150000");
+    assert_eq!(cgroup_file("pids", id, "pids.max"), "50");
+    let shown = s.ok(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}",
+        id,
+    ]);
+    assert_eq!(shown.trim(), "100663296 1500000000");
+    // Past the swap limit (twice the first memory limit) only with a new swap limit; as
+    // docker's update, a container that cannot be updated makes the exit code 1.
+    let out = s.fails(&["update", "--memory", "256m", id], 1);
+    assert!(
+        out.stderr
+            .contains("update the memoryswap at the same time"),
+        "{out}"
+    );
+    s.ok(&["update", "--memory", "256m", "--memory-swap", "512m", id]);
+    assert_eq!(
+        cgroup_file("memory", id, "memory.limit_in_bytes"),
+        "268435456"
+    );
+    assert_eq!(
+        cgroup_file("memory", id, "memory.memsw.limit_in_bytes"),
+        "536870912"
+    );
+    s.ok(&["rm", "-f", id]);
+}
+
+#[test]
+fn stats_pause_and_top_use_the_cgroup() {
+    let Some(s) = root_v1() else { return };
+    let id = s.ok(&[
+        "run",
+        "-d",
+        "--memory",
+        "64m",
+        "--pids-limit",
+        "30",
+        s.busybox(),
+        "sh",
+        "-c",
+        "sleep 1000 & sleep 1000",
+    ]);
+    let id = id.trim();
+    let stats = s.ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.MemUsage}} {{.PIDs}}",
+        id,
+    ]);
+    assert!(stats.trim().ends_with("/ 64MiB 2"), "{stats}");
+    let top = s.ok(&["top", id]);
+    assert_eq!(
+        top.lines().filter(|l| l.contains("sleep 1000")).count(),
+        2,
+        "{top}"
+    );
+    s.ok(&["pause", id]);
+    assert_eq!(cgroup_file("freezer", id, "freezer.state"), "FROZEN");
+    let status = s.ok(&["inspect", "-f", "{{.State.Status}}", id]);
+    assert_eq!(status.trim(), "paused");
+    s.ok(&["unpause", id]);
+    assert_eq!(cgroup_file("freezer", id, "freezer.state"), "THAWED");
+    s.ok(&["exec", id, "true"]);
+    s.ok(&["rm", "-f", id]);
+}
+
+#[test]
+fn rootless_update_warns_and_records() {
+    let s = Skiff::new();
+    if !s.rootless() || v1("memory").is_none() {
+        return;
+    }
+    let id = s.ok(&["run", "-d", s.busybox(), "sleep", "1000"]);
+    let id = id.trim();
+    let out = s.run(&["update", "--memory", "64m", id]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr
+            .contains("resource limits are not supported and ignored"),
+        "{out}"
+    );
+    let shown = s.ok(&["inspect", "-f", "{{.HostConfig.Memory}}", id]);
+    assert_eq!(shown.trim(), "67108864");
+    s.ok(&["rm", "-f", id]);
+}

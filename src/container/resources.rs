@@ -4,8 +4,9 @@
 
 use super::devices::Device;
 use super::record::ContainerRecord;
-use crate::runtime::cgroup::{self, Cgroup, Place, Resources};
-use anyhow::Result;
+use super::state::ContainerState;
+use crate::runtime::cgroup::{self, Cgroup, Machine, Place, Resources};
+use anyhow::{bail, Result};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 /// What the user must hear about limits that will not be applied: all of them when no
@@ -54,6 +55,34 @@ pub fn make(record: &ContainerRecord) -> Result<Option<OwnCgroup>> {
     };
     cgroup.create(resources, &device_rules(&record.options.devices))?;
     Ok(Some(OwnCgroup(cgroup)))
+}
+
+/// `update`: the container's limits with `changes`, checked, and written to its cgroup
+/// when it runs in one (then the answer's flag is set).
+pub fn update(
+    current: &Resources,
+    changes: &Resources,
+    state: &ContainerState,
+) -> Result<(Resources, bool)> {
+    let mut updated = current.clone();
+    updated.merge(changes);
+    // The swap limit counts memory too: a larger memory limit needs a larger one.
+    if changes.memory > 0
+        && changes.memory_swap == 0
+        && updated.memory_swap > 0
+        && updated.memory > updated.memory_swap
+    {
+        bail!("Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time");
+    }
+    updated.check(&Machine::this(), true)?;
+    let applied = match &state.cgroup {
+        Some(cgroup) if state.is_running() => {
+            cgroup.set(&updated)?;
+            true
+        }
+        _ => false,
+    };
+    Ok((updated, applied))
 }
 
 /// The device cgroup rules that let the container use its `--device` nodes.
