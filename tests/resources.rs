@@ -376,3 +376,55 @@ fn rootless_update_warns_and_records() {
     assert_eq!(shown.trim(), "67108864");
     s.ok(&["rm", "-f", id]);
 }
+
+#[test]
+fn build_steps_run_with_the_limits() {
+    let Some(s) = root_v1() else { return };
+    let dockerfile = format!(
+        "FROM {}\nRUN cat /proc/self/cgroup > /cgroup && grep Cpus_allowed_list /proc/self/status > /cpus\n",
+        s.busybox()
+    );
+    let context = s.write_file("limited/Dockerfile", dockerfile.as_bytes());
+    let context = context.parent().unwrap().to_str().unwrap();
+    s.ok(&[
+        "build",
+        "-q",
+        "-t",
+        "limited",
+        "--memory",
+        "64m",
+        "--cpuset-cpus",
+        "0",
+        context,
+    ]);
+    let seen = s.ok(&["run", "--rm", "limited", "cat", "/cgroup", "/cpus"]);
+    assert!(seen.contains("memory:/skiff/"), "{seen}");
+    assert!(seen.trim().ends_with("Cpus_allowed_list:\t0"), "{seen}");
+    // A step past its memory limit is killed.
+    let hungry = format!("FROM {}\nRUN x=$(yes)\n", s.busybox());
+    let context = s.write_file("hungry/Dockerfile", hungry.as_bytes());
+    let context = context.parent().unwrap().to_str().unwrap();
+    let out = s.fails(
+        &["build", "--memory", "32m", "--memory-swap", "32m", context],
+        1,
+    );
+    assert!(out.stderr.contains("exit code 137"), "{out}");
+}
+
+#[test]
+fn build_refuses_bad_limits() {
+    let s = Skiff::new();
+    let context = s.write_file("any/Dockerfile", b"FROM scratch\n");
+    let context = context.parent().unwrap().to_str().unwrap();
+    let out = s.fails(&["build", "--memory", "lots", context], 125);
+    assert!(
+        out.stderr
+            .contains("invalid argument \"lots\" for \"-m, --memory\" flag"),
+        "{out}"
+    );
+    let out = s.fails(&["build", "--cpuset-cpus", "99", context], 125);
+    assert!(
+        out.stderr.contains("Requested CPUs are not available"),
+        "{out}"
+    );
+}

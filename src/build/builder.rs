@@ -48,6 +48,8 @@ pub struct BuildOptions {
     pub quiet: bool,
     /// The network of RUN steps: none or host.
     pub network: String,
+    /// The limits of RUN steps (`--memory`, `--cpu-shares`, ...).
+    pub resources: crate::runtime::cgroup::Resources,
 }
 
 /// The proxy variables every RUN sees when given with `--build-arg`, without an ARG, and
@@ -436,6 +438,7 @@ impl Builder<'_> {
             entrypoint: Some(String::new()),
             env: args.iter().map(|(n, v)| format!("{n}={v}")).collect(),
             network: self.run_network(run),
+            resources: self.opts.resources.clone(),
             rm: true,
             ..Default::default()
         };

@@ -55,12 +55,18 @@ pub struct BuildArgs {
     /// Always remove intermediate containers (accepted for compatibility)
     #[arg(long)]
     force_rm: bool,
+    #[command(flatten)]
+    resources: super::resources::CpuMemoryArgs,
 }
 
 /// `skiff build`. As docker, every failure of the build itself exits 1 (a bad flag still
 /// exits 125): the error says which step failed and why.
 pub fn build(store: &Store, args: BuildArgs) -> Result<i32> {
-    match run_build(store, &args) {
+    let resources = args.resources.checked()?;
+    for warning in crate::container::resources::warnings(&resources) {
+        eprintln!("WARNING: {warning}");
+    }
+    match run_build(store, &args, resources) {
         Ok(()) => Ok(0),
         Err(e) => {
             eprintln!("Error: {e:#}");
@@ -69,7 +75,11 @@ pub fn build(store: &Store, args: BuildArgs) -> Result<i32> {
     }
 }
 
-fn run_build(store: &Store, args: &BuildArgs) -> Result<()> {
+fn run_build(
+    store: &Store,
+    args: &BuildArgs,
+    resources: crate::runtime::cgroup::Resources,
+) -> Result<()> {
     let network = match args.network.as_str() {
         "default" => "default",
         "none" => "none",
@@ -97,6 +107,7 @@ fn run_build(store: &Store, args: &BuildArgs) -> Result<()> {
         labels,
         quiet: args.quiet,
         network: network.to_string(),
+        resources,
     };
     let id = builder::build(store, &ctx, &opts)?;
     if let Some(file) = &args.iidfile {
