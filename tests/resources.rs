@@ -428,3 +428,71 @@ fn build_refuses_bad_limits() {
         "{out}"
     );
 }
+
+#[test]
+fn device_cgroup_rules_decide_what_devices_allow() {
+    let Some(s) = root_v1() else { return };
+    if !Path::new("/dev/loop0").exists() {
+        return;
+    }
+    let open_both = "dd if=/dev/loop0 of=/dev/null count=0 && echo read; dd if=/dev/zero of=/dev/loop0 count=0 && echo written";
+    // The device's own permissions: read only.
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--device",
+        "/dev/loop0:/dev/loop0:r",
+        "--device-cgroup-rule",
+        "c 1:11 r",
+        s.busybox(),
+        "sh",
+        "-c",
+        open_both,
+    ]);
+    assert!(out.stdout.contains("read"), "{out}");
+    assert!(!out.stdout.contains("written"), "{out}");
+    assert!(out.stderr.contains("Operation not permitted"), "{out}");
+    // A rule allows more.
+    let out = s.run(&[
+        "run",
+        "--rm",
+        "--device",
+        "/dev/loop0:/dev/loop0:r",
+        "--device-cgroup-rule",
+        "b 7:0 rw",
+        s.busybox(),
+        "sh",
+        "-c",
+        open_both,
+    ]);
+    assert!(out.stdout.contains("written"), "{out}");
+}
+
+#[test]
+fn oom_killer_disabled_and_unsupported_limits_warned() {
+    let Some(s) = root_v1() else { return };
+    let out = s.run(&[
+        "run",
+        "-d",
+        "--memory",
+        "64m",
+        "--oom-kill-disable",
+        "--blkio-weight",
+        "300",
+        s.busybox(),
+        "sleep",
+        "1000",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    let id = out.stdout.trim();
+    let control = cgroup_file("memory", id, "memory.oom_control");
+    assert!(control.contains("oom_kill_disable 1"), "{control}");
+    // This machine's I/O scheduler has no blkio weight: docker's warning, and the rest applies.
+    if !v1("blkio").unwrap().join("blkio.weight").exists() {
+        assert!(
+            out.stderr.contains("does not support Block I/O weight"),
+            "{out}"
+        );
+    }
+    s.ok(&["rm", "-f", id]);
+}
