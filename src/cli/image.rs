@@ -40,7 +40,7 @@ pub enum ImageCommand {
     /// Save images to a tar archive (standard output by default)
     Save(super::authoring::SaveArgs),
     /// Build an image from a Dockerfile
-    Build(super::build::BuildArgs),
+    Build(Box<super::build::BuildArgs>),
 }
 
 pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
@@ -56,7 +56,7 @@ pub fn dispatch(store: &Store, command: ImageCommand) -> Result<i32> {
         ImageCommand::Prune(args) => super::prune::image_prune(store, args),
         ImageCommand::History(args) => super::authoring::history(store, args),
         ImageCommand::Save(args) => super::authoring::save(store, args),
-        ImageCommand::Build(args) => super::build::build(store, args),
+        ImageCommand::Build(args) => super::build::build(store, *args),
     }
 }
 
