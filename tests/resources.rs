@@ -22,6 +22,14 @@ fn cgroup_file(controller: &str, id: &str, file: &str) -> String {
         .to_string()
 }
 
+/// `FLAGS IMAGE COMMAND...` as arguments: the flags are words without spaces.
+fn command<'a>(flags: &'a str, image: &'a str, command: &[&'a str]) -> Vec<&'a str> {
+    let mut args: Vec<&str> = flags.split_whitespace().collect();
+    args.push(image);
+    args.extend_from_slice(command);
+    args
+}
+
 /// A root store on a cgroup v1 machine, or None (the test is skipped).
 fn root_v1() -> Option<Skiff> {
     v1("memory")?;
@@ -31,45 +39,25 @@ fn root_v1() -> Option<Skiff> {
 #[test]
 fn limits_are_in_the_kernels_files() {
     let Some(s) = root_v1() else { return };
-    let id = s.ok(&[
-        "run",
-        "-d",
-        "--memory",
-        "64m",
-        "--memory-swap",
-        "96m",
-        "--memory-reservation",
-        "32m",
-        "--cpus",
-        "0.5",
-        "--cpu-shares",
-        "512",
-        "--cpuset-cpus",
-        "0",
-        "--pids-limit",
-        "20",
-        s.busybox(),
-        "sleep",
-        "1000",
-    ]);
+    let flags = concat!(
+        "run -d --memory 64m --memory-swap 96m --memory-reservation 32m --cpus 0.5 ",
+        "--cpu-shares 512 --cpuset-cpus 0 --pids-limit 20"
+    );
+    let id = s.ok(&command(flags, s.busybox(), &["sleep", "1000"]));
     let id = id.trim();
-    assert_eq!(
-        cgroup_file("memory", id, "memory.limit_in_bytes"),
-        "67108864"
-    );
-    assert_eq!(
-        cgroup_file("memory", id, "memory.memsw.limit_in_bytes"),
-        "100663296"
-    );
-    assert_eq!(
-        cgroup_file("memory", id, "memory.soft_limit_in_bytes"),
-        "33554432"
-    );
-    assert_eq!(cgroup_file("cpu", id, "cpu.cfs_quota_us"), "50000");
-    assert_eq!(cgroup_file("cpu", id, "cpu.cfs_period_us"), "100000");
-    assert_eq!(cgroup_file("cpu", id, "cpu.shares"), "512");
-    assert_eq!(cgroup_file("cpuset", id, "cpuset.cpus"), "0");
-    assert_eq!(cgroup_file("pids", id, "pids.max"), "20");
+    let expected = [
+        ("memory", "memory.limit_in_bytes", "67108864"),
+        ("memory", "memory.memsw.limit_in_bytes", "100663296"),
+        ("memory", "memory.soft_limit_in_bytes", "33554432"),
+        ("cpu", "cpu.cfs_quota_us", "50000"),
+        ("cpu", "cpu.cfs_period_us", "100000"),
+        ("cpu", "cpu.shares", "512"),
+        ("cpuset", "cpuset.cpus", "0"),
+        ("pids", "pids.max", "20"),
+    ];
+    for (controller, file, value) in expected {
+        assert_eq!(cgroup_file(controller, id, file), value, "{file}");
+    }
     // The container's processes are in it, as the container itself sees.
     let pid = s.ok(&["inspect", "-f", "{{.State.Pid}}", id]);
     let procs = cgroup_file("pids", id, "cgroup.procs");
@@ -100,19 +88,11 @@ fn oom_kill_is_reported() {
     let Some(s) = root_v1() else { return };
     // The shell keeps all of `yes`'s output in memory, past the limit, with no swap to
     // spill into.
-    let out = s.run(&[
-        "run",
-        "--name",
-        "hungry",
-        "--memory",
-        "32m",
-        "--memory-swap",
-        "32m",
+    let out = s.run(&command(
+        "run --name hungry --memory 32m --memory-swap 32m",
         s.busybox(),
-        "sh",
-        "-c",
-        "x=$(yes); echo survived",
-    ]);
+        &["sh", "-c", "x=$(yes); echo survived"],
+    ));
     assert_eq!(out.code, 137, "{out}");
     assert!(!out.stdout.contains("survived"));
     let state = s.ok(&[
@@ -127,15 +107,11 @@ fn oom_kill_is_reported() {
 #[test]
 fn without_oom_the_flag_stays_false() {
     let Some(s) = root_v1() else { return };
-    s.ok(&[
-        "run",
-        "--name",
-        "fed",
-        "--memory",
-        "64m",
+    s.ok(&command(
+        "run --name fed --memory 64m",
         s.busybox(),
-        "true",
-    ]);
+        &["true"],
+    ));
     let state = s.ok(&["inspect", "-f", "{{.State.OOMKilled}}", "fed"]);
     assert_eq!(state.trim(), "false");
 }
@@ -146,16 +122,11 @@ fn pids_limit_stops_a_fork_bomb() {
     // Each background sleep is a process; the tenth fork (the shell is the first process)
     // must fail, and the shell sees it fail.
     let script = "i=0; while [ $i -lt 30 ]; do sleep 60 & i=$((i+1)); done; echo started $i";
-    let out = s.run(&[
-        "run",
-        "--rm",
-        "--pids-limit",
-        "10",
+    let out = s.run(&command(
+        "run --rm --pids-limit 10",
         s.busybox(),
-        "sh",
-        "-c",
-        script,
-    ]);
+        &["sh", "-c", script],
+    ));
     assert!(out.stderr.contains("can't fork"), "{out}");
     assert!(!out.stdout.contains("started 30"), "{out}");
 }
@@ -166,17 +137,11 @@ fn rootless_warns_once_and_runs() {
     if !s.rootless() || v1("memory").is_none() {
         return;
     }
-    let out = s.run(&[
-        "run",
-        "--rm",
-        "--memory",
-        "64m",
-        "--cpus",
-        "1",
+    let out = s.run(&command(
+        "run --rm --memory 64m --cpus 1",
         s.busybox(),
-        "echo",
-        "ran",
-    ]);
+        &["echo", "ran"],
+    ));
     assert_eq!(out.code, 0, "{out}");
     assert_eq!(out.stdout.trim(), "ran");
     assert_eq!(out.stderr.matches("WARNING").count(), 1, "{out}");
@@ -249,15 +214,11 @@ fn bad_values_are_refused_and_nothing_is_created() {
 #[test]
 fn private_cgroup_namespace() {
     let s = Skiff::new();
-    let own = s.ok(&[
-        "run",
-        "--rm",
-        "--cgroupns",
-        "private",
+    let own = s.ok(&command(
+        "run --rm --cgroupns private",
         s.busybox(),
-        "cat",
-        "/proc/self/cgroup",
-    ]);
+        &["cat", "/proc/self/cgroup"],
+    ));
     assert!(own.lines().all(|l| l.ends_with(":/")), "{own}");
     let shown = s.ok(&["create", "--cgroupns", "private", s.busybox()]);
     let mode = s.ok(&[
@@ -320,18 +281,11 @@ fn update_changes_the_running_containers_limits() {
 #[test]
 fn stats_pause_and_top_use_the_cgroup() {
     let Some(s) = root_v1() else { return };
-    let id = s.ok(&[
-        "run",
-        "-d",
-        "--memory",
-        "64m",
-        "--pids-limit",
-        "30",
+    let id = s.ok(&command(
+        "run -d --memory 64m --pids-limit 30",
         s.busybox(),
-        "sh",
-        "-c",
-        "sleep 1000 & sleep 1000",
-    ]);
+        &["sh", "-c", "sleep 1000 & sleep 1000"],
+    ));
     let id = id.trim();
     let stats = s.ok(&[
         "stats",
@@ -436,53 +390,38 @@ fn device_cgroup_rules_decide_what_devices_allow() {
         return;
     }
     let open_both = "dd if=/dev/loop0 of=/dev/null count=0 && echo read; dd if=/dev/zero of=/dev/loop0 count=0 && echo written";
+    let run_with_rule = |rule: &str| {
+        s.run(&[
+            "run",
+            "--rm",
+            "--device",
+            "/dev/loop0:/dev/loop0:r",
+            "--device-cgroup-rule",
+            rule,
+            s.busybox(),
+            "sh",
+            "-c",
+            open_both,
+        ])
+    };
     // The device's own permissions: read only.
-    let out = s.run(&[
-        "run",
-        "--rm",
-        "--device",
-        "/dev/loop0:/dev/loop0:r",
-        "--device-cgroup-rule",
-        "c 1:11 r",
-        s.busybox(),
-        "sh",
-        "-c",
-        open_both,
-    ]);
+    let out = run_with_rule("c 1:11 r");
     assert!(out.stdout.contains("read"), "{out}");
     assert!(!out.stdout.contains("written"), "{out}");
     assert!(out.stderr.contains("Operation not permitted"), "{out}");
     // A rule allows more.
-    let out = s.run(&[
-        "run",
-        "--rm",
-        "--device",
-        "/dev/loop0:/dev/loop0:r",
-        "--device-cgroup-rule",
-        "b 7:0 rw",
-        s.busybox(),
-        "sh",
-        "-c",
-        open_both,
-    ]);
+    let out = run_with_rule("b 7:0 rw");
     assert!(out.stdout.contains("written"), "{out}");
 }
 
 #[test]
 fn oom_killer_disabled_and_unsupported_limits_warned() {
     let Some(s) = root_v1() else { return };
-    let out = s.run(&[
-        "run",
-        "-d",
-        "--memory",
-        "64m",
-        "--oom-kill-disable",
-        "--blkio-weight",
-        "300",
+    let out = s.run(&command(
+        "run -d --memory 64m --oom-kill-disable --blkio-weight 300",
         s.busybox(),
-        "sleep",
-        "1000",
-    ]);
+        &["sleep", "1000"],
+    ));
     assert_eq!(out.code, 0, "{out}");
     let id = out.stdout.trim();
     let control = cgroup_file("memory", id, "memory.oom_control");

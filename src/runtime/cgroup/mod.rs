@@ -253,6 +253,33 @@ struct Limit {
     value: String,
 }
 
+/// The limits of a container, in the order they are written.
+#[derive(Default)]
+struct Limits(Vec<Limit>);
+
+impl Limits {
+    fn add(&mut self, controller: &'static str, file: &'static str, value: String) {
+        self.0.push(Limit {
+            controller,
+            file,
+            value,
+        });
+    }
+
+    /// The limits whose files cgroup v1 and v2 name alike: cpuset's and pids'.
+    fn add_common(&mut self, r: &Resources) {
+        if !r.cpuset_cpus.is_empty() {
+            self.add("cpuset", "cpuset.cpus", r.cpuset_cpus.clone());
+        }
+        if !r.cpuset_mems.is_empty() {
+            self.add("cpuset", "cpuset.mems", r.cpuset_mems.clone());
+        }
+        if let Some(pids) = r.pids_limit {
+            self.add("pids", "pids.max", pids_max(pids));
+        }
+    }
+}
+
 /// docker's PidsLimit: 0 or less is no limit.
 fn pids_max(limit: i64) -> String {
     if limit > 0 {

@@ -1,7 +1,7 @@
 //! cgroup v1: one hierarchy per controller, the container's cgroup at the same relative
 //! path in each.
 
-use super::{keyed, settle, write, Cgroup, Limit, Resources, Usage};
+use super::{keyed, settle, write, Cgroup, Limit, Limits, Resources, Usage};
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -29,14 +29,8 @@ const DEFAULT_DEVICES: [&str; 12] = [
 ];
 
 fn limits(r: &Resources) -> Vec<Limit> {
-    let mut limits = Vec::new();
-    let mut add = |controller, file, value: String| {
-        limits.push(Limit {
-            controller,
-            file,
-            value,
-        })
-    };
+    let mut limits = Limits::default();
+    let mut add = |controller, file, value| limits.add(controller, file, value);
     if r.memory > 0 {
         add("memory", "memory.limit_in_bytes", r.memory.to_string());
     }
@@ -61,19 +55,11 @@ fn limits(r: &Resources) -> Vec<Limit> {
         add("cpu", "cpu.cfs_period_us", period.to_string());
         add("cpu", "cpu.cfs_quota_us", quota.to_string());
     }
-    if !r.cpuset_cpus.is_empty() {
-        add("cpuset", "cpuset.cpus", r.cpuset_cpus.clone());
-    }
-    if !r.cpuset_mems.is_empty() {
-        add("cpuset", "cpuset.mems", r.cpuset_mems.clone());
-    }
-    if let Some(pids) = r.pids_limit {
-        add("pids", "pids.max", super::pids_max(pids));
-    }
     if r.blkio_weight > 0 {
         add("blkio", "blkio.weight", r.blkio_weight.to_string());
     }
-    limits
+    limits.add_common(r);
+    limits.0
 }
 
 /// Whether the machine can take the limit: its controller is mounted and the kernel has

@@ -1,7 +1,7 @@
 //! cgroup v2: one tree, controllers handed down level by level through each parent's
 //! `cgroup.subtree_control`.
 
-use super::{keyed, settle, write, Cgroup, Limit, Resources, Usage};
+use super::{keyed, settle, write, Cgroup, Limit, Limits, Resources, Usage};
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,14 +11,8 @@ use std::path::{Path, PathBuf};
 const ALWAYS: [&str; 2] = ["memory", "pids"];
 
 fn limits(r: &Resources) -> Vec<Limit> {
-    let mut limits = Vec::new();
-    let mut add = |controller, file, value: String| {
-        limits.push(Limit {
-            controller,
-            file,
-            value,
-        })
-    };
+    let mut limits = Limits::default();
+    let mut add = |controller, file, value| limits.add(controller, file, value);
     if r.memory > 0 {
         add("memory", "memory.max", r.memory.to_string());
     }
@@ -46,21 +40,13 @@ fn limits(r: &Resources) -> Vec<Limit> {
         };
         add("cpu", "cpu.max", format!("{quota} {period}"));
     }
-    if !r.cpuset_cpus.is_empty() {
-        add("cpuset", "cpuset.cpus", r.cpuset_cpus.clone());
-    }
-    if !r.cpuset_mems.is_empty() {
-        add("cpuset", "cpuset.mems", r.cpuset_mems.clone());
-    }
-    if let Some(pids) = r.pids_limit {
-        add("pids", "pids.max", super::pids_max(pids));
-    }
     if r.blkio_weight > 0 {
         // runc's mapping of blkio weights (10..1000) onto io weights (1..10000).
         let weight = 1 + (i64::from(r.blkio_weight) - 10) * 9999 / 990;
         add("io", "io.weight", weight.to_string());
     }
-    limits
+    limits.add_common(r);
+    limits.0
 }
 
 /// The cgroup below which a rootless process may make cgroups: the parent of its own (its
