@@ -435,3 +435,26 @@ fn oom_killer_disabled_and_unsupported_limits_warned() {
     }
     s.ok(&["rm", "-f", id]);
 }
+
+#[test]
+fn a_container_joining_anothers_network_has_its_own_cgroup() {
+    let Some(s) = root_v1() else { return };
+    s.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "netowner",
+        "--network",
+        "none",
+        s.busybox(),
+        "sleep",
+        "1000",
+    ]);
+    let seen = s.ok(&command(
+        "run --rm --network container:netowner --memory 64m",
+        s.busybox(),
+        &["cat", "/proc/self/cgroup"],
+    ));
+    assert!(seen.contains("memory:/skiff/"), "{seen}");
+    s.ok(&["rm", "-f", "netowner"]);
+}

@@ -57,6 +57,18 @@ pub fn make(record: &ContainerRecord) -> Result<Option<OwnCgroup>> {
     Ok(Some(OwnCgroup(cgroup)))
 }
 
+/// Removes the cgroup a run of the container left behind: its supervisor was killed before
+/// it could remove it.
+pub fn remove_leftover(record: &ContainerRecord) {
+    let resources = &record.options.resources;
+    if !resources.wants_cgroup() {
+        return;
+    }
+    if let Some(cgroup) = cgroup::here().cgroup_for(&record.id, &resources.cgroup_parent) {
+        cgroup.remove();
+    }
+}
+
 /// `update`: the container's limits with `changes`, checked, and written to its cgroup
 /// when it runs in one (then the answer's flag is set).
 pub fn update(

@@ -159,6 +159,11 @@ fn spawn_joined(
     (parent_sock, child_sock): (OwnedFd, OwnedFd),
 ) -> Result<Started> {
     nix::unistd::write(&parent_sock, b"g")?;
+    // The helper puts itself into the cgroup before it clones: the child may go on at once.
+    // (Each write is a message of its own on the socket.)
+    if launch.cgroup.is_some() {
+        nix::unistd::write(&parent_sock, IN_CGROUP)?;
+    }
     let own = clone_flags(launch.spec)
         & !(libc::CLONE_NEWUSER as u64 | libc::CLONE_PIDFD as u64 | namespaces as u64);
     spawn_via_helper(
@@ -259,13 +264,21 @@ fn join_and_clone(
     match body(sock.try_clone()?)? {}
 }
 
-/// Parent side: map ids, release the child, and collect its descriptors or its error.
+/// Parent side: map ids, release the child, move it into its cgroup while it sets itself
+/// up (the kernel may take milliseconds to move a process, which the child's setup hides),
+/// and collect its descriptors or its error.
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
     launch.maps.apply(pid.as_raw())?;
-    if let Some(cgroup) = launch.cgroup {
-        cgroup.join(pid.as_raw())?;
-    }
     nix::unistd::write(sock, b"g")?;
+    if let Some(cgroup) = launch.cgroup {
+        let joined = cgroup.join(pid.as_raw());
+        if joined.is_err() {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        joined?;
+        // A child that already failed has closed its end: its error is read below.
+        let _ = nix::unistd::write(sock, IN_CGROUP);
+    }
     let mut received = receive_until_exec(sock)?;
     match received.failed.take() {
         Some(e) => Err(e.into()),
@@ -328,10 +341,6 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     reset_signals();
     connect_stdio(&launch.stdio)?;
     let spec = launch.spec;
-    if wants_cgroupns(spec) {
-        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
-            .context("cannot create the container's cgroup namespace")?;
-    }
     let process = spec
         .process()
         .as_ref()
@@ -355,8 +364,27 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     if let Some(domainname) = spec.domainname() {
         set_domainname(domainname)?;
     }
+    if launch.cgroup.is_some() {
+        wait_for_cgroup(sock)?;
+    }
+    if wants_cgroupns(spec) {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+            .context("cannot create the container's cgroup namespace")?;
+    }
     security::apply_limits(process)?;
     become_process(process, launch.seccomp, sock, launch.init, true)
+}
+
+/// What the parent sends once the child is in its cgroup.
+const IN_CGROUP: &[u8] = b"c";
+
+/// The container's own processes must start in its cgroup, counted and limited.
+fn wait_for_cgroup(sock: &OwnedFd) -> Result<()> {
+    let mut byte = [0u8; 1];
+    if nix::unistd::read(sock, &mut byte)? != 1 || byte != IN_CGROUP {
+        bail!("skiff went away before the container joined its cgroup");
+    }
+    Ok(())
 }
 
 /// The common end of starting a container and of `exec`, inside the container's root:
