@@ -153,9 +153,12 @@ fn rootless_warns_once_and_runs() {
     assert!(out.stderr.contains("cgroup v1"), "{out}");
     let quiet = s.run(&["run", "--rm", s.busybox(), "echo", "ran"]);
     assert_eq!(quiet.stderr, "", "{quiet}");
-    let created = s.run(&["create", "--pids-limit", "5", s.busybox()]);
+    let created = s.run(&["create", "--pids-limit", "5", s.busybox(), "true"]);
     assert_eq!(created.code, 0, "{created}");
     assert_eq!(created.stderr.matches("WARNING").count(), 1, "{created}");
+    let started = s.run(&["start", "-a", created.stdout.trim()]);
+    assert_eq!(started.code, 0, "{started}");
+    assert_eq!(started.stderr.matches("WARNING").count(), 1, "{started}");
 }
 
 #[test]
@@ -321,6 +324,7 @@ fn rootless_update_warns_and_records() {
     let id = id.trim();
     let out = s.run(&["update", "--memory", "64m", id]);
     assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stderr.matches("WARNING").count(), 1, "{out}");
     assert!(
         out.stderr
             .contains("resource limits are not supported and ignored"),
@@ -457,4 +461,30 @@ fn a_container_joining_anothers_network_has_its_own_cgroup() {
     ));
     assert!(seen.contains("memory:/skiff/"), "{seen}");
     s.ok(&["rm", "-f", "netowner"]);
+}
+
+#[test]
+fn cgroup_parent_places_the_cgroup() {
+    let Some(s) = root_v1() else { return };
+    let parent = format!("skiff-test-parent-{}", std::process::id());
+    let id = s.ok(&command(
+        &format!("run -d --cgroup-parent /{parent} --pids-limit 7"),
+        s.busybox(),
+        &["sleep", "1000"],
+    ));
+    let id = id.trim();
+    let dir = v1("pids").unwrap().join(&parent).join(id);
+    let limit = std::fs::read_to_string(dir.join("pids.max")).unwrap();
+    assert_eq!(limit.trim(), "7");
+    let shown = s.ok(&["inspect", "-f", "{{.HostConfig.CgroupParent}}", id]);
+    assert_eq!(shown.trim(), format!("/{parent}"));
+    s.ok(&["rm", "-f", id]);
+    assert!(!dir.exists());
+    for controller in [
+        "memory", "cpu", "cpuacct", "cpuset", "pids", "blkio", "freezer",
+    ] {
+        if let Some(hierarchy) = v1(controller) {
+            let _ = std::fs::remove_dir(hierarchy.join(&parent));
+        }
+    }
 }

@@ -708,6 +708,19 @@ pub struct StartArgs {
     filters: Vec<String>,
 }
 
+/// The limits the containers about to start cannot have here, each said once.
+fn warn_about_limits(store: &Store, names: &[String]) {
+    let warnings: std::collections::BTreeSet<String> = names
+        .iter()
+        .filter_map(|name| record::resolve(store, name).ok())
+        .filter_map(|id| record::load(store, &id).ok())
+        .flat_map(|r| crate::container::resources::warnings(&r.options.resources))
+        .collect();
+    for warning in warnings {
+        eprintln!("WARNING: {warning}");
+    }
+}
+
 pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
     let mut names = args.containers.clone();
     if args.all {
@@ -721,6 +734,7 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
     } else if names.is_empty() {
         bail!("\"start\" requires at least 1 container (or --all)");
     }
+    warn_about_limits(store, &names);
     if args.attach || args.interactive {
         let [name] = names.as_slice() else {
             bail!("you cannot start and attach multiple containers at once")
@@ -1176,6 +1190,11 @@ pub fn update(store: &Store, args: UpdateArgs) -> Result<i32> {
     for warning in crate::container::resources::warnings(&changes) {
         eprintln!("WARNING: {warning}");
     }
+    // Where no cgroup can be written, the warning above said all there is to say.
+    let cgroups = matches!(
+        crate::runtime::cgroup::here(),
+        crate::runtime::cgroup::Place::Usable { .. }
+    );
     each(store, &args.containers, |store, id| {
         let mut rec = record::load(store, id)?;
         if let Some(restart) = &args.restart {
@@ -1188,7 +1207,7 @@ pub fn update(store: &Store, args: UpdateArgs) -> Result<i32> {
             let current = state::load(store, id)?;
             let (updated, applied) =
                 crate::container::resources::update(&rec.options.resources, &changes, &current)?;
-            if current.is_running() && !applied {
+            if cgroups && current.is_running() && !applied {
                 eprintln!("WARNING: container {} runs without a cgroup of its own: the new limits apply from its next start", &id[..12]);
             }
             rec.options.resources = updated;
