@@ -59,10 +59,23 @@ impl Machine {
                 .unwrap_or_else(|_| default.to_string())
         };
         Machine {
-            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpus: cpus_allowed(),
             online_cpus: read("/sys/devices/system/cpu/online", "0"),
             online_mems: read("/sys/devices/system/node/online", "0"),
         }
+    }
+}
+
+/// The CPUs this process may run on, as docker counts them (not reduced by a CPU quota of
+/// the caller's own cgroup, which `available_parallelism` would count).
+fn cpus_allowed() -> usize {
+    // SAFETY: the set is a plain bit mask, filled by the kernel.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return 1;
+        }
+        (libc::CPU_COUNT(&set) as usize).max(1)
     }
 }
 

@@ -351,6 +351,32 @@ mod tests {
     }
 
     #[test]
+    fn freezer_and_oom_events() {
+        let tree = hierarchy();
+        let cgroup = find(tree.path(), true, "0::/\n")
+            .cgroup_for("f", "")
+            .unwrap();
+        // The kernel reports the freeze done in cgroup.events; the fake tree says so at once.
+        put(&tree, "skiff/f/cgroup.freeze", "0\n");
+        put(&tree, "skiff/f/cgroup.events", "populated 1\nfrozen 1\n");
+        put(
+            &tree,
+            "skiff/f/memory.events",
+            "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n",
+        );
+        assert!(cgroup.freeze(true).unwrap());
+        let control = std::fs::read_to_string(tree.path().join("skiff/f/cgroup.freeze")).unwrap();
+        assert_eq!(control, "1");
+        assert!(cgroup.oom_killed());
+        let plain = find(tree.path(), true, "0::/\n")
+            .cgroup_for("g", "")
+            .unwrap();
+        tree.subdir("skiff/g");
+        assert!(!plain.freeze(true).unwrap());
+        assert!(!plain.oom_killed());
+    }
+
+    #[test]
     fn usage_from_v2_files() {
         let tree = hierarchy();
         let dir = tree.subdir("skiff/x");
