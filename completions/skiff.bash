@@ -518,7 +518,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__build)
-            opts="-t -f -q -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --rm --force-rm --ulimit --shm-size --add-host --security-opt --platform --root --runroot --help"
+            opts="-t -f -q -c -m -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --rm --force-rm --ulimit --shm-size --add-host --security-opt --platform --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -581,6 +581,42 @@ _skiff() {
                     return 0
                     ;;
                 --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-mems)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -848,7 +884,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -a -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1015,6 +1051,70 @@ _skiff() {
                     return 0
                     ;;
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-mems)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-reservation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blkio-weight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroup-parent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroupns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-cgroup-rule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1532,7 +1632,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -a -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1699,6 +1799,70 @@ _skiff() {
                     return 0
                     ;;
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-mems)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-reservation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blkio-weight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroup-parent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroupns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-cgroup-rule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1952,13 +2116,65 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__update)
-            opts="-h --restart --root --runroot --help"
+            opts="-c -m -h --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-mems)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-reservation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blkio-weight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2022,7 +2238,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -a -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2189,6 +2405,70 @@ _skiff() {
                     return 0
                     ;;
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-mems)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-reservation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blkio-weight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroup-parent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroupns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-cgroup-rule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2504,7 +2784,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__image__subcmd__build)
-            opts="-t -f -q -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --rm --force-rm --ulimit --shm-size --add-host --security-opt --platform --root --runroot --help"
+            opts="-t -f -q -c -m -h --tag --file --build-arg --target --no-cache --pull --label --quiet --iidfile --network --rm --force-rm --ulimit --shm-size --add-host --security-opt --platform --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2567,6 +2847,42 @@ _skiff() {
                     return 0
                     ;;
                 --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-mems)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3712,7 +4028,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -a -t -e -w -u -h -v -l -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3879,6 +4195,70 @@ _skiff() {
                     return 0
                     ;;
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-mems)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-reservation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blkio-weight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroup-parent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroupns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-cgroup-rule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4376,13 +4756,65 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__update)
-            opts="-h --restart --root --runroot --help"
+            opts="-c -m -h --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-shares)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpu-quota)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpuset-mems)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-swap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory-reservation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --blkio-weight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -15,6 +15,8 @@ mod runtime;
 mod size;
 mod store;
 mod supervisor;
+#[cfg(test)]
+mod testdir;
 mod text;
 mod volume;
 mod xattr;

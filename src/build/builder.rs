@@ -60,6 +60,8 @@ pub struct RunLimits {
     pub shm_size: Option<u64>,
     pub add_hosts: Vec<String>,
     pub security_opt: Vec<String>,
+    /// `--memory`, `--cpu-shares`, ...: the limits of each step's cgroup.
+    pub resources: crate::runtime::cgroup::Resources,
 }
 
 /// The proxy variables every RUN sees when given with `--build-arg`, without an ARG, and
@@ -453,6 +455,7 @@ impl Builder<'_> {
             entrypoint: Some(String::new()),
             env: args.iter().map(|(n, v)| format!("{n}={v}")).collect(),
             network: self.run_network(run),
+            resources: self.opts.run_limits.resources.clone(),
             rm: true,
             ulimits: self.opts.run_limits.ulimits.clone(),
             shm_size: self.opts.run_limits.shm_size,

@@ -71,6 +71,8 @@ pub struct BuildArgs {
     /// The platform to build for: only the host's (os/arch[/variant])
     #[arg(long)]
     platform: Option<String>,
+    #[command(flatten)]
+    resources: super::resources::CpuMemoryArgs,
 }
 
 /// `skiff build`. As docker, every failure of the build itself exits 1 (a bad flag still
@@ -95,6 +97,10 @@ fn run_limits(args: &BuildArgs) -> Result<RunLimits> {
         crate::container::network::parse_add_host(entry)?;
     }
     crate::container::create::check_security_opts(&args.security_opt)?;
+    let resources = args.resources.checked()?;
+    for warning in crate::container::resources::warnings(&resources) {
+        eprintln!("WARNING: {warning}");
+    }
     Ok(RunLimits {
         ulimits: args
             .ulimit
@@ -108,6 +114,7 @@ fn run_limits(args: &BuildArgs) -> Result<RunLimits> {
             .transpose()?,
         add_hosts: args.add_host.clone(),
         security_opt: args.security_opt.clone(),
+        resources,
     })
 }
 

@@ -708,6 +708,19 @@ pub struct StartArgs {
     filters: Vec<String>,
 }
 
+/// The limits the containers about to start cannot have here, each said once.
+fn warn_about_limits(store: &Store, names: &[String]) {
+    let warnings: std::collections::BTreeSet<String> = names
+        .iter()
+        .filter_map(|name| record::resolve(store, name).ok())
+        .filter_map(|id| record::load(store, &id).ok())
+        .flat_map(|r| crate::container::resources::warnings(&r.options.resources))
+        .collect();
+    for warning in warnings {
+        eprintln!("WARNING: {warning}");
+    }
+}
+
 pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
     let mut names = args.containers.clone();
     if args.all {
@@ -721,6 +734,7 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
     } else if names.is_empty() {
         bail!("\"start\" requires at least 1 container (or --all)");
     }
+    warn_about_limits(store, &names);
     if args.attach || args.interactive {
         let [name] = names.as_slice() else {
             bail!("you cannot start and attach multiple containers at once")
@@ -883,7 +897,7 @@ pub fn top(store: &Store, args: TopArgs) -> Result<i32> {
     }
     let tick = processes::ticks_per_second();
     let boot = boot_time();
-    let rows: Vec<Value> = processes::members(current.pid).into_iter().filter_map(processes::info).map(|p| {
+    let rows: Vec<Value> = processes::of_container(&current).into_iter().filter_map(processes::info).map(|p| {
         let cpu = p.cpu_ticks / tick;
         let started = clock::format_rfc3339((boot + (p.start_ticks / tick) as i64, 0));
         json!({
@@ -1017,12 +1031,14 @@ pub fn stats(store: &Store, args: StatsArgs) -> Result<i32> {
     }
 }
 
-/// CPU ticks, memory, I/O and process count of one container at one moment.
+/// CPU time, memory, I/O and process count of one container at one moment.
 #[derive(Default)]
 struct Sample {
-    cpu_ticks: u64,
-    rss: u64,
-    pids: usize,
+    cpu_nanos: u64,
+    memory: u64,
+    /// The container's memory limit; the machine's memory when it has none.
+    memory_limit: Option<u64>,
+    pids: u64,
     net: (u64, u64),
     block: (u64, u64),
 }
@@ -1034,26 +1050,51 @@ fn sample(containers: &[Summary]) -> Vec<Sample> {
             if !s.state.is_running() {
                 return Sample::default();
             }
-            let members = processes::members(s.state.pid);
-            let infos: Vec<_> = members.iter().filter_map(|&p| processes::info(p)).collect();
-            let block = members.iter().fold((0, 0), |acc, p| {
-                let io = std::fs::read_to_string(format!("/proc/{p}/io")).unwrap_or_default();
-                let field = |name: &str| {
-                    io.lines()
-                        .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
-                        .unwrap_or(0)
-                };
-                (acc.0 + field("read_bytes:"), acc.1 + field("write_bytes:"))
-            });
+            let sample = match &s.state.cgroup {
+                Some(cgroup) => cgroup_sample(cgroup.usage()),
+                None => processes_sample(s.state.pid),
+            };
             Sample {
-                cpu_ticks: infos.iter().map(|i| i.cpu_ticks).sum(),
-                rss: infos.iter().map(|i| i.rss_bytes).sum(),
-                pids: infos.len(),
                 net: net_io(s.state.pid),
-                block,
+                ..sample
             }
         })
         .collect()
+}
+
+/// What the container's cgroup counts.
+fn cgroup_sample(usage: crate::runtime::cgroup::Usage) -> Sample {
+    Sample {
+        cpu_nanos: usage.cpu_nanos,
+        memory: usage.memory,
+        memory_limit: usage.memory_limit,
+        pids: usage.pids,
+        block: usage.block,
+        ..Default::default()
+    }
+}
+
+/// Without a cgroup: the sums over the processes of the container's pid namespace.
+fn processes_sample(pid1: i32) -> Sample {
+    let members = processes::members(pid1);
+    let infos: Vec<_> = members.iter().filter_map(|&p| processes::info(p)).collect();
+    let block = members.iter().fold((0, 0), |acc, p| {
+        let io = std::fs::read_to_string(format!("/proc/{p}/io")).unwrap_or_default();
+        let field = |name: &str| {
+            io.lines()
+                .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        (acc.0 + field("read_bytes:"), acc.1 + field("write_bytes:"))
+    });
+    let ticks: u64 = infos.iter().map(|i| i.cpu_ticks).sum();
+    Sample {
+        cpu_nanos: ticks * 1_000_000_000 / processes::ticks_per_second(),
+        memory: infos.iter().map(|i| i.rss_bytes).sum(),
+        pids: infos.len() as u64,
+        block,
+        ..Default::default()
+    }
 }
 
 /// Bytes received and sent on the container's interfaces other than loopback.
@@ -1078,16 +1119,15 @@ fn net_io(pid: i32) -> (u64, u64) {
 }
 
 fn stats_json(s: &Summary, a: &Sample, b: &Sample, seconds: f64, no_trunc: bool) -> Value {
-    let tick = processes::ticks_per_second() as f64;
-    let cpu = (b.cpu_ticks.saturating_sub(a.cpu_ticks)) as f64 / tick / seconds * 100.0;
-    let limit = mem_total();
+    let cpu = (b.cpu_nanos.saturating_sub(a.cpu_nanos)) as f64 / 1e9 / seconds * 100.0;
+    let limit = b.memory_limit.unwrap_or_else(mem_total);
     let h = super::image::human_size;
     json!({
         "ID": if no_trunc { s.id().to_string() } else { s.id()[..12].to_string() },
         "Name": s.record.name,
         "CPUPerc": format!("{cpu:.2}%"),
-        "MemUsage": format!("{} / {}", binary_size(b.rss), binary_size(limit)),
-        "MemPerc": format!("{:.2}%", if limit > 0 { b.rss as f64 / limit as f64 * 100.0 } else { 0.0 }),
+        "MemUsage": format!("{} / {}", binary_size(b.memory), binary_size(limit)),
+        "MemPerc": format!("{:.2}%", if limit > 0 { b.memory as f64 / limit as f64 * 100.0 } else { 0.0 }),
         "NetIO": format!("{} / {}", h(b.net.0), h(b.net.1)),
         "BlockIO": format!("{} / {}", h(b.block.0), h(b.block.1)),
         "PIDs": b.pids.to_string(),
@@ -1134,19 +1174,45 @@ pub struct UpdateArgs {
     /// Restart policy to apply when a container exits
     #[arg(long)]
     restart: Option<String>,
+    #[command(flatten)]
+    limits: super::resources::LimitArgs,
 }
 
 pub fn update(store: &Store, args: UpdateArgs) -> Result<i32> {
-    let Some(restart) = args.restart else {
-        bail!("you must provide one or more flags when using this command (e.g. --restart)")
-    };
-    RestartPolicy::parse(&restart)?;
+    let changes = args.limits.changes()?;
+    if args.restart.is_none() && !changes.wants_cgroup() {
+        bail!(
+            "you must provide one or more flags when using this command (e.g. --restart, --memory)"
+        )
+    }
+    if let Some(restart) = &args.restart {
+        RestartPolicy::parse(restart)?;
+    }
+    for warning in crate::container::resources::warnings(&changes) {
+        eprintln!("WARNING: {warning}");
+    }
+    // Where no cgroup can be written, the warning above said all there is to say.
+    let cgroups = matches!(
+        crate::runtime::cgroup::here(),
+        crate::runtime::cgroup::Place::Usable { .. }
+    );
     each(store, &args.containers, |store, id| {
         let mut rec = record::load(store, id)?;
-        if rec.options.rm && restart != "no" {
-            bail!("cannot update the restart policy of a container started with --rm");
+        if let Some(restart) = &args.restart {
+            if rec.options.rm && restart != "no" {
+                bail!("cannot update the restart policy of a container started with --rm");
+            }
+            rec.options.restart = restart.clone();
         }
-        rec.options.restart = restart.clone();
+        if changes.wants_cgroup() {
+            let current = state::load(store, id)?;
+            let (updated, applied) =
+                crate::container::resources::update(&rec.options.resources, &changes, &current)?;
+            if cgroups && current.is_running() && !applied {
+                eprintln!("WARNING: container {} runs without a cgroup of its own: the new limits apply from its next start", &id[..12]);
+            }
+            rec.options.resources = updated;
+        }
         record::save(store, &rec)?;
         crate::events::emit(store, "container", "update", id, &[]);
         Ok(())

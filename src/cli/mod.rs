@@ -13,6 +13,7 @@ mod image;
 mod network;
 mod prune;
 mod registry;
+mod resources;
 mod run;
 mod system;
 mod volume;

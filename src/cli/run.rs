@@ -152,6 +152,8 @@ pub struct RunArgs {
     /// Restart policy: no, on-failure[:max-retries], always, unless-stopped
     #[arg(long, default_value = "no")]
     restart: String,
+    #[command(flatten)]
+    resources: super::resources::ResourceArgs,
     /// Add a host device to the container (HOST[:CONTAINER][:rwm])
     #[arg(long, value_name = "HOST[:CONTAINER][:PERMISSIONS]")]
     device: Vec<String>,
@@ -299,6 +301,8 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         .as_deref()
         .map(|mac| crate::container::network::mac_address(mac, &network))
         .transpose()?;
+    let resources = args.resources.resources()?;
+    let cgroupns = args.resources.private_cgroupns()?;
     let opts = RunOptions {
         image: args.image,
         command: args.command,
@@ -378,9 +382,14 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         uts: namespace(Kind::Uts, args.uts)?,
         userns: UsernsMode::parse(args.userns.as_deref().unwrap_or_default())?,
         mac_address,
+        resources,
+        private_cgroupns: cgroupns,
     };
     // Refused flags must not cost a pull.
     validate(&opts)?;
+    for warning in crate::container::resources::warnings(&opts.resources) {
+        eprintln!("WARNING: {warning}");
+    }
     if let Some(platform) = &platform {
         platform.check_runs_here()?;
     }

@@ -1,8 +1,8 @@
 //! `--device HOST[:CONTAINER][:PERMISSIONS]`: a host device node inside the container. The
 //! node is bind-mounted from the host, as rootless podman does: creating one needs
 //! privileges a rootless user lacks. What the container may do with it is what the host's
-//! node allows its user; the permissions are kept for `inspect`, since no device cgroup
-//! narrows them.
+//! node allows its user; as root with `--device-cgroup-rule`, the container's device
+//! cgroup also narrows it to the permissions given (see `resources`).
 
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};

@@ -84,6 +84,8 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
         process: &process,
         seccomp,
         stdio,
+        cgroup: current.cgroup.as_ref(),
+        cgroupns: prepared.options().private_cgroupns,
     })?;
     if opts.detach {
         return Ok(0);

@@ -177,7 +177,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
         .and_then(|sp| sp.hostname().clone())
         .unwrap_or_default();
     let mounts: Vec<Value> = r.mounts.iter().map(|m| m.inspect_json()).collect();
-    json!({
+    let mut inspected = json!({
         "Id": r.id,
         "Created": r.created,
         "Path": r.path,
@@ -187,7 +187,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
             "Running": s.state.is_running(),
             "Paused": s.paused,
             "Restarting": s.state.status == "restarting",
-            "OOMKilled": false,
+            "OOMKilled": s.state.oom_killed,
             "Dead": false,
             "Pid": if s.state.is_running() { s.state.pid } else { 0 },
             "ExitCode": s.state.exit_code,
@@ -222,7 +222,25 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
             "StopSignal": o.stop_signal,
         },
         "NetworkSettings": network_settings(store, s),
-    })
+    });
+    add_resources(&mut inspected["HostConfig"], o);
+    inspected
+}
+
+/// The limits under docker's HostConfig names (Memory, NanoCpus, ...), and the cgroup
+/// namespace mode.
+fn add_resources(host_config: &mut Value, o: &super::options::RunOptions) {
+    if let (Value::Object(config), Ok(Value::Object(limits))) =
+        (host_config, serde_json::to_value(&o.resources))
+    {
+        config.extend(limits);
+        let mode = if o.private_cgroupns {
+            "private"
+        } else {
+            "host"
+        };
+        config.insert("CgroupnsMode".into(), mode.into());
+    }
 }
 
 /// `HostConfig`: how the container was asked to run.

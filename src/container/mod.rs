@@ -16,6 +16,7 @@ pub mod options;
 pub mod processes;
 pub mod record;
 pub mod remove;
+pub mod resources;
 pub mod run;
 pub mod spec;
 pub mod start;

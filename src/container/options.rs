@@ -119,6 +119,12 @@ pub struct RunOptions {
     /// `--mac-address`: the container's hardware address on its user-defined network.
     #[serde(default)]
     pub mac_address: Option<String>,
+    /// `--memory`, `--cpus` and the other limits of the container's cgroup.
+    #[serde(default)]
+    pub resources: crate::runtime::cgroup::Resources,
+    /// `--cgroupns private`: a cgroup namespace of the container's own.
+    #[serde(default)]
+    pub private_cgroupns: bool,
 }
 
 /// The logging drivers skiff has: docker's json-file, `local` (kept as json-file: `logs`

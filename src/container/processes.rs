@@ -1,8 +1,8 @@
-//! The processes of a running container, found through its pid namespace: for `pause`
-//! (SIGSTOP to every one of them, since rootless skiff has no delegated cgroup freezer to
-//! rely on), `top` and `stats`.
+//! The processes of a running container, found through its cgroup when it has one, else
+//! through its pid namespace: for `pause` (the cgroup's freezer, or SIGSTOP to every
+//! process where there is no freezer, as for rootless skiff on cgroup v1), `top` and `stats`.
 
-use super::state::{self, Marker};
+use super::state::{self, ContainerState, Marker};
 use crate::store::Store;
 use anyhow::{bail, Result};
 use nix::sys::signal::{kill, Signal};
@@ -26,7 +26,15 @@ pub fn members(pid1: i32) -> Vec<i32> {
     pids
 }
 
-/// Stops every process, repeating until a pass finds no new one (a process may fork while
+/// Host pids of the container's processes: its cgroup's, or those of its pid namespace.
+pub fn of_container(state: &ContainerState) -> Vec<i32> {
+    match &state.cgroup {
+        Some(cgroup) => cgroup.procs(),
+        None => members(state.pid),
+    }
+}
+
+/// Freezes the container's cgroup, or without a freezer stops every process, repeating until a pass finds no new one (a process may fork while
 /// we walk the list).
 pub fn pause(store: &Store, id: &str) -> Result<()> {
     let current = state::load(store, id)?;
@@ -37,9 +45,25 @@ pub fn pause(store: &Store, id: &str) -> Result<()> {
         bail!("container {} is already paused", &id[..12]);
     }
     state::set_marker(store, id, Marker::Paused, true)?;
+    if !freeze(&current, true)? {
+        stop_all(current.pid);
+    }
+    crate::events::emit(store, "container", "pause", id, &[]);
+    Ok(())
+}
+
+/// Freezes or thaws the container's cgroup; false when it has no freezer.
+fn freeze(current: &ContainerState, frozen: bool) -> Result<bool> {
+    match &current.cgroup {
+        Some(cgroup) => cgroup.freeze(frozen),
+        None => Ok(false),
+    }
+}
+
+fn stop_all(pid1: i32) {
     let mut stopped = std::collections::HashSet::new();
     loop {
-        let fresh: Vec<i32> = members(current.pid)
+        let fresh: Vec<i32> = members(pid1)
             .into_iter()
             .filter(|p| !stopped.contains(p))
             .collect();
@@ -51,8 +75,6 @@ pub fn pause(store: &Store, id: &str) -> Result<()> {
             stopped.insert(pid);
         }
     }
-    crate::events::emit(store, "container", "pause", id, &[]);
-    Ok(())
 }
 
 pub fn unpause(store: &Store, id: &str) -> Result<()> {
@@ -66,8 +88,10 @@ pub fn unpause(store: &Store, id: &str) -> Result<()> {
 
 fn resume(store: &Store, id: &str) -> Result<()> {
     let current = state::load(store, id)?;
-    for pid in members(current.pid) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGCONT);
+    if !freeze(&current, false)? {
+        for pid in members(current.pid) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGCONT);
+        }
     }
     state::set_marker(store, id, Marker::Paused, false)
 }

@@ -10,7 +10,11 @@ use anyhow::Result;
 /// Removes a container's files and name. Files the container created as other users belong
 /// to subordinate ids, so what plain removal cannot delete is removed in the user namespace.
 pub fn remove(store: &Store, maps: &IdMappings, id: &str) -> Result<()> {
-    let name = record::load(store, id).map(|r| r.name).ok();
+    let record = record::load(store, id).ok();
+    if let Some(record) = &record {
+        super::resources::remove_leftover(record);
+    }
+    let name = record.map(|r| r.name);
     let dir = record::dir(store, id);
     // overlayfs leaves its work/work directory mode 000; opening it up spares the detour.
     let _ = std::fs::set_permissions(

@@ -288,6 +288,7 @@ pub fn build(input: &SpecInput) -> Result<Spec> {
         (LinuxNamespaceType::Ipc, opts.ipc.is_own()),
         (LinuxNamespaceType::Uts, opts.uts.is_own()),
         (LinuxNamespaceType::Network, !host_network),
+        (LinuxNamespaceType::Cgroup, opts.private_cgroupns),
     ]
     .into_iter()
     .filter(|(_, own)| *own)

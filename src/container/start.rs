@@ -6,6 +6,7 @@ use super::create::seccomp_filters;
 use super::namespaces::UsernsMode;
 use super::options::RunOptions;
 use super::record::{self, ContainerRecord};
+use super::resources::OwnCgroup;
 use super::spec::{self, Paths};
 use super::state::{self, ContainerState, Marker};
 use crate::clock;
@@ -79,6 +80,7 @@ impl Prepared {
             interfaces: &[],
             published: &self.record.ports,
             address,
+            cgroup: None,
         }
     }
 
@@ -210,8 +212,10 @@ pub fn foreground(
         Stdio::Inherit { .. } => Vec::new(),
     };
     let joins = super::network::Joins::gather(store, &prepared.record)?;
+    let cgroup = super::resources::make(&prepared.record)?;
     let mut launch = prepared.launch(maps, stdio, inside.address);
     joins.apply(&mut launch);
+    launch.cgroup = cgroup.as_ref().map(OwnCgroup::cgroup);
     let started = runtime::start(&launch);
     for fd in write_ends {
         unsafe { libc::close(fd) };
@@ -219,6 +223,7 @@ pub fn foreground(
     let mut started = started?;
     let mut stack = super::network::stack(store, &prepared.record, &mut started)?;
     let mut current = running_state(&started, 0);
+    current.cgroup = launch.cgroup.cloned();
     if let Some(ports) = ports.as_mut() {
         ports.attach(&started.pidfd)?;
         current.ports = ports.mappings();
@@ -241,7 +246,9 @@ pub fn foreground(
         &mut services(&mut stack, &mut ports),
     )?;
     drop(stack);
+    let oom_killed = OwnCgroup::oom_killed(cgroup);
     current = exited_state(&current, code, String::new());
+    current.oom_killed = oom_killed;
     state::save(store, prepared.id(), &current)?;
     prepared.emit(store, "die", &[("exitCode", &code.to_string())]);
     Ok(code)

@@ -38,6 +38,12 @@ pub struct ContainerState {
     /// The published ports as bound, while the container runs.
     #[serde(default)]
     pub ports: Vec<crate::net::publish::PortMapping>,
+    /// The cgroup of the container's limits, while it runs with one.
+    #[serde(default)]
+    pub cgroup: Option<crate::runtime::cgroup::Cgroup>,
+    /// Whether the kernel's OOM killer killed in the container's last run.
+    #[serde(default)]
+    pub oom_killed: bool,
 }
 
 impl ContainerState {

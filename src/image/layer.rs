@@ -1086,44 +1086,11 @@ impl Extractor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdir::TempDir;
     use std::fs;
     use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
-    use std::path::PathBuf;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     const MTIME: u64 = 1_600_000_000;
-
-    /// A fresh directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new() -> TempDir {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let name = format!("skiff-layer-test-{}-{n}", std::process::id());
-            let path = std::env::temp_dir().join(name);
-            let _ = fs::remove_dir_all(&path);
-            fs::create_dir(&path).unwrap();
-            TempDir(path)
-        }
-
-        fn path(&self) -> &Path {
-            &self.0
-        }
-
-        /// A subdirectory, for tests that check nothing lands next to the destination.
-        fn subdir(&self, name: &str) -> PathBuf {
-            let path = self.0.join(name);
-            fs::create_dir(&path).unwrap();
-            path
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
 
     /// Builds a tar in memory. Names are written raw into the header, so hostile names that
     /// `tar::Builder` would refuse can be tested too.
@@ -1258,7 +1225,7 @@ mod tests {
 
     #[test]
     fn extracts_files_dirs_links_and_metadata() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let hosts = b"127.0.0.1 localhost\n";
         let su = b"\x7fELF pretend";
         let tar = Layer::new()
@@ -1335,7 +1302,7 @@ mod tests {
 
     #[test]
     fn converts_whiteouts_for_the_overlay() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let tar = Layer::new()
             .dir("a/", 0o755)
             .file("a/.wh..wh..opq", 0o600, b"")
@@ -1363,7 +1330,7 @@ mod tests {
 
     #[test]
     fn applies_user_xattrs_and_pax_times_only() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let tar = Layer::new()
             .pax(&[
                 ("SCHILY.xattr.user.note", b"hello"),
@@ -1389,7 +1356,7 @@ mod tests {
     #[test]
     fn refuses_names_outside_the_layer() {
         for name in ["../x", "a/../../x", "/etc/passwd"] {
-            let tmp = TempDir::new();
+            let tmp = TempDir::new("layer");
             let dest = tmp.subdir("dest");
             let tar = Layer::new().file(name, 0o644, b"owned").bytes();
             let err = error_of(&tar, &dest);
@@ -1403,7 +1370,7 @@ mod tests {
 
     #[test]
     fn refuses_writing_through_symlinks() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let outside = tmp.subdir("outside");
         let escapes = [
             Layer::new()
@@ -1423,7 +1390,7 @@ mod tests {
                 .bytes(),
         ];
         for tar in escapes {
-            let dest = TempDir::new();
+            let dest = TempDir::new("layer");
             let err = error_of(&tar, dest.path());
             assert_eq!(
                 err,
@@ -1435,7 +1402,7 @@ mod tests {
 
     #[test]
     fn a_later_file_replaces_a_symlink_instead_of_following_it() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let outside = tmp.subdir("outside");
         let dest = tmp.subdir("dest");
         let target = outside.join("passwd");
@@ -1450,7 +1417,7 @@ mod tests {
 
     #[test]
     fn refuses_hard_links_out_of_the_layer() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let outside = tmp.subdir("outside");
         fs::write(outside.join("secret"), b"secret").unwrap();
         let cases = [
@@ -1479,7 +1446,7 @@ mod tests {
             ),
         ];
         for (tar, why) in cases {
-            let dest = TempDir::new();
+            let dest = TempDir::new("layer");
             assert_eq!(
                 error_of(&tar, dest.path()),
                 format!("archive entry \"l\" {why}")
@@ -1491,7 +1458,7 @@ mod tests {
 
     #[test]
     fn later_entries_with_the_same_name_win() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let tar = Layer::new()
             .file("f", 0o644, b"one")
             .file("f", 0o600, b"two")
@@ -1530,7 +1497,7 @@ mod tests {
 
     #[test]
     fn device_nodes_are_created_or_counted_as_skipped() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let mut layer = Layer::new();
         let mut header = tar::Header::new_ustar();
         header.set_entry_type(EntryType::Char);
@@ -1560,7 +1527,7 @@ mod tests {
 
     #[test]
     fn long_names_from_gnu_and_pax_headers() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let name = format!("{}/file", "long-directory-name".repeat(8));
         let mut layer = Layer::new();
         let mut header = tar::Header::new_gnu();
@@ -1580,7 +1547,7 @@ mod tests {
     #[test]
     fn dirs_never_follow_symlinks_with_or_without_openat2() {
         for have_openat2 in [true, false] {
-            let tmp = TempDir::new();
+            let tmp = TempDir::new("layer");
             let outside = tmp.subdir("outside");
             let dest = tmp.subdir("dest");
             std::os::unix::fs::symlink(&outside, dest.join("link")).unwrap();
@@ -1606,12 +1573,12 @@ mod tests {
             .file("big", 0o644, &content)
             .file("next", 0o644, b"x")
             .bytes();
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let err = error_of(&tar[..512 + 1000], tmp.path());
         assert!(err.contains("truncated"), "{err}");
         // Cut in the middle of the second header.
         let second_header = 512 + 2048;
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         assert!(extract_layer(&tar[..second_header + 100], tmp.path()).is_err());
     }
 
@@ -1621,7 +1588,7 @@ mod tests {
         // Blobs may carry more zero blocks (or anything) after the end-of-archive marker.
         tar.extend_from_slice(&[0u8; 4096]);
         tar.extend_from_slice(b"trailing");
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let extracted = extract_layer(&tar, tmp.path()).unwrap();
         assert_eq!(extracted.diff_id, sha256_id(&tar));
     }
@@ -1645,7 +1612,7 @@ mod tests {
         let zstd = zstd::encode_all(&tar[..], 3).unwrap();
 
         for blob in [&gzip, &zstd, &tar] {
-            let tmp = TempDir::new();
+            let tmp = TempDir::new("layer");
             let reader = decompress(&blob[..]).unwrap();
             let extracted = extract(reader, tmp.path(), &options()).unwrap();
             assert_eq!(extracted.diff_id, sha256_id(&tar));
@@ -1657,7 +1624,7 @@ mod tests {
             encoder.write_all(&tar).unwrap();
             encoder.finish().unwrap()
         };
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("layer");
         let extracted = extract(decompress(&bzip2[..]).unwrap(), tmp.path(), &options()).unwrap();
         assert_eq!(extracted.diff_id, sha256_id(&tar));
         let mut tiny = Vec::new();

@@ -7,7 +7,7 @@ use super::{init, rootfs, security, tty, Launch, NsJoin, StartError, Started, St
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sys::socket;
 use nix::unistd::Pid;
-use oci_spec::runtime::{LinuxNamespaceType, Process};
+use oci_spec::runtime::{LinuxNamespaceType, Process, Spec};
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -56,6 +56,9 @@ pub(super) fn clone3(args: &CloneArgs) -> std::io::Result<i32> {
     Ok(ret as i32)
 }
 
+/// The CLONE_NEW* flags of the namespaces the spec makes new. The cgroup namespace is not
+/// among them: the child makes it itself once it is in its cgroup (see [`wants_cgroupns`]),
+/// so that the namespace's root is the container's cgroup.
 fn clone_flags(launch: &Launch) -> u64 {
     let mut flags = libc::CLONE_PIDFD;
     if launch.own_userns {
@@ -74,11 +77,22 @@ fn clone_flags(launch: &Launch) -> u64 {
             LinuxNamespaceType::Ipc => libc::CLONE_NEWIPC,
             LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
             LinuxNamespaceType::Network => libc::CLONE_NEWNET,
-            LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
             _ => 0,
         };
     }
     flags as u64
+}
+
+/// Whether the spec gives the container a cgroup namespace of its own.
+fn wants_cgroupns(spec: &Spec) -> bool {
+    spec.linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|namespaces| {
+            namespaces
+                .iter()
+                .any(|ns| ns.typ() == LinuxNamespaceType::Cgroup && ns.path().is_none())
+        })
 }
 
 /// The socket pair over which a starting process talks to its parent: (parent's, child's).
@@ -134,6 +148,11 @@ pub(super) struct Received {
 /// namespaces new. Nothing to map (the other process's ids are), so it may go on at once.
 fn spawn_joined(launch: &Launch, (parent_sock, child_sock): (OwnedFd, OwnedFd)) -> Result<Started> {
     nix::unistd::write(&parent_sock, b"g")?;
+    // The helper puts itself into the cgroup before it clones: the child may go on at once.
+    // (Each write is a message of its own on the socket.)
+    if launch.cgroup.is_some() {
+        nix::unistd::write(&parent_sock, IN_CGROUP)?;
+    }
     let joins = user_namespace_once(launch);
     let joined = joins.iter().fold(0, |all, j| all | j.namespaces);
     let own = clone_flags(launch)
@@ -142,6 +161,7 @@ fn spawn_joined(launch: &Launch, (parent_sock, child_sock): (OwnedFd, OwnedFd)) 
         Join {
             joins: &joins,
             unshare: own,
+            cgroup: launch.cgroup,
         },
         (parent_sock, child_sock),
         |sock| child_main(launch, sock),
@@ -174,6 +194,8 @@ pub(super) struct Join<'a> {
     pub joins: &'a [NsJoin<'a>],
     /// Namespaces made new for the process (CLONE_NEW* flags for clone3).
     pub unshare: u64,
+    /// The cgroup the process starts in.
+    pub cgroup: Option<&'a super::cgroup::Cgroup>,
 }
 
 /// Starts a process in namespaces of another: a helper child joins them, clones the process
@@ -228,6 +250,11 @@ fn join_and_clone(
     sock: &OwnedFd,
     body: impl FnOnce(OwnedFd) -> Result<std::convert::Infallible>,
 ) -> Result<()> {
+    // Joined while still outside, where the cgroup's files are ours to write; the process
+    // cloned below inherits it.
+    if let Some(cgroup) = join.cgroup {
+        cgroup.join(std::process::id() as i32)?;
+    }
     for target in join.joins {
         if unsafe { libc::setns(target.pidfd.as_raw_fd(), target.namespaces) } != 0 {
             return Err(std::io::Error::last_os_error())
@@ -247,12 +274,23 @@ fn join_and_clone(
     match body(sock.try_clone()?)? {}
 }
 
-/// Parent side: map ids, release the child, and collect its descriptors or its error.
+/// Parent side: map ids, release the child, move it into its cgroup while it sets itself
+/// up (the kernel may take milliseconds to move a process, which the child's setup hides),
+/// and collect its descriptors or its error.
 fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
     if launch.own_userns {
         launch.maps.apply(pid.as_raw())?;
     }
     nix::unistd::write(sock, b"g")?;
+    if let Some(cgroup) = launch.cgroup {
+        let joined = cgroup.join(pid.as_raw());
+        if joined.is_err() {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        joined?;
+        // A child that already failed has closed its end: its error is read below.
+        let _ = nix::unistd::write(sock, IN_CGROUP);
+    }
     let mut received = receive_until_exec(sock)?;
     match received.failed.take() {
         Some(e) => Err(e.into()),
@@ -338,8 +376,27 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
     if let Some(domainname) = spec.domainname() {
         set_domainname(domainname)?;
     }
+    if launch.cgroup.is_some() {
+        wait_for_cgroup(sock)?;
+    }
+    if wants_cgroupns(spec) {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+            .context("cannot create the container's cgroup namespace")?;
+    }
     security::apply_limits(process)?;
     become_process(process, launch.seccomp, sock, launch.init, true)
+}
+
+/// What the parent sends once the child is in its cgroup.
+const IN_CGROUP: &[u8] = b"c";
+
+/// The container's own processes must start in its cgroup, counted and limited.
+fn wait_for_cgroup(sock: &OwnedFd) -> Result<()> {
+    let mut byte = [0u8; 1];
+    if nix::unistd::read(sock, &mut byte)? != 1 || byte != IN_CGROUP {
+        bail!("skiff went away before the container joined its cgroup");
+    }
+    Ok(())
 }
 
 /// The common end of starting a container and of `exec`, inside the container's root:

@@ -20,6 +20,10 @@ pub struct Exec<'a> {
     pub process: &'a Process,
     pub seccomp: Option<&'a Filters>,
     pub stdio: Stdio,
+    /// The container's cgroup, which the process joins.
+    pub cgroup: Option<&'a super::cgroup::Cgroup>,
+    /// Whether the container has a cgroup namespace of its own, which the process joins.
+    pub cgroupns: bool,
 }
 
 pub fn exec(request: &Exec) -> Result<Started> {
@@ -33,7 +37,12 @@ pub fn exec(request: &Exec) -> Result<Started> {
             | libc::CLONE_NEWPID
             | libc::CLONE_NEWIPC
             | libc::CLONE_NEWUTS
-            | libc::CLONE_NEWNET,
+            | libc::CLONE_NEWNET
+            | if request.cgroupns {
+                libc::CLONE_NEWCGROUP
+            } else {
+                0
+            },
     );
     spawn_via_helper(
         Join {
@@ -42,6 +51,7 @@ pub fn exec(request: &Exec) -> Result<Started> {
                 namespaces,
             }],
             unshare: 0,
+            cgroup: request.cgroup,
         },
         start_socket()?,
         |sock| {

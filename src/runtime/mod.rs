@@ -5,6 +5,7 @@
 //! `security`; then execve). Failures inside the child travel back over a socket, typed, so
 //! the caller can tell "cannot start" (125) from "cannot execute" (126) and "not found" (127).
 
+pub mod cgroup;
 pub mod channel;
 mod child;
 mod copy;
@@ -57,6 +58,8 @@ pub struct Launch<'a> {
     /// container's address they lead to.
     pub published: &'a [crate::net::publish::PortMapping],
     pub address: std::net::Ipv4Addr,
+    /// The cgroup of the container's limits, which its init joins before it goes on.
+    pub cgroup: Option<&'a cgroup::Cgroup>,
 }
 
 /// Where the container's standard streams go when it has no terminal.

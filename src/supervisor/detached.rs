@@ -6,6 +6,7 @@
 use super::attach::{socket_path, Hub};
 use super::{health, output_pipe, signal_fd, supervise, Relay, SignalPolicy};
 use crate::container::options::RestartPolicy;
+use crate::container::resources::OwnCgroup;
 use crate::container::start::{exited_state, failed_state, running_state, services, Prepared};
 use crate::container::state::{self, ContainerState, Marker};
 use crate::net::ports::Forwarder;
@@ -129,8 +130,11 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
         let code = match run_once(
             store, &maps, &prepared, &signals, restarts, &mut ready, &mut ports,
         ) {
-            Ok((code, state)) => {
-                previous = state;
+            Ok((code, state, oom_killed)) => {
+                previous = ContainerState {
+                    oom_killed,
+                    ..state
+                };
                 code
             }
             Err(e) => {
@@ -151,7 +155,10 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
                 break;
             }
         };
-        let finished = exited_state(&previous, code, String::new());
+        let finished = ContainerState {
+            oom_killed: previous.oom_killed,
+            ..exited_state(&previous, code, String::new())
+        };
         // Read now: `update --restart` may have changed the policy while the container ran.
         let policy = crate::container::record::load(store, id)
             .map(|r| r.options.restart)
@@ -198,8 +205,6 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     Ok(0)
 }
 
-/// One run of the container: start, supervise, record. Returns the exit code and the
-/// running state it had.
 /// Tells the launcher how the start went, once.
 fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
     if let Some(mut pipe) = ready.take() {
@@ -207,6 +212,8 @@ fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
     }
 }
 
+/// One run of the container: start, supervise, record. Returns the exit code, the
+/// running state it had, and whether the kernel killed in it for memory.
 fn run_once(
     store: &Store,
     maps: &IdMappings,
@@ -215,7 +222,7 @@ fn run_once(
     restarts: u32,
     ready: &mut Option<std::fs::File>,
     ports: &mut Option<Forwarder>,
-) -> Result<(i32, ContainerState)> {
+) -> Result<(i32, ContainerState, bool)> {
     let opts = prepared.options();
     // With -i the container's stdin stays open for `attach`; without, it reads /dev/null.
     let (stdin_r, stdin_w) = if opts.interactive {
@@ -229,13 +236,16 @@ fn run_once(
     let stdio = Stdio::Fds([stdin_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
     let joins = crate::container::network::Joins::gather(store, &prepared.record)?;
     let address = crate::container::network::inside(store, &prepared.record).address;
+    let cgroup = crate::container::resources::make(&prepared.record)?;
     let mut launch = prepared.launch(maps, stdio, address);
     joins.apply(&mut launch);
+    launch.cgroup = cgroup.as_ref().map(OwnCgroup::cgroup);
     let started = runtime::start(&launch);
     drop((out_w, err_w, stdin_r));
     let mut started = started?;
     let mut stack = crate::container::network::stack(store, &prepared.record, &mut started)?;
     let mut running = running_state(&started, restarts);
+    running.cgroup = launch.cgroup.cloned();
     if let Some(ports) = ports.as_mut() {
         ports.attach(&started.pidfd)?;
         running.ports = ports.mappings();
@@ -255,7 +265,8 @@ fn run_once(
     } else {
         Some([out_r, err_r])
     };
-    let mut checker = health::Checker::for_container(store, prepared, started.pid.as_raw())?;
+    let mut checker =
+        health::Checker::for_container(store, prepared, started.pid.as_raw(), launch.cgroup)?;
     let code = supervise(
         &started,
         signals,
@@ -273,8 +284,9 @@ fn run_once(
     if let Some(ports) = ports.as_mut() {
         ports.detach();
     }
+    drop(checker);
     prepared.emit(store, "die", &[("exitCode", &code.to_string())]);
-    Ok((code, running))
+    Ok((code, running, OwnCgroup::oom_killed(cgroup)))
 }
 
 fn should_restart(policy: RestartPolicy, code: i32, restarts: u32, stopped_by_user: bool) -> bool {

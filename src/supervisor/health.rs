@@ -170,6 +170,8 @@ pub struct Checker<'a> {
     store: &'a Store,
     prepared: &'a Prepared,
     target: i32,
+    /// The container's cgroup, which checks run in, as its other processes do.
+    cgroup: Option<&'a crate::runtime::cgroup::Cgroup>,
     process: Process,
     seccomp: Option<&'a Filters>,
     config: Config,
@@ -184,6 +186,7 @@ impl<'a> Checker<'a> {
         store: &'a Store,
         prepared: &'a Prepared,
         target: i32,
+        cgroup: Option<&'a crate::runtime::cgroup::Cgroup>,
     ) -> Result<Option<Checker<'a>>> {
         let image = crate::image::store::resolve(store, &prepared.record.image_id)
             .map(|i| i.config.config)
@@ -204,6 +207,7 @@ impl<'a> Checker<'a> {
             store,
             prepared,
             target,
+            cgroup,
             process,
             seccomp: prepared.seccomp.as_ref(),
             next: now + config.first_delay(),
@@ -263,6 +267,8 @@ impl<'a> Checker<'a> {
             process: &self.process,
             seccomp: self.seccomp,
             stdio: Stdio::Fds([null.as_raw_fd(), write.as_raw_fd(), write.as_raw_fd()]),
+            cgroup: self.cgroup,
+            cgroupns: self.prepared.options().private_cgroupns,
         };
         let start_time = clock::format_rfc3339(clock::now());
         match exec(&request) {
