@@ -9,6 +9,7 @@ mod cli;
 mod clock;
 mod container;
 mod events;
+mod filter;
 mod host;
 mod image;
 mod net;

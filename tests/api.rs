@@ -211,3 +211,175 @@ fn tcp_is_served_on_loopback_only() {
     std::io::Read::read_to_string(service.child.stderr.as_mut().unwrap(), &mut warning).unwrap();
     assert!(warning.contains("anyone on this machine"), "{warning}");
 }
+
+/// `skiff ps -a` as `NAME STATE` lines, sorted.
+fn skiff_states(s: &Skiff) -> Vec<String> {
+    let out = s.ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"]);
+    let mut lines: Vec<String> = out.lines().map(String::from).collect();
+    lines.sort();
+    lines
+}
+
+fn sorted_lines(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn docker_ps_and_inspect_see_what_skiff_made() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    s.ok(&[
+        "create", "--name", "made", "--label", "team=a", image, "true",
+    ]);
+    s.ok(&["run", "-d", "--name", "runner", image, "sleep", "1000"]);
+    let service = Service::start(&s, &["--time", "0"]);
+    let all = service.docker_ok(
+        &s,
+        &["ps", "-a", "--format", "{{.Names}} {{.State}} {{.Image}}"],
+    );
+    assert_eq!(
+        sorted_lines(&all),
+        [
+            format!("made created {image}"),
+            format!("runner running {image}")
+        ]
+    );
+    let running = service.docker_ok(&s, &["ps", "--format", "{{.Names}}"]);
+    assert_eq!(running.trim(), "runner");
+    // The docker CLI sends filters as {"label":{"team=a":true}}.
+    let labelled = service.docker_ok(
+        &s,
+        &[
+            "ps",
+            "-a",
+            "--filter",
+            "label=team=a",
+            "--format",
+            "{{.Names}}",
+        ],
+    );
+    assert_eq!(labelled.trim(), "made");
+    let limited = service.docker_ok(&s, &["ps", "-a", "-n", "1", "--format", "{{.Names}}"]);
+    assert_eq!(limited.trim(), "runner");
+    let inspected = service.docker_ok(&s, &["inspect", "--format", "{{.Name}} {{.Config.Image}} {{.State.Status}} {{.HostConfig.LogConfig.Type}} {{.Config.Tty}}", "made"]);
+    assert_eq!(
+        inspected.trim(),
+        format!("/made {image} created json-file false")
+    );
+    // docker-py sends them as {"label":["team=a"]}.
+    let out = service.python(
+        &s,
+        "print(sorted(c.name for c in client.containers.list(all=True)))\nprint([c.name for c in client.containers.list(all=True, filters={'label': ['team=a']})])",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "['made', 'runner']\n['made']\n");
+    s.ok(&["rm", "-f", "runner"]);
+}
+
+#[test]
+fn docker_starts_stops_kills_and_removes_skiffs_containers() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    s.ok(&["create", "--name", "life", image, "sleep", "1000"]);
+    let service = Service::start(&s, &["--time", "0"]);
+    service.docker_ok(&s, &["start", "life"]);
+    assert_eq!(skiff_states(&s), ["life running"]);
+    // Starting a running container is nothing to do (304), not an error.
+    service.docker_ok(&s, &["start", "life"]);
+    service.docker_ok(&s, &["stop", "-t", "1", "life"]);
+    assert_eq!(skiff_states(&s), ["life exited"]);
+    let not_running = service.docker(&s, &["kill", "life"]);
+    assert_ne!(not_running.code, 0);
+    assert!(
+        not_running.stderr.contains("is not running"),
+        "{not_running}"
+    );
+    service.docker_ok(&s, &["restart", "life"]);
+    assert_eq!(skiff_states(&s), ["life running"]);
+    service.docker_ok(&s, &["kill", "life"]);
+    let code = service.docker_ok(&s, &["inspect", "--format", "{{.State.ExitCode}}", "life"]);
+    assert_eq!(code.trim(), "137");
+    service.docker_ok(&s, &["start", "life"]);
+    let refused = service.docker(&s, &["rm", "life"]);
+    assert!(
+        refused.stderr.contains("cannot remove a running container"),
+        "{refused}"
+    );
+    service.docker_ok(&s, &["rm", "-f", "life"]);
+    assert!(skiff_states(&s).is_empty());
+}
+
+#[test]
+fn docker_wait_and_logs_read_a_container() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let id = s.ok(&[
+        "run",
+        "-d",
+        image,
+        "sh",
+        "-c",
+        "echo out; echo err >&2; echo last; exit 3",
+    ]);
+    let id = id.trim();
+    let service = Service::start(&s, &["--time", "0"]);
+    assert_eq!(service.docker_ok(&s, &["wait", id]).trim(), "3");
+    let logs = service.docker(&s, &["logs", id]);
+    assert_eq!(
+        (logs.code, logs.stdout.as_str(), logs.stderr.as_str()),
+        (0, "out\nlast\n", "err\n")
+    );
+    // stdout and stderr reach the log through two pipes: which came last is not fixed.
+    let tail = service.docker(&s, &["logs", "--tail", "1", id]);
+    let last = format!("{}{}", tail.stdout, tail.stderr);
+    assert!(last == "last\n" || last == "err\n", "{tail}");
+    let stamped = service.docker_ok(&s, &["logs", "--timestamps", id]);
+    assert!(
+        stamped
+            .lines()
+            .all(|l| l.contains("Z out") || l.contains("Z last")),
+        "{stamped}"
+    );
+}
+
+#[test]
+fn docker_logs_follows_a_running_container_until_it_exits() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let script = "echo one; while [ ! -e /tmp/go ]; do sleep 0.1; done; echo two";
+    let id = s.ok(&["run", "-d", image, "sh", "-c", script]);
+    let id = id.trim();
+    let service = Service::start(&s, &["--time", "0"]);
+    let mut follow = s.as_user("docker");
+    follow
+        .env("DOCKER_HOST", &service.docker_host)
+        .args(["logs", "-f", id])
+        .stdout(Stdio::piped());
+    let mut child = follow.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "one");
+    s.ok(&["exec", id, "touch", "/tmp/go"]);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(rest, ["two"]);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn unknown_containers_are_named_as_docker_names_them() {
+    let s = Skiff::new();
+    let service = Service::start(&s, &["--time", "0"]);
+    let out = service.docker(&s, &["start", "nope"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("No such container: nope"), "{out}");
+    let out = service.python(
+        &s,
+        "try:\n    client.containers.get('nope')\nexcept docker.errors.NotFound as e:\n    print('NotFound', e.explanation)",
+    );
+    assert_eq!(
+        out.stdout.trim(),
+        "NotFound No such container: nope",
+        "{out}"
+    );
+}

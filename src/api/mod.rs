@@ -3,6 +3,7 @@
 //! call, namespace work runs in child skiff processes (this process has many threads), and
 //! containers it starts have their own supervisors, so stopping the service loses nothing.
 
+mod containers;
 mod error;
 mod http;
 mod listener;
@@ -34,13 +35,43 @@ pub enum Reply<'a> {
     /// travel inside the stream.
     Stream {
         content_type: &'static str,
-        body: Box<dyn FnOnce(&mut dyn Sink) -> anyhow::Result<()> + 'a>,
+        body: StreamBody<'a>,
     },
 }
+
+/// What writes a streamed body.
+pub type StreamBody<'a> = Box<dyn FnOnce(&mut dyn Sink) -> anyhow::Result<()> + 'a>;
 
 /// What every handler sees: the store, and how to run skiff itself for namespace work.
 pub struct Context {
     pub store: Store,
+}
+
+impl Context {
+    /// Runs `skiff ARGS` on this store as a child process, for operations that do namespace
+    /// work (starting, removing); its error message becomes the API error.
+    fn skiff(&self, args: &[&str]) -> ApiResult<String> {
+        let exe = std::env::current_exe().map_err(anyhow::Error::from)?;
+        let out = std::process::Command::new(exe)
+            .arg("--root")
+            .arg(&self.store.root)
+            .arg("--runroot")
+            .arg(&self.store.runroot)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(anyhow::Error::from)?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let message = stderr
+            .lines()
+            .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Err(error::ApiError::new(500, message))
+    }
 }
 
 type Handler = for<'a> fn(&'a Context, &'a Request, &str) -> ApiResult<Reply<'a>>;
@@ -59,4 +90,13 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/_ping", system::ping),
     route("GET", "/version", system::version),
     route("GET", "/info", system::info),
+    route("GET", "/containers/json", containers::list),
+    route("GET", "/containers/{id}/json", containers::inspect),
+    route("POST", "/containers/{id}/start", containers::start),
+    route("POST", "/containers/{id}/stop", containers::stop),
+    route("POST", "/containers/{id}/restart", containers::restart),
+    route("POST", "/containers/{id}/kill", containers::kill),
+    route("POST", "/containers/{id}/wait", containers::wait),
+    route("GET", "/containers/{id}/logs", containers::logs),
+    route("DELETE", "/containers/{id}", containers::remove),
 ];

@@ -172,6 +172,5 @@ fn bad_request_stand_in() -> http::Request {
         path: String::new(),
         query: Default::default(),
         headers: [("connection".to_string(), "close".to_string())].into(),
-        body: vec![],
     }
 }
