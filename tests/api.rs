@@ -383,3 +383,44 @@ fn unknown_containers_are_named_as_docker_names_them() {
         "{out}"
     );
 }
+
+#[test]
+fn docker_images_tag_and_rmi_work_on_skiffs_store() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let id = s.ok(&["inspect", "--format", "{{.Id}}", image]);
+    let id = id.trim();
+    let service = Service::start(&s, &["--time", "0"]);
+    let listed = service.docker_ok(&s, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert_eq!(listed.trim(), image);
+    // A name with `/` and a port in it: the route is matched from its end.
+    let long_name = "127.0.0.1:5000/team/box:1";
+    service.docker_ok(&s, &["tag", image, long_name]);
+    assert_eq!(
+        s.ok(&["inspect", "--format", "{{.Id}}", long_name]).trim(),
+        id
+    );
+    let inspected = service.docker_ok(
+        &s,
+        &["image", "inspect", "--format", "{{.Id}} {{.Os}}", long_name],
+    );
+    assert_eq!(inspected.trim(), format!("{id} linux"));
+    let out = service.python(
+        &s,
+        "print(sorted(t for i in client.images.list() for t in i.tags))",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout.trim(), format!("['{long_name}', '{image}']"));
+    let untagged = service.docker_ok(&s, &["rmi", long_name]);
+    assert_eq!(untagged.trim(), format!("Untagged: {long_name}"));
+    s.ok(&["create", "--name", "user", image, "true"]);
+    let refused = service.docker(&s, &["rmi", image]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("conflict"), "{refused}");
+    s.ok(&["rm", "user"]);
+    let removed = service.docker_ok(&s, &["rmi", image]);
+    assert_eq!(removed, format!("Untagged: {image}\nDeleted: {id}\n"));
+    assert_eq!(s.ok(&["images", "-q"]), "");
+    let missing = service.docker(&s, &["image", "inspect", image]);
+    assert!(missing.stderr.contains("No such image"), "{missing}");
+}

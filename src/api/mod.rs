@@ -6,6 +6,7 @@
 mod containers;
 mod error;
 mod http;
+mod images;
 mod listener;
 mod router;
 mod server;
@@ -99,4 +100,8 @@ static ROUTES: &[Route<Handler>] = &[
     route("POST", "/containers/{id}/wait", containers::wait),
     route("GET", "/containers/{id}/logs", containers::logs),
     route("DELETE", "/containers/{id}", containers::remove),
+    route("GET", "/images/json", images::list),
+    route("GET", "/images/{name}/json", images::inspect),
+    route("POST", "/images/{name}/tag", images::tag),
+    route("DELETE", "/images/{name}", images::remove),
 ];
