@@ -2649,7 +2649,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__image__subcmd__pull)
-            opts="-q -a -h --platform --quiet --all-tags --tls-verify --root --runroot --help"
+            opts="-q -a -h --platform --quiet --all-tags --json-progress --tls-verify --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3411,7 +3411,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__pull)
-            opts="-q -a -h --platform --quiet --all-tags --tls-verify --root --runroot --help"
+            opts="-q -a -h --platform --quiet --all-tags --json-progress --tls-verify --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

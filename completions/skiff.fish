@@ -781,6 +781,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subco
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from pull" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Suppress verbose output'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from pull" -s a -l all-tags -d 'Download all tagged images in the repository (not supported)'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from pull" -l json-progress -d 'Report progress as docker\'s JSON lines (for the Engine API service, which relays them)'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from push" -l compression-format -d 'Compression of layers that have no compressed form yet' -r -f -a "gzip\t''
 zstd\t''"
@@ -833,6 +834,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand pull" -l root -d 'Where imag
 complete -c skiff -n "__fish_skiff_using_subcommand pull" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand pull" -s q -l quiet -d 'Suppress verbose output'
 complete -c skiff -n "__fish_skiff_using_subcommand pull" -s a -l all-tags -d 'Download all tagged images in the repository (not supported)'
+complete -c skiff -n "__fish_skiff_using_subcommand pull" -l json-progress -d 'Report progress as docker\'s JSON lines (for the Engine API service, which relays them)'
 complete -c skiff -n "__fish_skiff_using_subcommand pull" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand push" -l compression-format -d 'Compression of layers that have no compressed form yet' -r -f -a "gzip\t''
 zstd\t''"

@@ -424,3 +424,51 @@ fn docker_images_tag_and_rmi_work_on_skiffs_store() {
     let missing = service.docker(&s, &["image", "inspect", image]);
     assert!(missing.stderr.contains("No such image"), "{missing}");
 }
+
+#[test]
+fn docker_pull_fetches_from_a_registry_with_progress() {
+    let registry = std::env::var("SKIFF_TEST_REGISTRY")
+        .expect("SKIFF_TEST_REGISTRY: the local registry .ci/run starts");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let repo = format!(
+        "{registry}/skiff-tests/api-{}-{nanos:x}/box",
+        std::process::id()
+    );
+    let reference = format!("{repo}:1");
+    let pusher = Skiff::new();
+    pusher.ok(&["tag", pusher.busybox(), &reference]);
+    pusher.ok(&["push", &reference]);
+
+    let s = Skiff::new();
+    let service = Service::start(&s, &["--time", "0"]);
+    let pulled = service.docker_ok(&s, &["pull", &reference]);
+    assert!(pulled.contains("Pull complete"), "{pulled}");
+    assert!(
+        pulled.contains(&format!("Status: Downloaded newer image for {reference}")),
+        "{pulled}"
+    );
+    assert_eq!(
+        s.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
+            .trim(),
+        reference
+    );
+    let again = service.docker_ok(&s, &["pull", &reference]);
+    assert!(
+        again.contains(&format!("Status: Image is up to date for {reference}")),
+        "{again}"
+    );
+    // The SDK reads the same JSON lines.
+    let out = service.python(
+        &s,
+        &format!("print(client.images.pull('{repo}', tag='1').tags)"),
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout.trim(), format!("['{reference}']"));
+    // A failure after the stream began travels inside it.
+    let missing = service.docker(&s, &["pull", &format!("{repo}-missing:1")]);
+    assert_ne!(missing.code, 0, "{missing}");
+    assert!(missing.stderr.contains("cannot pull"), "{missing}");
+}

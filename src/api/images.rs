@@ -3,10 +3,14 @@
 //! namespace work.
 
 use super::error::{ApiError, ApiResult};
-use super::http::Request;
+use super::http::{Request, Sink};
 use super::{Context, Reply};
+use crate::image::reference::Reference;
 use crate::image::store as images;
+use anyhow::bail;
 use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Stdio};
 
 /// `GET /images/json`: every image, newest first, with its tags and digests.
 pub fn list<'a>(context: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
@@ -34,6 +38,70 @@ pub fn list<'a>(context: &'a Context, _: &'a Request, _: &str) -> ApiResult<Repl
         })
         .collect();
     Ok(Reply::Json(200, Value::Array(items)))
+}
+
+/// `POST /images/create?fromImage=NAME&tag=TAG`: a pull, in a child skiff process (layers are
+/// extracted in the user namespace), whose docker-shaped JSON progress lines are relayed as
+/// they come.
+pub fn pull<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
+    if !request.param("fromSrc").is_empty() {
+        return Err(ApiError::new(
+            501,
+            "importing with fromSrc is not served yet: use skiff import",
+        ));
+    }
+    let reference = match (request.param("fromImage"), request.param("tag")) {
+        ("", _) => return Err(ApiError::bad_request("fromImage is required")),
+        (image, "") => image.to_string(),
+        (image, digest) if digest.contains(':') => format!("{image}@{digest}"),
+        (image, tag) => format!("{image}:{tag}"),
+    };
+    Reference::parse(&reference).map_err(ApiError::bad_request)?;
+    let mut args = vec!["pull", "--json-progress"];
+    let platform = request.param("platform");
+    if !platform.is_empty() {
+        args.extend(["--platform", platform]);
+    }
+    args.push(&reference);
+    let mut child = context
+        .skiff_command(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(anyhow::Error::from)?;
+    Ok(Reply::Stream {
+        content_type: "application/json",
+        body: Box::new(move |sink: &mut dyn Sink| {
+            let relayed = relay_lines(&mut child, sink);
+            if relayed.is_err() {
+                // The client is gone: the pull it asked for stops with its stream.
+                let _ = child.kill();
+            }
+            let mut stderr = Vec::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = pipe.read_to_end(&mut stderr);
+            }
+            let status = child.wait()?;
+            relayed?;
+            if !status.success() {
+                bail!("{}", super::skiff_error(&stderr));
+            }
+            Ok(())
+        }),
+    })
+}
+
+/// Passes the child's progress lines on, one chunk each.
+fn relay_lines(child: &mut Child, sink: &mut dyn Sink) -> anyhow::Result<()> {
+    let Some(stdout) = child.stdout.take() else {
+        return Ok(());
+    };
+    for line in BufReader::new(stdout).split(b'\n') {
+        let mut line = line?;
+        line.push(b'\n');
+        sink.write(&line)?;
+    }
+    Ok(())
 }
 
 /// `GET /images/{name}/json`: what `skiff inspect` prints for an image.

@@ -52,27 +52,38 @@ impl Context {
     /// Runs `skiff ARGS` on this store as a child process, for operations that do namespace
     /// work (starting, removing); its error message becomes the API error.
     fn skiff(&self, args: &[&str]) -> ApiResult<String> {
-        let exe = std::env::current_exe().map_err(anyhow::Error::from)?;
-        let out = std::process::Command::new(exe)
-            .arg("--root")
-            .arg(&self.store.root)
-            .arg("--runroot")
-            .arg(&self.store.runroot)
-            .args(args)
-            .stdin(std::process::Stdio::null())
+        let out = self
+            .skiff_command(args)
             .output()
             .map_err(anyhow::Error::from)?;
         if out.status.success() {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let message = stderr
-            .lines()
-            .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n");
-        Err(error::ApiError::new(500, message))
+        Err(error::ApiError::new(500, skiff_error(&out.stderr)))
     }
+
+    /// `skiff ARGS` on this store, its input closed.
+    fn skiff_command(&self, args: &[&str]) -> std::process::Command {
+        // The binary serving is the one to run; /proc/self/exe holds even if it was replaced.
+        let mut command = std::process::Command::new("/proc/self/exe");
+        command
+            .arg("--root")
+            .arg(&self.store.root)
+            .arg("--runroot")
+            .arg(&self.store.runroot)
+            .args(args)
+            .stdin(std::process::Stdio::null());
+        command
+    }
+}
+
+/// A failed skiff's message, without its `Error: ` prefixes.
+fn skiff_error(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 type Handler = for<'a> fn(&'a Context, &'a Request, &str) -> ApiResult<Reply<'a>>;
@@ -101,6 +112,7 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/containers/{id}/logs", containers::logs),
     route("DELETE", "/containers/{id}", containers::remove),
     route("GET", "/images/json", images::list),
+    route("POST", "/images/create", images::pull),
     route("GET", "/images/{name}/json", images::inspect),
     route("POST", "/images/{name}/tag", images::tag),
     route("DELETE", "/images/{name}", images::remove),
