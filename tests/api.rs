@@ -472,3 +472,64 @@ fn docker_pull_fetches_from_a_registry_with_progress() {
     assert_ne!(missing.code, 0, "{missing}");
     assert!(missing.stderr.contains("cannot pull"), "{missing}");
 }
+
+#[test]
+fn a_follower_that_hangs_up_ends_only_its_stream() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let id = s.ok(&[
+        "run",
+        "-d",
+        image,
+        "sh",
+        "-c",
+        "echo ready; exec sleep 1000",
+    ]);
+    let id = id.trim();
+    let mut service = Service::start(&s, &["--time", "1"]);
+    let mut follow = s.as_user("docker");
+    follow
+        .env("DOCKER_HOST", &service.docker_host)
+        .args(["logs", "-f", id])
+        .stdout(Stdio::piped());
+    let mut client = follow.spawn().unwrap();
+    let mut lines = BufReader::new(client.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    client.kill().unwrap();
+    client.wait().unwrap();
+    // The follower's stream ended with its client although the container said nothing more:
+    // with no client left, the service leaves once idle.
+    assert!(service.child.wait().unwrap().success());
+    assert_eq!(
+        s.ok(&["inspect", "--format", "{{.State.Status}}", id])
+            .trim(),
+        "running"
+    );
+    s.ok(&["rm", "-f", id]);
+}
+
+#[test]
+fn twenty_clients_are_served_at_once() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let id = s.ok(&["run", "-d", image, "sleep", "1000"]);
+    let id = id.trim();
+    let service = Service::start(&s, &["--time", "0"]);
+    let waiters: Vec<Child> = (0..20)
+        .map(|_| {
+            let mut cmd = s.as_user("docker");
+            cmd.env("DOCKER_HOST", &service.docker_host)
+                .args(["wait", id])
+                .stdout(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    // Twenty connections wait; another client is still answered, and ends them all.
+    service.docker_ok(&s, &["version"]);
+    service.docker_ok(&s, &["kill", id]);
+    for waiter in waiters {
+        let out = waiter.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "137");
+    }
+}

@@ -206,18 +206,21 @@ pub fn logs<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiRe
     Ok(Reply::Stream {
         content_type,
         body: Box::new(move |sink: &mut dyn Sink| {
-            let mut send = |e: &Entry| {
-                let wanted = if e.stream == "stderr" { stderr } else { stdout };
-                if !wanted {
-                    return Ok(());
-                }
-                sink.write(&frame(e, tty, timestamps))
-            };
-            for e in log.entries(&query) {
-                send(&e)?;
+            let wanted = |e: &Entry| if e.stream == "stderr" { stderr } else { stdout };
+            for e in log.entries(&query).iter().filter(|e| wanted(e)) {
+                sink.write(&frame(e, tty, timestamps))?;
             }
             if follow {
-                log.follow(store, send, || false)?;
+                // A follower whose client left ends, even while the container is silent.
+                let sink = std::cell::RefCell::new(sink);
+                log.follow(
+                    store,
+                    |e| match wanted(e) {
+                        true => sink.borrow_mut().write(&frame(e, tty, timestamps)),
+                        false => Ok(()),
+                    },
+                    || sink.borrow().client_gone(),
+                )?;
             }
             Ok(())
         }),

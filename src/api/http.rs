@@ -5,6 +5,7 @@ use anyhow::{bail, Result};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{AsFd, AsRawFd};
 
 /// The most a request head (request line and headers) may take.
 const MAX_HEAD: usize = 64 * 1024;
@@ -244,6 +245,9 @@ impl<W: Write> Responder<W> {
 pub trait Sink {
     fn write(&mut self, data: &[u8]) -> Result<()>;
 
+    /// Whether the client has hung up, for streams that may long have nothing to write.
+    fn client_gone(&self) -> bool;
+
     /// One JSON value and a newline, as docker's progress and event streams carry them.
     fn json_line(&mut self, value: &Value) -> Result<()> {
         let mut line = serde_json::to_vec(value)?;
@@ -258,7 +262,22 @@ pub struct Stream<W: Write> {
     out: W,
 }
 
-impl<W: Write> Sink for Stream<W> {
+impl<W: Write + AsFd> Sink for Stream<W> {
+    fn client_gone(&self) -> bool {
+        // libc's poll: nix knows no POLLRDHUP (the peer shut its side down), and drops the
+        // revents it cannot name.
+        let mut fd = libc::pollfd {
+            fd: self.out.as_fd().as_raw_fd(),
+            events: libc::POLLRDHUP,
+            revents: 0,
+        };
+        match unsafe { libc::poll(&mut fd, 1, 0) } {
+            0 => false,
+            n if n > 0 => fd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0,
+            _ => true,
+        }
+    }
+
     fn write(&mut self, data: &[u8]) -> Result<()> {
         if data.is_empty() {
             return Ok(());

@@ -41,6 +41,15 @@ impl Connection {
     }
 }
 
+impl std::os::fd::AsFd for Connection {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match self {
+            Connection::Unix(s) => s.as_fd(),
+            Connection::Tcp(s) => s.as_fd(),
+        }
+    }
+}
+
 impl Read for Connection {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
