@@ -220,6 +220,12 @@ fn skiff_states(s: &Skiff) -> Vec<String> {
     lines
 }
 
+/// `skiff run -d busybox sh -c SCRIPT`; returns the container's id.
+fn run_script(s: &Skiff, script: &str) -> String {
+    let id = s.ok(&["run", "-d", s.busybox(), "sh", "-c", script]);
+    id.trim().to_string()
+}
+
 fn sorted_lines(text: &str) -> Vec<&str> {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort();
@@ -314,16 +320,8 @@ fn docker_starts_stops_kills_and_removes_skiffs_containers() {
 #[test]
 fn docker_wait_and_logs_read_a_container() {
     let s = Skiff::new();
-    let image = s.busybox();
-    let id = s.ok(&[
-        "run",
-        "-d",
-        image,
-        "sh",
-        "-c",
-        "echo out; echo err >&2; echo last; exit 3",
-    ]);
-    let id = id.trim();
+    let id = run_script(&s, "echo out; echo err >&2; echo last; exit 3");
+    let id = id.as_str();
     let service = Service::start(&s, &["--time", "0"]);
     assert_eq!(service.docker_ok(&s, &["wait", id]).trim(), "3");
     let logs = service.docker(&s, &["logs", id]);
@@ -347,10 +345,9 @@ fn docker_wait_and_logs_read_a_container() {
 #[test]
 fn docker_logs_follows_a_running_container_until_it_exits() {
     let s = Skiff::new();
-    let image = s.busybox();
     let script = "echo one; while [ ! -e /tmp/go ]; do sleep 0.1; done; echo two";
-    let id = s.ok(&["run", "-d", image, "sh", "-c", script]);
-    let id = id.trim();
+    let id = run_script(&s, script);
+    let id = id.as_str();
     let service = Service::start(&s, &["--time", "0"]);
     let mut follow = s.as_user("docker");
     follow
@@ -476,16 +473,8 @@ fn docker_pull_fetches_from_a_registry_with_progress() {
 #[test]
 fn a_follower_that_hangs_up_ends_only_its_stream() {
     let s = Skiff::new();
-    let image = s.busybox();
-    let id = s.ok(&[
-        "run",
-        "-d",
-        image,
-        "sh",
-        "-c",
-        "echo ready; exec sleep 1000",
-    ]);
-    let id = id.trim();
+    let id = run_script(&s, "echo ready; exec sleep 1000");
+    let id = id.as_str();
     let mut service = Service::start(&s, &["--time", "1"]);
     let mut follow = s.as_user("docker");
     follow

@@ -53,6 +53,29 @@ impl Request {
 
 /// Reads the next request; None when the client closed the connection between requests.
 pub fn read_request(reader: &mut BufReader<impl Read>) -> Result<Option<Request>> {
+    let Some(head) = read_head(reader)? else {
+        return Ok(None);
+    };
+    // No endpoint served yet takes a body; it is read (and bounded) all the same, so that
+    // the next request on the connection starts where it should.
+    read_body(reader, &head.headers)?;
+    let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
+    Ok(Some(Request {
+        path: decode(path),
+        query: parse_query(query),
+        method: head.method,
+        headers: head.headers,
+    }))
+}
+
+/// A request line and its headers (names in lower case).
+struct Head {
+    method: String,
+    target: String,
+    headers: BTreeMap<String, String>,
+}
+
+fn read_head(reader: &mut BufReader<impl Read>) -> Result<Option<Head>> {
     let mut head = Vec::new();
     loop {
         let before = head.len();
@@ -78,27 +101,19 @@ pub fn read_request(reader: &mut BufReader<impl Read>) -> Result<Option<Request>
     if !parsed.parse(&head)?.is_complete() {
         bail!("incomplete request head");
     }
-    let method = parsed.method.unwrap_or_default().to_string();
-    let target = parsed.path.unwrap_or_default();
-    let headers: BTreeMap<String, String> = parsed
-        .headers
-        .iter()
-        .map(|h| {
-            (
-                h.name.to_ascii_lowercase(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
-        .collect();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    // No endpoint served yet takes a body; it is read (and bounded) all the same, so that
-    // the next request on the connection starts where it should.
-    read_body(reader, &headers)?;
-    Ok(Some(Request {
-        method,
-        path: decode(path),
-        query: parse_query(query),
-        headers,
+    Ok(Some(Head {
+        method: parsed.method.unwrap_or_default().to_string(),
+        target: parsed.path.unwrap_or_default().to_string(),
+        headers: parsed
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_ascii_lowercase(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
+            })
+            .collect(),
     }))
 }
 
@@ -325,24 +340,8 @@ mod tests {
 
     fn body(raw: &[u8]) -> Vec<u8> {
         let mut reader = BufReader::new(raw);
-        let mut head = Vec::new();
-        while !head.ends_with(b"\r\n\r\n") {
-            reader.read_until(b'\n', &mut head).unwrap();
-        }
-        let mut headers = [httparse::EMPTY_HEADER; 8];
-        let mut parsed = httparse::Request::new(&mut headers);
-        parsed.parse(&head).unwrap();
-        let headers = parsed
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.name.to_ascii_lowercase(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
-            .collect();
-        read_body(&mut reader, &headers).unwrap()
+        let head = read_head(&mut reader).unwrap().unwrap();
+        read_body(&mut reader, &head.headers).unwrap()
     }
 
     #[test]
