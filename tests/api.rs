@@ -522,3 +522,32 @@ fn twenty_clients_are_served_at_once() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "137");
     }
 }
+
+#[test]
+fn docker_events_reads_skiffs_journal() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    s.ok(&["create", "--name", "ev", image, "true"]);
+    s.ok(&["create", "--name", "other", image, "true"]);
+    s.ok(&["rm", "ev"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let until = format!("{}.{:09}", now.as_secs(), now.subsec_nanos());
+    let service = Service::start(&s, &["--time", "0"]);
+    let out = service.docker_ok(
+        &s,
+        &[
+            "events",
+            "--since",
+            "0",
+            "--until",
+            &until,
+            "--filter",
+            "container=ev",
+            "--format",
+            "{{.Status}} {{.Type}} {{.Actor.Attributes.name}}",
+        ],
+    );
+    assert_eq!(out, "create container ev\ndestroy container ev\n");
+}

@@ -102,6 +102,7 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/_ping", system::ping),
     route("GET", "/version", system::version),
     route("GET", "/info", system::info),
+    route("GET", "/events", system::events),
     route("GET", "/containers/json", containers::list),
     route("GET", "/containers/{id}/json", containers::inspect),
     route("POST", "/containers/{id}/start", containers::start),

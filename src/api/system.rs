@@ -1,8 +1,8 @@
 //! `/_ping`, `/version` and `/info`: what clients ask first, to learn the API version and
-//! what kind of engine answers.
+//! what kind of engine answers; and `/events`, the journal `skiff events` follows.
 
-use super::error::ApiResult;
-use super::http::Request;
+use super::error::{ApiError, ApiResult};
+use super::http::{Request, Sink};
 use super::{Context, Reply, API_VERSION, MIN_API_VERSION};
 use crate::container::list;
 use serde_json::{json, Value};
@@ -100,4 +100,36 @@ pub fn info<'a>(context: &'a Context, _: &'a Request, _: &str) -> ApiResult<Repl
         info.extend(engine);
     }
     Ok(Reply::Json(200, info))
+}
+
+/// `GET /events?since&until&filters`: docker's event messages as JSON lines, followed until
+/// `until` or until the client hangs up.
+pub fn events<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
+    let store = &context.store;
+    let time = |key: &str| match request.param(key) {
+        "" => Ok(None),
+        text => crate::events::parse_time(text)
+            .map(Some)
+            .map_err(ApiError::bad_request),
+    };
+    let window = crate::events::Window {
+        since: time("since")?,
+        until: time("until")?,
+    };
+    let filters = super::containers::filter_strings(&request.json_param("filters")?)?;
+    let filters =
+        crate::events::EventFilters::parse(store, &filters).map_err(ApiError::bad_request)?;
+    Ok(Reply::Stream {
+        content_type: "application/json",
+        body: Box::new(move |sink: &mut dyn Sink| {
+            let sink = std::cell::RefCell::new(sink);
+            crate::events::watch(
+                store,
+                &window,
+                &filters,
+                |e| sink.borrow_mut().json_line(&e.docker_json()),
+                || sink.borrow().client_gone(),
+            )
+        }),
+    })
 }

@@ -2,11 +2,11 @@
 //! with `system df`.
 
 use super::format;
+use crate::events::{self, EventFilters};
 use crate::store::Store;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
-use std::path::Path;
 
 #[derive(clap::Subcommand)]
 pub enum SystemCommand {
@@ -153,68 +153,27 @@ pub struct EventsArgs {
 }
 
 pub fn events(store: &Store, args: EventsArgs) -> Result<i32> {
-    let point = |v: &Option<String>| {
-        v.as_deref()
-            .map(|t| {
-                crate::clock::parse_point_in_time(t)
-                    .ok_or_else(|| anyhow::anyhow!("invalid time {t:?}"))
-            })
-            .transpose()
+    let time = |v: &Option<String>| v.as_deref().map(events::parse_time).transpose();
+    let window = events::Window {
+        since: time(&args.since)?,
+        until: time(&args.until)?,
     };
-    let nanos = |t: (i64, u32)| t.0 as i128 * 1_000_000_000 + t.1 as i128;
-    let since = point(&args.since)?.map(nanos);
-    let until = point(&args.until)?.map(nanos);
     let filters = EventFilters::parse(store, &args.filters)?;
     let format = format::Format::parse(args.format.as_deref())?;
-    let path = crate::events::journal(store);
-    let mut offset = 0u64;
-    // Without --since, docker shows only what happens from now on.
-    let from = since.unwrap_or_else(|| nanos(crate::clock::now()));
-    loop {
-        let (events, next) = read_events_from(&path, offset);
-        offset = next;
-        for event in events
-            .iter()
-            .filter(|e| e.time >= from && until.is_none_or(|u| e.time <= u) && filters.keeps(e))
-        {
-            print_event(event, &format)?;
-        }
-        if until.is_some_and(|u| nanos(crate::clock::now()) > u) {
-            return Ok(0);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
-/// Complete lines of the journal from `offset`; returns them and the offset after them.
-fn read_events_from(path: &Path, offset: u64) -> (Vec<crate::events::Event>, u64) {
-    use std::io::{Read, Seek};
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return (Vec::new(), offset);
-    };
-    let mut text = String::new();
-    if file.seek(std::io::SeekFrom::Start(offset)).is_err()
-        || file.read_to_string(&mut text).is_err()
-    {
-        return (Vec::new(), offset);
-    }
-    let complete = text.rfind('\n').map_or(0, |i| i + 1);
-    let events = text[..complete]
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    (events, offset + complete as u64)
+    events::watch(
+        store,
+        &window,
+        &filters,
+        |e| print_event(e, &format),
+        || false,
+    )?;
+    Ok(0)
 }
 
 fn print_event(event: &crate::events::Event, format: &format::Format) -> Result<()> {
     let secs = (event.time / 1_000_000_000) as i64;
     let nanos = (event.time % 1_000_000_000) as u32;
-    let value = json!({
-        "status": event.action, "id": event.id, "from": event.attributes.get("image"),
-        "Type": event.kind, "Action": event.action,
-        "Actor": {"ID": event.id, "Attributes": event.attributes},
-        "scope": "local", "time": secs, "timeNano": event.time,
-    });
+    let value = event.docker_json();
     let line = match format {
         format::Format::Default | format::Format::Table(_) => {
             let time = crate::clock::format_rfc3339((secs, nanos));
@@ -237,64 +196,4 @@ fn print_event(event: &crate::events::Event, format: &format::Format) -> Result<
     writeln!(out, "{line}")?;
     out.flush()?;
     Ok(())
-}
-
-struct EventFilters {
-    containers: Vec<String>,
-    kinds: Vec<String>,
-    actions: Vec<String>,
-    images: Vec<String>,
-}
-
-impl EventFilters {
-    fn parse(store: &Store, filters: &[String]) -> Result<EventFilters> {
-        let mut f = EventFilters {
-            containers: vec![],
-            kinds: vec![],
-            actions: vec![],
-            images: vec![],
-        };
-        for filter in filters {
-            let (key, value) = super::filter::split(filter)?;
-            match key {
-                // Names are resolved now, so the filter keeps working for a removed container's id.
-                "container" => {
-                    f.containers.push(value.to_string());
-                    if let Ok(id) = crate::container::record::resolve(store, value) {
-                        f.containers.push(id);
-                    }
-                }
-                "type" => f.kinds.push(value.into()),
-                "event" | "action" => f.actions.push(value.into()),
-                "image" => f.images.push(value.into()),
-                other => anyhow::bail!("invalid filter '{other}'"),
-            }
-        }
-        Ok(f)
-    }
-
-    fn keeps(&self, e: &crate::events::Event) -> bool {
-        let name = e
-            .attributes
-            .get("name")
-            .map(String::as_str)
-            .unwrap_or_default();
-        (self.containers.is_empty()
-            || e.kind == "container"
-                && self
-                    .containers
-                    .iter()
-                    .any(|c| c == &e.id || c == name || e.id.starts_with(c.as_str())))
-            && (self.kinds.is_empty() || self.kinds.contains(&e.kind))
-            && (self.actions.is_empty()
-                || self
-                    .actions
-                    .iter()
-                    .any(|a| e.action == *a || e.action.starts_with(&format!("{a}:"))))
-            && (self.images.is_empty()
-                || self
-                    .images
-                    .iter()
-                    .any(|i| e.attributes.get("image") == Some(i) || e.id == *i))
-    }
 }
