@@ -3,11 +3,14 @@
 //! The modules stay private: the binary needs only [`main`], and the fuzz targets reach the
 //! parsers through [`fuzz`], which exists only when built for fuzzing.
 
+mod api;
 mod build;
 mod cli;
 mod clock;
 mod container;
 mod events;
+mod filter;
+mod host;
 mod image;
 mod net;
 mod registry;

@@ -1,14 +1,16 @@
 //! Container commands: ps, logs, start, stop, restart, kill, rm, exec, wait, pause, unpause,
 //! top, rename, stats, update, prune, and the `container ...` forms of them.
 
-use super::filter::NamePattern;
 use super::format::{self, Format};
 use super::prune::{confirmed, PruneFilters, Section};
 use crate::clock;
 use crate::container::exec::{self as executor, ExecOptions};
+use crate::container::filter::ContainerFilters;
 use crate::container::list::{self, Summary};
+use crate::container::logs::{self, LogQuery};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{self, Prepared};
+use crate::container::wait::{self, WaitCondition};
 use crate::container::{processes, record, remove, state, stop};
 use crate::net::network::AttachmentsByContainer;
 use crate::runtime::userns::IdMappings;
@@ -344,129 +346,6 @@ fn image_size(store: &Store, image_id: &str) -> String {
         .unwrap_or_default()
 }
 
-struct ContainerFilters {
-    status: Vec<String>,
-    names: Vec<NamePattern>,
-    ids: Vec<String>,
-    ancestors: Vec<String>,
-    labels: Vec<super::filter::Label>,
-    exited: Option<i32>,
-    before: Option<String>,
-    since: Option<String>,
-    restart_policies: Vec<String>,
-    networks: Vec<String>,
-}
-
-impl ContainerFilters {
-    fn parse(store: &Store, filters: &[String]) -> Result<ContainerFilters> {
-        let mut f = ContainerFilters {
-            status: vec![],
-            names: vec![],
-            ids: vec![],
-            ancestors: vec![],
-            labels: vec![],
-            exited: None,
-            before: None,
-            since: None,
-            restart_policies: vec![],
-            networks: vec![],
-        };
-        for filter in filters {
-            let (key, value) = super::filter::split(filter)?;
-            match key {
-                "status" => {
-                    if ![
-                        "created",
-                        "restarting",
-                        "running",
-                        "removing",
-                        "paused",
-                        "exited",
-                        "dead",
-                    ]
-                    .contains(&value)
-                    {
-                        bail!("invalid filter 'status={value}'");
-                    }
-                    f.status.push(value.into())
-                }
-                "name" => f.names.push(NamePattern::parse(value)?),
-                "id" => f.ids.push(value.into()),
-                "ancestor" => f.ancestors.push(
-                    crate::image::store::resolve(store, value)
-                        .map(|i| i.id().to_string())
-                        .unwrap_or_else(|_| value.to_string()),
-                ),
-                "label" => f.labels.push(super::filter::Label::parse(value)),
-                "exited" => {
-                    f.exited = Some(
-                        value
-                            .parse()
-                            .map_err(|_| anyhow::anyhow!("invalid filter 'exited={value}'"))?,
-                    )
-                }
-                "before" => f.before = Some(record::resolve(store, value)?),
-                "since" => f.since = Some(record::resolve(store, value)?),
-                "restart-policy" => f.restart_policies.push(value.into()),
-                "network" => f.networks.push(value.into()),
-                other => bail!("invalid filter '{other}'"),
-            }
-        }
-        Ok(f)
-    }
-
-    fn keeps(&self, store: &Store, s: &Summary) -> bool {
-        let created_of = |id: &str| {
-            record::load(store, id)
-                .map(|r| r.created)
-                .unwrap_or_default()
-        };
-        let labels = s.labels();
-        let policy = RestartPolicy::parse(&s.record.options.restart)
-            .map(|p| p.name())
-            .unwrap_or("no");
-        (self.status.is_empty() || self.status.iter().any(|st| st == s.status_word()))
-            && (self.names.is_empty()
-                || self.names.iter().any(|n| {
-                    // docker's names start with `/`: `^/web$` and `^web` both mean "web".
-                    n.matches(&s.record.name) || n.matches(&format!("/{}", s.record.name))
-                }))
-            && (self.ids.is_empty() || self.ids.iter().any(|i| s.id().starts_with(i.as_str())))
-            && (self.ancestors.is_empty()
-                || self
-                    .ancestors
-                    .iter()
-                    .any(|a| *a == s.record.image_id || *a == s.record.image))
-            && self.labels.iter().all(|l| l.matches(&labels))
-            && self
-                .exited
-                .is_none_or(|code| s.state.status == "exited" && s.state.exit_code == code)
-            && self
-                .before
-                .as_ref()
-                .is_none_or(|b| s.record.created < created_of(b))
-            && self
-                .since
-                .as_ref()
-                .is_none_or(|b| s.record.created > created_of(b))
-            && (self.restart_policies.is_empty()
-                || self.restart_policies.iter().any(|p| p == policy))
-            && (self.networks.is_empty() || self.on_network(store, s))
-    }
-
-    /// Docker's `network=` filter: the container's network by name, or a user-defined
-    /// network it is on by name or id.
-    fn on_network(&self, store: &Store, s: &Summary) -> bool {
-        let attached = crate::container::network::attachments(store, &s.record).unwrap_or_default();
-        self.networks.iter().any(|wanted| {
-            *wanted == s.record.options.network
-                || attached
-                    .iter()
-                    .any(|(n, _)| n.name == *wanted || n.id.starts_with(wanted.as_str()))
-        })
-    }
-}
-
 #[derive(Args)]
 pub struct RmArgs {
     #[arg(required = true, value_name = "CONTAINER")]
@@ -589,64 +468,24 @@ pub struct LogsArgs {
 
 pub fn logs(store: &Store, args: LogsArgs) -> Result<i32> {
     let id = record::resolve(store, &args.container)?;
-    let path = record::dir(store, &id).join("json.log");
-    let current = state::load(store, &id)?;
-    if !record::load(store, &id)?.options.keeps_logs() {
-        bail!("configured logging driver does not support reading");
-    }
-    if !path.exists() {
-        if current.status == "created" {
-            bail!(
-                "container {} has never been started, so it has no logs",
-                args.container
-            );
-        }
-        bail!(
-            "container {} keeps no logs (it ran in the foreground with --rm)",
-            args.container
-        );
-    }
-    let point = |v: &Option<String>| {
-        v.as_deref()
-            .map(|t| {
-                clock::parse_point_in_time(t).ok_or_else(|| anyhow::anyhow!("invalid time {t:?}"))
-            })
-            .transpose()
+    let log = logs::open(store, &id, &args.container)?;
+    let query = LogQuery {
+        since: args.since.as_deref().map(logs::parse_time).transpose()?,
+        until: args.until.as_deref().map(logs::parse_time).transpose()?,
+        tail: logs::parse_tail(&args.tail)?,
     };
-    let (since, until) = (point(&args.since)?, point(&args.until)?);
-    let in_window = |e: &log::Entry| {
-        let t = clock::parse_rfc3339(&e.time).unwrap_or((0, 0));
-        since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u)
-    };
-    let mut entries: Vec<log::Entry> = log::files(&path)
-        .iter()
-        .filter_map(|p| std::fs::File::open(p).ok())
-        .flat_map(log::read_entries)
-        .filter(|e| in_window(e))
-        .collect();
-    if args.tail != "all" {
-        let n: usize = args
-            .tail
-            .parse()
-            .map_err(|_| anyhow::anyhow!("invalid --tail value {:?}", args.tail))?;
-        let skip = entries.len().saturating_sub(n);
-        entries.drain(..skip);
+    for e in log.entries(&query) {
+        print_entry(&e, args.timestamps)?;
     }
-    for e in &entries {
-        print_entry(e, args.timestamps)?;
-    }
-    if args.follow && until.is_none() {
-        follow(store, &id, &path, args.timestamps)?;
+    if args.follow && query.until.is_none() {
+        log.follow(store, |e| print_entry(e, args.timestamps), || false)?;
     }
     Ok(0)
 }
 
 fn print_entry(e: &log::Entry, timestamps: bool) -> Result<()> {
     let text = if timestamps {
-        let time = clock::parse_rfc3339(&e.time)
-            .map(clock::format_rfc3339_fixed)
-            .unwrap_or_else(|| e.time.clone());
-        format!("{time} {}", e.log)
+        format!("{} {}", logs::shown_time(e), e.log)
     } else {
         e.log.clone()
     };
@@ -658,36 +497,6 @@ fn print_entry(e: &log::Entry, timestamps: bool) -> Result<()> {
         out.flush()?;
     }
     Ok(())
-}
-
-/// Prints new entries as they arrive until the container is down for good.
-fn follow(store: &Store, id: &str, path: &std::path::Path, timestamps: bool) -> Result<()> {
-    use std::io::{BufRead, Seek};
-    let mut file = std::fs::File::open(path)?;
-    file.seek(std::io::SeekFrom::End(0))?;
-    let mut reader = std::io::BufReader::new(file);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? > 0 && line.ends_with('\n') {
-            if let Ok(e) = serde_json::from_str::<log::Entry>(&line) {
-                print_entry(&e, timestamps)?;
-            }
-            continue;
-        }
-        if !line.is_empty() {
-            // A torn line: step back and read it again once it is complete.
-            reader.seek_relative(-(line.len() as i64))?;
-        }
-        if !state::load(store, id)?.is_running() {
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        // After a rotation the file we hold is no longer the log: reopen it.
-        if std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) < reader.stream_position()? {
-            reader = std::io::BufReader::new(std::fs::File::open(path)?);
-        }
-    }
 }
 
 #[derive(Args)]
@@ -855,7 +664,9 @@ pub fn exec(store: &Store, args: ExecArgs) -> Result<i32> {
 pub fn wait(store: &Store, args: NamesArgs) -> Result<i32> {
     let mut status = 0;
     for name in &args.containers {
-        match record::resolve(store, name).and_then(|id| wait_one(store, &id)) {
+        match record::resolve(store, name)
+            .and_then(|id| wait::wait(store, &id, WaitCondition::NotRunning))
+        {
             Ok(code) => println!("{code}"),
             Err(e) => {
                 eprintln!("Error: {e:#}");
@@ -864,24 +675,6 @@ pub fn wait(store: &Store, args: NamesArgs) -> Result<i32> {
         }
     }
     Ok(status)
-}
-
-/// Waits for the container's current run to end and returns its exit code.
-fn wait_one(store: &Store, id: &str) -> Result<i32> {
-    let current = state::load(store, id)?;
-    if !current.is_running() {
-        return Ok(current.exit_code);
-    }
-    stop::wait_for_exit(&current, std::time::Duration::from_secs(u32::MAX as u64));
-    // The supervisor records the exit (and maybe a restart) right after pid 1 is reaped.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let now = state::load(store, id)?;
-        if now.pid != current.pid || !now.is_running() || std::time::Instant::now() > deadline {
-            return Ok(now.exit_code);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
 }
 
 #[derive(Args)]
@@ -1120,7 +913,7 @@ fn net_io(pid: i32) -> (u64, u64) {
 
 fn stats_json(s: &Summary, a: &Sample, b: &Sample, seconds: f64, no_trunc: bool) -> Value {
     let cpu = (b.cpu_nanos.saturating_sub(a.cpu_nanos)) as f64 / 1e9 / seconds * 100.0;
-    let limit = b.memory_limit.unwrap_or_else(mem_total);
+    let limit = b.memory_limit.unwrap_or_else(crate::host::mem_total);
     let h = super::image::human_size;
     json!({
         "ID": if no_trunc { s.id().to_string() } else { s.id()[..12].to_string() },
@@ -1150,21 +943,6 @@ fn binary_size(bytes: u64) -> String {
             .trim_end_matches('.'),
         UNITS[unit]
     )
-}
-
-fn mem_total() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("MemTotal:")?
-                    .trim()
-                    .trim_end_matches(" kB")
-                    .parse::<u64>()
-                    .ok()
-            })
-        })
-        .map_or(0, |kb| kb * 1024)
 }
 
 #[derive(Args)]
@@ -1256,5 +1034,5 @@ pub fn attach(store: &Store, args: AttachArgs) -> Result<i32> {
         eprintln!("read escape sequence");
         return Ok(0);
     }
-    wait_one(store, &id)
+    wait::wait(store, &id, WaitCondition::NotRunning)
 }

@@ -474,7 +474,7 @@ pub fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
         if kind != Some("container") {
             match images::resolve(store, name) {
                 Ok(image) => {
-                    items.push(inspect_json(store, &image));
+                    items.push(crate::image::inspect::inspect_json(store, &image));
                     continue;
                 }
                 Err(e) if e.downcast_ref::<NotFound>().is_none() => return Err(e),
@@ -500,49 +500,6 @@ pub fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
             .join("\n"),
     )
     .into())
-}
-
-/// Docker's `image inspect` JSON for an image.
-fn inspect_json(store: &Store, image: &Image) -> Value {
-    let config = &image.config;
-    let run_config = serde_json::to_value(&config.config).unwrap_or_default();
-    let mut docker_config = json!({
-        "Hostname": "", "Domainname": "", "User": "", "AttachStdin": false, "AttachStdout": false, "AttachStderr": false,
-        "Tty": false, "OpenStdin": false, "StdinOnce": false, "Env": null, "Cmd": null, "Image": "", "Volumes": null,
-        "WorkingDir": "", "Entrypoint": null, "OnBuild": null, "Labels": null,
-    });
-    if let (Some(target), Value::Object(source)) = (docker_config.as_object_mut(), run_config) {
-        target.extend(source);
-    }
-    let lower: Vec<String> = image
-        .diff_ids()
-        .iter()
-        .rev()
-        .map(|d| store.layer(d).join("diff").display().to_string())
-        .collect();
-    let comment = config
-        .history
-        .last()
-        .and_then(|h| h.comment.clone())
-        .unwrap_or_default();
-    json!({
-        "Id": image.id(),
-        "RepoTags": image.tags.iter().map(|t| t.familiar()).collect::<Vec<_>>(),
-        "RepoDigests": image.record.repo_digests,
-        "Parent": "",
-        "Comment": comment,
-        "Created": config.created.clone().unwrap_or_default(),
-        "DockerVersion": config.other.get("docker_version").cloned().unwrap_or(json!("")),
-        "Author": config.author.clone().unwrap_or_default(),
-        "Config": docker_config,
-        "Architecture": config.architecture,
-        "Variant": config.variant,
-        "Os": config.os,
-        "Size": image.record.size,
-        "GraphDriver": {"Name": "overlay", "Data": {"LowerDir": lower.join(":")}},
-        "RootFS": {"Type": "layers", "Layers": image.diff_ids()},
-        "Metadata": {"LastTagTime": image.record.added},
-    })
 }
 
 #[cfg(test)]

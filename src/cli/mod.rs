@@ -7,7 +7,7 @@ mod build;
 mod container;
 mod df;
 mod docs;
-mod filter;
+use crate::filter;
 pub mod format;
 mod image;
 mod network;

@@ -4,7 +4,7 @@ use super::format::{self, Format};
 use crate::image::reference::Reference;
 use crate::registry::config::Settings;
 use crate::registry::manifest::Platform;
-use crate::registry::progress::Progress;
+use crate::registry::progress::{Mode, Progress};
 use crate::registry::{credentials, login as signin, pull as puller, push, search as finder};
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
@@ -43,6 +43,9 @@ pub struct PullArgs {
     /// Download all tagged images in the repository (not supported)
     #[arg(short, long, hide = true)]
     all_tags: bool,
+    /// Report progress as docker's JSON lines (for the Engine API service, which relays them)
+    #[arg(long, hide = true)]
+    json_progress: bool,
     #[command(flatten)]
     tls: TlsArgs,
 }
@@ -53,7 +56,7 @@ pub fn pull(store: &Store, args: PullArgs) -> Result<i32> {
     }
     let reference = Reference::parse(&args.image)?.with_default_tag();
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
-    let progress = Progress::new(args.quiet, false);
+    let progress = Progress::with_mode(args.quiet, false, args.json_progress);
     pull_image(store, &reference, platform, &args.tls, progress.clone())?;
     Ok(0)
 }
@@ -82,7 +85,7 @@ pub fn pull_image(
     };
     progress.line(&format!("Status: {status} {}", reference.familiar()));
     // `run` pulls quietly on standard error; `pull` ends with the full reference, even with -q.
-    if !progress.to_stderr() {
+    if !progress.to_stderr() && progress.mode() != Mode::Json {
         println!("{reference}");
     }
     Ok(pulled.id)

@@ -2,12 +2,11 @@
 //! with `system df`.
 
 use super::format;
-use crate::runtime::userns::{IdMappings, MappingMode};
+use crate::events::{self, EventFilters};
 use crate::store::Store;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
-use std::path::Path;
 
 #[derive(clap::Subcommand)]
 pub enum SystemCommand {
@@ -19,6 +18,25 @@ pub enum SystemCommand {
     Events(EventsArgs),
     /// Remove unused data: stopped containers, unused networks, dangling images, build cache
     Prune(super::prune::SystemPruneArgs),
+    /// Serve the Docker Engine API, so docker's own clients (docker, docker-compose, SDKs) drive skiff
+    Service(ServiceArgs),
+}
+
+#[derive(Args)]
+pub struct ServiceArgs {
+    /// Seconds without clients before the service leaves (0: never)
+    #[arg(short, long, default_value_t = 5)]
+    time: u64,
+    /// unix:///PATH or tcp://127.0.0.1:PORT (default: $XDG_RUNTIME_DIR/skiff/skiff.sock)
+    address: Option<String>,
+}
+
+fn service(store: Store, args: ServiceArgs) -> Result<i32> {
+    let options = crate::api::ServiceOptions {
+        idle: (args.time > 0).then(|| std::time::Duration::from_secs(args.time)),
+        address: args.address,
+    };
+    crate::api::serve(store, options)
 }
 
 pub fn dispatch(store: &Store, command: SystemCommand) -> Result<i32> {
@@ -27,6 +45,7 @@ pub fn dispatch(store: &Store, command: SystemCommand) -> Result<i32> {
         SystemCommand::Info(a) => info(store, a),
         SystemCommand::Events(a) => events(store, a),
         SystemCommand::Prune(a) => super::prune::system_prune(store, a),
+        SystemCommand::Service(a) => service(store.clone(), a),
     }
 }
 
@@ -64,34 +83,7 @@ pub struct InfoArgs {
 }
 
 pub fn info(store: &Store, args: InfoArgs) -> Result<i32> {
-    let maps = IdMappings::detect();
-    let uname = nix::sys::utsname::uname()?;
-    let images = std::fs::read_dir(store.images())?.count();
-    let containers = std::fs::read_dir(store.containers())?.count();
-    let ranges = |r: &[crate::runtime::userns::IdRange]| {
-        r.iter()
-            .map(|r| json!({"ContainerID": r.container, "HostID": r.host, "Size": r.size}))
-            .collect::<Vec<_>>()
-    };
-    let info = json!({
-        "ServerVersion": env!("CARGO_PKG_VERSION"),
-        "Root": store.root,
-        "RunRoot": store.runroot,
-        "Rootless": !nix::unistd::geteuid().is_root(),
-        "IDMappings": {
-            "Mode": match maps.mode { MappingMode::Root => "root", MappingMode::Subordinate => "subordinate ids (newuidmap)", MappingMode::Single => "single id" },
-            "UIDMap": ranges(&maps.uids),
-            "GIDMap": ranges(&maps.gids),
-        },
-        "Images": images,
-        "Containers": containers,
-        "KernelVersion": uname.release().to_string_lossy(),
-        "OperatingSystem": operating_system(),
-        "Architecture": crate::image::config::host_architecture(),
-        "NCPU": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-        "MemTotal": mem_total(),
-        "Features": features(),
-    });
+    let info = crate::host::info(store)?;
     match args.format {
         Some(template) => println!("{}", format::render(&template, &info)?),
         None => print_info(&info),
@@ -144,58 +136,6 @@ fn print_info(info: &Value) {
     }
 }
 
-fn operating_system() -> String {
-    std::fs::read_to_string("/etc/os-release")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("PRETTY_NAME=")
-                    .map(|v| v.trim_matches('"').to_string())
-            })
-        })
-        .unwrap_or_else(|| "Linux".into())
-}
-
-fn mem_total() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("MemTotal:")
-                    .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
-            })
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-/// What the kernel offers that skiff relies on, read from /proc and /sys without privileges.
-fn features() -> Value {
-    let exists = |p: &str| Path::new(p).exists();
-    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
-    let max_userns = read("/proc/sys/user/max_user_namespaces")
-        .trim()
-        .parse::<u64>()
-        .unwrap_or(0);
-    let unprivileged_userns = read("/proc/sys/kernel/unprivileged_userns_clone").trim() != "0";
-    let release = nix::sys::utsname::uname()
-        .map(|u| u.release().to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut numbers = release
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse::<u32>().ok());
-    let version = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
-    json!({
-        "user_namespaces": max_userns > 0 && unprivileged_userns,
-        "overlay": read("/proc/filesystems").contains("overlay"),
-        "overlay_in_user_namespace": version >= (5, 11),
-        "seccomp": read("/proc/self/status").contains("Seccomp:"),
-        "pidfd": version >= (5, 3),
-        "cgroup_v2": exists("/sys/fs/cgroup/cgroup.controllers"),
-        "tun": exists("/dev/net/tun"),
-        "newuidmap": exists("/usr/bin/newuidmap"),
-    })
-}
-
 #[derive(Args)]
 pub struct EventsArgs {
     /// Show events created since this time (RFC 3339, Unix time, or relative like 10m)
@@ -213,68 +153,27 @@ pub struct EventsArgs {
 }
 
 pub fn events(store: &Store, args: EventsArgs) -> Result<i32> {
-    let point = |v: &Option<String>| {
-        v.as_deref()
-            .map(|t| {
-                crate::clock::parse_point_in_time(t)
-                    .ok_or_else(|| anyhow::anyhow!("invalid time {t:?}"))
-            })
-            .transpose()
+    let time = |v: &Option<String>| v.as_deref().map(events::parse_time).transpose();
+    let window = events::Window {
+        since: time(&args.since)?,
+        until: time(&args.until)?,
     };
-    let nanos = |t: (i64, u32)| t.0 as i128 * 1_000_000_000 + t.1 as i128;
-    let since = point(&args.since)?.map(nanos);
-    let until = point(&args.until)?.map(nanos);
     let filters = EventFilters::parse(store, &args.filters)?;
     let format = format::Format::parse(args.format.as_deref())?;
-    let path = crate::events::journal(store);
-    let mut offset = 0u64;
-    // Without --since, docker shows only what happens from now on.
-    let from = since.unwrap_or_else(|| nanos(crate::clock::now()));
-    loop {
-        let (events, next) = read_events_from(&path, offset);
-        offset = next;
-        for event in events
-            .iter()
-            .filter(|e| e.time >= from && until.is_none_or(|u| e.time <= u) && filters.keeps(e))
-        {
-            print_event(event, &format)?;
-        }
-        if until.is_some_and(|u| nanos(crate::clock::now()) > u) {
-            return Ok(0);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
-/// Complete lines of the journal from `offset`; returns them and the offset after them.
-fn read_events_from(path: &Path, offset: u64) -> (Vec<crate::events::Event>, u64) {
-    use std::io::{Read, Seek};
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return (Vec::new(), offset);
-    };
-    let mut text = String::new();
-    if file.seek(std::io::SeekFrom::Start(offset)).is_err()
-        || file.read_to_string(&mut text).is_err()
-    {
-        return (Vec::new(), offset);
-    }
-    let complete = text.rfind('\n').map_or(0, |i| i + 1);
-    let events = text[..complete]
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    (events, offset + complete as u64)
+    events::watch(
+        store,
+        &window,
+        &filters,
+        |e| print_event(e, &format),
+        || false,
+    )?;
+    Ok(0)
 }
 
 fn print_event(event: &crate::events::Event, format: &format::Format) -> Result<()> {
     let secs = (event.time / 1_000_000_000) as i64;
     let nanos = (event.time % 1_000_000_000) as u32;
-    let value = json!({
-        "status": event.action, "id": event.id, "from": event.attributes.get("image"),
-        "Type": event.kind, "Action": event.action,
-        "Actor": {"ID": event.id, "Attributes": event.attributes},
-        "scope": "local", "time": secs, "timeNano": event.time,
-    });
+    let value = event.docker_json();
     let line = match format {
         format::Format::Default | format::Format::Table(_) => {
             let time = crate::clock::format_rfc3339((secs, nanos));
@@ -297,64 +196,4 @@ fn print_event(event: &crate::events::Event, format: &format::Format) -> Result<
     writeln!(out, "{line}")?;
     out.flush()?;
     Ok(())
-}
-
-struct EventFilters {
-    containers: Vec<String>,
-    kinds: Vec<String>,
-    actions: Vec<String>,
-    images: Vec<String>,
-}
-
-impl EventFilters {
-    fn parse(store: &Store, filters: &[String]) -> Result<EventFilters> {
-        let mut f = EventFilters {
-            containers: vec![],
-            kinds: vec![],
-            actions: vec![],
-            images: vec![],
-        };
-        for filter in filters {
-            let (key, value) = super::filter::split(filter)?;
-            match key {
-                // Names are resolved now, so the filter keeps working for a removed container's id.
-                "container" => {
-                    f.containers.push(value.to_string());
-                    if let Ok(id) = crate::container::record::resolve(store, value) {
-                        f.containers.push(id);
-                    }
-                }
-                "type" => f.kinds.push(value.into()),
-                "event" | "action" => f.actions.push(value.into()),
-                "image" => f.images.push(value.into()),
-                other => anyhow::bail!("invalid filter '{other}'"),
-            }
-        }
-        Ok(f)
-    }
-
-    fn keeps(&self, e: &crate::events::Event) -> bool {
-        let name = e
-            .attributes
-            .get("name")
-            .map(String::as_str)
-            .unwrap_or_default();
-        (self.containers.is_empty()
-            || e.kind == "container"
-                && self
-                    .containers
-                    .iter()
-                    .any(|c| c == &e.id || c == name || e.id.starts_with(c.as_str())))
-            && (self.kinds.is_empty() || self.kinds.contains(&e.kind))
-            && (self.actions.is_empty()
-                || self
-                    .actions
-                    .iter()
-                    .any(|a| e.action == *a || e.action.starts_with(&format!("{a}:"))))
-            && (self.images.is_empty()
-                || self
-                    .images
-                    .iter()
-                    .any(|i| e.attributes.get("image") == Some(i) || e.id == *i))
-    }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod fetch;
 pub mod import;
 pub mod ingest;
+pub mod inspect;
 pub mod keepid;
 pub mod layer;
 pub mod lease;

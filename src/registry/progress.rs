@@ -1,12 +1,14 @@
 //! What a pull or push shows while it works, as docker shows it: a bar per layer on a
-//! terminal, one line per step when the output is not one, nothing with `-q`.
+//! terminal, one line per step when the output is not one, nothing with `-q`, or docker's
+//! JSON progress lines for the Engine API (the same events, rendered for a program).
 //!
 //! Layer updates come from the download threads; in a rootless pull those run in the
 //! forked child that owns the user namespace, which inherited this object and the terminal.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use serde_json::{json, Value};
 use std::io::{IsTerminal, Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -14,6 +16,45 @@ pub enum Mode {
     Quiet,
     Lines,
     Bars,
+    /// docker's JSON progress lines on standard output, for the API service to relay.
+    Json,
+}
+
+/// What a pull or push reports, before it is rendered as a bar, a line or JSON.
+pub enum Event<'a> {
+    /// A line of the story: `latest: Pulling from library/busybox`, `Digest: ...`.
+    Status(&'a str),
+    /// A step of one layer: `Pulling fs layer`, `Downloading`, `Pull complete`.
+    Layer { id: &'a str, status: &'a str },
+    /// How many of a layer's bytes have moved.
+    Transfer {
+        id: &'a str,
+        status: &'a str,
+        current: u64,
+        total: u64,
+    },
+}
+
+impl Event<'_> {
+    /// docker's JSON progress message for the event.
+    pub fn docker_json(&self) -> Value {
+        match *self {
+            Event::Status(text) => json!({ "status": text }),
+            Event::Layer { id, status } => {
+                json!({ "status": status, "progressDetail": {}, "id": id })
+            }
+            Event::Transfer {
+                id,
+                status,
+                current,
+                total,
+            } => json!({
+                "status": status,
+                "progressDetail": { "current": current, "total": total },
+                "id": id,
+            }),
+        }
+    }
 }
 
 pub struct Progress {
@@ -28,12 +69,18 @@ impl Progress {
     /// Progress on standard output (`pull`, `push`) or standard error (`run` pulling what it
     /// lacks), as bars when that is a terminal.
     pub fn new(quiet: bool, to_stderr: bool) -> Arc<Progress> {
+        Progress::with_mode(quiet, to_stderr, false)
+    }
+
+    /// As [`Progress::new`], or docker's JSON lines on standard output when `json`.
+    pub fn with_mode(quiet: bool, to_stderr: bool, json: bool) -> Arc<Progress> {
         let terminal = if to_stderr {
             std::io::stderr().is_terminal()
         } else {
             std::io::stdout().is_terminal()
         };
         let mode = match (quiet, terminal) {
+            _ if json => Mode::Json,
             (true, _) => Mode::Quiet,
             (false, true) => Mode::Bars,
             (false, false) => Mode::Lines,
@@ -58,16 +105,37 @@ impl Progress {
         self.to_stderr
     }
 
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
     /// A line of the pull's story (`latest: Pulling from library/busybox`), unless quiet.
     pub fn line(&self, text: &str) {
-        if self.mode == Mode::Quiet {
-            return;
+        self.emit(&Event::Status(text));
+    }
+
+    /// Renders one event as this progress shows events.
+    fn emit(&self, event: &Event) {
+        match self.mode {
+            Mode::Quiet => {}
+            Mode::Json => self.write_line(&event.docker_json().to_string()),
+            Mode::Lines | Mode::Bars => self.show(event),
         }
+    }
+
+    /// The terminal's rendering: bars drawn by [`LayerProgress`], lines for the rest.
+    fn show(&self, event: &Event) {
+        let text = match *event {
+            Event::Status(text) => text.to_string(),
+            Event::Layer { id, status } => format!("{id}: {status}"),
+            // Lines show a transfer by its steps only; a bar draws its bytes itself.
+            Event::Transfer { .. } => return,
+        };
         match &self.bars {
             Some(bars) if !self.settled.load(Ordering::Relaxed) => {
-                let _ = bars.println(text);
+                let _ = bars.println(&text);
             }
-            _ => self.write_line(text),
+            _ => self.write_line(&text),
         }
     }
 
@@ -96,6 +164,9 @@ impl Progress {
             progress: self.clone(),
             id: id.to_string(),
             bar,
+            total,
+            moved: AtomicU64::new(0),
+            step: std::sync::Mutex::new(String::new()),
         }
     }
 
@@ -121,6 +192,10 @@ pub struct LayerProgress {
     progress: Arc<Progress>,
     id: String,
     bar: Option<ProgressBar>,
+    total: u64,
+    /// Bytes moved so far, and in which step, for renderings without a bar.
+    moved: AtomicU64,
+    step: std::sync::Mutex<String>,
 }
 
 /// The steps during which a layer's bytes move, and a bar shows how many have.
@@ -155,6 +230,9 @@ fn transfer_style() -> ProgressStyle {
 impl LayerProgress {
     /// A step of this layer: `Pulling fs layer`, `Downloading`, `Pushing`, `Extracting`.
     pub fn step(&self, what: &str) {
+        if let Ok(mut step) = self.step.lock() {
+            what.clone_into(&mut step);
+        }
         match &self.bar {
             Some(bar) => {
                 bar.set_style(if TRANSFERS.contains(&what) {
@@ -164,7 +242,10 @@ impl LayerProgress {
                 });
                 bar.set_message(what.to_string());
             }
-            None => self.progress.line(&format!("{}: {what}", self.id)),
+            None => self.progress.emit(&Event::Layer {
+                id: &self.id,
+                status: what,
+            }),
         }
     }
 
@@ -175,11 +256,26 @@ impl LayerProgress {
                 bar.set_style(plain_style());
                 bar.finish_with_message(what.to_string());
             }
-            None => self.progress.line(&format!("{}: {what}", self.id)),
+            None => self.progress.emit(&Event::Layer {
+                id: &self.id,
+                status: what,
+            }),
         }
     }
 
     fn advance(&self, n: u64) {
+        let before = self.moved.fetch_add(n, Ordering::Relaxed);
+        let percent = |bytes: u64| bytes * 100 / self.total.max(1);
+        // A JSON line per percent moved, not per read.
+        if self.bar.is_none() && percent(before + n) > percent(before) {
+            let step = self.step.lock().map(|s| s.clone()).unwrap_or_default();
+            self.progress.emit(&Event::Transfer {
+                id: &self.id,
+                status: &step,
+                current: before + n,
+                total: self.total,
+            });
+        }
         if let Some(bar) = &self.bar {
             bar.inc(n);
             let complete = bar.length().is_some_and(|len| bar.position() >= len);

@@ -1,0 +1,170 @@
+//! `/images/...`: listing, inspecting, tagging and removing images through the image store's
+//! own calls. Removal runs as a child skiff process: deleting layers a user namespace owns is
+//! namespace work.
+
+use super::error::{ApiError, ApiResult};
+use super::http::{Request, Sink};
+use super::{Context, Reply};
+use crate::image::reference::Reference;
+use crate::image::store as images;
+use anyhow::bail;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Stdio};
+
+/// `GET /images/json`: every image, newest first, with its tags and digests.
+pub fn list<'a>(context: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
+    let mut all = images::list(&context.store)?;
+    all.sort_by(|a, b| {
+        b.created()
+            .cmp(&a.created())
+            .then_with(|| a.id().cmp(b.id()))
+    });
+    let items: Vec<Value> = all
+        .iter()
+        .map(|image| {
+            json!({
+                "Id": image.id(),
+                "ParentId": "",
+                "RepoTags": image.tags.iter().map(|t| t.familiar()).collect::<Vec<_>>(),
+                "RepoDigests": image.record.repo_digests,
+                "Created": image.created().0,
+                "Size": image.record.size,
+                "VirtualSize": image.record.size,
+                "SharedSize": -1,
+                "Labels": image.config.config.labels,
+                "Containers": -1,
+            })
+        })
+        .collect();
+    Ok(Reply::Json(200, Value::Array(items)))
+}
+
+/// `POST /images/create?fromImage=NAME&tag=TAG`: a pull, in a child skiff process (layers are
+/// extracted in the user namespace), whose docker-shaped JSON progress lines are relayed as
+/// they come.
+pub fn pull<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
+    if !request.param("fromSrc").is_empty() {
+        return Err(ApiError::new(
+            501,
+            "importing with fromSrc is not served yet: use skiff import",
+        ));
+    }
+    let reference = match (request.param("fromImage"), request.param("tag")) {
+        ("", _) => return Err(ApiError::bad_request("fromImage is required")),
+        (image, "") => image.to_string(),
+        (image, digest) if digest.contains(':') => format!("{image}@{digest}"),
+        (image, tag) => format!("{image}:{tag}"),
+    };
+    Reference::parse(&reference).map_err(ApiError::bad_request)?;
+    let mut args = vec!["pull", "--json-progress"];
+    let platform = request.param("platform");
+    if !platform.is_empty() {
+        args.extend(["--platform", platform]);
+    }
+    args.push(&reference);
+    let mut child = context
+        .skiff_command(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(anyhow::Error::from)?;
+    Ok(Reply::Stream {
+        content_type: "application/json",
+        body: Box::new(move |sink: &mut dyn Sink| {
+            let relayed = relay_lines(&mut child, sink);
+            if relayed.is_err() {
+                // The client is gone: the pull it asked for stops with its stream.
+                let _ = child.kill();
+            }
+            let mut stderr = Vec::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = pipe.read_to_end(&mut stderr);
+            }
+            let status = child.wait()?;
+            relayed?;
+            if !status.success() {
+                bail!("{}", super::skiff_error(&stderr));
+            }
+            Ok(())
+        }),
+    })
+}
+
+/// Passes the child's progress lines on, one chunk each.
+fn relay_lines(child: &mut Child, sink: &mut dyn Sink) -> anyhow::Result<()> {
+    let Some(stdout) = child.stdout.take() else {
+        return Ok(());
+    };
+    for line in BufReader::new(stdout).split(b'\n') {
+        let mut line = line?;
+        line.push(b'\n');
+        sink.write(&line)?;
+    }
+    Ok(())
+}
+
+/// `GET /images/{name}/json`: what `skiff inspect` prints for an image.
+pub fn inspect<'a>(context: &'a Context, _: &'a Request, name: &str) -> ApiResult<Reply<'a>> {
+    let image = images::resolve(&context.store, name)?;
+    Ok(Reply::Json(
+        200,
+        crate::image::inspect::inspect_json(&context.store, &image),
+    ))
+}
+
+/// `POST /images/{name}/tag?repo=R&tag=T`.
+pub fn tag<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiResult<Reply<'a>> {
+    images::resolve(&context.store, name)?;
+    let target = match (request.param("repo"), request.param("tag")) {
+        ("", _) => {
+            return Err(ApiError::bad_request(
+                "repository name must have at least one component",
+            ))
+        }
+        (repo, "") => repo.to_string(),
+        (repo, tag) => format!("{repo}:{tag}"),
+    };
+    images::tag(&context.store, name, &target).map_err(ApiError::bad_request)?;
+    Ok(Reply::Empty(201))
+}
+
+/// `DELETE /images/{name}`: untags, and deletes once no tag is left, as `skiff rmi` does;
+/// answers with what it untagged and deleted.
+pub fn remove<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiResult<Reply<'a>> {
+    images::resolve(&context.store, name)?;
+    let mut args = vec!["rmi"];
+    if request.flag("force") {
+        args.push("--force");
+    }
+    args.push(name);
+    let out = context.skiff(&args).map_err(|e| {
+        if e.message.starts_with("conflict:") {
+            ApiError::conflict(e.message)
+        } else {
+            e
+        }
+    })?;
+    Ok(Reply::Json(200, Value::Array(removal_report(&out))))
+}
+
+/// `rmi`'s `Untagged: X` and `Deleted: Y` lines as docker's `[{"Untagged": X}, {"Deleted": Y}]`.
+fn removal_report(lines: &str) -> Vec<Value> {
+    lines
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(what, item)| json!({ what: item }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn removal_lines_become_docker_objects() {
+        let report = super::removal_report("Untagged: busybox:test\nDeleted: sha256:ab\n");
+        assert_eq!(
+            serde_json::to_string(&report).unwrap(),
+            r#"[{"Untagged":"busybox:test"},{"Deleted":"sha256:ab"}]"#
+        );
+    }
+}

@@ -1,0 +1,553 @@
+//! `skiff system service`: the Docker Engine API on a socket, driven by docker's own clients
+//! (the docker CLI and Debian's python3-docker) as the test user, the way users point them at
+//! skiff with DOCKER_HOST.
+
+mod common;
+
+use common::{run_command, Out, Skiff};
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A running `skiff system service`, ended when dropped.
+struct Service {
+    child: Child,
+    docker_host: String,
+    socket: PathBuf,
+}
+
+impl Service {
+    /// Starts the service on a socket in a fresh directory and waits for it to say where it
+    /// serves (it says so only once it listens).
+    fn start(s: &Skiff, extra: &[&str]) -> Service {
+        let socket = s.tempdir().join("api.sock");
+        let address = format!("unix://{}", socket.display());
+        let mut args = vec!["system", "service"];
+        args.extend_from_slice(extra);
+        args.push(&address);
+        Service::spawn(s.cmd(&args), socket)
+    }
+
+    fn spawn(mut cmd: Command, socket: PathBuf) -> Service {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the service");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let docker_host = lines
+            .find_map(|l| {
+                l.ok()?
+                    .strip_prefix("export DOCKER_HOST=")
+                    .map(String::from)
+            })
+            .expect("the service says which DOCKER_HOST to export");
+        Service {
+            child,
+            docker_host,
+            socket,
+        }
+    }
+
+    /// The docker CLI, as the test user, pointed at this service.
+    fn docker(&self, s: &Skiff, args: &[&str]) -> Out {
+        let mut cmd = s.as_user("docker");
+        cmd.env("DOCKER_HOST", &self.docker_host).args(args);
+        run_command(cmd, None)
+    }
+
+    #[track_caller]
+    fn docker_ok(&self, s: &Skiff, args: &[&str]) -> String {
+        let out = self.docker(s, args);
+        assert_eq!(out.code, 0, "`docker {}` failed: {out}", args.join(" "));
+        out.stdout
+    }
+
+    /// A python3-docker script with `client = docker.from_env()` already made.
+    fn python(&self, s: &Skiff, script: &str) -> Out {
+        let mut cmd = s.as_user("/usr/bin/python3");
+        cmd.env("DOCKER_HOST", &self.docker_host)
+            .arg("-c")
+            .arg(format!(
+                "import docker, sys\nclient = docker.from_env()\n{script}"
+            ));
+        run_command(cmd, None)
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn docker_version_and_info_are_answered_by_skiff() {
+    let s = Skiff::new();
+    let service = Service::start(&s, &["--time", "0"]);
+    let version = service.docker_ok(
+        &s,
+        &[
+            "version",
+            "--format",
+            "{{.Server.Version}} {{.Server.APIVersion}} {{.Server.Os}}",
+        ],
+    );
+    assert_eq!(
+        version.trim(),
+        format!("{} 1.44 linux", env!("CARGO_PKG_VERSION"))
+    );
+    let info = service.docker_ok(
+        &s,
+        &[
+            "info",
+            "--format",
+            "{{.OSType}} {{.Driver}} {{.LoggingDriver}} {{.Containers}}",
+        ],
+    );
+    assert_eq!(info.trim(), "linux overlay json-file 0");
+}
+
+#[test]
+fn python_docker_reads_the_version() {
+    let s = Skiff::new();
+    let service = Service::start(&s, &["--time", "0"]);
+    let out = service.python(
+        &s,
+        "v = client.version()\nprint(v['ApiVersion'], v['Os'], client.ping())",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout.trim(), "1.44 linux True");
+}
+
+#[test]
+fn the_default_socket_is_the_users_alone() {
+    let s = Skiff::new();
+    let runtime = s.tempdir();
+    let mut cmd = s.cmd(&["system", "service", "--time", "0"]);
+    cmd.env("XDG_RUNTIME_DIR", &runtime);
+    let socket = runtime.join("skiff/skiff.sock");
+    let service = Service::spawn(cmd, socket.clone());
+    assert_eq!(service.docker_host, format!("unix://{}", socket.display()));
+    assert_eq!(mode(&socket), 0o600);
+    assert_eq!(mode(socket.parent().unwrap()), 0o700);
+    service.docker_ok(&s, &["version"]);
+}
+
+#[test]
+fn the_service_leaves_once_idle_and_removes_its_socket() {
+    let s = Skiff::new();
+    let mut service = Service::start(&s, &["--time", "1"]);
+    service.docker_ok(&s, &["version"]);
+    let status = service.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!service.socket.exists());
+}
+
+#[test]
+fn a_socket_passed_by_systemd_is_served() {
+    let s = Skiff::new();
+    let dir = s.tempdir();
+    let socket = dir.join("activated.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
+    // systemd's protocol: the socket as fd 3, LISTEN_FDS=1 and LISTEN_PID naming the service
+    // itself (the shell's pid, which exec keeps).
+    let mut cmd = s.as_user("/bin/sh");
+    cmd.arg("-c")
+        .arg("LISTEN_PID=$$ LISTEN_FDS=1 exec \"$@\"")
+        .arg("sh")
+        .arg(s.bin())
+        .args([
+            "--root",
+            s.root().to_str().unwrap(),
+            "--runroot",
+            s.runroot().to_str().unwrap(),
+        ])
+        .args(["system", "service", "--time", "0"]);
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            // dup2 onto itself would keep close-on-exec: clear it by hand then.
+            let passed = if fd == 3 {
+                libc::fcntl(3, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(fd, 3)
+            };
+            if passed < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let service = Service::spawn(cmd, socket.clone());
+    drop(listener);
+    assert_eq!(service.docker_host, format!("unix://{}", socket.display()));
+    let version = service.docker_ok(&s, &["version", "--format", "{{.Server.APIVersion}}"]);
+    assert_eq!(version.trim(), "1.44");
+}
+
+#[test]
+fn tcp_is_served_on_loopback_only() {
+    let s = Skiff::new();
+    let refused = s.fails(&["system", "service", "tcp://0.0.0.0:0"], 125);
+    assert!(refused.stderr.contains("loopback"), "{refused}");
+    let mut cmd = s.cmd(&["system", "service", "--time", "0", "tcp://127.0.0.1:0"]);
+    cmd.stderr(Stdio::piped());
+    let mut service = Service::spawn(cmd, PathBuf::new());
+    assert!(
+        service.docker_host.starts_with("tcp://127.0.0.1:"),
+        "{}",
+        service.docker_host
+    );
+    service.docker_ok(&s, &["version"]);
+    service.child.kill().unwrap();
+    let mut warning = String::new();
+    std::io::Read::read_to_string(service.child.stderr.as_mut().unwrap(), &mut warning).unwrap();
+    assert!(warning.contains("anyone on this machine"), "{warning}");
+}
+
+/// `skiff ps -a` as `NAME STATE` lines, sorted.
+fn skiff_states(s: &Skiff) -> Vec<String> {
+    let out = s.ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"]);
+    let mut lines: Vec<String> = out.lines().map(String::from).collect();
+    lines.sort();
+    lines
+}
+
+/// `skiff run -d busybox sh -c SCRIPT`; returns the container's id.
+fn run_script(s: &Skiff, script: &str) -> String {
+    let id = s.ok(&["run", "-d", s.busybox(), "sh", "-c", script]);
+    id.trim().to_string()
+}
+
+fn sorted_lines(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn docker_ps_and_inspect_see_what_skiff_made() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    s.ok(&[
+        "create", "--name", "made", "--label", "team=a", image, "true",
+    ]);
+    s.ok(&["run", "-d", "--name", "runner", image, "sleep", "1000"]);
+    let service = Service::start(&s, &["--time", "0"]);
+    let all = service.docker_ok(
+        &s,
+        &["ps", "-a", "--format", "{{.Names}} {{.State}} {{.Image}}"],
+    );
+    assert_eq!(
+        sorted_lines(&all),
+        [
+            format!("made created {image}"),
+            format!("runner running {image}")
+        ]
+    );
+    let running = service.docker_ok(&s, &["ps", "--format", "{{.Names}}"]);
+    assert_eq!(running.trim(), "runner");
+    // The docker CLI sends filters as {"label":{"team=a":true}}.
+    let labelled = service.docker_ok(
+        &s,
+        &[
+            "ps",
+            "-a",
+            "--filter",
+            "label=team=a",
+            "--format",
+            "{{.Names}}",
+        ],
+    );
+    assert_eq!(labelled.trim(), "made");
+    let limited = service.docker_ok(&s, &["ps", "-a", "-n", "1", "--format", "{{.Names}}"]);
+    assert_eq!(limited.trim(), "runner");
+    let inspected = service.docker_ok(&s, &["inspect", "--format", "{{.Name}} {{.Config.Image}} {{.State.Status}} {{.HostConfig.LogConfig.Type}} {{.Config.Tty}}", "made"]);
+    assert_eq!(
+        inspected.trim(),
+        format!("/made {image} created json-file false")
+    );
+    // docker-py sends them as {"label":["team=a"]}.
+    let out = service.python(
+        &s,
+        "print(sorted(c.name for c in client.containers.list(all=True)))\nprint([c.name for c in client.containers.list(all=True, filters={'label': ['team=a']})])",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "['made', 'runner']\n['made']\n");
+    s.ok(&["rm", "-f", "runner"]);
+}
+
+#[test]
+fn docker_starts_stops_kills_and_removes_skiffs_containers() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    s.ok(&["create", "--name", "life", image, "sleep", "1000"]);
+    let service = Service::start(&s, &["--time", "0"]);
+    service.docker_ok(&s, &["start", "life"]);
+    assert_eq!(skiff_states(&s), ["life running"]);
+    // Starting a running container is nothing to do (304), not an error.
+    service.docker_ok(&s, &["start", "life"]);
+    service.docker_ok(&s, &["stop", "-t", "1", "life"]);
+    assert_eq!(skiff_states(&s), ["life exited"]);
+    let not_running = service.docker(&s, &["kill", "life"]);
+    assert_ne!(not_running.code, 0);
+    assert!(
+        not_running.stderr.contains("is not running"),
+        "{not_running}"
+    );
+    service.docker_ok(&s, &["restart", "life"]);
+    assert_eq!(skiff_states(&s), ["life running"]);
+    service.docker_ok(&s, &["kill", "life"]);
+    let code = service.docker_ok(&s, &["inspect", "--format", "{{.State.ExitCode}}", "life"]);
+    assert_eq!(code.trim(), "137");
+    service.docker_ok(&s, &["start", "life"]);
+    let refused = service.docker(&s, &["rm", "life"]);
+    assert!(
+        refused.stderr.contains("cannot remove a running container"),
+        "{refused}"
+    );
+    service.docker_ok(&s, &["rm", "-f", "life"]);
+    assert!(skiff_states(&s).is_empty());
+}
+
+#[test]
+fn docker_wait_and_logs_read_a_container() {
+    let s = Skiff::new();
+    let id = run_script(&s, "echo out; echo err >&2; echo last; exit 3");
+    let id = id.as_str();
+    let service = Service::start(&s, &["--time", "0"]);
+    assert_eq!(service.docker_ok(&s, &["wait", id]).trim(), "3");
+    let logs = service.docker(&s, &["logs", id]);
+    assert_eq!(
+        (logs.code, logs.stdout.as_str(), logs.stderr.as_str()),
+        (0, "out\nlast\n", "err\n")
+    );
+    // stdout and stderr reach the log through two pipes: which came last is not fixed.
+    let tail = service.docker(&s, &["logs", "--tail", "1", id]);
+    let last = format!("{}{}", tail.stdout, tail.stderr);
+    assert!(last == "last\n" || last == "err\n", "{tail}");
+    let stamped = service.docker_ok(&s, &["logs", "--timestamps", id]);
+    assert!(
+        stamped
+            .lines()
+            .all(|l| l.contains("Z out") || l.contains("Z last")),
+        "{stamped}"
+    );
+}
+
+#[test]
+fn docker_logs_follows_a_running_container_until_it_exits() {
+    let s = Skiff::new();
+    let script = "echo one; while [ ! -e /tmp/go ]; do sleep 0.1; done; echo two";
+    let id = run_script(&s, script);
+    let id = id.as_str();
+    let service = Service::start(&s, &["--time", "0"]);
+    let mut follow = s.as_user("docker");
+    follow
+        .env("DOCKER_HOST", &service.docker_host)
+        .args(["logs", "-f", id])
+        .stdout(Stdio::piped());
+    let mut child = follow.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "one");
+    s.ok(&["exec", id, "touch", "/tmp/go"]);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(rest, ["two"]);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn unknown_containers_are_named_as_docker_names_them() {
+    let s = Skiff::new();
+    let service = Service::start(&s, &["--time", "0"]);
+    let out = service.docker(&s, &["start", "nope"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("No such container: nope"), "{out}");
+    let out = service.python(
+        &s,
+        "try:\n    client.containers.get('nope')\nexcept docker.errors.NotFound as e:\n    print('NotFound', e.explanation)",
+    );
+    assert_eq!(
+        out.stdout.trim(),
+        "NotFound No such container: nope",
+        "{out}"
+    );
+}
+
+#[test]
+fn docker_images_tag_and_rmi_work_on_skiffs_store() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let id = s.ok(&["inspect", "--format", "{{.Id}}", image]);
+    let id = id.trim();
+    let service = Service::start(&s, &["--time", "0"]);
+    let listed = service.docker_ok(&s, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert_eq!(listed.trim(), image);
+    // A name with `/` and a port in it: the route is matched from its end.
+    let long_name = "127.0.0.1:5000/team/box:1";
+    service.docker_ok(&s, &["tag", image, long_name]);
+    assert_eq!(
+        s.ok(&["inspect", "--format", "{{.Id}}", long_name]).trim(),
+        id
+    );
+    let inspected = service.docker_ok(
+        &s,
+        &["image", "inspect", "--format", "{{.Id}} {{.Os}}", long_name],
+    );
+    assert_eq!(inspected.trim(), format!("{id} linux"));
+    let out = service.python(
+        &s,
+        "print(sorted(t for i in client.images.list() for t in i.tags))",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout.trim(), format!("['{long_name}', '{image}']"));
+    let untagged = service.docker_ok(&s, &["rmi", long_name]);
+    assert_eq!(untagged.trim(), format!("Untagged: {long_name}"));
+    s.ok(&["create", "--name", "user", image, "true"]);
+    let refused = service.docker(&s, &["rmi", image]);
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("conflict"), "{refused}");
+    s.ok(&["rm", "user"]);
+    let removed = service.docker_ok(&s, &["rmi", image]);
+    assert_eq!(removed, format!("Untagged: {image}\nDeleted: {id}\n"));
+    assert_eq!(s.ok(&["images", "-q"]), "");
+    let missing = service.docker(&s, &["image", "inspect", image]);
+    assert!(missing.stderr.contains("No such image"), "{missing}");
+}
+
+#[test]
+fn docker_pull_fetches_from_a_registry_with_progress() {
+    let registry = std::env::var("SKIFF_TEST_REGISTRY")
+        .expect("SKIFF_TEST_REGISTRY: the local registry .ci/run starts");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let repo = format!(
+        "{registry}/skiff-tests/api-{}-{nanos:x}/box",
+        std::process::id()
+    );
+    let reference = format!("{repo}:1");
+    let pusher = Skiff::new();
+    pusher.ok(&["tag", pusher.busybox(), &reference]);
+    pusher.ok(&["push", &reference]);
+
+    let s = Skiff::new();
+    let service = Service::start(&s, &["--time", "0"]);
+    let pulled = service.docker_ok(&s, &["pull", &reference]);
+    assert!(pulled.contains("Pull complete"), "{pulled}");
+    assert!(
+        pulled.contains(&format!("Status: Downloaded newer image for {reference}")),
+        "{pulled}"
+    );
+    assert_eq!(
+        s.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
+            .trim(),
+        reference
+    );
+    let again = service.docker_ok(&s, &["pull", &reference]);
+    assert!(
+        again.contains(&format!("Status: Image is up to date for {reference}")),
+        "{again}"
+    );
+    // The SDK reads the same JSON lines.
+    let out = service.python(
+        &s,
+        &format!("print(client.images.pull('{repo}', tag='1').tags)"),
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout.trim(), format!("['{reference}']"));
+    // A failure after the stream began travels inside it.
+    let missing = service.docker(&s, &["pull", &format!("{repo}-missing:1")]);
+    assert_ne!(missing.code, 0, "{missing}");
+    assert!(missing.stderr.contains("cannot pull"), "{missing}");
+}
+
+#[test]
+fn a_follower_that_hangs_up_ends_only_its_stream() {
+    let s = Skiff::new();
+    let id = run_script(&s, "echo ready; exec sleep 1000");
+    let id = id.as_str();
+    let mut service = Service::start(&s, &["--time", "1"]);
+    let mut follow = s.as_user("docker");
+    follow
+        .env("DOCKER_HOST", &service.docker_host)
+        .args(["logs", "-f", id])
+        .stdout(Stdio::piped());
+    let mut client = follow.spawn().unwrap();
+    let mut lines = BufReader::new(client.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    client.kill().unwrap();
+    client.wait().unwrap();
+    // The follower's stream ended with its client although the container said nothing more:
+    // with no client left, the service leaves once idle.
+    assert!(service.child.wait().unwrap().success());
+    assert_eq!(
+        s.ok(&["inspect", "--format", "{{.State.Status}}", id])
+            .trim(),
+        "running"
+    );
+    s.ok(&["rm", "-f", id]);
+}
+
+#[test]
+fn twenty_clients_are_served_at_once() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let id = s.ok(&["run", "-d", image, "sleep", "1000"]);
+    let id = id.trim();
+    let service = Service::start(&s, &["--time", "0"]);
+    let waiters: Vec<Child> = (0..20)
+        .map(|_| {
+            let mut cmd = s.as_user("docker");
+            cmd.env("DOCKER_HOST", &service.docker_host)
+                .args(["wait", id])
+                .stdout(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    // Twenty connections wait; another client is still answered, and ends them all.
+    service.docker_ok(&s, &["version"]);
+    service.docker_ok(&s, &["kill", id]);
+    for waiter in waiters {
+        let out = waiter.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "137");
+    }
+}
+
+#[test]
+fn docker_events_reads_skiffs_journal() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    s.ok(&["create", "--name", "ev", image, "true"]);
+    s.ok(&["create", "--name", "other", image, "true"]);
+    s.ok(&["rm", "ev"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let until = format!("{}.{:09}", now.as_secs(), now.subsec_nanos());
+    let service = Service::start(&s, &["--time", "0"]);
+    let out = service.docker_ok(
+        &s,
+        &[
+            "events",
+            "--since",
+            "0",
+            "--until",
+            &until,
+            "--filter",
+            "container=ev",
+            "--format",
+            "{{.Status}} {{.Type}} {{.Actor.Attributes.name}}",
+        ],
+    );
+    assert_eq!(out, "create container ev\ndestroy container ev\n");
+}
