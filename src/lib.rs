@@ -6,6 +6,7 @@
 mod build;
 mod cli;
 mod clock;
+mod compose;
 mod container;
 mod events;
 mod image;
