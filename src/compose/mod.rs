@@ -5,3 +5,4 @@
 
 mod dotenv;
 mod template;
+mod yaml;
