@@ -1,7 +1,7 @@
 //! The `.env` and `env_file` grammar of the compose specification: `KEY=VALUE` lines, optional
 //! `export `, `#` comments, single quotes (literal), double quotes (escapes and interpolation,
 //! may span lines), unquoted values (interpolated, trailing ` # comment` dropped), and a bare
-//! `KEY` that takes its value from the environment. `format: raw` files take values verbatim.
+//! `KEY` that takes its value from the environment.
 
 use super::template::{substitute, Lookup};
 use anyhow::{anyhow, bail, Result};
@@ -26,22 +26,6 @@ pub fn parse(text: &str, lookup: Lookup) -> Result<Variables> {
         vars.extend(entry);
         rest = tail;
     }
-}
-
-/// Parses a `format: raw` env file: `KEY=VALUE` lines whose values are taken as they are.
-pub fn parse_raw(text: &str) -> Result<Variables> {
-    let mut vars = Variables::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim_start();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| anyhow!("line {}: no '=' in {line:?}", number + 1))?;
-        vars.push((checked_key(key.trim())?.to_string(), value.to_string()));
-    }
-    Ok(vars)
 }
 
 fn skip_blank_and_comments(mut text: &str) -> &str {
@@ -334,17 +318,5 @@ mod tests {
         let vars = parse(r#"A="\$V ${V} \"q\"""#, &env).unwrap();
         assert_eq!(vars[0].1, "$V v \"q\"");
         assert!(parse("A=\"open\n", &env).is_err());
-    }
-
-    #[test]
-    fn raw_files_take_values_verbatim() {
-        let vars = parse_raw("# c\nA='$X' # not a comment\nB=\n").unwrap();
-        assert_eq!(
-            vars,
-            vec![
-                ("A".into(), "'$X' # not a comment".into()),
-                ("B".into(), "".into())
-            ]
-        );
     }
 }

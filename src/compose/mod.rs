@@ -1,8 +1,17 @@
 //! `skiff compose`: the compose project model and its loader.
 //!
-//! One concern per file: [`template`] interpolates `$VAR` references, [`dotenv`] reads `.env`
-//! and `env_file` files.
+//! One concern per file: [`files`] finds a project's files and settles its name, [`dotenv`]
+//! reads `.env` and `env_file` files, [`yaml`] parses with anchors, merge keys and tags,
+//! [`validate`] checks keys against the schema, [`template`] and [`interpolate`] replace
+//! `$VAR` references, [`merge`] merges several files, [`project`] puts these together, and
+//! [`emit`] prints the result.
 
 mod dotenv;
+pub mod emit;
+mod files;
+mod interpolate;
+mod merge;
+pub mod project;
 mod template;
+mod validate;
 mod yaml;

@@ -30,13 +30,21 @@ pub enum Tag {
     Override,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Node {
     pub value: Value,
     pub tag: Option<Tag>,
     /// 1-based line and column where the node starts.
     pub line: usize,
     pub column: usize,
+}
+
+/// Nodes are equal when their values are: where they stand in a file, and their merge tags,
+/// say nothing about what they mean.
+impl PartialEq for Node {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
 }
 
 impl Node {
@@ -129,13 +137,13 @@ impl MarkedEventReceiver for Builder {
                 node.value = Value::Seq(open.items);
                 (open.anchor, node)
             }),
-            Event::MappingEnd => self.stack.pop().and_then(|open| {
+            Event::MappingEnd => self.stack.pop().map(|open| {
                 let mut node = open.start;
                 match mapping(open.items) {
                     Ok(map) => node.value = Value::Map(map),
                     Err(e) => self.error = Some(format!("line {}: {e}", node.line)),
                 }
-                Some((open.anchor, node))
+                (open.anchor, node)
             }),
             _ => None,
         };
