@@ -52,28 +52,24 @@ fn section_keys<'a>(model: &'a Node, section: &str) -> Vec<&'a str> {
 
 pub fn load(options: &Options) -> Result<Project> {
     let cwd = std::env::current_dir()?;
-    let files = match &options.files {
-        given if given.is_empty() => find(options.project_directory.as_deref().unwrap_or(&cwd))?,
-        given => given
-            .iter()
-            .map(|f| {
-                if f == Path::new("-") {
-                    f.clone()
-                } else {
-                    cwd.join(f)
-                }
-            })
-            .collect(),
-    };
+    let start = options
+        .project_directory
+        .as_ref()
+        .map_or(cwd.clone(), |dir| cwd.join(dir));
+    // The environment may name the files (COMPOSE_FILE), so it is read before they are found.
+    let mut environment = Environment::read(&start, &options.env_files)?;
+    let files = project_files(options, &environment, &start, &cwd)?;
     let directory = match &options.project_directory {
-        Some(dir) => cwd.join(dir),
+        Some(_) => start.clone(),
         None => files[0]
             .parent()
             .filter(|_| files[0] != Path::new("-"))
             .unwrap_or(&cwd)
             .to_path_buf(),
     };
-    let environment = Environment::read(&directory, &options.env_files)?;
+    if directory != start {
+        environment = Environment::read(&directory, &options.env_files)?;
+    }
     let lookup = |name: &str| environment.get(name);
     let mut model: Option<Node> = None;
     for file in &files {
@@ -90,6 +86,38 @@ pub fn load(options: &Options) -> Result<Project> {
     set_name(&mut model, &name);
     canonical_order(&mut model);
     Ok(Project { model })
+}
+
+/// `-f`, else `COMPOSE_FILE` (paths separated by `COMPOSE_PATH_SEPARATOR`, `:` by default),
+/// else the files found from `start` up.
+fn project_files(
+    options: &Options,
+    env: &Environment,
+    start: &Path,
+    cwd: &Path,
+) -> Result<Vec<PathBuf>> {
+    let absolute = |f: &Path| {
+        if f == Path::new("-") {
+            f.to_path_buf()
+        } else {
+            cwd.join(f)
+        }
+    };
+    if !options.files.is_empty() {
+        return Ok(options.files.iter().map(|f| absolute(f)).collect());
+    }
+    match env.get("COMPOSE_FILE").filter(|f| !f.is_empty()) {
+        Some(list) => {
+            let separator = env
+                .get("COMPOSE_PATH_SEPARATOR")
+                .unwrap_or_else(|| ":".into());
+            Ok(list
+                .split(separator.as_str())
+                .map(|f| absolute(Path::new(f)))
+                .collect())
+        }
+        None => find(start),
+    }
 }
 
 /// Reads, parses, checks and interpolates one file.
