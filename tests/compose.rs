@@ -235,3 +235,18 @@ fn skiff_compose_is_skiff_compose() {
         .unwrap();
     assert_eq!(stdout(&out), "another\nsimple\n");
 }
+
+#[test]
+fn services_extend_services_of_other_files() {
+    let loader = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/testdata/compose/compose-go/loader-testdata"
+    );
+    let out = stdout(&compose(
+        Path::new(loader),
+        &["-f", "compose-test-extends.yaml", "config"],
+    ));
+    let want = "services:\n  importer:\n    container_name: imported\n    env_file:\n      - ./extra.env\n    \
+                image: nginx\n";
+    assert!(out.contains(want), "{out}");
+}

@@ -10,6 +10,15 @@ pub fn merge_files(base: Node, overlay: Node) -> Node {
     merge(base, overlay, &mut Vec::new())
 }
 
+/// Merges the service `overlay` onto `base`, as the service `name` of two files.
+pub fn merge_service(name: &str, base: Node, overlay: Node) -> Node {
+    merge(
+        base,
+        overlay,
+        &mut vec!["services".to_string(), name.to_string()],
+    )
+}
+
 fn merge(base: Node, overlay: Node, path: &mut Vec<String>) -> Node {
     if overlay.tag == Some(Tag::Override) || replaced_whole(path) {
         return overlay;

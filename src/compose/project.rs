@@ -2,7 +2,9 @@
 //! read, each file parsed, checked and interpolated, the files merged in order, its name
 //! settled, and the services of inactive profiles left out.
 
+use super::extends::apply_extends;
 use super::files::{checked_name, find, normalized_name};
+use super::template::Lookup;
 use super::yaml::{Node, Value};
 use super::{dotenv, interpolate::interpolate, merge::merge_files, validate::validate, yaml};
 use anyhow::{anyhow, Context, Result};
@@ -120,8 +122,15 @@ fn project_files(
     }
 }
 
+/// Reads one file as its tree, with its services' `extends` resolved.
+fn read_file(file: &Path, lookup: Lookup) -> Result<Node> {
+    let mut doc = read_checked(file, lookup)?;
+    apply_extends(&mut doc, file, &|other: &Path| read_checked(other, lookup))?;
+    Ok(doc)
+}
+
 /// Reads, parses, checks and interpolates one file.
-fn read_file(file: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Node> {
+fn read_checked(file: &Path, lookup: Lookup) -> Result<Node> {
     let shown = file.display().to_string();
     let text = if file == Path::new("-") {
         let mut text = String::new();
