@@ -250,3 +250,21 @@ fn services_extend_services_of_other_files() {
                 image: nginx\n";
     assert!(out.contains(want), "{out}");
 }
+
+#[test]
+fn included_files_bring_their_services() {
+    let loader = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/testdata/compose/compose-go/loader-testdata"
+    );
+    let out = stdout(&compose(
+        Path::new(loader),
+        &["-f", "compose-include.yaml", "config", "--services"],
+    ));
+    assert_eq!(out, "bar\nimported\n");
+    let message = failure(&compose(
+        Path::new(loader),
+        &["-f", "compose-include-cycle.yaml", "config"],
+    ));
+    assert!(message.contains("include cycle"), "{message}");
+}

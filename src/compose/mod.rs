@@ -2,7 +2,7 @@
 //!
 //! One concern per file: [`files`] finds a project's files and settles its name, [`dotenv`]
 //! reads `.env` and `env_file` files, [`yaml`] parses with anchors, merge keys and tags,
-//! [`validate`] checks keys against the schema, [`extends`] builds services on others, [`template`] and [`interpolate`] replace
+//! [`validate`] checks keys against the schema, [`extends`] builds services on others, [`include`] brings in other files' resources, [`template`] and [`interpolate`] replace
 //! `$VAR` references, [`merge`] merges several files, [`project`] puts these together, and
 //! [`emit`] prints the result.
 
@@ -10,6 +10,7 @@ mod dotenv;
 pub mod emit;
 mod extends;
 mod files;
+mod include;
 mod interpolate;
 mod merge;
 pub mod project;

@@ -4,6 +4,7 @@
 
 use super::extends::apply_extends;
 use super::files::{checked_name, find, normalized_name};
+use super::include::apply_include;
 use super::template::Lookup;
 use super::yaml::{Node, Value};
 use super::{dotenv, interpolate::interpolate, merge::merge_files, validate::validate, yaml};
@@ -122,9 +123,25 @@ fn project_files(
     }
 }
 
-/// Reads one file as its tree, with its services' `extends` resolved.
+/// Reads one file as its tree, with its `include` brought in and its services' `extends`
+/// resolved.
 fn read_file(file: &Path, lookup: Lookup) -> Result<Node> {
     let mut doc = read_checked(file, lookup)?;
+    apply_include(
+        &mut doc,
+        file,
+        &|other: &Path| read_extended(other, lookup),
+        &mut Vec::new(),
+    )?;
+    resolve_extends(doc, file, lookup)
+}
+
+/// Reads one file with its services' `extends` resolved.
+fn read_extended(file: &Path, lookup: Lookup) -> Result<Node> {
+    resolve_extends(read_checked(file, lookup)?, file, lookup)
+}
+
+fn resolve_extends(mut doc: Node, file: &Path, lookup: Lookup) -> Result<Node> {
     apply_extends(&mut doc, file, &|other: &Path| read_checked(other, lookup))?;
     Ok(doc)
 }
