@@ -10,6 +10,11 @@ const FIXTURES: &str = concat!(
     "/../shared/testdata/compose/docker-compose-e2e/fixtures"
 );
 
+const LOADER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/testdata/compose/compose-go/loader-testdata"
+);
+
 /// Runs `skiff compose ARGS` in `dir`, with none of the caller's compose variables.
 fn compose(dir: &Path, args: &[&str]) -> Output {
     compose_with_input(dir, args, "")
@@ -65,6 +70,11 @@ fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
         std::fs::write(dir.join(file), text).unwrap();
     }
     dir
+}
+
+/// A fresh project directory whose compose.yaml is `text`.
+fn compose_file_project(name: &str, text: &str) -> PathBuf {
+    project(name, &[("compose.yaml", text)])
 }
 
 #[test]
@@ -168,12 +178,9 @@ fn several_files_and_standard_input() {
 
 #[test]
 fn an_unset_required_variable_shows_its_message() {
-    let dir = project(
+    let dir = compose_file_project(
         "required",
-        &[(
-            "compose.yaml",
-            "services:\n  web:\n    image: \"${TAG:?must be set}\"\n",
-        )],
+        "services:\n  web:\n    image: \"${TAG:?must be set}\"\n",
     );
     let message = failure(&compose(&dir, &["config"]));
     assert!(
@@ -186,13 +193,7 @@ fn an_unset_required_variable_shows_its_message() {
 
 #[test]
 fn an_unknown_key_is_named_with_its_file() {
-    let dir = project(
-        "unknown",
-        &[(
-            "compose.yaml",
-            "services:\n  web:\n    image: a\n    imgae: b\n",
-        )],
-    );
+    let dir = compose_file_project("unknown", "services:\n  web:\n    image: a\n    imgae: b\n");
     let message = failure(&compose(&dir, &["config"]));
     assert!(
         message.contains("compose.yaml: services.web additional properties 'imgae' not allowed"),
@@ -202,7 +203,7 @@ fn an_unknown_key_is_named_with_its_file() {
 
 #[test]
 fn a_yaml_error_names_file_and_line() {
-    let dir = project("broken", &[("compose.yaml", "services:\n  web: [\n")]);
+    let dir = compose_file_project("broken", "services:\n  web: [\n");
     let message = failure(&compose(&dir, &["config"]));
     assert!(
         message.contains("compose.yaml") && message.contains("line"),
@@ -238,12 +239,8 @@ fn skiff_compose_is_skiff_compose() {
 
 #[test]
 fn services_extend_services_of_other_files() {
-    let loader = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/testdata/compose/compose-go/loader-testdata"
-    );
     let out = stdout(&compose(
-        Path::new(loader),
+        Path::new(LOADER),
         &["-f", "compose-test-extends.yaml", "config"],
     ));
     let want = "services:\n  importer:\n    container_name: imported\n    env_file:\n      - ./extra.env\n    \
@@ -253,17 +250,13 @@ fn services_extend_services_of_other_files() {
 
 #[test]
 fn included_files_bring_their_services() {
-    let loader = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/testdata/compose/compose-go/loader-testdata"
-    );
     let out = stdout(&compose(
-        Path::new(loader),
+        Path::new(LOADER),
         &["-f", "compose-include.yaml", "config", "--services"],
     ));
     assert_eq!(out, "bar\nimported\n");
     let message = failure(&compose(
-        Path::new(loader),
+        Path::new(LOADER),
         &["-f", "compose-include-cycle.yaml", "config"],
     ));
     assert!(message.contains("include cycle"), "{message}");

@@ -106,16 +106,8 @@ fn services_mut(doc: &mut Node) -> Option<&mut Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compose::test_files::{read, LOADER};
     use crate::compose::yaml::parse;
-
-    const LOADER: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/testdata/compose/compose-go/loader-testdata/"
-    );
-
-    fn read(path: &Path) -> Result<Node> {
-        parse(&std::fs::read_to_string(path)?, &path.display().to_string())
-    }
 
     fn service(doc: &Node, name: &str) -> Node {
         doc.get("services").unwrap().get(name).unwrap().clone()

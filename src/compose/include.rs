@@ -114,16 +114,8 @@ fn empty_section_at(resources: &Map) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compose::test_files::{read, LOADER};
     use crate::compose::yaml::parse;
-
-    const LOADER: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/testdata/compose/compose-go/loader-testdata/"
-    );
-
-    fn read(path: &Path) -> Result<Node> {
-        parse(&std::fs::read_to_string(path)?, &path.display().to_string())
-    }
 
     #[test]
     fn included_services_join_the_project() {

@@ -17,3 +17,19 @@ pub mod project;
 mod template;
 mod validate;
 mod yaml;
+
+/// compose-go's loader test data, and reading its files as trees, for the loader's tests.
+#[cfg(test)]
+mod test_files {
+    use super::yaml::{parse, Node};
+    use std::path::Path;
+
+    pub const LOADER: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/testdata/compose/compose-go/loader-testdata/"
+    );
+
+    pub fn read(path: &Path) -> anyhow::Result<Node> {
+        parse(&std::fs::read_to_string(path)?, &path.display().to_string())
+    }
+}
