@@ -309,3 +309,44 @@ fn canonical_order(model: &mut Node) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/compose");
+
+    fn compose_files(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().unwrap().is_dir() {
+                compose_files(&path, found);
+            } else if (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.starts_with('.')
+            {
+                found.push(path);
+            }
+        }
+    }
+
+    /// Every compose file of the test data is read or refused with a message, never a panic.
+    #[test]
+    fn every_test_file_loads_or_is_refused_clearly() {
+        let mut files = Vec::new();
+        compose_files(Path::new(TESTDATA), &mut files);
+        assert!(files.len() > 50, "only {} files", files.len());
+        let mut loaded = 0;
+        for file in &files {
+            let unset = |_: &str| None;
+            match read_file(file, &unset) {
+                Ok(_) => loaded += 1,
+                Err(e) => assert!(!e.to_string().is_empty(), "{}", file.display()),
+            }
+        }
+        assert!(
+            loaded * 2 > files.len(),
+            "only {loaded} of {} loaded",
+            files.len()
+        );
+    }
+}

@@ -122,6 +122,10 @@ pub fn validate(doc: &Node, file: &str) -> Result<()> {
         bail!("validating {file}: services must be a mapping");
     };
     for (name, service) in services {
+        // An empty entry (`nil:`) is a service with nothing set, as compose-go reads it.
+        if service.is_null() {
+            continue;
+        }
         if !matches!(service.value, Value::Map(_)) {
             bail!("validating {file}: services.{name} must be a mapping");
         }
