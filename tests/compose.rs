@@ -142,7 +142,7 @@ fn override_files_merge_and_names_follow_the_rules() {
     assert!(out.starts_with("name: my_app\n"), "{out}");
     let web =
         "  web:\n    command:\n      - c\n    environment:\n      A: \"1\"\n      B: \"2\"\n    \
-               image: nginx\n    restart: always\n";
+               image: nginx\n    networks:\n      default: null\n    restart: always\n";
     assert!(out.contains(web), "{out}");
     assert!(!out.contains("ports") && !out.contains("tools"), "{out}");
     assert_eq!(stdout(&compose(&dir, &["config", "--volumes"])), "data\n");
@@ -260,4 +260,17 @@ fn included_files_bring_their_services() {
         &["-f", "compose-include-cycle.yaml", "config"],
     ));
     assert!(message.contains("include cycle"), "{message}");
+}
+
+#[test]
+fn the_default_network_is_implied_and_named() {
+    let dir = Path::new(FIXTURES).join("simple-composefile");
+    let out = stdout(&compose(&dir, &["config"]));
+    let want = "name: simple-composefile\nservices:\n  another:\n    command: top\n    image: alpine\n    \
+                networks:\n      default: null\n";
+    assert!(out.starts_with(want), "{out}");
+    assert!(
+        out.ends_with("networks:\n  default:\n    name: simple-composefile_default\n"),
+        "{out}"
+    );
 }

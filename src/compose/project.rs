@@ -5,6 +5,7 @@
 use super::extends::apply_extends;
 use super::files::{checked_name, find, normalized_name};
 use super::include::apply_include;
+use super::normalize::normalize;
 use super::template::Lookup;
 use super::yaml::{Node, Value};
 use super::{dotenv, interpolate::interpolate, merge::merge_files, validate::validate, yaml};
@@ -87,6 +88,7 @@ pub fn load(options: &Options) -> Result<Project> {
     let profiles = active_profiles(options, &environment);
     drop_inactive_services(&mut model, &profiles);
     set_name(&mut model, &name);
+    normalize(&mut model, &name);
     canonical_order(&mut model);
     Ok(Project { model })
 }
@@ -285,7 +287,7 @@ fn set_name(model: &mut Node, name: &str) {
 }
 
 /// The order `docker compose config` prints in: the known sections first, services by name,
-/// a service's keys by name; `version` is obsolete and dropped.
+/// networks and volumes by name, a service's keys by name; `version` is obsolete and dropped.
 fn canonical_order(model: &mut Node) {
     const SECTIONS: [&str; 6] = [
         "name", "services", "networks", "volumes", "secrets", "configs",
@@ -300,6 +302,11 @@ fn canonical_order(model: &mut Node) {
             .position(|s| s == k)
             .unwrap_or(SECTIONS.len())
     });
+    for section in ["networks", "volumes"] {
+        if let Some(Value::Map(resources)) = map_value_mut(model, section) {
+            resources.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+    }
     if let Some(Value::Map(services)) = map_value_mut(model, "services") {
         services.sort_by(|a, b| a.0.cmp(&b.0));
         for (_, service) in services {
