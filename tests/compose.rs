@@ -266,7 +266,7 @@ fn included_files_bring_their_services() {
 fn the_default_network_is_implied_and_named() {
     let dir = Path::new(FIXTURES).join("simple-composefile");
     let out = stdout(&compose(&dir, &["config"]));
-    let want = "name: simple-composefile\nservices:\n  another:\n    command: top\n    image: alpine\n    \
+    let want = "name: simple-composefile\nservices:\n  another:\n    command:\n      - top\n    image: alpine\n    \
                 networks:\n      default: null\n";
     assert!(out.starts_with(want), "{out}");
     assert!(

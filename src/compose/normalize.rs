@@ -1,13 +1,17 @@
 //! What docker compose adds to a loaded project before using or printing it: services with no
 //! network join the project's `default` network, which then exists, and networks and volumes
-//! get their real names (`PROJECT_KEY`, or the key itself when external).
+//! get their real names (`PROJECT_KEY`, or the key itself when external), and commands written
+//! as one string become the words a shell would split them into.
 
 use super::yaml::{Map, Node, Value};
+use crate::image::change::split_words;
+use anyhow::{anyhow, Result};
 
-pub fn normalize(model: &mut Node, project: &str) {
+pub fn normalize(model: &mut Node, project: &str) -> Result<()> {
+    split_commands(model)?;
     let joins_default = join_default_network(model);
     let Value::Map(sections) = &mut model.value else {
-        return;
+        return Ok(());
     };
     if joins_default {
         let line = model_line(sections);
@@ -22,6 +26,56 @@ pub fn normalize(model: &mut Node, project: &str) {
         if let Some((_, node)) = sections.iter_mut().find(|(k, _)| k == kind) {
             name_resources(node, project);
         }
+    }
+    Ok(())
+}
+
+/// `command` and `entrypoint` strings become lists of words, and a `healthcheck.test` string
+/// a `CMD-SHELL` test, as docker compose reads them; null and empty lists stay as they are.
+fn split_commands(model: &mut Node) -> Result<()> {
+    let Some(Value::Map(services)) = entry_mut(model, "services").map(|n| &mut n.value) else {
+        return Ok(());
+    };
+    for (name, service) in services.iter_mut() {
+        for key in ["command", "entrypoint"] {
+            if let Some(command) = entry_mut(service, key) {
+                if let Value::Scalar { text, plain } = &command.value {
+                    if !(*plain && command.is_null()) {
+                        let words =
+                            split_words(text).map_err(|e| anyhow!("services.{name}.{key}: {e}"))?;
+                        command.value =
+                            Value::Seq(words.into_iter().map(|w| string_at(w, command)).collect());
+                    }
+                }
+            }
+        }
+        if let Some(test) = entry_mut(service, "healthcheck").and_then(|h| entry_mut(h, "test")) {
+            if let Value::Scalar { text, .. } = &test.value {
+                let words = vec![
+                    string_at("CMD-SHELL".into(), test),
+                    string_at(text.clone(), test),
+                ];
+                test.value = Value::Seq(words);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn entry_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
+    map_entries(node)?
+        .iter_mut()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+}
+
+/// A string node placed where `near` is.
+fn string_at(text: String, near: &Node) -> Node {
+    Node {
+        value: Value::Scalar { text, plain: false },
+        tag: None,
+        line: near.line,
+        column: near.column,
     }
 }
 
@@ -166,7 +220,7 @@ mod tests {
             "f",
         )
         .unwrap();
-        normalize(&mut doc, "proj");
+        normalize(&mut doc, "proj").unwrap();
         let want = parse(
             "services:\n  web: {image: a, networks: {default: null}}\n  host: {image: b, network_mode: host}\n  \
              back: {image: c, networks: [back]}\nnetworks:\n  default: {name: 'proj_default'}\n  \
@@ -181,7 +235,34 @@ mod tests {
     #[test]
     fn no_default_network_when_no_service_uses_it() {
         let mut doc = parse("services:\n  web: {image: a, network_mode: none}\n", "f").unwrap();
-        normalize(&mut doc, "proj");
+        normalize(&mut doc, "proj").unwrap();
         assert!(doc.get("networks").is_none());
+    }
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::*;
+    use crate::compose::yaml::parse;
+
+    #[test]
+    fn command_strings_are_split_like_a_shell() {
+        let mut doc = parse(
+            "services:\n  web:\n    network_mode: none\n    command: sh -c 'echo \"a b\"'\n    entrypoint: []\n    \
+             healthcheck: {test: curl -f localhost}\n  db: {network_mode: none, command: null}\n",
+            "f",
+        )
+        .unwrap();
+        normalize(&mut doc, "p").unwrap();
+        let want = parse(
+            "services:\n  web:\n    network_mode: none\n    command: ['sh', '-c', 'echo \"a b\"']\n    entrypoint: []\n    \
+             healthcheck: {test: ['CMD-SHELL', 'curl -f localhost']}\n  db: {network_mode: none, command: null}\n",
+            "w",
+        )
+        .unwrap();
+        assert_eq!(doc, want);
+        let mut bad = parse("services:\n  web: {command: \"sh 'open\"}\n", "f").unwrap();
+        let message = normalize(&mut bad, "p").unwrap_err().to_string();
+        assert!(message.starts_with("services.web.command: "), "{message}");
     }
 }
