@@ -129,7 +129,7 @@ fn matches_path(path: &[String], pattern: &[&str]) -> bool {
 }
 
 /// A key/value list as a mapping: `K=V` gives `K: V`, a bare `K` gives `K: null`.
-fn as_keyed_map(node: Node) -> Node {
+pub fn as_keyed_map(node: Node) -> Node {
     let Value::Seq(items) = node.value else {
         return node;
     };

@@ -1,14 +1,18 @@
 //! What docker compose adds to a loaded project before using or printing it: services with no
 //! network join the project's `default` network, which then exists, and networks and volumes
 //! get their real names (`PROJECT_KEY`, or the key itself when external), and commands written
-//! as one string become the words a shell would split them into.
+//! as one string become the words a shell would split them into. `environment` and `labels`
+//! lists become mappings, a bare `environment` name taking the shell's value.
 
+use super::merge::as_keyed_map;
+use super::template::Lookup;
 use super::yaml::{Map, Node, Value};
 use crate::image::change::split_words;
 use anyhow::{anyhow, Result};
 
-pub fn normalize(model: &mut Node, project: &str) -> Result<()> {
+pub fn normalize(model: &mut Node, project: &str, lookup: Lookup) -> Result<()> {
     split_commands(model)?;
+    key_value_maps(model, lookup);
     let joins_default = join_default_network(model);
     let Value::Map(sections) = &mut model.value else {
         return Ok(());
@@ -60,6 +64,39 @@ fn split_commands(model: &mut Node) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `environment` and `labels` as mappings sorted by key, as docker compose prints them.
+fn key_value_maps(model: &mut Node, lookup: Lookup) {
+    let Some(Value::Map(services)) = entry_mut(model, "services").map(|n| &mut n.value) else {
+        return;
+    };
+    for (_, service) in services.iter_mut() {
+        for key in ["environment", "labels"] {
+            let Some(node) = entry_mut(service, key) else {
+                continue;
+            };
+            *node = as_keyed_map(node.clone());
+            let Value::Map(entries) = &mut node.value else {
+                continue;
+            };
+            if key == "environment" {
+                inherit_unset(entries, lookup);
+            }
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+    }
+}
+
+/// An environment name without a value takes the shell's, or stays null.
+fn inherit_unset(entries: &mut Map, lookup: Lookup) {
+    for (name, value) in entries.iter_mut() {
+        if value.is_null() {
+            if let Some(inherited) = lookup(name) {
+                *value = string_at(inherited, value);
+            }
+        }
+    }
 }
 
 fn entry_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
@@ -220,7 +257,7 @@ mod tests {
             "f",
         )
         .unwrap();
-        normalize(&mut doc, "proj").unwrap();
+        normalize(&mut doc, "proj", &|_: &str| None).unwrap();
         let want = parse(
             "services:\n  web: {image: a, networks: {default: null}}\n  host: {image: b, network_mode: host}\n  \
              back: {image: c, networks: [back]}\nnetworks:\n  default: {name: 'proj_default'}\n  \
@@ -235,7 +272,7 @@ mod tests {
     #[test]
     fn no_default_network_when_no_service_uses_it() {
         let mut doc = parse("services:\n  web: {image: a, network_mode: none}\n", "f").unwrap();
-        normalize(&mut doc, "proj").unwrap();
+        normalize(&mut doc, "proj", &|_: &str| None).unwrap();
         assert!(doc.get("networks").is_none());
     }
 }
@@ -253,7 +290,7 @@ mod command_tests {
             "f",
         )
         .unwrap();
-        normalize(&mut doc, "p").unwrap();
+        normalize(&mut doc, "p", &|_: &str| None).unwrap();
         let want = parse(
             "services:\n  web:\n    network_mode: none\n    command: ['sh', '-c', 'echo \"a b\"']\n    entrypoint: []\n    \
              healthcheck: {test: ['CMD-SHELL', 'curl -f localhost']}\n  db: {network_mode: none, command: null}\n",
@@ -262,7 +299,34 @@ mod command_tests {
         .unwrap();
         assert_eq!(doc, want);
         let mut bad = parse("services:\n  web: {command: \"sh 'open\"}\n", "f").unwrap();
-        let message = normalize(&mut bad, "p").unwrap_err().to_string();
+        let message = normalize(&mut bad, "p", &|_: &str| None)
+            .unwrap_err()
+            .to_string();
         assert!(message.starts_with("services.web.command: "), "{message}");
+    }
+}
+
+#[cfg(test)]
+mod environment_tests {
+    use super::*;
+    use crate::compose::yaml::parse;
+
+    #[test]
+    fn environment_lists_become_sorted_mappings() {
+        let mut doc = parse(
+            "services:\n  web:\n    network_mode: none\n    environment: [Z=1, SHELL_SET, UNSET, A=x=y]\n    \
+             labels: {b: '2', a: '1'}\n",
+            "f",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "SHELL_SET").then(|| "from shell".to_string());
+        normalize(&mut doc, "p", &env).unwrap();
+        let want = parse(
+            "services:\n  web:\n    network_mode: none\n    \
+             environment: {A: 'x=y', SHELL_SET: 'from shell', UNSET: null, Z: '1'}\n    labels: {a: '1', b: '2'}\n",
+            "w",
+        )
+        .unwrap();
+        assert_eq!(doc, want);
     }
 }

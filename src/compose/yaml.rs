@@ -39,11 +39,11 @@ pub struct Node {
     pub column: usize,
 }
 
-/// Nodes are equal when their values are: where they stand in a file, and their merge tags,
-/// say nothing about what they mean.
+/// Nodes are equal when their values are: where they stand in a file, their merge tags and
+/// how a null is spelled say nothing about what they mean.
 impl PartialEq for Node {
     fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
+        (self.is_null() && other.is_null()) || self.value == other.value
     }
 }
 
