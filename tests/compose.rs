@@ -274,3 +274,24 @@ fn the_default_network_is_implied_and_named() {
         "{out}"
     );
 }
+
+#[test]
+fn short_ports_are_printed_in_the_long_syntax() {
+    let dir = compose_file_project(
+        "ports",
+        "services:\n  web:\n    image: a\n    ports: ['127.0.0.1:8080:80', '53/udp']\n",
+    );
+    let out = stdout(&compose(&dir, &["config"]));
+    let want = "    ports:\n      - mode: ingress\n        host_ip: 127.0.0.1\n        target: 80\n        \
+                published: \"8080\"\n        protocol: tcp\n      - mode: ingress\n        target: 53\n        protocol: udp\n";
+    assert!(out.contains(want), "{out}");
+    let dir = compose_file_project(
+        "badport",
+        "services:\n  web:\n    image: a\n    ports: ['80:http']\n",
+    );
+    let message = failure(&compose(&dir, &["config"]));
+    assert!(
+        message.contains("services.web.ports[0]: invalid port"),
+        "{message}"
+    );
+}

@@ -2,9 +2,11 @@
 //! network join the project's `default` network, which then exists, and networks and volumes
 //! get their real names (`PROJECT_KEY`, or the key itself when external), and commands written
 //! as one string become the words a shell would split them into. `environment` and `labels`
-//! lists become mappings, a bare `environment` name taking the shell's value.
+//! lists become mappings, a bare `environment` name taking the shell's value. Short ports take
+//! the long syntax.
 
 use super::merge::as_keyed_map;
+use super::ports::long_form;
 use super::template::Lookup;
 use super::yaml::{Map, Node, Value};
 use crate::image::change::split_words;
@@ -12,6 +14,7 @@ use anyhow::{anyhow, Result};
 
 pub fn normalize(model: &mut Node, project: &str, lookup: Lookup) -> Result<()> {
     split_commands(model)?;
+    long_ports(model)?;
     key_value_maps(model, lookup);
     let joins_default = join_default_network(model);
     let Value::Map(sections) = &mut model.value else {
@@ -62,6 +65,30 @@ fn split_commands(model: &mut Node) -> Result<()> {
                 test.value = Value::Seq(words);
             }
         }
+    }
+    Ok(())
+}
+
+fn long_ports(model: &mut Node) -> Result<()> {
+    let Some(Value::Map(services)) = entry_mut(model, "services").map(|n| &mut n.value) else {
+        return Ok(());
+    };
+    for (name, service) in services.iter_mut() {
+        let Some(Value::Seq(ports)) = entry_mut(service, "ports").map(|n| &mut n.value) else {
+            continue;
+        };
+        let mut long = Vec::with_capacity(ports.len());
+        for (i, port) in ports.iter().enumerate() {
+            match &port.value {
+                Value::Scalar { text, .. } => {
+                    let entries = long_form(text, port)
+                        .map_err(|e| anyhow!("services.{name}.ports[{i}]: {e}"))?;
+                    long.extend(entries);
+                }
+                _ => long.push(port.clone()),
+            }
+        }
+        *ports = long;
     }
     Ok(())
 }
