@@ -295,3 +295,18 @@ fn short_ports_are_printed_in_the_long_syntax() {
         "{message}"
     );
 }
+
+#[test]
+fn short_volumes_are_printed_in_the_long_syntax() {
+    let dir = compose_file_project(
+        "binds",
+        "services:\n  web:\n    image: a\n    volumes: ['./data:/data:ro', 'db:/db']\n",
+    );
+    let out = stdout(&compose(&dir, &["config"]));
+    let bind = format!(
+        "    volumes:\n      - type: bind\n        source: {}\n        target: /data\n        read_only: true\n        \
+         bind:\n          create_host_path: true\n      - type: volume\n        source: db\n        target: /db\n        volume: {{}}\n",
+        dir.join("data").display()
+    );
+    assert!(out.contains(&bind), "{out}");
+}

@@ -3,7 +3,7 @@
 //! One concern per file: [`files`] finds a project's files and settles its name, [`dotenv`]
 //! reads `.env` and `env_file` files, [`yaml`] parses with anchors, merge keys and tags,
 //! [`validate`] checks keys against the schema, [`extends`] builds services on others, [`include`] brings in other files' resources, [`template`] and [`interpolate`] replace
-//! `$VAR` references, [`merge`] merges several files, [`normalize`] adds what docker compose implies ([`ports`] in the long syntax), [`project`] puts these together, and
+//! `$VAR` references, [`merge`] merges several files, [`normalize`] adds what docker compose implies ([`ports`] and [`volumes`] in the long syntax), [`project`] puts these together, and
 //! [`emit`] prints the result.
 
 mod dotenv;
@@ -18,6 +18,7 @@ mod ports;
 pub mod project;
 mod template;
 mod validate;
+mod volumes;
 mod yaml;
 
 /// compose-go's loader test data, and reading its files as trees, for the loader's tests.

@@ -2,19 +2,29 @@
 //! network join the project's `default` network, which then exists, and networks and volumes
 //! get their real names (`PROJECT_KEY`, or the key itself when external), and commands written
 //! as one string become the words a shell would split them into. `environment` and `labels`
-//! lists become mappings, a bare `environment` name taking the shell's value. Short ports take
-//! the long syntax.
+//! lists become mappings, a bare `environment` name taking the shell's value. Short ports and
+//! volumes take the long syntax.
 
 use super::merge::as_keyed_map;
 use super::ports::long_form;
 use super::template::Lookup;
+use super::volumes;
 use super::yaml::{Map, Node, Value};
 use crate::image::change::split_words;
 use anyhow::{anyhow, Result};
+use std::path::Path;
 
-pub fn normalize(model: &mut Node, project: &str, lookup: Lookup) -> Result<()> {
+pub fn normalize(
+    model: &mut Node,
+    project: &str,
+    project_dir: &Path,
+    lookup: Lookup,
+) -> Result<()> {
     split_commands(model)?;
-    long_ports(model)?;
+    long_syntax(model, "ports", &long_form)?;
+    long_syntax(model, "volumes", &|spec, at| {
+        Ok(vec![volumes::long_form(spec, project_dir, at)?])
+    })?;
     key_value_maps(model, lookup);
     let joins_default = join_default_network(model);
     let Value::Map(sections) = &mut model.value else {
@@ -69,26 +79,30 @@ fn split_commands(model: &mut Node) -> Result<()> {
     Ok(())
 }
 
-fn long_ports(model: &mut Node) -> Result<()> {
+/// Replaces each short-syntax (string) item of every service's `key` list by the long-syntax
+/// items `convert` makes of it.
+fn long_syntax(
+    model: &mut Node,
+    key: &str,
+    convert: &dyn Fn(&str, &Node) -> Result<Vec<Node>>,
+) -> Result<()> {
     let Some(Value::Map(services)) = entry_mut(model, "services").map(|n| &mut n.value) else {
         return Ok(());
     };
     for (name, service) in services.iter_mut() {
-        let Some(Value::Seq(ports)) = entry_mut(service, "ports").map(|n| &mut n.value) else {
+        let Some(Value::Seq(items)) = entry_mut(service, key).map(|n| &mut n.value) else {
             continue;
         };
-        let mut long = Vec::with_capacity(ports.len());
-        for (i, port) in ports.iter().enumerate() {
-            match &port.value {
-                Value::Scalar { text, .. } => {
-                    let entries = long_form(text, port)
-                        .map_err(|e| anyhow!("services.{name}.ports[{i}]: {e}"))?;
-                    long.extend(entries);
-                }
-                _ => long.push(port.clone()),
+        let mut long = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match &item.value {
+                Value::Scalar { text, .. } => long.extend(
+                    convert(text, item).map_err(|e| anyhow!("services.{name}.{key}[{i}]: {e}"))?,
+                ),
+                _ => long.push(item.clone()),
             }
         }
-        *ports = long;
+        *items = long;
     }
     Ok(())
 }
@@ -284,7 +298,7 @@ mod tests {
             "f",
         )
         .unwrap();
-        normalize(&mut doc, "proj", &|_: &str| None).unwrap();
+        normalize(&mut doc, "proj", Path::new("/p"), &|_: &str| None).unwrap();
         let want = parse(
             "services:\n  web: {image: a, networks: {default: null}}\n  host: {image: b, network_mode: host}\n  \
              back: {image: c, networks: [back]}\nnetworks:\n  default: {name: 'proj_default'}\n  \
@@ -299,7 +313,7 @@ mod tests {
     #[test]
     fn no_default_network_when_no_service_uses_it() {
         let mut doc = parse("services:\n  web: {image: a, network_mode: none}\n", "f").unwrap();
-        normalize(&mut doc, "proj", &|_: &str| None).unwrap();
+        normalize(&mut doc, "proj", Path::new("/p"), &|_: &str| None).unwrap();
         assert!(doc.get("networks").is_none());
     }
 }
@@ -317,7 +331,7 @@ mod command_tests {
             "f",
         )
         .unwrap();
-        normalize(&mut doc, "p", &|_: &str| None).unwrap();
+        normalize(&mut doc, "p", Path::new("/p"), &|_: &str| None).unwrap();
         let want = parse(
             "services:\n  web:\n    network_mode: none\n    command: ['sh', '-c', 'echo \"a b\"']\n    entrypoint: []\n    \
              healthcheck: {test: ['CMD-SHELL', 'curl -f localhost']}\n  db: {network_mode: none, command: null}\n",
@@ -326,7 +340,7 @@ mod command_tests {
         .unwrap();
         assert_eq!(doc, want);
         let mut bad = parse("services:\n  web: {command: \"sh 'open\"}\n", "f").unwrap();
-        let message = normalize(&mut bad, "p", &|_: &str| None)
+        let message = normalize(&mut bad, "p", Path::new("/p"), &|_: &str| None)
             .unwrap_err()
             .to_string();
         assert!(message.starts_with("services.web.command: "), "{message}");
@@ -347,7 +361,7 @@ mod environment_tests {
         )
         .unwrap();
         let env = |name: &str| (name == "SHELL_SET").then(|| "from shell".to_string());
-        normalize(&mut doc, "p", &env).unwrap();
+        normalize(&mut doc, "p", Path::new("/p"), &env).unwrap();
         let want = parse(
             "services:\n  web:\n    network_mode: none\n    \
              environment: {A: 'x=y', SHELL_SET: 'from shell', UNSET: null, Z: '1'}\n    labels: {a: '1', b: '2'}\n",

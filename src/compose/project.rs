@@ -88,7 +88,7 @@ pub fn load(options: &Options) -> Result<Project> {
     let profiles = active_profiles(options, &environment);
     drop_inactive_services(&mut model, &profiles);
     set_name(&mut model, &name);
-    normalize(&mut model, &name, &lookup)?;
+    normalize(&mut model, &name, &directory, &lookup)?;
     canonical_order(&mut model);
     Ok(Project { model })
 }
