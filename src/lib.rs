@@ -7,6 +7,7 @@ mod api;
 mod build;
 mod cli;
 mod clock;
+mod compose;
 mod container;
 mod events;
 mod filter;
@@ -27,7 +28,15 @@ mod xattr;
 #[cfg(fuzzing)]
 pub mod fuzz;
 
-/// Runs the command line and returns the process's exit code.
+/// Runs the command line and returns the process's exit code. Invoked as `skiff-compose`,
+/// the program is `skiff compose`, as `docker-compose` users expect.
 pub fn main() -> i32 {
-    cli::main()
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name().map(|n| n.to_owned()));
+    if invoked_as.is_some_and(|name| name == "skiff-compose") {
+        args.splice(0..1, ["skiff".into(), "compose".into()]);
+    }
+    cli::main(args)
 }

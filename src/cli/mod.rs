@@ -4,6 +4,7 @@
 
 mod authoring;
 mod build;
+mod compose;
 mod container;
 mod df;
 mod docs;
@@ -99,6 +100,8 @@ enum Command {
     Cp(authoring::CpArgs),
     /// Build an image from a Dockerfile
     Build(Box<build::BuildArgs>),
+    /// Define and run multi-container applications from compose files
+    Compose(compose::ComposeArgs),
     /// Manage the build cache
     #[command(subcommand)]
     Builder(build::BuilderCommand),
@@ -166,8 +169,9 @@ struct SuperviseArgs {
 }
 
 /// Parses the command line, runs the command, and returns the process exit code.
-pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+/// Runs the command line `args` (the program's name first).
+pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 125 } else { 0 };
@@ -225,6 +229,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             crate::net::holder::main(&store()?, &args.id, args.ready_fd).map(|()| 0)
         }
         Command::Build(args) => build::build(&store()?, args),
+        Command::Compose(args) => compose::compose(args),
         Command::Commit(args) => authoring::commit(&store()?, args),
         Command::Diff(args) => authoring::diff(&store()?, args),
         Command::History(args) => authoring::history(&store()?, args),
@@ -279,6 +284,7 @@ fn failure_code(command: &Command) -> i32 {
         | Command::Update(_)
         | Command::Events(_)
         | Command::Network(_)
+        | Command::Compose(_)
         | Command::Cp(_) => 1,
         Command::Container(command) => command.failure_code(),
         _ => 125,

@@ -105,7 +105,7 @@ fn key_values(rest: &str) -> Result<Vec<(String, String)>> {
 }
 
 /// Splits on whitespace, honouring double and single quotes and backslash escapes.
-fn split_words(text: &str) -> Result<Vec<String>> {
+pub(crate) fn split_words(text: &str) -> Result<Vec<String>> {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut quote = None;
