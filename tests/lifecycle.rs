@@ -2677,6 +2677,167 @@ fn invalid_detach_keys_are_refused() {
     assert_eq!(status(&s, "web"), "running");
 }
 
+/// `skiff ARGS` on a terminal of 30 rows and 100 columns, its shell's first prompt seen
+/// before anything is typed (none of the container's output may be lost to the attach).
+fn on_a_terminal_at_the_prompt(s: &Skiff, args: &[&str]) -> Option<common::Bg> {
+    let Some(mut term) = s.spawn_in_pty(args, 30, 100) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return None;
+    };
+    assert!(
+        term.wait_for_stdout("# ", LIMIT),
+        "the shell's first prompt: {}\n{}",
+        term.stdout_so_far(),
+        term.stderr_so_far()
+    );
+    Some(term)
+}
+
+/// Types the detach keys on `term`, where skiff runs a shell in container `name`: skiff
+/// leaves with 0, saying nothing, and the container runs on.
+fn detaches(s: &Skiff, mut term: common::Bg, keys: &[u8], name: &str) {
+    term.write(keys);
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, 0, "detaching ends skiff with 0: {out}");
+    assert!(!out.stdout.contains("escape"), "docker says nothing: {out}");
+    assert_eq!(status(s, name), "running", "the container runs on");
+}
+
+#[test]
+fn run_it_detaches_with_its_detach_keys_and_attach_finds_the_shell() {
+    let s = Env::new();
+    let img = s.busybox();
+    let args = [
+        "run",
+        "-it",
+        "--detach-keys",
+        "ctrl-x,x",
+        "--name",
+        "web",
+        img,
+        "sh",
+    ];
+    let Some(mut term) = on_a_terminal_at_the_prompt(&s, &args) else {
+        return;
+    };
+    term.write(b"stty size\n");
+    assert!(
+        term.wait_for_stdout("30 100", LIMIT),
+        "the terminal's size: {}",
+        term.stdout_so_far()
+    );
+    // ctrl-x alone is typed on to the shell, not taken for half of the keys.
+    detaches(&s, term, b"\x18x", "web");
+    let Some(mut again) = s.spawn_in_pty(&["attach", "web"], 24, 80) else {
+        return;
+    };
+    again.write(b"echo back-$((6*7)); exit 3\n");
+    assert!(
+        again.wait_for_stdout("back-42", LIMIT),
+        "attach reaches the same shell: {}",
+        again.stdout_so_far()
+    );
+    let out = again.wait(LIMIT);
+    assert_eq!(out.code, 3, "the shell's exit code: {out}");
+}
+
+#[test]
+fn run_it_detaches_with_ctrl_p_ctrl_q() {
+    let s = Env::new();
+    let img = s.busybox();
+    let args = ["run", "-it", "--name", "web", img, "sh"];
+    if let Some(term) = on_a_terminal_at_the_prompt(&s, &args) {
+        detaches(&s, term, b"\x10\x11", "web");
+    }
+}
+
+#[test]
+fn run_it_takes_the_detach_keys_of_dockers_config() {
+    let s = Env::new();
+    let img = s.busybox();
+    let dir = s.tempdir();
+    fs::write(dir.join("config.json"), r#"{"detachKeys": "ctrl-_"}"#).unwrap();
+    let line = format!(
+        "stty rows 30 cols 100; DOCKER_CONFIG={} exec {}",
+        common::shell_quote(dir.to_str().unwrap()),
+        s.skiff_line(&["run", "-it", "--name", "web", img, "sh"])
+    );
+    let Some(mut term) = s.spawn_in_pty_line(&line) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    assert!(
+        term.wait_for_stdout("# ", LIMIT),
+        "{}",
+        term.stdout_so_far()
+    );
+    detaches(&s, term, b"\x1f", "web");
+}
+
+#[test]
+fn run_it_passes_on_the_exit_code_and_keeps_the_container() {
+    let s = Env::new();
+    let img = s.busybox();
+    let Some(term) = s.spawn_in_pty(
+        &["run", "-it", "--name", "done", img, "sh", "-c", "exit 3"],
+        24,
+        80,
+    ) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, 3, "{out}");
+    assert_eq!(status(&s, "done"), "exited");
+    assert_eq!(inspect_f(&s, "{{.State.ExitCode}}", "done"), "3");
+}
+
+#[test]
+fn run_it_rm_is_gone_when_skiff_returns() {
+    let s = Env::new();
+    let img = s.busybox();
+    let Some(term) = s.spawn_in_pty(&["run", "-it", "--rm", img, "sh", "-c", "exit 2"], 24, 80)
+    else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, 2, "{out}");
+    assert_eq!(s.container_ids(), Vec::<String>::new(), "removed: {out}");
+}
+
+#[test]
+fn start_ai_detaches_and_the_container_runs_on() {
+    let s = Env::new();
+    let img = s.busybox();
+    s.ok(&["create", "-it", "--name", "web", img, "sh"]);
+    let args = ["start", "-a", "-i", "--detach-keys", "ctrl-x,x", "web"];
+    if let Some(term) = on_a_terminal_at_the_prompt(&s, &args) {
+        detaches(&s, term, b"\x18x", "web");
+    }
+}
+
+#[test]
+fn invalid_detach_keys_are_refused_by_run_and_start() {
+    let s = Env::new();
+    let img = s.busybox();
+    let out = s.run(&["run", "-it", "--detach-keys", "ctrl-1", img, "sh"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(
+        out.stderr.contains("Invalid detach keys (ctrl-1) provided"),
+        "{out}"
+    );
+    assert_eq!(s.container_ids(), Vec::<String>::new(), "nothing created");
+    s.ok(&["create", "-it", "--name", "web", img, "sh"]);
+    let out = s.run(&["start", "-ai", "--detach-keys", "ab", "web"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains("Invalid detach keys (ab) provided"),
+        "{out}"
+    );
+    assert_eq!(status(&s, "web"), "created", "not started");
+}
+
 // ---------------------------------------------------------------------------------------------
 // the record never lies
 

@@ -13,6 +13,7 @@ use crate::container::{processes, record, remove, state, stop};
 use crate::net::network::AttachmentsByContainer;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
+use crate::supervisor::attach::Session;
 use crate::supervisor::log;
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
@@ -700,6 +701,10 @@ pub struct StartArgs {
     /// Attach the container's STDIN
     #[arg(short, long)]
     interactive: bool,
+    /// Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the
+    /// detachKeys of docker's config.json)
+    #[arg(long, value_name = "KEYS")]
+    detach_keys: Option<String>,
     /// Start every container that matches the filters (for bringing containers back after a reboot)
     #[arg(long)]
     all: bool,
@@ -742,9 +747,14 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
         let id = record::resolve(store, name)?;
         ensure_startable(store, &id, name)?;
         let prepared = Prepared::load(store, &id)?;
+        let how = start::Foreground::attached(args.interactive);
+        if how.detachable(prepared.options()) {
+            let keys = crate::supervisor::attach::detach_keys(args.detach_keys.as_deref())?;
+            start::for_terminal(store, &id)?;
+            return attach_terminal(store, &id, &keys);
+        }
         state::set_marker(store, &id, state::Marker::StoppedByUser, false)?;
         let maps = IdMappings::detect();
-        let how = start::Foreground::attached(args.interactive);
         let code = start::foreground(store, &maps, &prepared, &how);
         if prepared.options().rm {
             remove::remove_with_volumes(store, &maps, &id)?;
@@ -1246,15 +1256,49 @@ pub fn attach(store: &Store, args: AttachArgs) -> Result<i32> {
     let proxy = args.sig_proxy && !rec.options.tty;
     let socket = crate::supervisor::attach::socket_path(&store.runroot, &id);
     let stdin_open = !args.no_stdin && (rec.options.interactive || rec.options.tty);
-    let exited =
+    let session =
         crate::supervisor::attach::client(&socket, rec.options.tty, stdin_open, &keys, |signal| {
             if proxy {
                 let _ = nix::sys::signal::kill(pid, signal);
             }
         })?;
-    if !exited {
-        eprintln!("read escape sequence");
-        return Ok(0);
+    match session {
+        Session::Detached => {
+            eprintln!("read escape sequence");
+            Ok(0)
+        }
+        Session::Ended(Some(code)) => Ok(code),
+        Session::Ended(None) => wait_one(store, &id),
     }
-    wait_one(store, &id)
+}
+
+/// Attaches this terminal to a container started for it (`run -it`, `start -ai`): returns
+/// its exit code, or 0 when the user detaches (docker then says nothing). A `--rm`
+/// container is gone by the time this returns, as docker waits for the removal.
+pub(super) fn attach_terminal(store: &Store, id: &str, keys: &[u8]) -> Result<i32> {
+    let rm = record::load(store, id)?.options.rm;
+    // Opened while the supervisor surely lives: it waits for us.
+    let supervisor = crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(
+        state::load(store, id)?.supervisor,
+    ))?;
+    let socket = crate::supervisor::attach::socket_path(&store.runroot, id);
+    match crate::supervisor::attach::client(&socket, true, true, keys, |_| {})? {
+        Session::Detached => Ok(0),
+        Session::Ended(Some(code)) => {
+            if rm {
+                wait_until_exited(&supervisor);
+            }
+            Ok(code)
+        }
+        // The supervisor went without saying: the state has the last word.
+        Session::Ended(None) => wait_one(store, id),
+    }
+}
+
+/// Waits for the process of `pidfd` to exit.
+fn wait_until_exited(pidfd: &std::os::fd::OwnedFd) {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    while let Err(nix::errno::Errno::EINTR) = poll(&mut fds, PollTimeout::NONE) {}
 }

@@ -52,6 +52,7 @@ pub fn exec(request: &Exec) -> Result<Started> {
             }],
             unshare: 0,
             cgroup: request.cgroup,
+            window: None,
         },
         start_socket()?,
         |sock| {
