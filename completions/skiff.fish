@@ -76,6 +76,7 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "version" -d 'Show the s
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "info" -d 'Show system-wide information'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__supervise" -d 'The detached supervisor of one container (started by skiff itself)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "__supervise-exec" -d 'The supervisor of one process `exec -it` started (started by skiff itself)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__network-holder" -d 'The holder of one user-defined network (started by skiff itself)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__generate-docs" -d 'Regenerate the repository\'s completions/ and man/ (for skiff\'s developers)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__parse-dockerfile" -d 'Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)'
@@ -310,6 +311,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand exec" -s e -l env -d 'Set en
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -l env-file -d 'Read environment variables from a file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s u -l user -d 'Username or UID (name|uid[:group|gid])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s d -l detach -d 'Detached mode: run the command in the background'
@@ -478,6 +480,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l env-file -d 'Read environment variables from a file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'Username or UID (name|uid[:group|gid])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Detached mode: run the command in the background'
@@ -1163,6 +1166,11 @@ complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l root -d 'Whe
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l launcher-attaches -d 'The launcher attaches right after: hold the container\'s output for it'
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -l ready-fd -d 'The pipe on which to report that the container (or network) is up' -r
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -l window-size -d 'The size of the launcher\'s terminal (ROWSxCOLUMNS), which the process\'s starts with' -r
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l ready-fd -d 'The pipe on which to report that the container (or network) is up' -r
 complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F

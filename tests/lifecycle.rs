@@ -2818,7 +2818,46 @@ fn start_ai_detaches_and_the_container_runs_on() {
 }
 
 #[test]
-fn invalid_detach_keys_are_refused_by_run_and_start() {
+fn exec_it_detaches_and_the_process_runs_on() {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sh", "-c", FOREVER]);
+    let args = ["exec", "-it", "--detach-keys", "ctrl-x,x", "web", "sh"];
+    let Some(mut term) = on_a_terminal_at_the_prompt(&s, &args) else {
+        return;
+    };
+    term.write(b"stty size; sleep 4242\n");
+    assert!(
+        term.wait_for_stdout("30 100", LIMIT),
+        "the terminal's size: {}",
+        term.stdout_so_far()
+    );
+    detaches(&s, term, b"\x18x", "web");
+    eventually(
+        "the exec'd shell's sleep runs on",
+        || s.ok(&["exec", "web", "ps"]),
+        |ps| ps.contains("sleep 4242"),
+    );
+}
+
+#[test]
+fn exec_it_of_a_missing_command_fails_as_exec_does() {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sh", "-c", FOREVER]);
+    let plain = s.run(&["exec", "web", "no-such-command"]);
+    assert!(matches!(plain.code, 126 | 127), "{plain}");
+    let Some(term) = s.spawn_in_pty(&["exec", "-it", "web", "no-such-command"], 24, 80) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, plain.code, "{out}\n{plain}");
+    assert!(out.stdout.contains("no-such-command"), "the error: {out}");
+}
+
+#[test]
+fn invalid_detach_keys_are_refused_by_run_start_and_exec() {
     let s = Env::new();
     let img = s.busybox();
     let out = s.run(&["run", "-it", "--detach-keys", "ctrl-1", img, "sh"]);
@@ -2836,6 +2875,13 @@ fn invalid_detach_keys_are_refused_by_run_and_start() {
         "{out}"
     );
     assert_eq!(status(&s, "web"), "created", "not started");
+    s.ok(&["start", "web"]);
+    let out = s.run(&["exec", "-it", "--detach-keys", "ctrl-P", "web", "true"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains("Invalid detach keys (ctrl-P) provided"),
+        "{out}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -841,6 +841,10 @@ pub struct ExecArgs {
     /// Give extended privileges to the command
     #[arg(long)]
     privileged: bool,
+    /// Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the
+    /// detachKeys of docker's config.json)
+    #[arg(long, value_name = "KEYS")]
+    detach_keys: Option<String>,
     container: String,
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
@@ -859,7 +863,18 @@ pub fn exec(store: &Store, args: ExecArgs) -> Result<i32> {
         user: args.user,
         privileged: args.privileged,
     };
-    executor::run(store, &id, &opts)
+    if !opts.detachable() {
+        return executor::run(store, &id, &opts);
+    }
+    let keys = crate::supervisor::attach::detach_keys(args.detach_keys.as_deref())?;
+    let socket = executor::for_terminal(store, &id, &opts)?;
+    match crate::supervisor::attach::client(&socket, true, true, &keys, |_| {})? {
+        Session::Detached => Ok(0),
+        Session::Ended(Some(code)) => Ok(code),
+        Session::Ended(None) => {
+            bail!("the exec'd process's supervisor ended without its exit code")
+        }
+    }
 }
 
 pub fn wait(store: &Store, args: NamesArgs) -> Result<i32> {

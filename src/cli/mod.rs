@@ -146,6 +146,9 @@ enum Command {
     /// The detached supervisor of one container (started by skiff itself)
     #[command(hide = true, name = "__supervise")]
     Supervise(SupervisorArgs),
+    /// The supervisor of one process `exec -it` started (started by skiff itself)
+    #[command(hide = true, name = "__supervise-exec")]
+    SuperviseExec(SuperviseExecArgs),
     /// The holder of one user-defined network (started by skiff itself)
     #[command(hide = true, name = "__network-holder")]
     NetworkHolder(SuperviseArgs),
@@ -173,6 +176,19 @@ struct SupervisorArgs {
     #[arg(long)]
     launcher_attaches: bool,
     /// The size of the launcher's terminal (ROWSxCOLUMNS), which the container's starts with
+    #[arg(long, value_parser = crate::runtime::tty::parse_window_size)]
+    window_size: Option<libc::winsize>,
+}
+
+#[derive(clap::Args)]
+struct SuperviseExecArgs {
+    #[command(flatten)]
+    helper: SuperviseArgs,
+    /// The session's name, that of its socket
+    session: String,
+    /// What to run, as JSON
+    options: String,
+    /// The size of the launcher's terminal (ROWSxCOLUMNS), which the process's starts with
     #[arg(long, value_parser = crate::runtime::tty::parse_window_size)]
     window_size: Option<libc::winsize>,
 }
@@ -246,6 +262,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             &args.helper.id,
             args.helper.ready_fd,
             args.launcher(),
+        ),
+        Command::SuperviseExec(args) => crate::container::exec::supervise_session(
+            &store()?,
+            &args.helper.id,
+            &args.session,
+            &serde_json::from_str(&args.options)?,
+            args.window_size,
+            args.helper.ready_fd,
         ),
         Command::NetworkHolder(args) => {
             crate::net::holder::main(&store()?, &args.id, args.ready_fd).map(|()| 0)

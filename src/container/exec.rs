@@ -6,11 +6,15 @@ use super::spec;
 use super::start::Prepared;
 use super::state;
 use crate::runtime::exec::{exec, Exec};
-use crate::runtime::Stdio;
+use crate::runtime::{tty, StartError, Started, Stdio};
 use crate::store::Store;
+use crate::supervisor::attach::{Hub, Input};
+use crate::supervisor::detached::{self, Ready};
 use crate::supervisor::{self, Relay, SignalPolicy};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
 
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ExecOptions {
     pub command: Vec<String>,
     pub interactive: bool,
@@ -22,8 +26,55 @@ pub struct ExecOptions {
     pub privileged: bool,
 }
 
+impl ExecOptions {
+    /// Whether the user can detach from the process and leave it running (`exec -it`).
+    pub fn detachable(&self) -> bool {
+        self.tty && self.interactive && !self.detach
+    }
+}
+
 /// Runs the command; returns its exit code (0 at once with `detach`).
 pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
+    let signals = supervisor::signal_fd()?;
+    let stdio = if opts.detach || !opts.interactive {
+        let null = std::fs::File::open("/dev/null")?;
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(null);
+        if opts.detach {
+            Stdio::Fds([fd, fd, fd])
+        } else {
+            Stdio::Fds([fd, 1, 2])
+        }
+    } else {
+        Stdio::Inherit { stdin: true }
+    };
+    let started = start(store, id, opts, stdio, None)?;
+    if opts.detach {
+        return Ok(0);
+    }
+    supervisor::supervise(
+        &started,
+        &signals,
+        Relay {
+            output: None,
+            log: None,
+            echo: [true, true],
+            interactive: opts.interactive,
+            attach: None,
+            signals: SignalPolicy::Forward,
+        },
+        None,
+        &mut [],
+    )
+}
+
+/// Starts the command in the container, its terminal (`-t`) sized `window` (else as our stdin).
+fn start(
+    store: &Store,
+    id: &str,
+    opts: &ExecOptions,
+    stdio: Stdio,
+    window: Option<libc::winsize>,
+) -> Result<Started> {
     let current = state::load(store, id)?;
     if current.status != "running" {
         bail!("container {} is not running", &id[..12]);
@@ -67,41 +118,91 @@ pub fn run(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32> {
     } else {
         prepared.seccomp.as_ref()
     };
-    let signals = supervisor::signal_fd()?;
-    let stdio = if opts.detach || !opts.interactive {
-        let null = std::fs::File::open("/dev/null")?;
-        let fd = std::os::fd::IntoRawFd::into_raw_fd(null);
-        if opts.detach {
-            Stdio::Fds([fd, fd, fd])
-        } else {
-            Stdio::Fds([fd, 1, 2])
-        }
-    } else {
-        Stdio::Inherit { stdin: true }
-    };
-    let started = exec(&Exec {
+    exec(&Exec {
         target: current.pid,
         process: &process,
         seccomp,
         stdio,
         cgroup: current.cgroup.as_ref(),
         cgroupns: prepared.options().private_cgroupns,
-    })?;
-    if opts.detach {
-        return Ok(0);
+        window,
+    })
+}
+
+/// The socket on which the supervisor of exec session `session` of container `id` serves
+/// the process's terminal.
+pub fn session_socket(store: &Store, id: &str, session: &str) -> PathBuf {
+    store.runroot.join(id).join(format!("exec-{session}.sock"))
+}
+
+/// `exec -it`: starts the command under a supervisor of its own, which holds its output
+/// until this process attaches from its terminal (stdin), whose size the process's
+/// terminal starts with; the user can then detach and leave it running, as in docker.
+/// Returns the socket to attach to.
+pub fn for_terminal(store: &Store, id: &str, opts: &ExecOptions) -> Result<PathBuf> {
+    // Ours while we live, which is until the session is attached.
+    let session = std::process::id().to_string();
+    let mut args = vec![
+        "__supervise-exec".to_string(),
+        id.to_string(),
+        session.clone(),
+        serde_json::to_string(opts)?,
+    ];
+    if let Some(window) = tty::window_size(0) {
+        args.extend([
+            "--window-size".to_string(),
+            tty::format_window_size(&window),
+        ]);
     }
-    supervisor::supervise(
+    supervisor::detached::spawn_supervisor(store, &args)?;
+    Ok(session_socket(store, id, &session))
+}
+
+/// The supervisor of one exec'd process (`skiff __supervise-exec`): starts it, reports to
+/// its launcher, serves its terminal to attached clients and returns its exit code.
+pub fn supervise_session(
+    store: &Store,
+    id: &str,
+    session: &str,
+    opts: &ExecOptions,
+    window: Option<libc::winsize>,
+    ready_fd: i32,
+) -> Result<i32> {
+    let mut ready = detached::ready_pipe(ready_fd);
+    let signals = supervisor::signal_fd()?;
+    let null = std::os::fd::IntoRawFd::into_raw_fd(std::fs::File::open("/dev/null")?);
+    let started = match start(store, id, opts, Stdio::Fds([null, null, null]), window) {
+        Ok(started) => started,
+        Err(e) => {
+            let error = e
+                .downcast::<StartError>()
+                .unwrap_or_else(|e| StartError::Setup(format!("{e:#}")));
+            detached::report(&mut ready, &Ready::Failed(error.clone()));
+            return Ok(error.exit_code());
+        }
+    };
+    let master = started
+        .pty
+        .as_ref()
+        .context("the process has no terminal")?;
+    let socket = session_socket(store, id, session);
+    let mut hub = Hub::listen(&socket, Some(Input::Terminal(master.try_clone()?)))?;
+    detached::report(&mut ready, &Ready::Started);
+    hub.wait_for_first_client();
+    let code = supervisor::supervise(
         &started,
         &signals,
         Relay {
             output: None,
             log: None,
-            echo: [true, true],
-            interactive: opts.interactive,
-            attach: None,
+            echo: [false, false],
+            interactive: false,
+            attach: Some(hub),
             signals: SignalPolicy::Forward,
         },
         None,
         &mut [],
-    )
+    );
+    let _ = std::fs::remove_file(&socket);
+    code
 }

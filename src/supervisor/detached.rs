@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 /// What the supervisor tells its launcher once the container started (or failed to).
 #[derive(serde::Serialize, serde::Deserialize)]
-enum Ready {
+pub enum Ready {
     Started,
     Failed(StartError),
 }
@@ -40,7 +40,7 @@ pub enum Launcher {
 
 impl Launcher {
     /// The supervisor's arguments that tell it so.
-    fn args(&self) -> Vec<String> {
+    pub fn args(&self) -> Vec<String> {
         match self {
             Launcher::Leaves => Vec::new(),
             Launcher::Attaches(None) => vec!["--launcher-attaches".into()],
@@ -57,6 +57,12 @@ impl Launcher {
 pub fn spawn(store: &Store, id: &str, launcher: Launcher) -> Result<()> {
     let mut args = vec!["__supervise".to_string(), id.to_string()];
     args.extend(launcher.args());
+    spawn_supervisor(store, &args)
+}
+
+/// Starts the supervisor `skiff ARGS` (of a container, or of one exec'd process) and waits
+/// until what it supervises has started.
+pub fn spawn_supervisor(store: &Store, args: &[String]) -> Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let message = spawn_helper(store, &args, "the container's supervisor")?;
     match serde_json::from_slice::<Ready>(&message) {
@@ -123,10 +129,7 @@ pub fn spawn_helper(store: &Store, args: &[&str], what: &str) -> Result<Vec<u8>>
 
 /// The supervisor's main: returns when the container is down for good.
 pub fn main(store: &Store, id: &str, ready_fd: i32, launcher: Launcher) -> Result<i32> {
-    // SAFETY: the launcher passed us this descriptor for exactly this purpose.
-    let mut ready = Some(std::fs::File::from(unsafe {
-        OwnedFd::from_raw_fd(ready_fd)
-    }));
+    let mut ready = ready_pipe(ready_fd);
     let prepared = match Prepared::load(store, id) {
         Ok(p) => p,
         Err(e) => {
@@ -234,8 +237,16 @@ pub fn main(store: &Store, id: &str, ready_fd: i32, launcher: Launcher) -> Resul
     Ok(0)
 }
 
+/// The launcher's pipe, passed to a supervisor as `--ready-fd`.
+pub fn ready_pipe(ready_fd: i32) -> Option<std::fs::File> {
+    // SAFETY: the launcher passed us this descriptor for exactly this purpose.
+    Some(std::fs::File::from(unsafe {
+        OwnedFd::from_raw_fd(ready_fd)
+    }))
+}
+
 /// Tells the launcher how the start went, once.
-fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
+pub fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
     if let Some(mut pipe) = ready.take() {
         let _ = pipe.write_all(&serde_json::to_vec(message).unwrap_or_default());
     }
