@@ -2693,6 +2693,17 @@ fn on_a_terminal_at_the_prompt(s: &Skiff, args: &[&str]) -> Option<common::Bg> {
     Some(term)
 }
 
+/// Types `line` (which runs `stty size`) on the 30x100 terminal of
+/// [`on_a_terminal_at_the_prompt`], and sees that size.
+fn shows_the_terminals_size(term: &mut common::Bg, line: &[u8]) {
+    term.write(line);
+    assert!(
+        term.wait_for_stdout("30 100", LIMIT),
+        "the terminal's size: {}",
+        term.stdout_so_far()
+    );
+}
+
 /// Types the detach keys on `term`, where skiff runs a shell in container `name`: skiff
 /// leaves with 0, saying nothing, and the container runs on.
 fn detaches(s: &Skiff, mut term: common::Bg, keys: &[u8], name: &str) {
@@ -2720,13 +2731,7 @@ fn run_it_detaches_with_its_detach_keys_and_attach_finds_the_shell() {
     let Some(mut term) = on_a_terminal_at_the_prompt(&s, &args) else {
         return;
     };
-    term.write(b"stty size\n");
-    assert!(
-        term.wait_for_stdout("30 100", LIMIT),
-        "the terminal's size: {}",
-        term.stdout_so_far()
-    );
-    // ctrl-x alone is typed on to the shell, not taken for half of the keys.
+    shows_the_terminals_size(&mut term, b"stty size\n");
     detaches(&s, term, b"\x18x", "web");
     let Some(mut again) = s.spawn_in_pty(&["attach", "web"], 24, 80) else {
         return;
@@ -2826,12 +2831,7 @@ fn exec_it_detaches_and_the_process_runs_on() {
     let Some(mut term) = on_a_terminal_at_the_prompt(&s, &args) else {
         return;
     };
-    term.write(b"stty size; sleep 4242\n");
-    assert!(
-        term.wait_for_stdout("30 100", LIMIT),
-        "the terminal's size: {}",
-        term.stdout_so_far()
-    );
+    shows_the_terminals_size(&mut term, b"stty size; sleep 4242\n");
     detaches(&s, term, b"\x18x", "web");
     eventually(
         "the exec'd shell's sleep runs on",
