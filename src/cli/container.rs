@@ -1292,12 +1292,18 @@ pub fn attach(store: &Store, args: AttachArgs) -> Result<i32> {
 /// container is gone by the time this returns, as docker waits for the removal.
 pub(super) fn attach_terminal(store: &Store, id: &str, keys: &[u8]) -> Result<i32> {
     let rm = record::load(store, id)?.options.rm;
+    let current = state::load(store, id)?;
     // Opened while the supervisor surely lives: it waits for us.
-    let supervisor = crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(
-        state::load(store, id)?.supervisor,
-    ))?;
+    let supervisor =
+        crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(current.supervisor))?;
     let socket = crate::supervisor::attach::socket_path(&store.runroot, id);
-    match crate::supervisor::attach::client(&socket, true, true, keys, |_| {})? {
+    // As in the foreground: signals skiff receives go to the container (with a terminal,
+    // whatever --sig-proxy says).
+    let pid = nix::unistd::Pid::from_raw(current.pid);
+    let forward = |signal| {
+        let _ = nix::sys::signal::kill(pid, signal);
+    };
+    match crate::supervisor::attach::client(&socket, true, true, keys, forward)? {
         Session::Detached => Ok(0),
         Session::Ended(Some(code)) => {
             if rm {

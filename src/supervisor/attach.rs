@@ -259,6 +259,8 @@ pub fn client(
                             tty::copy_window_size(0, master);
                         }
                     }
+                    // Ours, of no concern to the container.
+                    Ok(nix::sys::signal::Signal::SIGCHLD) => {}
                     Ok(signal) => on_signal(signal),
                     Err(_) => {}
                 }
