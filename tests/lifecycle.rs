@@ -2812,6 +2812,33 @@ fn run_it_rm_is_gone_when_skiff_returns() {
 }
 
 #[test]
+fn run_it_forwards_the_signals_skiff_receives() {
+    let s = Env::new();
+    let img = s.busybox();
+    let script = "trap 'echo got USR1; exit 7' USR1; echo ready; while :; do sleep 0.1; done";
+    let args = ["run", "-it", "--name", "sig", img, "sh", "-c", script];
+    let Some(mut term) = s.spawn_in_pty(&args, 24, 80) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    assert!(
+        term.wait_for_stdout("ready", LIMIT),
+        "{}",
+        term.stdout_so_far()
+    );
+    let cli: Vec<i32> = processes()
+        .into_iter()
+        .filter(|(_, a)| a.iter().any(|w| w == "run") && a.iter().any(|w| w == script))
+        .map(|(pid, _)| pid)
+        .collect();
+    assert_eq!(cli.len(), 1, "one skiff run: {cli:?}");
+    unsafe { libc::kill(cli[0], libc::SIGUSR1) };
+    let out = term.wait(LIMIT);
+    assert!(out.stdout.contains("got USR1"), "{out}");
+    assert_eq!(out.code, 7, "{out}");
+}
+
+#[test]
 fn start_ai_detaches_and_the_container_runs_on() {
     let s = Env::new();
     let img = s.busybox();
