@@ -184,10 +184,8 @@ struct SupervisorArgs {
 struct SuperviseExecArgs {
     #[command(flatten)]
     helper: SuperviseArgs,
-    /// The session's name, that of its socket
+    /// The session's name, that of its socket and of the file with what to run
     session: String,
-    /// What to run, as JSON
-    options: String,
     /// The size of the launcher's terminal (ROWSxCOLUMNS), which the process's starts with
     #[arg(long, value_parser = crate::runtime::tty::parse_window_size)]
     window_size: Option<libc::winsize>,
@@ -267,7 +265,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             &store()?,
             &args.helper.id,
             &args.session,
-            &serde_json::from_str(&args.options)?,
             args.window_size,
             args.helper.ready_fd,
         ),

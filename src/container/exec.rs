@@ -135,6 +135,36 @@ pub fn session_socket(store: &Store, id: &str, session: &str) -> PathBuf {
     store.runroot.join(id).join(format!("exec-{session}.sock"))
 }
 
+/// Where a session's options wait for its supervisor: in a file only the user can read,
+/// as they may hold secrets (`-e`) that a command line would show everyone.
+fn session_options(store: &Store, id: &str, session: &str) -> PathBuf {
+    store.runroot.join(id).join(format!("exec-{session}.json"))
+}
+
+fn write_private(path: &std::path::Path, data: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, data)?;
+    Ok(())
+}
+
+/// The options the launcher of session `session` left for its supervisor, taken.
+fn take_session_options(store: &Store, id: &str, session: &str) -> Result<ExecOptions> {
+    let path = session_options(store, id, session);
+    let options = std::fs::read(&path);
+    let _ = std::fs::remove_file(&path);
+    Ok(serde_json::from_slice(&options?)?)
+}
+
 /// `exec -it`: starts the command under a supervisor of its own, which holds its output
 /// until this process attaches from its terminal (stdin), whose size the process's
 /// terminal starts with; the user can then detach and leave it running, as in docker.
@@ -142,11 +172,14 @@ pub fn session_socket(store: &Store, id: &str, session: &str) -> PathBuf {
 pub fn for_terminal(store: &Store, id: &str, opts: &ExecOptions) -> Result<PathBuf> {
     // Ours while we live, which is until the session is attached.
     let session = std::process::id().to_string();
+    write_private(
+        &session_options(store, id, &session),
+        &serde_json::to_vec(opts)?,
+    )?;
     let mut args = vec![
         "__supervise-exec".to_string(),
         id.to_string(),
         session.clone(),
-        serde_json::to_string(opts)?,
     ];
     if let Some(window) = tty::window_size(0) {
         args.extend([
@@ -164,14 +197,15 @@ pub fn supervise_session(
     store: &Store,
     id: &str,
     session: &str,
-    opts: &ExecOptions,
     window: Option<libc::winsize>,
     ready_fd: i32,
 ) -> Result<i32> {
     let mut ready = detached::ready_pipe(ready_fd);
     let signals = supervisor::signal_fd()?;
     let null = std::os::fd::IntoRawFd::into_raw_fd(std::fs::File::open("/dev/null")?);
-    let started = match start(store, id, opts, Stdio::Fds([null, null, null]), window) {
+    let started = take_session_options(store, id, session)
+        .and_then(|opts| start(store, id, &opts, Stdio::Fds([null, null, null]), window));
+    let started = match started {
         Ok(started) => started,
         Err(e) => {
             let error = e
