@@ -2798,6 +2798,25 @@ fn run_it_passes_on_the_exit_code_and_keeps_the_container() {
 }
 
 #[test]
+fn run_it_shows_all_of_a_burst_of_output() {
+    let s = Env::new();
+    let img = s.busybox();
+    // Megabytes at once: more than the socket to the supervisor holds.
+    let script = "seq 1 400000; echo END-$((6*7))";
+    let Some(term) = s.spawn_in_pty(&["run", "-it", img, "sh", "-c", script], 24, 80) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = out.stdout.replace('\r', "");
+    assert!(
+        text.contains("\n399999\n400000\nEND-42"),
+        "all of it, to the end"
+    );
+}
+
+#[test]
 fn run_it_rm_is_gone_when_skiff_returns() {
     let s = Env::new();
     let img = s.busybox();
