@@ -2704,6 +2704,19 @@ fn shows_the_terminals_size(term: &mut common::Bg, line: &[u8]) {
     );
 }
 
+/// The pid of the one skiff command (`run`, `exec`) whose command line has the word `script`.
+fn skiff_running(script: &str) -> i32 {
+    let found: Vec<i32> = processes()
+        .into_iter()
+        .filter(|(_, a)| {
+            a.iter().any(|w| w == "run" || w == "exec") && a.iter().any(|w| w == script)
+        })
+        .map(|(pid, _)| pid)
+        .collect();
+    assert_eq!(found.len(), 1, "one skiff command: {found:?}");
+    found[0]
+}
+
 /// Types the detach keys on `term`, where skiff runs a shell in container `name`: skiff
 /// leaves with 0, saying nothing, and the container runs on.
 fn detaches(s: &Skiff, mut term: common::Bg, keys: &[u8], name: &str) {
@@ -2845,13 +2858,7 @@ fn run_it_forwards_the_signals_skiff_receives() {
         "{}",
         term.stdout_so_far()
     );
-    let cli: Vec<i32> = processes()
-        .into_iter()
-        .filter(|(_, a)| a.iter().any(|w| w == "run") && a.iter().any(|w| w == script))
-        .map(|(pid, _)| pid)
-        .collect();
-    assert_eq!(cli.len(), 1, "one skiff run: {cli:?}");
-    unsafe { libc::kill(cli[0], libc::SIGUSR1) };
+    unsafe { libc::kill(skiff_running(script), libc::SIGUSR1) };
     let out = term.wait(LIMIT);
     assert!(out.stdout.contains("got USR1"), "{out}");
     assert_eq!(out.code, 7, "{out}");
@@ -2884,6 +2891,29 @@ fn exec_it_detaches_and_the_process_runs_on() {
         || s.ok(&["exec", "web", "ps"]),
         |ps| ps.contains("sleep 4242"),
     );
+}
+
+#[test]
+fn exec_it_forwards_the_signals_skiff_receives() {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sh", "-c", FOREVER]);
+    let script =
+        "trap 'echo got USR1; exit 7' USR1; echo ready to exec; while :; do sleep 0.1; done";
+    let args = ["exec", "-it", "web", "sh", "-c", script];
+    let Some(mut term) = s.spawn_in_pty(&args, 24, 80) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    assert!(
+        term.wait_for_stdout("ready", LIMIT),
+        "{}",
+        term.stdout_so_far()
+    );
+    unsafe { libc::kill(skiff_running(script), libc::SIGUSR1) };
+    let out = term.wait(LIMIT);
+    assert!(out.stdout.contains("got USR1"), "{out}");
+    assert_eq!(out.code, 7, "{out}");
 }
 
 #[test]

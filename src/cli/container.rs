@@ -868,7 +868,12 @@ pub fn exec(store: &Store, args: ExecArgs) -> Result<i32> {
     }
     let keys = crate::supervisor::attach::detach_keys(args.detach_keys.as_deref())?;
     let socket = executor::for_terminal(store, &id, &opts)?;
-    match crate::supervisor::attach::client(&socket, true, true, &keys, |_| {})? {
+    // As in the foreground: signals skiff receives go to the process, through the
+    // supervisor of its session (which forwards what it receives).
+    let forward = |signal, supervisor| {
+        let _ = nix::sys::signal::kill(supervisor, signal);
+    };
+    match crate::supervisor::attach::client(&socket, true, true, &keys, forward)? {
         Session::Detached => Ok(0),
         Session::Ended(Some(code)) => Ok(code),
         Session::Ended(None) => {
@@ -1271,12 +1276,17 @@ pub fn attach(store: &Store, args: AttachArgs) -> Result<i32> {
     let proxy = args.sig_proxy && !rec.options.tty;
     let socket = crate::supervisor::attach::socket_path(&store.runroot, &id);
     let stdin_open = !args.no_stdin && (rec.options.interactive || rec.options.tty);
-    let session =
-        crate::supervisor::attach::client(&socket, rec.options.tty, stdin_open, &keys, |signal| {
+    let session = crate::supervisor::attach::client(
+        &socket,
+        rec.options.tty,
+        stdin_open,
+        &keys,
+        |signal, _| {
             if proxy {
                 let _ = nix::sys::signal::kill(pid, signal);
             }
-        })?;
+        },
+    )?;
     match session {
         Session::Detached => {
             eprintln!("read escape sequence");
@@ -1300,7 +1310,7 @@ pub(super) fn attach_terminal(store: &Store, id: &str, keys: &[u8]) -> Result<i3
     // As in the foreground: signals skiff receives go to the container (with a terminal,
     // whatever --sig-proxy says).
     let pid = nix::unistd::Pid::from_raw(current.pid);
-    let forward = |signal| {
+    let forward = |signal, _| {
         let _ = nix::sys::signal::kill(pid, signal);
     };
     match crate::supervisor::attach::client(&socket, true, true, keys, forward)? {

@@ -10,6 +10,7 @@
 use crate::runtime::{channel, tty};
 use anyhow::{bail, Context, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::socket::sockopt::PeerCredentials;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -201,16 +202,19 @@ pub enum Session {
     Ended(Option<i32>),
 }
 
-/// The client: relays until the container exits or the user detaches.
+/// The client: relays until the container exits or the user detaches. `on_signal` hears
+/// of the signals we receive, with the pid of the supervisor we are attached to.
 pub fn client(
     socket: &Path,
     tty: bool,
     stdin_open: bool,
     detach_keys: &[u8],
-    on_signal: impl Fn(nix::sys::signal::Signal),
+    on_signal: impl Fn(nix::sys::signal::Signal, nix::unistd::Pid),
 ) -> Result<Session> {
     let mut conn = UnixStream::connect(&crate::store::socket_path(socket)?.path)
         .with_context(|| "cannot attach: the container's supervisor does not answer".to_string())?;
+    let supervisor = nix::sys::socket::getsockopt(&conn, PeerCredentials)
+        .map(|peer| nix::unistd::Pid::from_raw(peer.pid()))?;
     let stdin = unsafe { BorrowedFd::borrow_raw(0) };
     let mut pending = Vec::new();
     let master = if tty {
@@ -261,7 +265,7 @@ pub fn client(
                     }
                     // Ours, of no concern to the container.
                     Ok(nix::sys::signal::Signal::SIGCHLD) => {}
-                    Ok(signal) => on_signal(signal),
+                    Ok(signal) => on_signal(signal, supervisor),
                     Err(_) => {}
                 }
             }
