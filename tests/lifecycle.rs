@@ -1438,13 +1438,12 @@ fn exec_into_a_stopped_container_is_an_error() {
     let img = s.busybox();
     let id = run_d(&s, &["--name", "web", img, "true"]);
     wait_down_for_good(&s, "web", &id);
-    let out = s.run(&["exec", "web", "echo", "hi"]);
-    assert!(
-        out.code != 0 && out.code != 126 && out.code != 127,
-        "exec into a stopped container: {out}"
-    );
-    assert_eq!(out.stdout, "", "{out}");
-    assert!(out.stderr.contains("not running"), "{out}");
+    for exec in [&["exec"][..], &["exec", "-it"]] {
+        let out = s.run(&[exec, &["web", "echo", "hi"]].concat());
+        assert_eq!(out.code, 1, "{exec:?} into a stopped container: {out}");
+        assert_eq!(out.stdout, "", "{out}");
+        assert!(out.stderr.contains("not running"), "{out}");
+    }
     assert_eq!(status(&s, "web"), "exited", "nothing changed");
 }
 

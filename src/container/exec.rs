@@ -75,16 +75,7 @@ fn start(
     stdio: Stdio,
     window: Option<libc::winsize>,
 ) -> Result<Started> {
-    let current = state::load(store, id)?;
-    if current.status != "running" {
-        bail!("container {} is not running", &id[..12]);
-    }
-    if state::has_marker(store, id, state::Marker::Paused) {
-        bail!(
-            "container {} is paused, unpause the container before exec",
-            &id[..12]
-        );
-    }
+    let current = ready_for_exec(store, id)?;
     let prepared = Prepared::load(store, id)?;
     let container = prepared.spec.process().clone().unwrap_or_default();
     let mut env = container.env().clone().unwrap_or_default();
@@ -129,6 +120,21 @@ fn start(
     })
 }
 
+/// The state of container `id`, which must be running and not paused.
+fn ready_for_exec(store: &Store, id: &str) -> Result<state::ContainerState> {
+    let current = state::load(store, id)?;
+    if current.status != "running" {
+        bail!("container {} is not running", &id[..12]);
+    }
+    if state::has_marker(store, id, state::Marker::Paused) {
+        bail!(
+            "container {} is paused, unpause the container before exec",
+            &id[..12]
+        );
+    }
+    Ok(current)
+}
+
 /// The socket on which the supervisor of exec session `session` of container `id` serves
 /// the process's terminal.
 pub fn session_socket(store: &Store, id: &str, session: &str) -> PathBuf {
@@ -170,6 +176,9 @@ fn take_session_options(store: &Store, id: &str, session: &str) -> Result<ExecOp
 /// terminal starts with; the user can then detach and leave it running, as in docker.
 /// Returns the socket to attach to.
 pub fn for_terminal(store: &Store, id: &str, opts: &ExecOptions) -> Result<PathBuf> {
+    // Checked here too, so that the user hears it as from any exec (the supervisor's
+    // errors are those of starting a process).
+    ready_for_exec(store, id)?;
     // Ours while we live, which is until the session is attached.
     let session = std::process::id().to_string();
     write_private(
