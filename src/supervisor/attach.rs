@@ -129,15 +129,42 @@ impl Hub {
         self.broadcast(EXIT_STREAM, &code.to_be_bytes());
     }
 
-    /// Sends output to every client; one that cannot keep up is dropped rather than
-    /// allowed to stall the container.
+    /// Sends output to every client. A client busy writing it out (a terminal slower
+    /// than the container's output, as with `run -it` and a `cat` of a big file) is
+    /// waited for, as a terminal holds up what writes to it; but one that takes nothing
+    /// for a long while (a stopped `attach`) is dropped rather than allowed to stall the
+    /// container for good.
     pub fn broadcast(&mut self, stream: usize, data: &[u8]) {
         if self.clients.is_empty() {
             return;
         }
         let frame = frame(stream, data);
-        self.clients.retain_mut(|c| c.write_all(&frame).is_ok());
+        self.clients
+            .retain_mut(|c| write_patiently(c, &frame).is_ok());
     }
+}
+
+/// How long a client may take no output before it is dropped.
+const CLIENT_STALL_MS: u16 = 10_000;
+
+/// Writes all of `data` to a (non-blocking) client, waiting while its socket is full.
+fn write_patiently(client: &mut UnixStream, mut data: &[u8]) -> std::io::Result<()> {
+    use std::io::ErrorKind;
+    while !data.is_empty() {
+        match client.write(data) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                let mut fds = [PollFd::new(client.as_fd(), PollFlags::POLLOUT)];
+                if poll(&mut fds, PollTimeout::from(CLIENT_STALL_MS))? == 0 {
+                    return Err(ErrorKind::TimedOut.into());
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn frame(stream: usize, data: &[u8]) -> Vec<u8> {
