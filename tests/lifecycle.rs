@@ -2842,25 +2842,32 @@ fn run_it_rm_is_gone_when_skiff_returns() {
     assert_eq!(s.container_ids(), Vec::<String>::new(), "removed: {out}");
 }
 
-#[test]
-fn run_it_forwards_the_signals_skiff_receives() {
-    let s = Env::new();
-    let img = s.busybox();
-    let script = "trap 'echo got USR1; exit 7' USR1; echo ready; while :; do sleep 0.1; done";
-    let args = ["run", "-it", "--name", "sig", img, "sh", "-c", script];
-    let Some(mut term) = s.spawn_in_pty(&args, 24, 80) else {
+/// `skiff ARGS sh -c SCRIPT` on a terminal, SCRIPT saying `greeting` and then exiting 7
+/// on SIGUSR1: the USR1 sent to skiff must reach it.
+fn passes_on_usr1(s: &Skiff, args: &[&str], greeting: &str) {
+    let script =
+        format!("trap 'echo got USR1; exit 7' USR1; echo {greeting}; while :; do sleep 0.1; done");
+    let all = [args, &["sh", "-c", &script]].concat();
+    let Some(mut term) = s.spawn_in_pty(&all, 24, 80) else {
         eprintln!("skipped: util-linux script is not installed");
         return;
     };
     assert!(
-        term.wait_for_stdout("ready", LIMIT),
+        term.wait_for_stdout(greeting, LIMIT),
         "{}",
         term.stdout_so_far()
     );
-    unsafe { libc::kill(skiff_running(script), libc::SIGUSR1) };
+    unsafe { libc::kill(skiff_running(&script), libc::SIGUSR1) };
     let out = term.wait(LIMIT);
     assert!(out.stdout.contains("got USR1"), "{out}");
     assert_eq!(out.code, 7, "{out}");
+}
+
+#[test]
+fn run_it_forwards_the_signals_skiff_receives() {
+    let s = Env::new();
+    let img = s.busybox();
+    passes_on_usr1(&s, &["run", "-it", "--name", "sig", img], "run-ready");
 }
 
 #[test]
@@ -2897,22 +2904,7 @@ fn exec_it_forwards_the_signals_skiff_receives() {
     let s = Env::new();
     let img = s.busybox();
     run_d(&s, &["--name", "web", img, "sh", "-c", FOREVER]);
-    let script =
-        "trap 'echo got USR1; exit 7' USR1; echo ready to exec; while :; do sleep 0.1; done";
-    let args = ["exec", "-it", "web", "sh", "-c", script];
-    let Some(mut term) = s.spawn_in_pty(&args, 24, 80) else {
-        eprintln!("skipped: util-linux script is not installed");
-        return;
-    };
-    assert!(
-        term.wait_for_stdout("ready", LIMIT),
-        "{}",
-        term.stdout_so_far()
-    );
-    unsafe { libc::kill(skiff_running(script), libc::SIGUSR1) };
-    let out = term.wait(LIMIT);
-    assert!(out.stdout.contains("got USR1"), "{out}");
-    assert_eq!(out.code, 7, "{out}");
+    passes_on_usr1(&s, &["exec", "-it", "web"], "exec-ready");
 }
 
 #[test]
