@@ -28,6 +28,9 @@ _skiff() {
             skiff,__supervise)
                 cmd="skiff__subcmd____supervise"
                 ;;
+            skiff,__supervise-exec)
+                cmd="skiff__subcmd____supervise__subcmd__exec"
+                ;;
             skiff,attach)
                 cmd="skiff__subcmd__attach"
                 ;;
@@ -371,7 +374,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --root --runroot --help --version run create ps logs start stop restart kill rm exec attach wait pause unpause top rename stats update port container events commit diff history save export cp build compose builder images load import tag rmi inspect image pull push search login logout volume network system version info completion __supervise __network-holder __generate-docs __parse-dockerfile"
+            opts="-h -V --root --runroot --help --version run create ps logs start stop restart kill rm exec attach wait pause unpause top rename stats update port container events commit diff history save export cp build compose builder images load import tag rmi inspect image pull push search login logout volume network system version info completion __supervise __supervise-exec __network-holder __generate-docs __parse-dockerfile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,13 +474,47 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd____supervise)
-            opts="-h --ready-fd --root --runroot --help"
+            opts="-h --ready-fd --launcher-attaches --window-size --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ready-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd____supervise__subcmd__exec)
+            opts="-h --ready-fd --window-size --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ready-fd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -965,7 +1002,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__create)
-            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --detach-keys --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -981,6 +1018,10 @@ _skiff() {
                     ;;
                 --sig-proxy)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --name)
@@ -1333,7 +1374,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__exec)
-            opts="-d -i -t -e -w -u -h --detach --interactive --tty --env --env-file --workdir --user --privileged --root --runroot --help"
+            opts="-d -i -t -e -w -u -h --detach --interactive --tty --env --env-file --workdir --user --privileged --detach-keys --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1364,6 +1405,10 @@ _skiff() {
                     return 0
                     ;;
                 -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1713,7 +1758,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__run)
-            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --detach-keys --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1729,6 +1774,10 @@ _skiff() {
                     ;;
                 --sig-proxy)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --name)
@@ -2059,12 +2108,16 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__container__subcmd__start)
-            opts="-a -i -h --attach --interactive --all --filter --root --runroot --help"
+            opts="-a -i -h --attach --interactive --detach-keys --all --filter --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --filter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2319,7 +2372,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__create)
-            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --detach-keys --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2335,6 +2388,10 @@ _skiff() {
                     ;;
                 --sig-proxy)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --name)
@@ -2729,7 +2786,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__exec)
-            opts="-d -i -t -e -w -u -h --detach --interactive --tty --env --env-file --workdir --user --privileged --root --runroot --help"
+            opts="-d -i -t -e -w -u -h --detach --interactive --tty --env --env-file --workdir --user --privileged --detach-keys --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2760,6 +2817,10 @@ _skiff() {
                     return 0
                     ;;
                 -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4109,7 +4170,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__run)
-            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
+            opts="-d -i -a -t -e -w -u -h -v -l -c -m -p -P -q --help --detach --rm --interactive --attach --sig-proxy --detach-keys --tty --name --cidfile --env --env-file --workdir --user --group-add --hostname --entrypoint --volume --mount --volumes-from --tmpfs --read-only --network --init --cap-add --cap-drop --privileged --security-opt --label --label-file --annotation --ulimit --shm-size --sysctl --oom-score-adj --domainname --expose --kernel-memory --ipc --pid --uts --userns --restart --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --memory --memory-swap --cpus --memory-reservation --pids-limit --blkio-weight --oom-kill-disable --cgroup-parent --cgroupns --device-cgroup-rule --device --log-driver --log-opt --health-cmd --health-interval --health-timeout --health-start-period --health-start-interval --health-retries --no-healthcheck --stop-signal --stop-timeout --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --ip --mac-address --link --pull --platform --quiet --tls-verify --root --runroot"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4125,6 +4186,10 @@ _skiff() {
                     ;;
                 --sig-proxy)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --name)
@@ -4531,12 +4596,16 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__start)
-            opts="-a -i -h --attach --interactive --all --filter --root --runroot --help"
+            opts="-a -i -h --attach --interactive --detach-keys --all --filter --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --filter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -77,12 +77,14 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "version" -d 'Show the s
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "info" -d 'Show system-wide information'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__supervise" -d 'The detached supervisor of one container (started by skiff itself)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "__supervise-exec" -d 'The supervisor of one process `exec -it` started (started by skiff itself)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__network-holder" -d 'The holder of one user-defined network (started by skiff itself)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__generate-docs" -d 'Regenerate the repository\'s completions/ and man/ (for skiff\'s developers)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__parse-dockerfile" -d 'Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (repeatable; stdout and stderr when not given)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l sig-proxy -d 'Proxy received signals to the process (ignored with a terminal)' -r -f -a "true\t''
 false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand run" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l name -d 'Assign a name to the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l cidfile -d 'Write the container ID to the file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
@@ -172,6 +174,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand run" -s q -l quiet -d 'Suppr
 complete -c skiff -n "__fish_skiff_using_subcommand create" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (repeatable; stdout and stderr when not given)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l sig-proxy -d 'Proxy received signals to the process (ignored with a terminal)' -r -f -a "true\t''
 false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand create" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l name -d 'Assign a name to the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand create" -l cidfile -d 'Write the container ID to the file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand create" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
@@ -278,6 +281,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand logs" -s f -l follow -d 'Fol
 complete -c skiff -n "__fish_skiff_using_subcommand logs" -s t -l timestamps -d 'Show timestamps'
 complete -c skiff -n "__fish_skiff_using_subcommand logs" -l details -d 'Show extra details (accepted for compatibility)'
 complete -c skiff -n "__fish_skiff_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand start" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand start" -l filter -d 'Filter for --all, as in ps (e.g. restart-policy=always)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand start" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand start" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
@@ -308,6 +312,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand exec" -s e -l env -d 'Set en
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -l env-file -d 'Read environment variables from a file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s u -l user -d 'Username or UID (name|uid[:group|gid])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand exec" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand exec" -s d -l detach -d 'Detached mode: run the command in the background'
@@ -450,6 +455,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Show timestamps'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -l details -d 'Show extra details (accepted for compatibility)'
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from start" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from start" -l filter -d 'Filter for --all, as in ps (e.g. restart-policy=always)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from start" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from start" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
@@ -475,6 +481,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l env-file -d 'Read environment variables from a file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'Username or UID (name|uid[:group|gid])' -r
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Detached mode: run the command in the background'
@@ -532,6 +539,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (repeatable; stdout and stderr when not given)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l sig-proxy -d 'Proxy received signals to the process (ignored with a terminal)' -r -f -a "true\t''
 false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Assign a name to the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container ID to the file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
@@ -621,6 +629,7 @@ complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_s
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (repeatable; stdout and stderr when not given)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l sig-proxy -d 'Proxy received signals to the process (ignored with a terminal)' -r -f -a "true\t''
 false\t''"
+complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l detach-keys -d 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the detachKeys of docker\'s config.json)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l name -d 'Assign a name to the container' -r
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container ID to the file' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand container; and __fish_seen_subcommand_from create" -s e -l env -d 'Set environment variables (KEY=VALUE, or KEY to take it from skiff\'s environment)' -r
@@ -1175,9 +1184,16 @@ complete -c skiff -n "__fish_skiff_using_subcommand completion" -l root -d 'Wher
 complete -c skiff -n "__fish_skiff_using_subcommand completion" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l ready-fd -d 'The pipe on which to report that the container (or network) is up' -r
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l window-size -d 'The size of the launcher\'s terminal (ROWSxCOLUMNS), which the container\'s starts with' -r
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -l launcher-attaches -d 'The launcher attaches right after: hold the container\'s output for it'
 complete -c skiff -n "__fish_skiff_using_subcommand __supervise" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -l ready-fd -d 'The pipe on which to report that the container (or network) is up' -r
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -l window-size -d 'The size of the launcher\'s terminal (ROWSxCOLUMNS), which the process\'s starts with' -r
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __supervise-exec" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l ready-fd -d 'The pipe on which to report that the container (or network) is up' -r
 complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F

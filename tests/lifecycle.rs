@@ -1438,13 +1438,12 @@ fn exec_into_a_stopped_container_is_an_error() {
     let img = s.busybox();
     let id = run_d(&s, &["--name", "web", img, "true"]);
     wait_down_for_good(&s, "web", &id);
-    let out = s.run(&["exec", "web", "echo", "hi"]);
-    assert!(
-        out.code != 0 && out.code != 126 && out.code != 127,
-        "exec into a stopped container: {out}"
-    );
-    assert_eq!(out.stdout, "", "{out}");
-    assert!(out.stderr.contains("not running"), "{out}");
+    for exec in [&["exec"][..], &["exec", "-it"]] {
+        let out = s.run(&[exec, &["web", "echo", "hi"]].concat());
+        assert_eq!(out.code, 1, "{exec:?} into a stopped container: {out}");
+        assert_eq!(out.stdout, "", "{out}");
+        assert!(out.stderr.contains("not running"), "{out}");
+    }
     assert_eq!(status(&s, "web"), "exited", "nothing changed");
 }
 
@@ -2675,6 +2674,281 @@ fn invalid_detach_keys_are_refused() {
         );
     }
     assert_eq!(status(&s, "web"), "running");
+}
+
+/// `skiff ARGS` on a terminal of 30 rows and 100 columns, its shell's first prompt seen
+/// before anything is typed (none of the container's output may be lost to the attach).
+fn on_a_terminal_at_the_prompt(s: &Skiff, args: &[&str]) -> Option<common::Bg> {
+    let Some(mut term) = s.spawn_in_pty(args, 30, 100) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return None;
+    };
+    assert!(
+        term.wait_for_stdout("# ", LIMIT),
+        "the shell's first prompt: {}\n{}",
+        term.stdout_so_far(),
+        term.stderr_so_far()
+    );
+    Some(term)
+}
+
+/// Types `line` (which runs `stty size`) on the 30x100 terminal of
+/// [`on_a_terminal_at_the_prompt`], and sees that size.
+fn shows_the_terminals_size(term: &mut common::Bg, line: &[u8]) {
+    term.write(line);
+    assert!(
+        term.wait_for_stdout("30 100", LIMIT),
+        "the terminal's size: {}",
+        term.stdout_so_far()
+    );
+}
+
+/// The pid of the one skiff command (`run`, `exec`) whose command line has the word `script`.
+fn skiff_running(script: &str) -> i32 {
+    let found: Vec<i32> = processes()
+        .into_iter()
+        .filter(|(_, a)| {
+            a.iter().any(|w| w == "run" || w == "exec") && a.iter().any(|w| w == script)
+        })
+        .map(|(pid, _)| pid)
+        .collect();
+    assert_eq!(found.len(), 1, "one skiff command: {found:?}");
+    found[0]
+}
+
+/// Types the detach keys on `term`, where skiff runs a shell in container `name`: skiff
+/// leaves with 0, saying nothing, and the container runs on.
+fn detaches(s: &Skiff, mut term: common::Bg, keys: &[u8], name: &str) {
+    term.write(keys);
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, 0, "detaching ends skiff with 0: {out}");
+    assert!(!out.stdout.contains("escape"), "docker says nothing: {out}");
+    assert_eq!(status(s, name), "running", "the container runs on");
+}
+
+#[test]
+fn run_it_detaches_with_its_detach_keys_and_attach_finds_the_shell() {
+    let s = Env::new();
+    let img = s.busybox();
+    let args = [
+        "run",
+        "-it",
+        "--detach-keys",
+        "ctrl-x,x",
+        "--name",
+        "web",
+        img,
+        "sh",
+    ];
+    let Some(mut term) = on_a_terminal_at_the_prompt(&s, &args) else {
+        return;
+    };
+    shows_the_terminals_size(&mut term, b"stty size\n");
+    detaches(&s, term, b"\x18x", "web");
+    let Some(mut again) = s.spawn_in_pty(&["attach", "web"], 24, 80) else {
+        return;
+    };
+    again.write(b"echo back-$((6*7)); exit 3\n");
+    assert!(
+        again.wait_for_stdout("back-42", LIMIT),
+        "attach reaches the same shell: {}",
+        again.stdout_so_far()
+    );
+    let out = again.wait(LIMIT);
+    assert_eq!(out.code, 3, "the shell's exit code: {out}");
+}
+
+#[test]
+fn run_it_detaches_with_ctrl_p_ctrl_q() {
+    let s = Env::new();
+    let img = s.busybox();
+    let args = ["run", "-it", "--name", "web", img, "sh"];
+    if let Some(term) = on_a_terminal_at_the_prompt(&s, &args) {
+        detaches(&s, term, b"\x10\x11", "web");
+    }
+}
+
+#[test]
+fn run_it_takes_the_detach_keys_of_dockers_config() {
+    let s = Env::new();
+    let img = s.busybox();
+    let dir = s.tempdir();
+    fs::write(dir.join("config.json"), r#"{"detachKeys": "ctrl-_"}"#).unwrap();
+    let line = format!(
+        "stty rows 30 cols 100; DOCKER_CONFIG={} exec {}",
+        common::shell_quote(dir.to_str().unwrap()),
+        s.skiff_line(&["run", "-it", "--name", "web", img, "sh"])
+    );
+    let Some(mut term) = s.spawn_in_pty_line(&line) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    assert!(
+        term.wait_for_stdout("# ", LIMIT),
+        "{}",
+        term.stdout_so_far()
+    );
+    detaches(&s, term, b"\x1f", "web");
+}
+
+#[test]
+fn run_it_passes_on_the_exit_code_and_keeps_the_container() {
+    let s = Env::new();
+    let img = s.busybox();
+    let Some(term) = s.spawn_in_pty(
+        &["run", "-it", "--name", "done", img, "sh", "-c", "exit 3"],
+        24,
+        80,
+    ) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, 3, "{out}");
+    assert_eq!(status(&s, "done"), "exited");
+    assert_eq!(inspect_f(&s, "{{.State.ExitCode}}", "done"), "3");
+}
+
+#[test]
+fn run_it_shows_all_of_a_burst_of_output() {
+    let s = Env::new();
+    let img = s.busybox();
+    // Megabytes at once: more than the socket to the supervisor holds.
+    let script = "seq 1 400000; echo END-$((6*7))";
+    let Some(term) = s.spawn_in_pty(&["run", "-it", img, "sh", "-c", script], 24, 80) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = out.stdout.replace('\r', "");
+    assert!(
+        text.contains("\n399999\n400000\nEND-42"),
+        "all of it, to the end"
+    );
+}
+
+#[test]
+fn run_it_rm_is_gone_when_skiff_returns() {
+    let s = Env::new();
+    let img = s.busybox();
+    let Some(term) = s.spawn_in_pty(&["run", "-it", "--rm", img, "sh", "-c", "exit 2"], 24, 80)
+    else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, 2, "{out}");
+    assert_eq!(s.container_ids(), Vec::<String>::new(), "removed: {out}");
+}
+
+/// `skiff ARGS sh -c SCRIPT` on a terminal, SCRIPT saying `greeting` and then exiting 7
+/// on SIGUSR1: the USR1 sent to skiff must reach it.
+fn passes_on_usr1(s: &Skiff, args: &[&str], greeting: &str) {
+    let script =
+        format!("trap 'echo got USR1; exit 7' USR1; echo {greeting}; while :; do sleep 0.1; done");
+    let all = [args, &["sh", "-c", &script]].concat();
+    let Some(mut term) = s.spawn_in_pty(&all, 24, 80) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    assert!(
+        term.wait_for_stdout(greeting, LIMIT),
+        "{}",
+        term.stdout_so_far()
+    );
+    unsafe { libc::kill(skiff_running(&script), libc::SIGUSR1) };
+    let out = term.wait(LIMIT);
+    assert!(out.stdout.contains("got USR1"), "{out}");
+    assert_eq!(out.code, 7, "{out}");
+}
+
+#[test]
+fn run_it_forwards_the_signals_skiff_receives() {
+    let s = Env::new();
+    let img = s.busybox();
+    passes_on_usr1(&s, &["run", "-it", "--name", "sig", img], "run-ready");
+}
+
+#[test]
+fn start_ai_detaches_and_the_container_runs_on() {
+    let s = Env::new();
+    let img = s.busybox();
+    s.ok(&["create", "-it", "--name", "web", img, "sh"]);
+    let args = ["start", "-a", "-i", "--detach-keys", "ctrl-x,x", "web"];
+    if let Some(term) = on_a_terminal_at_the_prompt(&s, &args) {
+        detaches(&s, term, b"\x18x", "web");
+    }
+}
+
+#[test]
+fn exec_it_detaches_and_the_process_runs_on() {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sh", "-c", FOREVER]);
+    let args = ["exec", "-it", "--detach-keys", "ctrl-x,x", "web", "sh"];
+    let Some(mut term) = on_a_terminal_at_the_prompt(&s, &args) else {
+        return;
+    };
+    shows_the_terminals_size(&mut term, b"stty size; sleep 4242\n");
+    detaches(&s, term, b"\x18x", "web");
+    eventually(
+        "the exec'd shell's sleep runs on",
+        || s.ok(&["exec", "web", "ps"]),
+        |ps| ps.contains("sleep 4242"),
+    );
+}
+
+#[test]
+fn exec_it_forwards_the_signals_skiff_receives() {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sh", "-c", FOREVER]);
+    passes_on_usr1(&s, &["exec", "-it", "web"], "exec-ready");
+}
+
+#[test]
+fn exec_it_of_a_missing_command_fails_as_exec_does() {
+    let s = Env::new();
+    let img = s.busybox();
+    run_d(&s, &["--name", "web", img, "sh", "-c", FOREVER]);
+    let plain = s.run(&["exec", "web", "no-such-command"]);
+    assert!(matches!(plain.code, 126 | 127), "{plain}");
+    let Some(term) = s.spawn_in_pty(&["exec", "-it", "web", "no-such-command"], 24, 80) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let out = term.wait(LIMIT);
+    assert_eq!(out.code, plain.code, "{out}\n{plain}");
+    assert!(out.stdout.contains("no-such-command"), "the error: {out}");
+}
+
+#[test]
+fn invalid_detach_keys_are_refused_by_run_start_and_exec() {
+    let s = Env::new();
+    let img = s.busybox();
+    let out = s.run(&["run", "-it", "--detach-keys", "ctrl-1", img, "sh"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(
+        out.stderr.contains("Invalid detach keys (ctrl-1) provided"),
+        "{out}"
+    );
+    assert_eq!(s.container_ids(), Vec::<String>::new(), "nothing created");
+    s.ok(&["create", "-it", "--name", "web", img, "sh"]);
+    let out = s.run(&["start", "-ai", "--detach-keys", "ab", "web"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains("Invalid detach keys (ab) provided"),
+        "{out}"
+    );
+    assert_eq!(status(&s, "web"), "created", "not started");
+    s.ok(&["start", "web"]);
+    let out = s.run(&["exec", "-it", "--detach-keys", "ctrl-P", "web", "true"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains("Invalid detach keys (ctrl-P) provided"),
+        "{out}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

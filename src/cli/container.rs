@@ -15,6 +15,7 @@ use crate::container::{processes, record, remove, state, stop};
 use crate::net::network::AttachmentsByContainer;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
+use crate::supervisor::attach::Session;
 use crate::supervisor::log;
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
@@ -509,6 +510,10 @@ pub struct StartArgs {
     /// Attach the container's STDIN
     #[arg(short, long)]
     interactive: bool,
+    /// Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the
+    /// detachKeys of docker's config.json)
+    #[arg(long, value_name = "KEYS")]
+    detach_keys: Option<String>,
     /// Start every container that matches the filters (for bringing containers back after a reboot)
     #[arg(long)]
     all: bool,
@@ -551,9 +556,14 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
         let id = record::resolve(store, name)?;
         ensure_startable(store, &id, name)?;
         let prepared = Prepared::load(store, &id)?;
+        let how = start::Foreground::attached(args.interactive);
+        if how.detachable(prepared.options()) {
+            let keys = crate::supervisor::attach::detach_keys(args.detach_keys.as_deref())?;
+            start::for_terminal(store, &id)?;
+            return attach_terminal(store, &id, &keys);
+        }
         state::set_marker(store, &id, state::Marker::StoppedByUser, false)?;
         let maps = IdMappings::detect();
-        let how = start::Foreground::attached(args.interactive);
         let code = start::foreground(store, &maps, &prepared, &how);
         if prepared.options().rm {
             remove::remove_with_volumes(store, &maps, &id)?;
@@ -640,6 +650,10 @@ pub struct ExecArgs {
     /// Give extended privileges to the command
     #[arg(long)]
     privileged: bool,
+    /// Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the
+    /// detachKeys of docker's config.json)
+    #[arg(long, value_name = "KEYS")]
+    detach_keys: Option<String>,
     container: String,
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
@@ -658,7 +672,23 @@ pub fn exec(store: &Store, args: ExecArgs) -> Result<i32> {
         user: args.user,
         privileged: args.privileged,
     };
-    executor::run(store, &id, &opts)
+    if !opts.detachable() {
+        return executor::run(store, &id, &opts);
+    }
+    let keys = crate::supervisor::attach::detach_keys(args.detach_keys.as_deref())?;
+    let socket = executor::for_terminal(store, &id, &opts)?;
+    // As in the foreground: signals skiff receives go to the process, through the
+    // supervisor of its session (which forwards what it receives).
+    let forward = |signal, supervisor| {
+        let _ = nix::sys::signal::kill(supervisor, signal);
+    };
+    match crate::supervisor::attach::client(&socket, true, true, &keys, forward)? {
+        Session::Detached => Ok(0),
+        Session::Ended(Some(code)) => Ok(code),
+        Session::Ended(None) => {
+            bail!("the exec'd process's supervisor ended without its exit code")
+        }
+    }
 }
 
 pub fn wait(store: &Store, args: NamesArgs) -> Result<i32> {
@@ -1024,15 +1054,60 @@ pub fn attach(store: &Store, args: AttachArgs) -> Result<i32> {
     let proxy = args.sig_proxy && !rec.options.tty;
     let socket = crate::supervisor::attach::socket_path(&store.runroot, &id);
     let stdin_open = !args.no_stdin && (rec.options.interactive || rec.options.tty);
-    let exited =
-        crate::supervisor::attach::client(&socket, rec.options.tty, stdin_open, &keys, |signal| {
+    let session = crate::supervisor::attach::client(
+        &socket,
+        rec.options.tty,
+        stdin_open,
+        &keys,
+        |signal, _| {
             if proxy {
                 let _ = nix::sys::signal::kill(pid, signal);
             }
-        })?;
-    if !exited {
-        eprintln!("read escape sequence");
-        return Ok(0);
+        },
+    )?;
+    match session {
+        Session::Detached => {
+            eprintln!("read escape sequence");
+            Ok(0)
+        }
+        Session::Ended(Some(code)) => Ok(code),
+        Session::Ended(None) => wait::wait(store, &id, WaitCondition::NotRunning),
     }
-    wait::wait(store, &id, WaitCondition::NotRunning)
+}
+
+/// Attaches this terminal to a container started for it (`run -it`, `start -ai`): returns
+/// its exit code, or 0 when the user detaches (docker then says nothing). A `--rm`
+/// container is gone by the time this returns, as docker waits for the removal.
+pub(super) fn attach_terminal(store: &Store, id: &str, keys: &[u8]) -> Result<i32> {
+    let rm = record::load(store, id)?.options.rm;
+    let current = state::load(store, id)?;
+    // Opened while the supervisor surely lives: it waits for us.
+    let supervisor =
+        crate::runtime::exec::pidfd_open(nix::unistd::Pid::from_raw(current.supervisor))?;
+    let socket = crate::supervisor::attach::socket_path(&store.runroot, id);
+    // As in the foreground: signals skiff receives go to the container (with a terminal,
+    // whatever --sig-proxy says).
+    let pid = nix::unistd::Pid::from_raw(current.pid);
+    let forward = |signal, _| {
+        let _ = nix::sys::signal::kill(pid, signal);
+    };
+    match crate::supervisor::attach::client(&socket, true, true, keys, forward)? {
+        Session::Detached => Ok(0),
+        Session::Ended(Some(code)) => {
+            if rm {
+                wait_until_exited(&supervisor);
+            }
+            Ok(code)
+        }
+        // The supervisor went without saying: the state has the last word.
+        Session::Ended(None) => wait::wait(store, id, WaitCondition::NotRunning),
+    }
+}
+
+/// Waits for the process of `pidfd` to exit.
+fn wait_until_exited(pidfd: &std::os::fd::OwnedFd) {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    while let Err(nix::errno::Errno::EINTR) = poll(&mut fds, PollTimeout::NONE) {}
 }

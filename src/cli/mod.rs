@@ -148,7 +148,10 @@ enum Command {
     Completion(docs::CompletionArgs),
     /// The detached supervisor of one container (started by skiff itself)
     #[command(hide = true, name = "__supervise")]
-    Supervise(SuperviseArgs),
+    Supervise(SupervisorArgs),
+    /// The supervisor of one process `exec -it` started (started by skiff itself)
+    #[command(hide = true, name = "__supervise-exec")]
+    SuperviseExec(SuperviseExecArgs),
     /// The holder of one user-defined network (started by skiff itself)
     #[command(hide = true, name = "__network-holder")]
     NetworkHolder(SuperviseArgs),
@@ -166,6 +169,40 @@ struct SuperviseArgs {
     /// The pipe on which to report that the container (or network) is up
     #[arg(long)]
     ready_fd: i32,
+}
+
+#[derive(clap::Args)]
+struct SupervisorArgs {
+    #[command(flatten)]
+    helper: SuperviseArgs,
+    /// The launcher attaches right after: hold the container's output for it
+    #[arg(long)]
+    launcher_attaches: bool,
+    /// The size of the launcher's terminal (ROWSxCOLUMNS), which the container's starts with
+    #[arg(long, value_parser = crate::runtime::tty::parse_window_size)]
+    window_size: Option<libc::winsize>,
+}
+
+#[derive(clap::Args)]
+struct SuperviseExecArgs {
+    #[command(flatten)]
+    helper: SuperviseArgs,
+    /// The session's name, that of its socket and of the file with what to run
+    session: String,
+    /// The size of the launcher's terminal (ROWSxCOLUMNS), which the process's starts with
+    #[arg(long, value_parser = crate::runtime::tty::parse_window_size)]
+    window_size: Option<libc::winsize>,
+}
+
+impl SupervisorArgs {
+    fn launcher(&self) -> crate::supervisor::detached::Launcher {
+        use crate::supervisor::detached::Launcher;
+        if self.launcher_attaches {
+            Launcher::Attaches(self.window_size)
+        } else {
+            Launcher::Leaves
+        }
+    }
 }
 
 /// Parses the command line, runs the command, and returns the process exit code.
@@ -222,9 +259,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Port(args) => container::port(&store()?, args),
         Command::Container(command) => container::dispatch(&store()?, command),
         Command::Events(args) => system::events(&store()?, args),
-        Command::Supervise(args) => {
-            crate::supervisor::detached::main(&store()?, &args.id, args.ready_fd)
-        }
+        Command::Supervise(args) => crate::supervisor::detached::main(
+            &store()?,
+            &args.helper.id,
+            args.helper.ready_fd,
+            args.launcher(),
+        ),
+        Command::SuperviseExec(args) => crate::container::exec::supervise_session(
+            &store()?,
+            &args.helper.id,
+            &args.session,
+            args.window_size,
+            args.helper.ready_fd,
+        ),
         Command::NetworkHolder(args) => {
             crate::net::holder::main(&store()?, &args.id, args.ready_fd).map(|()| 0)
         }

@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// Proxy received signals to the process (ignored with a terminal)
     #[arg(long = "sig-proxy", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     sig_proxy: bool,
+    /// Override the key sequence for detaching a container (default ctrl-p,ctrl-q, or the
+    /// detachKeys of docker's config.json)
+    #[arg(long, value_name = "KEYS")]
+    detach_keys: Option<String>,
     /// Allocate a pseudo-terminal
     #[arg(short, long)]
     tty: bool,
@@ -251,7 +255,14 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
             SignalPolicy::Keep
         },
     };
+    let detach_keys = args.detach_keys.clone();
     let opts = options(store, args)?;
+    // Read before anything is created, so that bad keys leave nothing behind.
+    let keys = if how.detachable(&opts) && !opts.detach {
+        crate::supervisor::attach::detach_keys(detach_keys.as_deref())?
+    } else {
+        Vec::new()
+    };
     // As docker: with neither stdout nor stderr attached, the user gets the id instead.
     let announce = |id: &str| {
         if echo == [false, false] {
@@ -264,6 +275,7 @@ pub fn run(store: &Store, args: RunArgs) -> Result<i32> {
             println!("{id}");
             Ok(0)
         }
+        Outcome::ForTerminal(id) => super::container::attach_terminal(store, &id, &keys),
     }
 }
 

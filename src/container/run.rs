@@ -14,6 +14,9 @@ pub enum Outcome {
     Exited(i32),
     /// The container runs detached under its supervisor.
     Detached(String),
+    /// The container runs under its supervisor, which holds its output until the caller
+    /// attaches its terminal (see [`start::for_terminal`]).
+    ForTerminal(String),
 }
 
 /// Runs a container as `opts` says; a foreground one meets the user as `how` says, and
@@ -30,14 +33,24 @@ pub fn run(
     }
     let prepared = create::create(store, &maps, opts, create::Start::Now)?;
     let id = prepared.id().to_string();
-    if opts.detach {
-        if let Err(e) = start::detached(store, &id) {
+    let for_terminal = !opts.detach && how.detachable(opts);
+    if opts.detach || for_terminal {
+        let started = if for_terminal {
+            start::for_terminal(store, &id)
+        } else {
+            start::detached(store, &id)
+        };
+        if let Err(e) = started {
             if opts.rm {
                 remove::remove_with_volumes(store, &maps, &id)?;
             }
             return Err(e);
         }
-        return Ok(Outcome::Detached(id));
+        return Ok(if for_terminal {
+            Outcome::ForTerminal(id)
+        } else {
+            Outcome::Detached(id)
+        });
     }
     created(&id);
     let result = start::foreground(store, &maps, &prepared, how);

@@ -17,6 +17,7 @@ use crate::runtime::seccomp::Filters;
 use crate::runtime::userns::{IdMappings, MappingMode};
 use crate::runtime::{self, Launch, Started, Stdio};
 use crate::store::{self, Store};
+use crate::supervisor::detached::Launcher;
 use crate::supervisor::{self, log, Relay, Service, SignalPolicy};
 use anyhow::{Context, Result};
 use oci_spec::runtime::Spec;
@@ -81,6 +82,7 @@ impl Prepared {
             published: &self.record.ports,
             address,
             cgroup: None,
+            window: None,
         }
     }
 
@@ -173,6 +175,12 @@ impl Foreground {
             echo: [true, true],
             signals: SignalPolicy::Forward,
         }
+    }
+
+    /// Whether the user can detach from the container and leave it running: with a
+    /// terminal whose input and output both reach them (`run -it`), as in docker.
+    pub fn detachable(&self, opts: &RunOptions) -> bool {
+        opts.tty && opts.interactive && self.interactive && self.echo == [true, true]
     }
 }
 
@@ -278,5 +286,14 @@ fn dev_null() -> Result<i32> {
 /// `start`: hands the container to a detached supervisor and returns once it runs.
 pub fn detached(store: &Store, id: &str) -> Result<()> {
     state::set_marker(store, id, Marker::StoppedByUser, false)?;
-    supervisor::detached::spawn(store, id)
+    supervisor::detached::spawn(store, id, Launcher::Leaves)
+}
+
+/// `run -it`, `start -ai`: as [`detached`], but the supervisor holds the container's output
+/// until this process attaches from its terminal (stdin), whose size the container's
+/// terminal starts with. The user can then detach and leave the container running.
+pub fn for_terminal(store: &Store, id: &str) -> Result<()> {
+    state::set_marker(store, id, Marker::StoppedByUser, false)?;
+    let window = crate::runtime::tty::window_size(0);
+    supervisor::detached::spawn(store, id, Launcher::Attaches(window))
 }

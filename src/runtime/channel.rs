@@ -20,7 +20,7 @@ pub fn pair() -> Result<(OwnedFd, OwnedFd)> {
 }
 
 /// Sends one message, with a copy of `fd` when given.
-pub fn send(sock: &OwnedFd, message: &[u8], fd: Option<RawFd>) -> Result<()> {
+pub fn send(sock: &impl AsRawFd, message: &[u8], fd: Option<RawFd>) -> Result<()> {
     let iov = [std::io::IoSlice::new(message)];
     let fds = fd.map(|f| [f]);
     let cmsgs: Vec<socket::ControlMessage> = fds
@@ -33,7 +33,7 @@ pub fn send(sock: &OwnedFd, message: &[u8], fd: Option<RawFd>) -> Result<()> {
 }
 
 /// Receives one message and its descriptor; an empty message means the other end closed.
-pub fn receive(sock: &OwnedFd) -> Result<(Vec<u8>, Option<OwnedFd>)> {
+pub fn receive(sock: &impl AsRawFd) -> Result<(Vec<u8>, Option<OwnedFd>)> {
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut iov = [IoSliceMut::new(&mut buf)];
     let mut cmsg = nix::cmsg_space!([RawFd; 1]);

@@ -162,6 +162,7 @@ fn spawn_joined(launch: &Launch, (parent_sock, child_sock): (OwnedFd, OwnedFd)) 
             joins: &joins,
             unshare: own,
             cgroup: launch.cgroup,
+            window: launch.window,
         },
         (parent_sock, child_sock),
         |sock| child_main(launch, sock),
@@ -196,6 +197,8 @@ pub(super) struct Join<'a> {
     pub unshare: u64,
     /// The cgroup the process starts in.
     pub cgroup: Option<&'a super::cgroup::Cgroup>,
+    /// The size its terminal starts with; None: that of our stdin.
+    pub window: Option<libc::winsize>,
 }
 
 /// Starts a process in namespaces of another: a helper child joins them, clones the process
@@ -224,7 +227,7 @@ pub(super) fn spawn_via_helper(
     };
     drop(child_sock);
     let _ = nix::sys::wait::waitpid(helper, None);
-    let received = receive_until_exec(&parent_sock)?;
+    let received = receive_until_exec(&parent_sock, join.window)?;
     if let Some(error) = received.failed {
         // The process is our child (CLONE_PARENT): reap it, or it lingers as a zombie.
         if let Some(pid) = received.spawned {
@@ -291,7 +294,7 @@ fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
         // A child that already failed has closed its end: its error is read below.
         let _ = nix::unistd::write(sock, IN_CGROUP);
     }
-    let mut received = receive_until_exec(sock)?;
+    let mut received = receive_until_exec(sock, launch.window)?;
     match received.failed.take() {
         Some(e) => Err(e.into()),
         None => Ok(received),
@@ -301,7 +304,11 @@ fn handshake(launch: &Launch, pid: Pid, sock: &OwnedFd) -> Result<Received> {
 /// Reads the child's messages until its end of the socket closes at execve: its terminal
 /// and network device, or the error that stopped it.
 /// Messages may come from a helper and from the process it cloned, in either order.
-pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Received> {
+/// The terminal starts with size `window`, or that of our stdin.
+pub(super) fn receive_until_exec(
+    sock: &OwnedFd,
+    window: Option<libc::winsize>,
+) -> Result<Received> {
     let mut received = Received::default();
     loop {
         let (message, fd) = super::channel::receive(sock)?;
@@ -312,8 +319,10 @@ pub(super) fn receive_until_exec(sock: &OwnedFd) -> Result<Received> {
             ChildMessage::Terminal => {
                 // The command must find its terminal sized when it starts: size it, then
                 // let the child go on.
-                if let Some(master) = &fd {
-                    tty::copy_window_size(0, master);
+                match (&fd, window) {
+                    (Some(master), Some(size)) => tty::set_window_size(master, &size),
+                    (Some(master), None) => tty::copy_window_size(0, master),
+                    (None, _) => {}
                 }
                 received.pty = fd;
                 nix::unistd::write(sock, b"t")?;

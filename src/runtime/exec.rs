@@ -24,6 +24,8 @@ pub struct Exec<'a> {
     pub cgroup: Option<&'a super::cgroup::Cgroup>,
     /// Whether the container has a cgroup namespace of its own, which the process joins.
     pub cgroupns: bool,
+    /// The size its terminal starts with; None: that of our stdin.
+    pub window: Option<libc::winsize>,
 }
 
 pub fn exec(request: &Exec) -> Result<Started> {
@@ -52,6 +54,7 @@ pub fn exec(request: &Exec) -> Result<Started> {
             }],
             unshare: 0,
             cgroup: request.cgroup,
+            window: request.window,
         },
         start_socket()?,
         |sock| {

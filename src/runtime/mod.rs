@@ -60,6 +60,8 @@ pub struct Launch<'a> {
     pub address: std::net::Ipv4Addr,
     /// The cgroup of the container's limits, which its init joins before it goes on.
     pub cgroup: Option<&'a cgroup::Cgroup>,
+    /// The size the container's terminal (`-t`) starts with; None: that of skiff's stdin.
+    pub window: Option<libc::winsize>,
 }
 
 /// Where the container's standard streams go when it has no terminal.

@@ -94,12 +94,39 @@ impl Drop for RawMode {
 
 /// Copies the window size of terminal `from` to the pty master `to`.
 pub fn copy_window_size(from: i32, to: &OwnedFd) {
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    unsafe {
-        if libc::ioctl(from, libc::TIOCGWINSZ, &mut size) == 0 {
-            libc::ioctl(to.as_raw_fd(), libc::TIOCSWINSZ, &size);
-        }
+    if let Some(size) = window_size(from) {
+        set_window_size(to, &size);
     }
+}
+
+/// The window size of terminal `fd`; None when it is no terminal.
+pub fn window_size(fd: i32) -> Option<libc::winsize> {
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes one winsize into `size`.
+    (unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut size) } == 0).then_some(size)
+}
+
+/// Sizes the pty whose master is `master` (its foreground processes get SIGWINCH).
+pub fn set_window_size(master: &OwnedFd, size: &libc::winsize) {
+    // SAFETY: TIOCSWINSZ reads one winsize.
+    unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, size) };
+}
+
+/// A window size as `ROWSxCOLUMNS`, the way a supervisor is told it.
+pub fn format_window_size(size: &libc::winsize) -> String {
+    format!("{}x{}", size.ws_row, size.ws_col)
+}
+
+pub fn parse_window_size(text: &str) -> Result<libc::winsize> {
+    let (rows, cols) = text
+        .split_once('x')
+        .context("a window size is ROWSxCOLUMNS")?;
+    Ok(libc::winsize {
+        ws_row: rows.parse()?,
+        ws_col: cols.parse()?,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    })
 }
 
 /// Duplicates a descriptor number we do not own (such as stdin) into an owned one.

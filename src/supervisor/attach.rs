@@ -3,10 +3,14 @@
 //! multiplexed streams (a byte for the stream, three zero bytes, a big-endian length); what
 //! a client writes goes to the container's stdin when it has one open (`-i`) or to its
 //! terminal (`-t`). The client detaches on its detach keys (ctrl-p ctrl-q by default).
+//! Two frames are skiff's own: with a terminal, the first one a client gets is empty and
+//! carries the pty's master, with which the client gives the pty its window's size; and
+//! when the container ends, a last one says its exit code.
 
-use crate::runtime::tty;
+use crate::runtime::{channel, tty};
 use anyhow::{bail, Context, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::socket::sockopt::PeerCredentials;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -17,16 +21,38 @@ pub fn socket_path(runroot: &Path, id: &str) -> PathBuf {
     runroot.join(id).join("attach.sock")
 }
 
+/// The stream number (one less than the frame's first byte) of the frame with the exit code.
+const EXIT_STREAM: usize = 3;
+
+/// How long a supervisor holds its container's output for the launcher about to attach
+/// (`run -it`), should it have died first.
+const FIRST_CLIENT_WAIT_MS: u16 = 60_000;
+
+/// Where the input of clients goes.
+pub enum Input {
+    /// The container's stdin pipe (`-i`).
+    Pipe(OwnedFd),
+    /// The master of the container's pty (`-t`), which clients also get to size it.
+    Terminal(OwnedFd),
+}
+
+impl Input {
+    fn fd(&self) -> &OwnedFd {
+        match self {
+            Input::Pipe(fd) | Input::Terminal(fd) => fd,
+        }
+    }
+}
+
 /// The supervisor's side: the listening socket and the attached clients.
 pub struct Hub {
     listener: UnixListener,
     clients: Vec<UnixStream>,
-    /// Where client input goes: the container's stdin pipe or its terminal.
-    stdin: Option<OwnedFd>,
+    input: Option<Input>,
 }
 
 impl Hub {
-    pub fn listen(path: &Path, stdin: Option<OwnedFd>) -> Result<Hub> {
+    pub fn listen(path: &Path, input: Option<Input>) -> Result<Hub> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -37,7 +63,7 @@ impl Hub {
         Ok(Hub {
             listener,
             clients: Vec::new(),
-            stdin,
+            input,
         })
     }
 
@@ -59,8 +85,8 @@ impl Hub {
             match client.read(&mut buf) {
                 Ok(0) | Err(_) => gone.push(i),
                 Ok(n) => {
-                    if let Some(stdin) = &self.stdin {
-                        super::write_all_fd(stdin.as_raw_fd(), &buf[..n]);
+                    if let Some(input) = &self.input {
+                        super::write_all_fd(input.fd().as_raw_fd(), &buf[..n]);
                     }
                 }
             }
@@ -69,22 +95,76 @@ impl Hub {
             self.clients.remove(i);
         }
         if ready.first() == Some(&true) {
-            while let Ok((client, _)) = self.listener.accept() {
-                let _ = client.set_nonblocking(true);
+            self.accept();
+        }
+    }
+
+    /// Waits for the first client: the launcher of a `run -it`, which must see the
+    /// container's output from its first byte (held in the pty meanwhile).
+    pub fn wait_for_first_client(&mut self) {
+        let mut fds = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
+        let _ = poll(&mut fds, PollTimeout::from(FIRST_CLIENT_WAIT_MS));
+        self.accept();
+    }
+
+    fn accept(&mut self) {
+        while let Ok((client, _)) = self.listener.accept() {
+            if self.welcome(&client).is_ok() {
                 self.clients.push(client);
             }
         }
     }
 
-    /// Sends output to every client; one that cannot keep up is dropped rather than
-    /// allowed to stall the container.
+    /// Readies a new client; with a terminal, hands it the pty's master.
+    fn welcome(&self, client: &UnixStream) -> Result<()> {
+        if let Some(Input::Terminal(master)) = &self.input {
+            channel::send(client, &frame(0, &[]), Some(master.as_raw_fd()))?;
+        }
+        client.set_nonblocking(true)?;
+        Ok(())
+    }
+
+    /// Tells every client the container's exit code.
+    pub fn tell_exit(&mut self, code: i32) {
+        self.broadcast(EXIT_STREAM, &code.to_be_bytes());
+    }
+
+    /// Sends output to every client. A client busy writing it out (a terminal slower
+    /// than the container's output, as with `run -it` and a `cat` of a big file) is
+    /// waited for, as a terminal holds up what writes to it; but one that takes nothing
+    /// for a long while (a stopped `attach`) is dropped rather than allowed to stall the
+    /// container for good.
     pub fn broadcast(&mut self, stream: usize, data: &[u8]) {
         if self.clients.is_empty() {
             return;
         }
         let frame = frame(stream, data);
-        self.clients.retain_mut(|c| c.write_all(&frame).is_ok());
+        self.clients
+            .retain_mut(|c| write_patiently(c, &frame).is_ok());
     }
+}
+
+/// How long a client may take no output before it is dropped.
+const CLIENT_STALL_MS: u16 = 10_000;
+
+/// Writes all of `data` to a (non-blocking) client, waiting while its socket is full.
+fn write_patiently(client: &mut UnixStream, mut data: &[u8]) -> std::io::Result<()> {
+    use std::io::ErrorKind;
+    while !data.is_empty() {
+        match client.write(data) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                let mut fds = [PollFd::new(client.as_fd(), PollFlags::POLLOUT)];
+                if poll(&mut fds, PollTimeout::from(CLIENT_STALL_MS))? == 0 {
+                    return Err(ErrorKind::TimedOut.into());
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn frame(stream: usize, data: &[u8]) -> Vec<u8> {
@@ -140,17 +220,40 @@ pub fn detach_keys(flag: Option<&str>) -> Result<Vec<u8>> {
     }
 }
 
-/// The client: relays until the container exits (returns true) or the user detaches (false).
+/// How an attached client's session ended.
+#[derive(Debug, PartialEq)]
+pub enum Session {
+    /// The user typed the detach keys; the container goes on.
+    Detached,
+    /// The container's output ended: it exited with this code, when the supervisor said.
+    Ended(Option<i32>),
+}
+
+/// The client: relays until the container exits or the user detaches. `on_signal` hears
+/// of the signals we receive, with the pid of the supervisor we are attached to.
 pub fn client(
     socket: &Path,
     tty: bool,
     stdin_open: bool,
     detach_keys: &[u8],
-    on_signal: impl Fn(nix::sys::signal::Signal),
-) -> Result<bool> {
+    on_signal: impl Fn(nix::sys::signal::Signal, nix::unistd::Pid),
+) -> Result<Session> {
     let mut conn = UnixStream::connect(&crate::store::socket_path(socket)?.path)
         .with_context(|| "cannot attach: the container's supervisor does not answer".to_string())?;
+    let supervisor = nix::sys::socket::getsockopt(&conn, PeerCredentials)
+        .map(|peer| nix::unistd::Pid::from_raw(peer.pid()))?;
     let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+    let mut pending = Vec::new();
+    let master = if tty {
+        let (welcome, master) = channel::receive(&conn)?;
+        pending = welcome;
+        master
+    } else {
+        None
+    };
+    if let Some(master) = &master {
+        tty::copy_window_size(0, master);
+    }
     let _raw = if tty && stdin_open {
         tty::RawMode::enter(stdin)
     } else {
@@ -158,9 +261,11 @@ pub fn client(
     };
     let signals = super::signal_fd()?;
     let mut matched = 0;
-    let mut pending = Vec::new();
     let mut reading_stdin = stdin_open;
     loop {
+        if let Some(code) = write_frames(&mut pending)? {
+            return Ok(Session::Ended(Some(code)));
+        }
         let mut fds = vec![
             PollFd::new(conn.as_fd(), PollFlags::POLLIN),
             PollFd::new(signals.as_fd(), PollFlags::POLLIN),
@@ -179,8 +284,16 @@ pub fn client(
         drop(fds);
         if ready[1] {
             while let Ok(Some(info)) = signals.read_signal() {
-                if let Ok(signal) = nix::sys::signal::Signal::try_from(info.ssi_signo as i32) {
-                    on_signal(signal);
+                match nix::sys::signal::Signal::try_from(info.ssi_signo as i32) {
+                    Ok(nix::sys::signal::Signal::SIGWINCH) => {
+                        if let Some(master) = &master {
+                            tty::copy_window_size(0, master);
+                        }
+                    }
+                    // Ours, of no concern to the container.
+                    Ok(nix::sys::signal::Signal::SIGCHLD) => {}
+                    Ok(signal) => on_signal(signal, supervisor),
+                    Err(_) => {}
                 }
             }
         }
@@ -195,7 +308,7 @@ pub fn client(
                 if !detach_keys.is_empty() && b == detach_keys[matched] {
                     matched += 1;
                     if matched == detach_keys.len() {
-                        return Ok(false);
+                        return Ok(Session::Detached);
                     }
                     continue;
                 }
@@ -208,20 +321,19 @@ pub fn client(
         if ready[0] {
             let mut buf = [0u8; 32 * 1024];
             match conn.read(&mut buf) {
-                Ok(0) | Err(_) => return Ok(true),
-                Ok(n) => {
-                    pending.extend_from_slice(&buf[..n]);
-                    write_frames(&mut pending)?;
-                }
+                Ok(0) | Err(_) => return Ok(Session::Ended(None)),
+                Ok(n) => pending.extend_from_slice(&buf[..n]),
             }
         }
     }
 }
 
-/// Writes out every complete frame in `pending`, keeping a partial one for later.
-fn write_frames(pending: &mut Vec<u8>) -> Result<()> {
+/// Writes out every complete frame in `pending`, keeping a partial one for later; returns
+/// the exit code when the frame that says it came.
+fn write_frames(pending: &mut Vec<u8>) -> Result<Option<i32>> {
     let mut at = 0;
-    while pending.len() - at >= 8 {
+    let mut exit = None;
+    while pending.len() - at >= 8 && exit.is_none() {
         let len = u32::from_be_bytes([
             pending[at + 4],
             pending[at + 5],
@@ -232,17 +344,21 @@ fn write_frames(pending: &mut Vec<u8>) -> Result<()> {
             break;
         }
         let data = &pending[at + 8..at + 8 + len];
-        if pending[at] == 2 {
-            std::io::stderr().write_all(data)?;
-        } else {
-            let mut out = std::io::stdout().lock();
-            out.write_all(data)?;
-            out.flush()?;
+        match pending[at] {
+            byte if byte as usize == EXIT_STREAM + 1 => {
+                exit = data.try_into().ok().map(i32::from_be_bytes);
+            }
+            2 => std::io::stderr().write_all(data)?,
+            _ => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(data)?;
+                out.flush()?;
+            }
         }
         at += 8 + len;
     }
     pending.drain(..at);
-    Ok(())
+    Ok(exit)
 }
 
 #[cfg(test)]
@@ -263,5 +379,17 @@ mod tests {
             assert!(err.starts_with("Invalid detach keys ("), "{bad:?}: {err}");
         }
         assert_eq!(frame(1, b"hi"), [2, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']);
+    }
+
+    #[test]
+    fn the_exit_frame_ends_the_frames_with_its_code() {
+        let mut pending = frame(0, b"");
+        pending.extend(frame(EXIT_STREAM, &3i32.to_be_bytes()));
+        pending.extend(frame(0, b"after"));
+        assert_eq!(write_frames(&mut pending).unwrap(), Some(3));
+        assert_eq!(pending, frame(0, b"after"), "what follows is left");
+        let mut partial = frame(EXIT_STREAM, &3i32.to_be_bytes());
+        partial.pop();
+        assert_eq!(write_frames(&mut partial).unwrap(), None);
     }
 }

@@ -3,7 +3,7 @@
 //! to whoever launched it over an inherited pipe), keeps its output in the log, runs its
 //! healthcheck, carries out its restart policy, and exits once the container is finally down.
 
-use super::attach::{socket_path, Hub};
+use super::attach::{socket_path, Hub, Input};
 use super::{health, output_pipe, signal_fd, supervise, Relay, SignalPolicy};
 use crate::container::options::RestartPolicy;
 use crate::container::resources::OwnCgroup;
@@ -11,7 +11,7 @@ use crate::container::start::{exited_state, failed_state, running_state, service
 use crate::container::state::{self, ContainerState, Marker};
 use crate::net::ports::Forwarder;
 use crate::runtime::userns::IdMappings;
-use crate::runtime::{self, StartError, Stdio};
+use crate::runtime::{self, tty, StartError, Stdio};
 use crate::store::Store;
 use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};
@@ -22,14 +22,49 @@ use std::time::{Duration, Instant};
 
 /// What the supervisor tells its launcher once the container started (or failed to).
 #[derive(serde::Serialize, serde::Deserialize)]
-enum Ready {
+pub enum Ready {
     Started,
     Failed(StartError),
 }
 
+/// Who launches a supervisor, and what it does next.
+#[derive(Clone, Copy, Default)]
+pub enum Launcher {
+    /// `run -d`, `start`: it leaves once the container runs.
+    #[default]
+    Leaves,
+    /// `run -it`, `start -ai`: it attaches at once, from a terminal of this size; the
+    /// container's terminal starts with that size and its output waits for that client.
+    Attaches(Option<libc::winsize>),
+}
+
+impl Launcher {
+    /// The supervisor's arguments that tell it so.
+    pub fn args(&self) -> Vec<String> {
+        match self {
+            Launcher::Leaves => Vec::new(),
+            Launcher::Attaches(None) => vec!["--launcher-attaches".into()],
+            Launcher::Attaches(Some(window)) => vec![
+                "--launcher-attaches".into(),
+                "--window-size".into(),
+                tty::format_window_size(window),
+            ],
+        }
+    }
+}
+
 /// Launches the supervisor for container `id` and waits until the container has started.
-pub fn spawn(store: &Store, id: &str) -> Result<()> {
-    let message = spawn_helper(store, &["__supervise", id], "the container's supervisor")?;
+pub fn spawn(store: &Store, id: &str, launcher: Launcher) -> Result<()> {
+    let mut args = vec!["__supervise".to_string(), id.to_string()];
+    args.extend(launcher.args());
+    spawn_supervisor(store, &args)
+}
+
+/// Starts the supervisor `skiff ARGS` (of a container, or of one exec'd process) and waits
+/// until what it supervises has started.
+pub fn spawn_supervisor(store: &Store, args: &[String]) -> Result<()> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let message = spawn_helper(store, &args, "the container's supervisor")?;
     match serde_json::from_slice::<Ready>(&message) {
         Ok(Ready::Started) => Ok(()),
         Ok(Ready::Failed(e)) => Err(e.into()),
@@ -93,11 +128,8 @@ pub fn spawn_helper(store: &Store, args: &[&str], what: &str) -> Result<Vec<u8>>
 }
 
 /// The supervisor's main: returns when the container is down for good.
-pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
-    // SAFETY: the launcher passed us this descriptor for exactly this purpose.
-    let mut ready = Some(std::fs::File::from(unsafe {
-        OwnedFd::from_raw_fd(ready_fd)
-    }));
+pub fn main(store: &Store, id: &str, ready_fd: i32, launcher: Launcher) -> Result<i32> {
+    let mut ready = ready_pipe(ready_fd);
     let prepared = match Prepared::load(store, id) {
         Ok(p) => p,
         Err(e) => {
@@ -128,7 +160,7 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     loop {
         let began = Instant::now();
         let code = match run_once(
-            store, &maps, &prepared, &signals, restarts, &mut ready, &mut ports,
+            store, &maps, &prepared, &signals, restarts, &mut ready, &mut ports, launcher,
         ) {
             Ok((code, state, oom_killed)) => {
                 previous = ContainerState {
@@ -205,8 +237,16 @@ pub fn main(store: &Store, id: &str, ready_fd: i32) -> Result<i32> {
     Ok(0)
 }
 
+/// The launcher's pipe, passed to a supervisor as `--ready-fd`.
+pub fn ready_pipe(ready_fd: i32) -> Option<std::fs::File> {
+    // SAFETY: the launcher passed us this descriptor for exactly this purpose.
+    Some(std::fs::File::from(unsafe {
+        OwnedFd::from_raw_fd(ready_fd)
+    }))
+}
+
 /// Tells the launcher how the start went, once.
-fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
+pub fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
     if let Some(mut pipe) = ready.take() {
         let _ = pipe.write_all(&serde_json::to_vec(message).unwrap_or_default());
     }
@@ -214,6 +254,7 @@ fn report(ready: &mut Option<std::fs::File>, message: &Ready) {
 
 /// One run of the container: start, supervise, record. Returns the exit code, the
 /// running state it had, and whether the kernel killed in it for memory.
+#[allow(clippy::too_many_arguments)]
 fn run_once(
     store: &Store,
     maps: &IdMappings,
@@ -222,8 +263,15 @@ fn run_once(
     restarts: u32,
     ready: &mut Option<std::fs::File>,
     ports: &mut Option<Forwarder>,
+    launcher: Launcher,
 ) -> Result<(i32, ContainerState, bool)> {
     let opts = prepared.options();
+    // Only the first start has a launcher, still waiting on its ready pipe.
+    let launcher = if ready.is_some() {
+        launcher
+    } else {
+        Launcher::Leaves
+    };
     // With -i the container's stdin stays open for `attach`; without, it reads /dev/null.
     let (stdin_r, stdin_w) = if opts.interactive {
         let (r, w) = output_pipe()?;
@@ -240,6 +288,9 @@ fn run_once(
     let mut launch = prepared.launch(maps, stdio, address);
     joins.apply(&mut launch);
     launch.cgroup = cgroup.as_ref().map(OwnCgroup::cgroup);
+    if let Launcher::Attaches(window) = launcher {
+        launch.window = window;
+    }
     let started = runtime::start(&launch);
     drop((out_w, err_w, stdin_r));
     let mut started = started?;
@@ -253,13 +304,16 @@ fn run_once(
     // Everything that can fail is done before the launcher hears that the container runs.
     let log = prepared.open_log()?;
     let input = match &started.pty {
-        Some(master) => Some(master.try_clone()?),
-        None => stdin_w,
+        Some(master) => Some(Input::Terminal(master.try_clone()?)),
+        None => stdin_w.map(Input::Pipe),
     };
-    let hub = Hub::listen(&socket_path(&store.runroot, prepared.id()), input)?;
+    let mut hub = Hub::listen(&socket_path(&store.runroot, prepared.id()), input)?;
     state::save(store, prepared.id(), &running)?;
     report(ready, &Ready::Started);
     prepared.emit(store, "start", &[]);
+    if let Launcher::Attaches(_) = launcher {
+        hub.wait_for_first_client();
+    }
     let output = if started.pty.is_some() {
         None
     } else {

@@ -269,6 +269,7 @@ impl<'a> Checker<'a> {
             stdio: Stdio::Fds([null.as_raw_fd(), write.as_raw_fd(), write.as_raw_fd()]),
             cgroup: self.cgroup,
             cgroupns: self.prepared.options().private_cgroupns,
+            window: None,
         };
         let start_time = clock::format_rfc3339(clock::now());
         match exec(&request) {

@@ -247,7 +247,11 @@ pub fn supervise(
             if let Some(log) = relay.log.as_mut() {
                 log.finish()?;
             }
-            return wait_exit(started);
+            let code = wait_exit(started)?;
+            if let Some(hub) = relay.attach.as_mut() {
+                hub.tell_exit(code);
+            }
+            return Ok(code);
         }
     }
 }
