@@ -73,6 +73,10 @@ pub fn create_from_image(
             );
         }
     }
+    let cgroup_primer = match start {
+        Start::Now => super::resources::primer(&opts.resources),
+        Start::Later => None,
+    };
     let opts = &with_image_defaults(opts, image);
     let keep_id = super::namespaces::keep_id_maps(opts, maps)?;
     if let Some(user) = opts.user.as_ref().or(image.config.config.user.as_ref()) {
@@ -142,6 +146,7 @@ pub fn create_from_image(
                 seccomp,
                 layers_dir: store.layers(),
                 keep_id,
+                cgroup_primer,
             })
         }
         Err(e) => {

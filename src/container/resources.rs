@@ -57,6 +57,15 @@ pub fn make(record: &ContainerRecord) -> Result<Option<OwnCgroup>> {
     Ok(Some(OwnCgroup(cgroup)))
 }
 
+/// For a run about to make the container's cgroup: the kernel's wait for the move into it
+/// begins now, while the container is laid out (see [`cgroup::Primer`]).
+pub fn primer(resources: &Resources) -> Option<cgroup::Primer> {
+    if !resources.wants_cgroup() {
+        return None;
+    }
+    cgroup::here().primer()
+}
+
 /// Removes the cgroup a run of the container left behind: its supervisor was killed before
 /// it could remove it.
 pub fn remove_leftover(record: &ContainerRecord) {

@@ -32,6 +32,9 @@ pub struct Prepared {
     /// The mappings of a `--userns keep-id` container, which it starts with instead of the
     /// caller's.
     pub keep_id: Option<IdMappings>,
+    /// When the container is to join a cgroup as soon as it starts: the kernel's wait for
+    /// that move, begun when the container was made.
+    pub cgroup_primer: Option<crate::runtime::cgroup::Primer>,
 }
 
 impl Prepared {
@@ -54,6 +57,7 @@ impl Prepared {
             seccomp,
             layers_dir: store.layers(),
             keep_id,
+            cgroup_primer: None,
         })
     }
 
@@ -225,6 +229,9 @@ pub fn foreground(
     joins.apply(&mut launch);
     launch.cgroup = cgroup.as_ref().map(OwnCgroup::cgroup);
     let started = runtime::start(&launch);
+    if let Some(primer) = &prepared.cgroup_primer {
+        primer.reap();
+    }
     for fd in write_ends {
         unsafe { libc::close(fd) };
     }

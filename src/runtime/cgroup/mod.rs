@@ -8,10 +8,12 @@
 //! Every path starts from a hierarchy root given as a parameter, so the code runs against
 //! the kernel's `/sys/fs/cgroup` and, in tests, against a directory laid out like it.
 
+mod primer;
 mod resources;
 mod v1;
 mod v2;
 
+pub use primer::Primer;
 pub use resources::{Machine, Resources};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -100,6 +102,16 @@ impl Place {
             version: *version,
             path: format!("{}/{id}", parent.trim_start_matches('/')),
         })
+    }
+
+    /// Starts paying the kernel's wait for a first cgroup move (see [`Primer`]), when
+    /// this process can move itself here.
+    pub fn primer(&self) -> Option<Primer> {
+        let Place::Usable { root, version, .. } = self else {
+            return None;
+        };
+        let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        Primer::start(root, *version, &own)
     }
 
     /// The requested limits this place cannot apply, as warnings for the user.
