@@ -16,6 +16,9 @@ _skiff() {
             ",$1")
                 cmd="skiff"
                 ;;
+            skiff,__create)
+                cmd="skiff__subcmd____create"
+                ;;
             skiff,__generate-docs)
                 cmd="skiff__subcmd____generate__subcmd__docs"
                 ;;
@@ -24,6 +27,9 @@ _skiff() {
                 ;;
             skiff,__parse-dockerfile)
                 cmd="skiff__subcmd____parse__subcmd__dockerfile"
+                ;;
+            skiff,__start-for-client)
+                cmd="skiff__subcmd____start__subcmd__for__subcmd__client"
                 ;;
             skiff,__supervise)
                 cmd="skiff__subcmd____supervise"
@@ -374,8 +380,30 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --root --runroot --help --version run create ps logs start stop restart kill rm exec attach wait pause unpause top rename stats update port container events commit diff history save export cp build compose builder images load import tag rmi inspect image pull push search login logout volume network system version info completion __supervise __supervise-exec __network-holder __generate-docs __parse-dockerfile"
+            opts="-h -V --root --runroot --help --version run create ps logs start stop restart kill rm exec attach wait pause unpause top rename stats update port container events commit diff history save export cp build compose builder images load import tag rmi inspect image pull push search login logout volume network system version info completion __supervise __supervise-exec __network-holder __generate-docs __create __start-for-client __parse-dockerfile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd____create)
+            opts="-h --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -458,6 +486,28 @@ _skiff() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd____start__subcmd__for__subcmd__client)
+            opts="-h --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

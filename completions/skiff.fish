@@ -80,6 +80,8 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "__supervise" -d 'The de
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__supervise-exec" -d 'The supervisor of one process `exec -it` started (started by skiff itself)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__network-holder" -d 'The holder of one user-defined network (started by skiff itself)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__generate-docs" -d 'Regenerate the repository\'s completions/ and man/ (for skiff\'s developers)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "__create" -d 'Create a container of the run options given as JSON on stdin (run by the API service)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "__start-for-client" -d 'Start a container whose output waits for a client to attach (run by the API service)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__parse-dockerfile" -d 'Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (repeatable; stdout and stderr when not given)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l sig-proxy -d 'Proxy received signals to the process (ignored with a terminal)' -r -f -a "true\t''
@@ -1201,6 +1203,12 @@ complete -c skiff -n "__fish_skiff_using_subcommand __network-holder" -s h -l he
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __generate-docs" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand __create" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __create" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __create" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand __start-for-client" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __start-for-client" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __start-for-client" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l build-arg -d 'A build argument for --expand: NAME=VALUE, or NAME to take it from the environment' -r
 complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l context -d 'Also show which files of this build context the .dockerignore excludes' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l root -d 'Where images, layers and containers are stored' -r -F

@@ -83,6 +83,22 @@ pub fn watch(
     }
 }
 
+/// Where the journal ends now: events after this mark are those still to come.
+pub fn mark(store: &Store) -> u64 {
+    std::fs::metadata(journal(store)).map_or(0, |m| m.len())
+}
+
+/// The exit code of the last `die` of container `id` journaled after `mark`: what a
+/// waiter learns of a run whose container was removed (`--rm`) before it could look.
+pub fn exit_code_since(store: &Store, mark: u64, id: &str) -> Option<i32> {
+    let (events, _) = read_events_from(&journal(store), mark);
+    events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "container" && e.action == "die" && e.id == id)
+        .and_then(|e| e.attributes.get("exitCode")?.parse().ok())
+}
+
 /// Complete lines of the journal from `offset`; returns them and the offset after them.
 fn read_events_from(path: &Path, offset: u64) -> (Vec<Event>, u64) {
     use std::io::{Read, Seek};

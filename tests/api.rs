@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 /// A running `skiff system service`, ended when dropped.
 struct Service {
@@ -61,6 +62,13 @@ impl Service {
         let out = self.docker(s, args);
         assert_eq!(out.code, 0, "`docker {}` failed: {out}", args.join(" "));
         out.stdout
+    }
+
+    /// The docker CLI with `stdin` as its input.
+    fn docker_stdin(&self, s: &Skiff, args: &[&str], stdin: &[u8]) -> Out {
+        let mut cmd = s.as_user("docker");
+        cmd.env("DOCKER_HOST", &self.docker_host).args(args);
+        run_command(cmd, Some(stdin))
     }
 
     /// A python3-docker script with `client = docker.from_env()` already made.
@@ -550,4 +558,158 @@ fn docker_events_reads_skiffs_journal() {
         ],
     );
     assert_eq!(out, "create container ev\ndestroy container ev\n");
+}
+
+#[test]
+fn docker_run_shows_the_output_and_exit_code_and_removes_the_container() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let script = "echo out; echo err >&2; exit 3";
+    let out = service.docker(&s, &["run", "--rm", image, "sh", "-c", script]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (3, "out\n", "err\n"),
+        "{out}"
+    );
+    assert!(skiff_states(&s).is_empty());
+    // Made through the API, seen by skiff: the same containers.
+    service.docker_ok(
+        &s,
+        &[
+            "run", "--name", "kept", "-e", "A=1", image, "sh", "-c", "echo $A",
+        ],
+    );
+    assert_eq!(skiff_states(&s), ["kept exited"]);
+    assert_eq!(s.ok(&["logs", "kept"]), "1\n");
+    // With a terminal the stream is the terminal's bytes, not frames.
+    let out = service.docker_ok(&s, &["run", "--rm", "-t", image, "echo", "hi"]);
+    assert_eq!(out, "hi\r\n");
+}
+
+#[test]
+fn docker_run_i_feeds_stdin_until_its_end() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let out = service.docker_stdin(
+        &s,
+        &["run", "--rm", "-i", image, "sh", "-c", "cat; echo done"],
+        b"line 1\nline 2\n",
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "line 1\nline 2\ndone\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn docker_run_it_gives_a_terminal_of_the_clients_size() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let line = format!(
+        "stty rows 30 cols 100; DOCKER_HOST={} exec docker run -it --rm {image} sh",
+        common::shell_quote(&service.docker_host)
+    );
+    let Some(mut term) = s.spawn_in_pty_line(&line) else {
+        eprintln!("skipped: util-linux script is not installed");
+        return;
+    };
+    let limit = Duration::from_secs(30);
+    assert!(
+        term.wait_for_stdout("# ", limit),
+        "the prompt: {}",
+        term.stdout_so_far()
+    );
+    term.write(b"stty size; exit 7\n");
+    assert!(
+        term.wait_for_stdout("30 100", limit),
+        "the size: {}",
+        term.stdout_so_far()
+    );
+    assert_eq!(term.wait(limit).code, 7);
+    assert!(skiff_states(&s).is_empty());
+}
+
+#[test]
+fn docker_create_and_run_d_make_what_skiff_runs() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let id = service.docker_ok(
+        &s,
+        &[
+            "create",
+            "--name",
+            "made",
+            "--label",
+            "team=a",
+            "--restart",
+            "on-failure:2",
+            "-w",
+            "/tmp",
+            "--memory",
+            "64m",
+            image,
+            "sh",
+            "-c",
+            "pwd; sleep 1000",
+        ],
+    );
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let inspected = s.ok(&["inspect", "--format", "{{.Config.Labels.team}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.HostConfig.Memory}}", "made"]);
+    assert_eq!(inspected.trim(), "a on-failure 2 67108864");
+    s.ok(&["start", "made"]);
+    service.docker_ok(&s, &["rm", "-f", "made"]);
+    let id = service.docker_ok(
+        &s,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "-p",
+            "127.0.0.1::80",
+            image,
+            "sleep",
+            "1000",
+        ],
+    );
+    assert_eq!(skiff_states(&s), ["web running"]);
+    let port = s.ok(&["port", "web", "80"]);
+    assert!(port.starts_with("127.0.0.1:"), "{port}");
+    s.ok(&["rm", "-f", id.trim()]);
+    // A name in use is docker's conflict, and nothing is made.
+    s.ok(&["create", "--name", "taken", image, "true"]);
+    let out = service.docker(&s, &["create", "--name", "taken", image, "true"]);
+    assert!(out.stderr.contains("is already in use"), "{out}");
+    assert_eq!(skiff_states(&s), ["taken created"]);
+    // As are flags skiff refuses.
+    let out = service.docker(&s, &["create", "--ipc", "bogus", image, "true"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("bogus"), "{out}");
+    assert_eq!(skiff_states(&s), ["taken created"]);
+}
+
+#[test]
+fn python_docker_runs_containers() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let script = format!(
+        "print(client.containers.run('{image}', ['sh', '-c', 'echo hi; echo $A'], environment={{'A': 'b'}}, remove=True))
+c = client.containers.run('{image}', 'sleep 1000', detach=True, name='bg', labels={{'k': 'v'}})
+print(c.status, client.containers.get('bg').labels)
+c.remove(force=True)
+try:
+    client.containers.create('nosuch:1')
+except docker.errors.ImageNotFound as e:
+    print('not found')"
+    );
+    let out = service.python(&s, &script);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "b'hi\\nb\\n'\ncreated {'k': 'v'}\nnot found\n");
+    assert!(skiff_states(&s).is_empty());
 }

@@ -82,7 +82,7 @@ fn summary_json(store: &crate::store::Store, s: &Summary) -> Value {
     })
 }
 
-fn summary(context: &Context, name: &str) -> ApiResult<Summary> {
+pub(super) fn summary(context: &Context, name: &str) -> ApiResult<Summary> {
     let id = record::resolve(&context.store, name)?;
     Ok(Summary::load(&context.store, &id)?)
 }
@@ -99,7 +99,12 @@ pub fn start<'a>(context: &'a Context, _: &'a Request, name: &str) -> ApiResult<
     if s.state.is_running() {
         return Ok(Reply::Empty(304));
     }
-    context.skiff(&["start", s.id()])?;
+    // A client attached first (`docker run`) must get the output from its first byte.
+    let command = match context.attachers.any_for(s.id()) {
+        true => "__start-for-client",
+        false => "start",
+    };
+    context.skiff(&[command, s.id()])?;
     Ok(Reply::Empty(204))
 }
 
@@ -198,13 +203,8 @@ pub fn logs<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiRe
         request.flag("timestamps"),
         request.flag("follow") && query.until.is_none(),
     );
-    let content_type = if tty {
-        "application/vnd.docker.raw-stream"
-    } else {
-        "application/vnd.docker.multiplexed-stream"
-    };
     Ok(Reply::Stream {
-        content_type,
+        content_type: content_type(tty),
         body: Box::new(move |sink: &mut dyn Sink| {
             let wanted = |e: &Entry| if e.stream == "stderr" { stderr } else { stdout };
             for e in log.entries(&query).iter().filter(|e| wanted(e)) {
@@ -227,9 +227,27 @@ pub fn logs<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiRe
     })
 }
 
+/// What docker calls a container's output streams: raw with a tty, else multiplexed.
+pub(super) fn content_type(tty: bool) -> &'static str {
+    if tty {
+        "application/vnd.docker.raw-stream"
+    } else {
+        "application/vnd.docker.multiplexed-stream"
+    }
+}
+
+/// The number of a log entry's stream in docker's frames: 1 stdout, 2 stderr.
+pub(super) fn stream_number(e: &Entry) -> u8 {
+    if e.stream == "stderr" {
+        2
+    } else {
+        1
+    }
+}
+
 /// One log entry as the stream carries it: with docker's header (stream, 0, 0, 0, length
 /// big-endian) unless the container has a tty.
-fn frame(e: &Entry, tty: bool, timestamps: bool) -> Vec<u8> {
+pub(super) fn frame(e: &Entry, tty: bool, timestamps: bool) -> Vec<u8> {
     let mut payload = Vec::new();
     if timestamps {
         payload.extend(logs::shown_time(e).into_bytes());
@@ -239,8 +257,7 @@ fn frame(e: &Entry, tty: bool, timestamps: bool) -> Vec<u8> {
     if tty {
         return payload;
     }
-    let stream = if e.stream == "stderr" { 2 } else { 1 };
-    let mut out = vec![stream, 0, 0, 0];
+    let mut out = vec![stream_number(e), 0, 0, 0];
     out.extend((payload.len() as u32).to_be_bytes());
     out.extend(payload);
     out

@@ -19,9 +19,18 @@ pub struct Request {
     pub path: String,
     pub query: BTreeMap<String, String>,
     pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
 }
 
 impl Request {
+    /// The body as JSON; an empty body is an empty object, as docker takes it.
+    pub fn json_body(&self) -> Result<Value> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Object(Default::default()));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| anyhow::anyhow!("invalid JSON body: {e}"))
+    }
+
     /// One query parameter, or "" when absent.
     pub fn param(&self, name: &str) -> &str {
         self.query.get(name).map_or("", String::as_str)
@@ -56,15 +65,16 @@ pub fn read_request(reader: &mut BufReader<impl Read>) -> Result<Option<Request>
     let Some(head) = read_head(reader)? else {
         return Ok(None);
     };
-    // No endpoint served yet takes a body; it is read (and bounded) all the same, so that
-    // the next request on the connection starts where it should.
-    read_body(reader, &head.headers)?;
+    // Read (and bounded) whether or not the endpoint wants it, so that the next request
+    // on the connection starts where it should.
+    let body = read_body(reader, &head.headers)?;
     let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
     Ok(Some(Request {
         path: decode(path),
         query: parse_query(query),
         method: head.method,
         headers: head.headers,
+        body,
     }))
 }
 
@@ -241,6 +251,22 @@ impl<W: Write> Responder<W> {
             &[("Content-Type", "application/json")],
             &serde_json::to_vec(value)?,
         )
+    }
+
+    /// Hands the connection over to a raw stream (attach): `101` to a client that asked to
+    /// upgrade, else a `200` whose body lasts until the connection closes.
+    pub fn hijack(mut self, upgrade: bool, content_type: &str) -> Result<()> {
+        if upgrade {
+            let head = format!(
+                "HTTP/1.1 101 UPGRADED\r\nContent-Type: {content_type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+            );
+            self.out.write_all(head.as_bytes())?;
+        } else {
+            self.keep_alive = false;
+            self.head(200, &[("Content-Type", content_type)], "")?;
+        }
+        self.out.flush()?;
+        Ok(())
     }
 
     /// Starts a chunked response and flushes its head at once, so the client knows the request

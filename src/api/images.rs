@@ -65,6 +65,7 @@ pub fn pull<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResul
     args.push(&reference);
     let mut child = context
         .skiff_command(&args)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -39,6 +39,13 @@ impl Connection {
             Connection::Tcp(s) => Connection::Tcp(s.try_clone()?),
         })
     }
+
+    pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
+        match self {
+            Connection::Unix(s) => s.shutdown(how),
+            Connection::Tcp(s) => s.shutdown(how),
+        }
+    }
 }
 
 impl std::os::fd::AsFd for Connection {

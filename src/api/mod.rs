@@ -3,7 +3,9 @@
 //! call, namespace work runs in child skiff processes (this process has many threads), and
 //! containers it starts have their own supervisors, so stopping the service loses nothing.
 
+mod attach;
 mod containers;
+mod create;
 mod error;
 mod http;
 mod images;
@@ -38,31 +40,68 @@ pub enum Reply<'a> {
         content_type: &'static str,
         body: StreamBody<'a>,
     },
+    /// The connection itself once the head is out (attach): the handler reads and writes
+    /// raw streams, and the connection closes when it returns.
+    Hijack {
+        content_type: &'static str,
+        body: HijackBody<'a>,
+    },
 }
 
 /// What writes a streamed body.
 pub type StreamBody<'a> = Box<dyn FnOnce(&mut dyn Sink) -> anyhow::Result<()> + 'a>;
 
+/// What takes over a hijacked connection: its reading side (with what the client sent
+/// past the request) and its writing side.
+pub type HijackBody<'a> = Box<
+    dyn FnOnce(std::io::BufReader<listener::Connection>, listener::Connection) -> anyhow::Result<()>
+        + 'a,
+>;
+
 /// What every handler sees: the store, and how to run skiff itself for namespace work.
 pub struct Context {
     pub store: Store,
+    /// The clients waiting to attach to containers that have not started yet.
+    pub attachers: attach::Attachers,
 }
 
 impl Context {
     /// Runs `skiff ARGS` on this store as a child process, for operations that do namespace
     /// work (starting, removing); its error message becomes the API error.
     fn skiff(&self, args: &[&str]) -> ApiResult<String> {
-        let out = self
+        self.skiff_fed(args, &[])
+    }
+
+    /// As [`Context::skiff`], with `input` on the child's stdin.
+    fn skiff_fed(&self, args: &[&str], input: &[u8]) -> ApiResult<String> {
+        use std::io::Write;
+        let mut child = self
             .skiff_command(args)
-            .output()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .map_err(anyhow::Error::from)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A child that fails early stops reading; its error says why.
+            let _ = stdin.write_all(input);
+        }
+        let out = child.wait_with_output().map_err(anyhow::Error::from)?;
         if out.status.success() {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
-        Err(error::ApiError::new(500, skiff_error(&out.stderr)))
+        let message = skiff_error(&out.stderr);
+        let status = if message.starts_with("Conflict.") {
+            409
+        } else if message.starts_with("No such") {
+            404
+        } else {
+            500
+        };
+        Err(error::ApiError::new(status, message))
     }
 
-    /// `skiff ARGS` on this store, its input closed.
+    /// `skiff ARGS` on this store.
     fn skiff_command(&self, args: &[&str]) -> std::process::Command {
         // The binary serving is the one to run; /proc/self/exe holds even if it was replaced.
         let mut command = std::process::Command::new("/proc/self/exe");
@@ -71,8 +110,7 @@ impl Context {
             .arg(&self.store.root)
             .arg("--runroot")
             .arg(&self.store.runroot)
-            .args(args)
-            .stdin(std::process::Stdio::null());
+            .args(args);
         command
     }
 }
@@ -105,7 +143,10 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/events", system::events),
     route("GET", "/containers/json", containers::list),
     route("GET", "/containers/{id}/json", containers::inspect),
+    route("POST", "/containers/create", create::create),
     route("POST", "/containers/{id}/start", containers::start),
+    route("POST", "/containers/{id}/attach", attach::attach),
+    route("POST", "/containers/{id}/resize", attach::resize),
     route("POST", "/containers/{id}/stop", containers::stop),
     route("POST", "/containers/{id}/restart", containers::restart),
     route("POST", "/containers/{id}/kill", containers::kill),

@@ -77,7 +77,10 @@ pub fn serve(store: Store, options: ServiceOptions) -> Result<i32> {
     } = bound;
     println!("Serving the Docker Engine API on {docker_host}");
     println!("export DOCKER_HOST={docker_host}");
-    let context = Arc::new(Context { store });
+    let context = Arc::new(Context {
+        store,
+        attachers: Default::default(),
+    });
     let activity = Arc::new(Activity {
         state: Mutex::new((0, Instant::now())),
         changed: Condvar::new(),
@@ -143,6 +146,13 @@ fn handle_connection(context: &Context, connection: Connection) -> Result<()> {
                 all.extend(headers.iter().map(|(k, v)| (*k, v.as_str())));
                 responder.send(200, &all, body.as_bytes())?
             }
+            Ok(Reply::Hijack { content_type, body }) => {
+                let upgrade = request.headers.contains_key("upgrade");
+                responder.hijack(upgrade, content_type)?;
+                let result = body(reader, writer.try_clone()?);
+                let _ = writer.shutdown(std::net::Shutdown::Both);
+                return result;
+            }
             Ok(Reply::Stream { content_type, body }) => {
                 let mut stream = responder.stream(200, content_type)?;
                 if let Err(e) = body(&mut stream) {
@@ -172,5 +182,6 @@ fn bad_request_stand_in() -> http::Request {
         path: String::new(),
         query: Default::default(),
         headers: [("connection".to_string(), "close".to_string())].into(),
+        body: Vec::new(),
     }
 }

@@ -452,7 +452,7 @@ impl Builder<'_> {
             image: snapshot.id.clone(),
             command: command.clone(),
             // No entrypoint: the command runs as given.
-            entrypoint: Some(String::new()),
+            entrypoint: Some(Vec::new()),
             env: args.iter().map(|(n, v)| format!("{n}={v}")).collect(),
             network: self.run_network(run),
             resources: self.opts.run_limits.resources.clone(),

@@ -559,7 +559,7 @@ pub fn start_cmd(store: &Store, args: StartArgs) -> Result<i32> {
         let how = start::Foreground::attached(args.interactive);
         if how.detachable(prepared.options()) {
             let keys = crate::supervisor::attach::detach_keys(args.detach_keys.as_deref())?;
-            start::for_terminal(store, &id)?;
+            start::for_terminal(store, &id, crate::runtime::tty::window_size(0))?;
             return attach_terminal(store, &id, &keys);
         }
         state::set_marker(store, &id, state::Marker::StoppedByUser, false)?;

@@ -16,6 +16,7 @@ mod prune;
 mod registry;
 mod resources;
 mod run;
+mod service;
 mod system;
 mod volume;
 
@@ -158,6 +159,12 @@ enum Command {
     /// Regenerate the repository's completions/ and man/ (for skiff's developers)
     #[command(hide = true, name = "__generate-docs")]
     GenerateDocs(docs::GenerateDocsArgs),
+    /// Create a container of the run options given as JSON on stdin (run by the API service)
+    #[command(hide = true, name = "__create")]
+    CreateFromOptions,
+    /// Start a container whose output waits for a client to attach (run by the API service)
+    #[command(hide = true, name = "__start-for-client")]
+    StartForClient { id: String },
     /// Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)
     #[command(hide = true, name = "__parse-dockerfile")]
     ParseDockerfile(build::ParseDockerfileArgs),
@@ -275,6 +282,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::NetworkHolder(args) => {
             crate::net::holder::main(&store()?, &args.id, args.ready_fd).map(|()| 0)
         }
+        Command::CreateFromOptions => service::create(&store()?),
+        Command::StartForClient { id } => service::start_for_client(&store()?, &id),
         Command::Build(args) => build::build(&store()?, args),
         Command::Compose(args) => compose::compose(args),
         Command::Commit(args) => authoring::commit(&store()?, args),

@@ -90,7 +90,7 @@ impl CpuMemoryArgs {
 
     /// The limits for a build's RUN steps, checked as `run` checks them.
     pub fn checked(&self) -> Result<Resources> {
-        checked(self.resources()?, false)
+        self.resources()?.checked(false)
     }
 }
 
@@ -121,40 +121,20 @@ impl LimitArgs {
 impl ResourceArgs {
     /// The container's limits, checked and defaulted as docker does at creation.
     pub fn resources(&self) -> Result<Resources> {
-        checked(
-            Resources {
-                oom_kill_disable: self.oom_kill_disable,
-                cgroup_parent: self.cgroup_parent.clone().unwrap_or_default(),
-                device_cgroup_rules: self.device_cgroup_rule.clone(),
-                ..self.limits.resources()?
-            },
-            false,
-        )
+        Resources {
+            oom_kill_disable: self.oom_kill_disable,
+            cgroup_parent: self.cgroup_parent.clone().unwrap_or_default(),
+            device_cgroup_rules: self.device_cgroup_rule.clone(),
+            ..self.limits.resources()?
+        }
+        .checked(false)
     }
 
     /// `--cgroupns`: whether the container gets a cgroup namespace of its own; docker's
     /// default is its own on cgroup v2, the host's on v1.
     pub fn private_cgroupns(&self) -> Result<bool> {
-        match self.cgroupns.as_deref() {
-            None => Ok(std::path::Path::new(crate::runtime::cgroup::ROOT)
-                .join("cgroup.controllers")
-                .exists()),
-            Some("private") => Ok(true),
-            Some("host") => Ok(false),
-            Some(other) => Err(anyhow!(
-                "--cgroupns: invalid CGROUP mode {other:?}: use host or private"
-            )),
-        }
+        crate::container::resources::private_cgroupns(self.cgroupns.as_deref().unwrap_or_default())
     }
-}
-
-fn checked(resources: Resources, update: bool) -> Result<Resources> {
-    let resources = resources.normalized();
-    // Without limits there is nothing to check: a plain `run` reads nothing of the machine.
-    if resources.wants_cgroup() {
-        resources.check(&Machine::this(), update)?;
-    }
-    Ok(resources)
 }
 
 /// docker's message for a flag value that does not parse.

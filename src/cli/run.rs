@@ -4,7 +4,7 @@ use crate::container::create::{self, PullPolicy};
 use crate::container::devices::Device;
 use crate::container::limits::{self, Ulimit};
 use crate::container::namespaces::{Kind, NamespaceMode, UsernsMode};
-use crate::container::options::{self, HealthOptions, RestartPolicy, RunOptions};
+use crate::container::options::{self, HealthOptions, RunOptions};
 use crate::container::run::{self as runner, Outcome};
 use crate::container::start::Foreground;
 use crate::registry::manifest::Platform;
@@ -327,7 +327,10 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         user: args.user,
         group_add: args.group_add,
         hostname: args.hostname,
-        entrypoint: args.entrypoint,
+        entrypoint: args.entrypoint.map(|e| match e.is_empty() {
+            true => Vec::new(),
+            false => vec![e],
+        }),
         volumes: args.volume,
         tmpfs: args.tmpfs,
         read_only: args.read_only,
@@ -375,7 +378,7 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
             .iter()
             .map(|s| limits::parse_sysctl(s, own_network))
             .collect::<Result<_>>()?,
-        oom_score_adj: args.oom_score_adj.map(oom_score_adj).transpose()?,
+        oom_score_adj: args.oom_score_adj,
         domainname: args.domainname,
         annotations: args
             .annotation
@@ -396,9 +399,11 @@ fn options(store: &Store, args: RunArgs) -> Result<RunOptions> {
         mac_address,
         resources,
         private_cgroupns: cgroupns,
+        stdin_once: false,
+        console_size: [0, 0],
     };
     // Refused flags must not cost a pull.
-    validate(&opts)?;
+    opts.validate()?;
     for warning in crate::container::resources::warnings(&opts.resources) {
         eprintln!("WARNING: {warning}");
     }
@@ -452,51 +457,12 @@ pub fn shm_size(text: &str) -> Result<u64> {
     }
 }
 
-fn oom_score_adj(value: i32) -> Result<i32> {
-    if !(-1000..=1000).contains(&value) {
-        bail!("invalid value {value}, range for oom score adj is [-1000, 1000]");
-    }
-    Ok(value)
-}
-
 /// `KEY=VALUE` of a flag such as `--annotation`.
 fn key_value(flag: &str, text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
         _ => bail!("invalid {flag} {text:?}: give KEY=VALUE"),
     }
-}
-
-/// Flag combinations docker refuses up front.
-fn validate(opts: &RunOptions) -> Result<()> {
-    let policy = RestartPolicy::parse(&opts.restart)?;
-    if opts.rm && policy != RestartPolicy::No {
-        bail!("conflicting options: cannot specify both --restart and --rm");
-    }
-    crate::supervisor::log::Rotation::from_options(&opts.log_opts)?;
-    if let Some(driver) = &opts.log_driver {
-        if !options::LOG_DRIVERS.contains(&driver.as_str()) {
-            bail!("logging driver {driver:?} is not supported: skiff keeps logs with json-file (local is kept the same way), or none");
-        }
-    }
-    crate::net::mode::NetworkMode::parse(&opts.network)?;
-    crate::container::namespaces::validate(opts)?;
-    if let Some(signal) = &opts.stop_signal {
-        crate::container::stop::parse_signal(signal)?;
-    }
-    crate::supervisor::health::check_flags(&opts.health)?;
-    for spec in &opts.publish {
-        crate::net::publish::parse(spec)?;
-    }
-    for server in &opts.dns {
-        if server.parse::<std::net::IpAddr>().is_err() {
-            bail!("invalid --dns {server:?}: give an IP address");
-        }
-    }
-    for entry in &opts.add_hosts {
-        crate::container::network::parse_add_host(entry)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

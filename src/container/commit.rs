@@ -96,7 +96,7 @@ pub fn commit(store: &Store, maps: &IdMappings, id: &str, opts: &CommitOptions) 
         );
     }
     if let Some(entrypoint) = &options.entrypoint {
-        run_config.entrypoint = (!entrypoint.is_empty()).then(|| vec![entrypoint.clone()]);
+        run_config.entrypoint = (!entrypoint.is_empty()).then(|| entrypoint.clone());
     }
     if !options.command.is_empty() {
         run_config.cmd = Some(options.command.clone());

@@ -229,7 +229,7 @@ pub fn supervise_session(
         .as_ref()
         .context("the process has no terminal")?;
     let socket = session_socket(store, id, session);
-    let mut hub = Hub::listen(&socket, Some(Input::Terminal(master.try_clone()?)))?;
+    let mut hub = Hub::listen(&socket, Some(Input::Terminal(master.try_clone()?)), false)?;
     detached::report(&mut ready, &Ready::Started);
     hub.wait_for_first_client();
     let code = supervisor::supervise(

@@ -217,7 +217,7 @@ pub fn inspect_json(store: &Store, s: &Summary) -> Value {
             "Cmd": if o.command.is_empty() { Value::Null } else { json!(o.command) },
             "Image": r.image,
             "WorkingDir": cwd,
-            "Entrypoint": o.entrypoint.as_ref().map(|e| json!([e])).unwrap_or(Value::Null),
+            "Entrypoint": o.entrypoint.as_ref().map(|e| json!(e)).unwrap_or(Value::Null),
             "Labels": s.labels(),
             "StopSignal": o.stop_signal,
         },

@@ -107,7 +107,10 @@ impl Log {
                 // A torn line: step back and read it again once it is complete.
                 reader.seek_relative(-(line.len() as i64))?;
             }
-            if !state::load(store, &self.id)?.is_running() || stop() {
+            // A container removed meanwhile (docker-py removes before it reads all the
+            // stream) has ended too: what it logged was read from the file held open.
+            let running = state::load(store, &self.id).is_ok_and(|s| s.is_running());
+            if !running || stop() {
                 return Ok(());
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -115,7 +118,10 @@ impl Log {
             if std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
                 < reader.stream_position()?
             {
-                reader = std::io::BufReader::new(std::fs::File::open(&self.path)?);
+                match std::fs::File::open(&self.path) {
+                    Ok(file) => reader = std::io::BufReader::new(file),
+                    Err(_) => return Ok(()),
+                }
             }
         }
     }

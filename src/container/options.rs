@@ -20,7 +20,9 @@ pub struct RunOptions {
     pub user: Option<String>,
     pub group_add: Vec<String>,
     pub hostname: Option<String>,
-    pub entrypoint: Option<String>,
+    /// The words that replace the image's ENTRYPOINT; empty clears it.
+    #[serde(default, deserialize_with = "entrypoint_words")]
+    pub entrypoint: Option<Vec<String>>,
     pub volumes: Vec<String>,
     pub tmpfs: Vec<String>,
     pub read_only: bool,
@@ -125,6 +127,34 @@ pub struct RunOptions {
     /// `--cgroupns private`: a cgroup namespace of the container's own.
     #[serde(default)]
     pub private_cgroupns: bool,
+    /// docker's StdinOnce: the container's stdin closes when the first attached client's
+    /// input ends (`docker run -i` through the Engine API).
+    #[serde(default)]
+    pub stdin_once: bool,
+    /// docker's ConsoleSize, rows and columns: the size a terminal started without a
+    /// client's terminal at hand begins with (zero: the kernel's default).
+    #[serde(default)]
+    pub console_size: [u16; 2],
+}
+
+/// `entrypoint` as a list of words; records made before it was a list hold the one word
+/// `--entrypoint` gave, an empty one for none.
+fn entrypoint_words<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        Words(Vec<String>),
+        Word(String),
+    }
+    Ok(
+        Option::<Form>::deserialize(deserializer)?.map(|form| match form {
+            Form::Words(words) => words,
+            Form::Word(word) if word.is_empty() => Vec::new(),
+            Form::Word(word) => vec![word],
+        }),
+    )
 }
 
 /// The logging drivers skiff has: docker's json-file, `local` (kept as json-file: `logs`
@@ -140,6 +170,41 @@ impl RunOptions {
     /// Whether the container's output is kept for `logs`.
     pub fn keeps_logs(&self) -> bool {
         self.log_driver() != "none"
+    }
+
+    /// Flag combinations docker refuses up front.
+    pub fn validate(&self) -> Result<()> {
+        let policy = RestartPolicy::parse(&self.restart)?;
+        if self.rm && policy != RestartPolicy::No {
+            bail!("conflicting options: cannot specify both --restart and --rm");
+        }
+        crate::supervisor::log::Rotation::from_options(&self.log_opts)?;
+        if let Some(driver) = &self.log_driver {
+            if !LOG_DRIVERS.contains(&driver.as_str()) {
+                bail!("logging driver {driver:?} is not supported: skiff keeps logs with json-file (local is kept the same way), or none");
+            }
+        }
+        crate::net::mode::NetworkMode::parse(&self.network)?;
+        crate::container::namespaces::validate(self)?;
+        if let Some(signal) = &self.stop_signal {
+            crate::container::stop::parse_signal(signal)?;
+        }
+        crate::supervisor::health::check_flags(&self.health)?;
+        for spec in &self.publish {
+            crate::net::publish::parse(spec)?;
+        }
+        for server in &self.dns {
+            if server.parse::<std::net::IpAddr>().is_err() {
+                bail!("invalid --dns {server:?}: give an IP address");
+            }
+        }
+        for entry in &self.add_hosts {
+            crate::container::network::parse_add_host(entry)?;
+        }
+        if let Some(value) = self.oom_score_adj.filter(|v| !(-1000..=1000).contains(v)) {
+            bail!("invalid value {value}, range for oom score adj is [-1000, 1000]");
+        }
+        Ok(())
     }
 }
 
@@ -301,6 +366,24 @@ pub fn merge_env(base: &mut Vec<String>, extra: impl IntoIterator<Item = String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_with_a_one_word_entrypoint_still_read() {
+        let entrypoint = |old: serde_json::Value| {
+            let mut record = serde_json::to_value(RunOptions::default()).unwrap();
+            record["entrypoint"] = old;
+            serde_json::from_value::<RunOptions>(record)
+                .unwrap()
+                .entrypoint
+        };
+        assert_eq!(entrypoint("sh".into()), Some(vec!["sh".to_string()]));
+        assert_eq!(entrypoint("".into()), Some(vec![]));
+        assert_eq!(entrypoint(serde_json::Value::Null), None);
+        assert_eq!(
+            entrypoint(serde_json::json!(["a", "b"])),
+            Some(vec!["a".into(), "b".into()])
+        );
+    }
 
     #[test]
     fn destinations() {

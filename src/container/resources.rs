@@ -122,3 +122,16 @@ fn device_rules(devices: &[Device]) -> Vec<String> {
         })
         .collect()
 }
+
+/// `--cgroupns` (HostConfig.CgroupnsMode): whether the container gets a cgroup namespace of
+/// its own; docker's default ("") is its own on cgroup v2, the host's on v1.
+pub fn private_cgroupns(mode: &str) -> Result<bool> {
+    match mode {
+        "" => Ok(std::path::Path::new(cgroup::ROOT)
+            .join("cgroup.controllers")
+            .exists()),
+        "private" => Ok(true),
+        "host" => Ok(false),
+        other => bail!("--cgroupns: invalid CGROUP mode {other:?}: use host or private"),
+    }
+}

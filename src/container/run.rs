@@ -36,7 +36,7 @@ pub fn run(
     let for_terminal = !opts.detach && how.detachable(opts);
     if opts.detach || for_terminal {
         let started = if for_terminal {
-            start::for_terminal(store, &id)
+            start::for_terminal(store, &id, crate::runtime::tty::window_size(0))
         } else {
             start::detached(store, &id)
         };

@@ -82,8 +82,7 @@ impl Paths {
 pub fn command(opts: &RunOptions, image: &Image) -> Result<Vec<String>> {
     let config = &image.config.config;
     let (entrypoint, cmd) = match &opts.entrypoint {
-        Some(e) if e.is_empty() => (Vec::new(), opts.command.clone()),
-        Some(e) => (vec![e.clone()], opts.command.clone()),
+        Some(words) => (words.clone(), opts.command.clone()),
         None => {
             let cmd = if opts.command.is_empty() {
                 config.cmd.clone().unwrap_or_default()

@@ -297,10 +297,10 @@ pub fn detached(store: &Store, id: &str) -> Result<()> {
 }
 
 /// `run -it`, `start -ai`: as [`detached`], but the supervisor holds the container's output
-/// until this process attaches from its terminal (stdin), whose size the container's
-/// terminal starts with. The user can then detach and leave the container running.
-pub fn for_terminal(store: &Store, id: &str) -> Result<()> {
+/// until a client attaches (this process from its terminal, or an Engine API client); the
+/// container's terminal starts with size `window`. The user can then detach and leave the
+/// container running.
+pub fn for_terminal(store: &Store, id: &str, window: Option<libc::winsize>) -> Result<()> {
     state::set_marker(store, id, Marker::StoppedByUser, false)?;
-    let window = crate::runtime::tty::window_size(0);
     supervisor::detached::spawn(store, id, Launcher::Attaches(window))
 }

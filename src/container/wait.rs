@@ -32,49 +32,64 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// Waits as `condition` says and returns the container's exit code.
 pub fn wait(store: &Store, id: &str, condition: WaitCondition) -> Result<i32> {
+    let mark = crate::events::mark(store);
     let current = state::load(store, id)?;
     match condition {
         WaitCondition::NotRunning if !current.is_running() => Ok(current.exit_code),
-        WaitCondition::NotRunning => wait_exit(store, id, &current),
-        WaitCondition::NextExit => match next_run(store, id, current.clone()) {
-            Some(run) => wait_exit(store, id, &run),
-            None => Ok(current.exit_code),
+        WaitCondition::NotRunning => wait_exit(store, id, &current, mark),
+        WaitCondition::NextExit => match next_run(store, id, current.clone(), mark) {
+            NextRun::Running(run) => wait_exit(store, id, &run, mark),
+            NextRun::Ended(code) => Ok(code),
+            NextRun::Removed => Ok(current.exit_code),
         },
         WaitCondition::Removed => {
             let code = if current.is_running() {
-                wait_exit(store, id, &current)?
+                wait_exit(store, id, &current, mark)?
             } else {
                 current.exit_code
             };
-            Ok(wait_removed(store, id, code))
+            Ok(wait_removed(store, id, code, mark))
         }
     }
 }
 
-/// The state of the container's next (or current) run, once it runs; None when it is removed
-/// before it starts.
-fn next_run(
-    store: &Store,
-    id: &str,
-    mut now: state::ContainerState,
-) -> Option<state::ContainerState> {
+/// What became of the container's next (or current) run.
+enum NextRun {
+    Running(Box<state::ContainerState>),
+    /// It began and ended between two looks, with this code.
+    Ended(i32),
+    /// The container went before it started.
+    Removed,
+}
+
+fn next_run(store: &Store, id: &str, mut now: state::ContainerState, mark: u64) -> NextRun {
     while !now.is_running() {
         std::thread::sleep(POLL);
-        now = state::load(store, id).ok()?;
+        if let Some(code) = crate::events::exit_code_since(store, mark, id) {
+            return NextRun::Ended(code);
+        }
+        match state::load(store, id) {
+            Ok(state) => now = state,
+            Err(_) => return NextRun::Removed,
+        }
     }
-    Some(now)
+    NextRun::Running(Box::new(now))
 }
 
 /// Waits for the current run to end and returns the exit code the supervisor records.
-fn wait_exit(store: &Store, id: &str, current: &state::ContainerState) -> Result<i32> {
+fn wait_exit(store: &Store, id: &str, current: &state::ContainerState, mark: u64) -> Result<i32> {
     stop::wait_for_exit(current, Duration::from_secs(u32::MAX as u64));
     // The supervisor records the exit (and maybe a restart) right after pid 1 is reaped.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let now = match state::load(store, id) {
             Ok(now) => now,
-            // Removed meanwhile (`--rm`): the last code seen is the answer.
-            Err(_) => return Ok(current.exit_code),
+            // Removed meanwhile (`--rm`): the journal has the code.
+            Err(_) => {
+                return Ok(
+                    crate::events::exit_code_since(store, mark, id).unwrap_or(current.exit_code)
+                )
+            }
         };
         if now.pid != current.pid || !now.is_running() || Instant::now() > deadline {
             return Ok(now.exit_code);
@@ -83,15 +98,11 @@ fn wait_exit(store: &Store, id: &str, current: &state::ContainerState) -> Result
     }
 }
 
-/// Waits until the container is removed; returns the last exit code it recorded.
-fn wait_removed(store: &Store, id: &str, mut code: i32) -> i32 {
+/// Waits until the container is removed; returns the exit code of its last run, which the
+/// journal holds when the run began and ended between two looks.
+fn wait_removed(store: &Store, id: &str, code: i32, mark: u64) -> i32 {
     while record::dir(store, id).exists() {
-        if let Ok(now) = state::load(store, id) {
-            if !now.is_running() {
-                code = now.exit_code;
-            }
-        }
         std::thread::sleep(POLL);
     }
-    code
+    crate::events::exit_code_since(store, mark, id).unwrap_or(code)
 }

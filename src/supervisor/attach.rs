@@ -23,6 +23,8 @@ pub fn socket_path(runroot: &Path, id: &str) -> PathBuf {
 
 /// The stream number (one less than the frame's first byte) of the frame with the exit code.
 const EXIT_STREAM: usize = 3;
+/// The first byte of that frame.
+pub const EXIT_FRAME: u8 = EXIT_STREAM as u8 + 1;
 
 /// How long a supervisor holds its container's output for the launcher about to attach
 /// (`run -it`), should it have died first.
@@ -47,12 +49,21 @@ impl Input {
 /// The supervisor's side: the listening socket and the attached clients.
 pub struct Hub {
     listener: UnixListener,
-    clients: Vec<UnixStream>,
+    clients: Vec<Client>,
     input: Option<Input>,
+    /// Whether the input pipe closes when a client's input ends (docker's StdinOnce).
+    stdin_once: bool,
+}
+
+/// An attached client: it gets the output until writing to it fails, and its input is
+/// read until it ends (a client may end its input and still read, as `docker run -i` does).
+struct Client {
+    stream: UnixStream,
+    reading: bool,
 }
 
 impl Hub {
-    pub fn listen(path: &Path, input: Option<Input>) -> Result<Hub> {
+    pub fn listen(path: &Path, input: Option<Input>, stdin_once: bool) -> Result<Hub> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -64,26 +75,28 @@ impl Hub {
             listener,
             clients: Vec::new(),
             input,
+            stdin_once,
         })
     }
 
     pub fn add_poll_fds<'a>(&'a self, fds: &mut Vec<PollFd<'a>>) {
         fds.push(PollFd::new(self.listener.as_fd(), PollFlags::POLLIN));
-        for client in &self.clients {
-            fds.push(PollFd::new(client.as_fd(), PollFlags::POLLIN));
+        for client in self.clients.iter().filter(|c| c.reading) {
+            fds.push(PollFd::new(client.stream.as_fd(), PollFlags::POLLIN));
         }
     }
 
     /// Accepts new clients and moves their input to the container.
     pub fn on_ready(&mut self, ready: &[bool]) {
-        let mut gone = Vec::new();
-        for (i, client) in self.clients.iter_mut().enumerate() {
-            if ready.get(i + 1) != Some(&true) {
-                continue;
-            }
+        let mut input_ended = false;
+        let reading = self.clients.iter_mut().filter(|c| c.reading);
+        for (client, _) in reading.zip(&ready[1..]).filter(|(_, r)| **r) {
             let mut buf = [0u8; 16 * 1024];
-            match client.read(&mut buf) {
-                Ok(0) | Err(_) => gone.push(i),
+            match client.stream.read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    client.reading = false;
+                    input_ended = true;
+                }
                 Ok(n) => {
                     if let Some(input) = &self.input {
                         super::write_all_fd(input.fd().as_raw_fd(), &buf[..n]);
@@ -91,8 +104,9 @@ impl Hub {
                 }
             }
         }
-        for i in gone.into_iter().rev() {
-            self.clients.remove(i);
+        if input_ended && self.stdin_once && matches!(self.input, Some(Input::Pipe(_))) {
+            // The container reads to its end of file, as `echo hi | docker run -i` expects.
+            self.input = None;
         }
         if ready.first() == Some(&true) {
             self.accept();
@@ -110,7 +124,10 @@ impl Hub {
     fn accept(&mut self) {
         while let Ok((client, _)) = self.listener.accept() {
             if self.welcome(&client).is_ok() {
-                self.clients.push(client);
+                self.clients.push(Client {
+                    stream: client,
+                    reading: true,
+                });
             }
         }
     }
@@ -140,7 +157,7 @@ impl Hub {
         }
         let frame = frame(stream, data);
         self.clients
-            .retain_mut(|c| write_patiently(c, &frame).is_ok());
+            .retain_mut(|c| write_patiently(&mut c.stream, &frame).is_ok());
     }
 }
 

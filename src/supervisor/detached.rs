@@ -307,7 +307,12 @@ fn run_once(
         Some(master) => Some(Input::Terminal(master.try_clone()?)),
         None => stdin_w.map(Input::Pipe),
     };
-    let mut hub = Hub::listen(&socket_path(&store.runroot, prepared.id()), input)?;
+    let stdin_once = prepared.options().stdin_once;
+    let mut hub = Hub::listen(
+        &socket_path(&store.runroot, prepared.id()),
+        input,
+        stdin_once,
+    )?;
     state::save(store, prepared.id(), &running)?;
     report(ready, &Ready::Started);
     prepared.emit(store, "start", &[]);

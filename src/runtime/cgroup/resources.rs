@@ -97,6 +97,21 @@ impl Resources {
         self
     }
 
+    /// Defaulted and checked as docker does at creation (`update`: as `update` does).
+    pub fn checked(self, update: bool) -> Result<Resources> {
+        let mut resources = self.normalized();
+        // At creation 0 and -1 both mean no limit (docker's clients send 0 for none); an
+        // update keeps them, to lift a limit the container has.
+        if !update && resources.pids_limit.is_some_and(|n| n <= 0) {
+            resources.pids_limit = None;
+        }
+        // Without limits there is nothing to check: a plain `run` reads nothing of the machine.
+        if resources.wants_cgroup() {
+            resources.check(&Machine::this(), update)?;
+        }
+        Ok(resources)
+    }
+
     /// docker's checks, with its messages. `update` may give a swap limit alone, since the
     /// container has its memory limit already.
     pub fn check(&self, machine: &Machine, update: bool) -> Result<()> {
@@ -364,6 +379,14 @@ mod tests {
         assert_eq!(cpus.cfs(), Some((50_000, 100_000)));
         assert_eq!(Resources::default().cfs(), None);
         assert!(!Resources::default().wants_cgroup());
+        // docker's clients send a pids limit of 0 for none: no cgroup for that.
+        let none = |n| Resources {
+            pids_limit: Some(n),
+            ..Default::default()
+        };
+        assert!(!none(0).checked(false).unwrap().wants_cgroup());
+        assert!(!none(-1).checked(false).unwrap().wants_cgroup());
+        assert_eq!(none(0).checked(true).unwrap().pids_limit, Some(0));
     }
 
     #[test]
