@@ -634,6 +634,88 @@ fn docker_run_it_gives_a_terminal_of_the_clients_size() {
 }
 
 #[test]
+fn docker_exec_runs_commands_in_a_running_container() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    s.ok(&["run", "-d", "--name", "web", image, "sleep", "1000"]);
+    let out = service.docker(
+        &s,
+        &[
+            "exec",
+            "-e",
+            "A=1",
+            "-w",
+            "/tmp",
+            "web",
+            "sh",
+            "-c",
+            "echo $A; pwd; echo err >&2; exit 4",
+        ],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (4, "1\n/tmp\n", "err\n"),
+        "{out}"
+    );
+    let out = service.docker_stdin(
+        &s,
+        &["exec", "-i", "web", "sh", "-c", "cat; echo done"],
+        b"line\n",
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "line\ndone\n"),
+        "{out}"
+    );
+    assert_eq!(service.docker(&s, &["exec", "web", "nosuch"]).code, 127);
+    service.docker_ok(
+        &s,
+        &["exec", "-d", "web", "sh", "-c", "echo bg > /tmp/made"],
+    );
+    let made = (0..100).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        Some(s.run(&["exec", "web", "cat", "/tmp/made"])).filter(|o| o.success())
+    });
+    assert_eq!(made.map(|o| o.stdout).as_deref(), Some("bg\n"));
+    let out = service.python(
+        &s,
+        "print(client.containers.get('web').exec_run(['sh', '-c', 'echo hi; exit 3']))",
+    );
+    assert_eq!(
+        out.stdout, "ExecResult(exit_code=3, output=b'hi\\n')\n",
+        "{out}"
+    );
+    let line = format!(
+        "stty rows 30 cols 100; DOCKER_HOST={} exec docker exec -it web sh",
+        common::shell_quote(&service.docker_host)
+    );
+    if let Some(mut term) = s.spawn_in_pty_line(&line) {
+        let limit = Duration::from_secs(30);
+        assert!(
+            term.wait_for_stdout("# ", limit),
+            "the prompt: {}",
+            term.stdout_so_far()
+        );
+        term.write(b"stty size; exit 6\n");
+        assert!(
+            term.wait_for_stdout("30 100", limit),
+            "the size: {}",
+            term.stdout_so_far()
+        );
+        assert_eq!(term.wait(limit).code, 6);
+    }
+    s.ok(&["stop", "-t", "0", "web"]);
+    let out = service.docker(&s, &["exec", "web", "true"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("is not running"),
+        "{out}"
+    );
+    let out = service.docker(&s, &["exec", "nosuch", "true"]);
+    assert!(out.stderr.contains("No such container: nosuch"), "{out}");
+}
+
+#[test]
 fn docker_create_and_run_d_make_what_skiff_runs() {
     let s = Skiff::new();
     let image = s.busybox();

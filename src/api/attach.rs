@@ -255,21 +255,26 @@ fn relay_output(
     }
 }
 
-/// `POST /containers/{id}/resize?h=ROWS&w=COLUMNS`: the container's terminal takes the size.
-pub fn resize<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiResult<Reply<'a>> {
-    let s = summary(context, name)?;
+/// The size of a resize request: `h` rows, `w` columns.
+pub(super) fn window_size(request: &Request) -> ApiResult<libc::winsize> {
     let number = |key: &str| {
         request
             .param(key)
             .parse::<u16>()
             .map_err(|_| ApiError::bad_request(format!("invalid {key} {:?}", request.param(key))))
     };
-    let size = libc::winsize {
+    Ok(libc::winsize {
         ws_row: number("h")?,
         ws_col: number("w")?,
         ws_xpixel: 0,
         ws_ypixel: 0,
-    };
+    })
+}
+
+/// `POST /containers/{id}/resize?h=ROWS&w=COLUMNS`: the container's terminal takes the size.
+pub fn resize<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiResult<Reply<'a>> {
+    let s = summary(context, name)?;
+    let size = window_size(request)?;
     // The client attaching first is the one the supervisor holds the output for.
     context.attachers.settle(s.id(), Duration::from_secs(5));
     let s = summary(context, name)?;

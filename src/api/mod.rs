@@ -7,6 +7,7 @@ mod attach;
 mod containers;
 mod create;
 mod error;
+mod exec;
 mod http;
 mod images;
 mod listener;
@@ -63,6 +64,8 @@ pub struct Context {
     pub store: Store,
     /// The clients waiting to attach to containers that have not started yet.
     pub attachers: attach::Attachers,
+    /// The exec instances made through this service.
+    pub execs: exec::Execs,
 }
 
 impl Context {
@@ -152,6 +155,10 @@ static ROUTES: &[Route<Handler>] = &[
     route("POST", "/containers/{id}/kill", containers::kill),
     route("POST", "/containers/{id}/wait", containers::wait),
     route("GET", "/containers/{id}/logs", containers::logs),
+    route("POST", "/containers/{id}/exec", exec::create),
+    route("POST", "/exec/{id}/start", exec::start),
+    route("POST", "/exec/{id}/resize", exec::resize),
+    route("GET", "/exec/{id}/json", exec::inspect),
     route("DELETE", "/containers/{id}", containers::remove),
     route("GET", "/images/json", images::list),
     route("POST", "/images/create", images::pull),

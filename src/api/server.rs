@@ -80,6 +80,7 @@ pub fn serve(store: Store, options: ServiceOptions) -> Result<i32> {
     let context = Arc::new(Context {
         store,
         attachers: Default::default(),
+        execs: Default::default(),
     });
     let activity = Arc::new(Activity {
         state: Mutex::new((0, Instant::now())),

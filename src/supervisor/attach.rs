@@ -184,7 +184,9 @@ fn write_patiently(client: &mut UnixStream, mut data: &[u8]) -> std::io::Result<
     Ok(())
 }
 
-fn frame(stream: usize, data: &[u8]) -> Vec<u8> {
+/// docker's framing of `data`: stream `stream` (0 stdout, 1 stderr) in the first byte, the
+/// length in the last four of the eight-byte head.
+pub fn frame(stream: usize, data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + 8);
     out.push(stream as u8 + 1);
     out.extend_from_slice(&[0, 0, 0]);
