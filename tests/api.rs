@@ -716,6 +716,88 @@ fn docker_exec_runs_commands_in_a_running_container() {
 }
 
 #[test]
+fn docker_volume_commands_work_on_skiffs_volumes() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    service.docker_ok(&s, &["volume", "create", "--label", "team=a", "data"]);
+    assert_eq!(
+        s.ok(&["volume", "inspect", "--format", "{{.Labels.team}}", "data"]),
+        "a\n"
+    );
+    s.ok(&["volume", "create", "other"]);
+    let listed = service.docker_ok(&s, &["volume", "ls", "-q", "--filter", "label=team=a"]);
+    assert_eq!(listed, "data\n");
+    let shown = service.docker_ok(
+        &s,
+        &[
+            "volume",
+            "inspect",
+            "--format",
+            "{{.Name}} {{.Driver}} {{.Mountpoint}}",
+            "other",
+        ],
+    );
+    assert_eq!(
+        shown,
+        s.ok(&[
+            "volume",
+            "inspect",
+            "--format",
+            "{{.Name}} {{.Driver}} {{.Mountpoint}}",
+            "other"
+        ])
+    );
+    // Made through the API, used by skiff: the same volume.
+    service.docker_ok(
+        &s,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            "data:/data",
+            image,
+            "sh",
+            "-c",
+            "echo kept > /data/f",
+        ],
+    );
+    assert_eq!(
+        s.ok(&["run", "--rm", "-v", "data:/data", image, "cat", "/data/f"]),
+        "kept\n"
+    );
+    s.ok(&[
+        "create",
+        "--name",
+        "user",
+        "-v",
+        "data:/data",
+        image,
+        "true",
+    ]);
+    let out = service.docker(&s, &["volume", "rm", "data"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("volume is in use"),
+        "{out}"
+    );
+    let dangling = service.docker_ok(&s, &["volume", "ls", "-q", "--filter", "dangling=true"]);
+    assert_eq!(dangling, "other\n");
+    s.ok(&["rm", "user"]);
+    service.docker_ok(&s, &["volume", "rm", "data", "other"]);
+    assert_eq!(s.ok(&["volume", "ls", "-q"]), "");
+    let out = service.docker(&s, &["volume", "inspect", "data"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("No such volume"),
+        "{out}"
+    );
+    let out = service.docker(&s, &["volume", "create", "-d", "nfs", "x"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("only the local driver"),
+        "{out}"
+    );
+}
+
+#[test]
 fn docker_create_and_run_d_make_what_skiff_runs() {
     let s = Skiff::new();
     let image = s.busybox();

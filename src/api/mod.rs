@@ -14,6 +14,7 @@ mod listener;
 mod router;
 mod server;
 mod system;
+mod volumes;
 
 use crate::store::Store;
 use error::ApiResult;
@@ -165,4 +166,8 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/images/{name}/json", images::inspect),
     route("POST", "/images/{name}/tag", images::tag),
     route("DELETE", "/images/{name}", images::remove),
+    route("GET", "/volumes", volumes::list),
+    route("POST", "/volumes/create", volumes::create),
+    route("GET", "/volumes/{name}", volumes::inspect),
+    route("DELETE", "/volumes/{name}", volumes::remove),
 ];

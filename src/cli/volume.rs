@@ -1,12 +1,11 @@
 //! `skiff volume create|ls|inspect|rm|prune`, with docker's flags and output shapes.
 
-use super::filter::NamePattern;
 use super::format::{self, Format};
 use super::prune::{confirmed, PruneFilters, Section};
 use crate::container::mounts;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
-use crate::volume::{self, NewVolume, Volume};
+use crate::volume::{self, NewVolume, Volume, VolumeFilters};
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -59,12 +58,7 @@ pub struct CreateArgs {
 }
 
 fn create(store: &Store, args: CreateArgs) -> Result<i32> {
-    if args.driver != "local" {
-        bail!(
-            "volume driver {:?} is not available: skiff has only the local driver",
-            args.driver
-        );
-    }
+    volume::driver::check_name(&args.driver)?;
     let mut options = BTreeMap::new();
     for opt in &args.opts {
         let (k, v) = opt
@@ -101,43 +95,11 @@ pub struct LsArgs {
     format: Option<String>,
 }
 
-#[derive(Default)]
-struct VolumeFilters {
-    dangling: Option<bool>,
-    names: Vec<NamePattern>,
-    labels: Vec<super::filter::Label>,
-    drivers: Vec<String>,
-}
-
-impl VolumeFilters {
-    fn parse(filters: &[String]) -> Result<VolumeFilters> {
-        let mut f = VolumeFilters::default();
-        for filter in filters {
-            let (key, value) = super::filter::split(filter)?;
-            match key {
-                "dangling" => f.dangling = Some(super::filter::boolean(key, value)?),
-                "name" => f.names.push(NamePattern::parse(value)?),
-                "label" => f.labels.push(super::filter::Label::parse(value)),
-                "driver" => f.drivers.push(value.to_string()),
-                other => bail!("invalid filter '{other}'"),
-            }
-        }
-        Ok(f)
-    }
-
-    fn keeps(&self, v: &Volume, in_use: impl Fn(&str) -> bool) -> bool {
-        (self.names.is_empty() || self.names.iter().any(|n| n.matches(&v.name)))
-            && self.labels.iter().all(|l| l.matches(&v.labels))
-            && (self.drivers.is_empty() || self.drivers.iter().any(|d| d == "local"))
-            && self.dangling.is_none_or(|d| d != in_use(&v.name))
-    }
-}
-
 fn ls(store: &Store, args: LsArgs) -> Result<i32> {
     let format = Format::parse(args.format.as_deref())?;
     let filters = VolumeFilters::parse(&args.filters)?;
     // Reading every container record is needed only to tell dangling volumes apart.
-    let users = if filters.dangling.is_some() {
+    let users = if filters.asks_use() {
         mounts::volume_users(store)?
     } else {
         BTreeMap::new()
@@ -183,26 +145,6 @@ fn row_json(store: &Store, v: &Volume) -> Value {
     })
 }
 
-/// docker's `volume inspect` object.
-fn inspect_json(store: &Store, v: &Volume) -> Value {
-    let or_null = |m: &BTreeMap<String, String>| {
-        if m.is_empty() {
-            Value::Null
-        } else {
-            json!(m)
-        }
-    };
-    json!({
-        "CreatedAt": v.created,
-        "Driver": "local",
-        "Labels": or_null(&v.labels),
-        "Mountpoint": v.mountpoint(store),
-        "Name": v.name,
-        "Options": or_null(&v.options),
-        "Scope": "local",
-    })
-}
-
 #[derive(Args)]
 pub struct InspectArgs {
     #[arg(required = true, value_name = "VOLUME")]
@@ -214,7 +156,7 @@ pub struct InspectArgs {
 
 fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
     super::inspect_each(&args.names, args.format.as_deref(), |name| {
-        Ok(inspect_json(store, &volume::load(store, name)?))
+        Ok(volume::load(store, name)?.inspect_json(store))
     })
 }
 

@@ -18,6 +18,14 @@ pub enum Backing {
     HostDir(PathBuf),
 }
 
+/// Refuses every driver but `local` (an empty name is `local`).
+pub fn check_name(driver: &str) -> Result<()> {
+    if !matches!(driver, "" | "local") {
+        bail!("volume driver {driver:?} is not available: skiff has only the local driver");
+    }
+    Ok(())
+}
+
 pub fn backing(options: &BTreeMap<String, String>) -> Result<Backing> {
     for key in options.keys() {
         if !matches!(key.as_str(), "type" | "device" | "o") {

@@ -7,6 +7,7 @@
 //! the volume lock serialises "is it unused?" with "now it is used".
 
 pub mod driver;
+mod filter;
 
 use crate::clock;
 use crate::events;
@@ -17,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
+
+pub use filter::VolumeFilters;
 
 /// The label docker (23 and later) puts on anonymous volumes; `volume prune` without `--all`
 /// removes only volumes that carry it.
@@ -43,6 +46,23 @@ impl Volume {
     /// The directory containers see (docker's `Mountpoint`).
     pub fn mountpoint(&self, store: &Store) -> PathBuf {
         dir(store, &self.name).join("_data")
+    }
+
+    /// docker's `volume inspect` object (also the Engine API's).
+    pub fn inspect_json(&self, store: &Store) -> serde_json::Value {
+        let or_null = |m: &BTreeMap<String, String>| match m.is_empty() {
+            true => serde_json::Value::Null,
+            false => serde_json::json!(m),
+        };
+        serde_json::json!({
+            "CreatedAt": self.created,
+            "Driver": "local",
+            "Labels": or_null(&self.labels),
+            "Mountpoint": self.mountpoint(store),
+            "Name": self.name,
+            "Options": or_null(&self.options),
+            "Scope": "local",
+        })
     }
 
     /// How the volume is mounted into a container.
