@@ -1,6 +1,7 @@
 //! The pieces every `-f/--filter` shares: `name=value` splitting, `label=KEY[=VALUE]`
-//! and the boolean `dangling=`.
+//! and the boolean `dangling=`, and the filters every prune takes.
 
+use crate::clock;
 use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 
@@ -62,6 +63,45 @@ pub fn boolean(key: &str, value: &str) -> Result<bool> {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
         _ => bail!("invalid filter '{key}={value}'"),
+    }
+}
+
+/// The filters every prune takes: `label=`, `label!=` and `until=`.
+#[derive(Default)]
+pub struct PruneFilters {
+    labels: Vec<Label>,
+    unwanted: Vec<Label>,
+    until: Option<clock::Instant>,
+}
+
+impl PruneFilters {
+    pub fn parse(texts: &[String]) -> Result<PruneFilters> {
+        let mut filters = PruneFilters::default();
+        for text in texts {
+            match split(text)? {
+                ("label", value) => filters.labels.push(Label::parse(value)),
+                ("label!", value) => filters.unwanted.push(Label::parse(value)),
+                ("until", value) => {
+                    filters.until = Some(
+                        clock::parse_point_in_time(value)
+                            .ok_or_else(|| anyhow!("invalid filter 'until={value}'"))?,
+                    )
+                }
+                _ => bail!("invalid filter '{text}': prune filters by label=, label!= and until="),
+            }
+        }
+        Ok(filters)
+    }
+
+    /// Whether something with these labels, made at `created`, is to go.
+    pub fn keeps(&self, labels: &BTreeMap<String, String>, created: clock::Instant) -> bool {
+        self.labels.iter().all(|l| l.matches(labels))
+            && !self.unwanted.iter().any(|l| l.matches(labels))
+            && self.until.is_none_or(|until| created < until)
+    }
+
+    pub fn has_until(&self) -> bool {
+        self.until.is_some()
     }
 }
 

@@ -877,3 +877,205 @@ except docker.errors.ImageNotFound as e:
     assert_eq!(out.stdout, "b'hi\\nb\\n'\ncreated {'k': 'v'}\nnot found\n");
     assert!(skiff_states(&s).is_empty());
 }
+
+#[test]
+fn docker_network_commands_work_on_skiffs_networks() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let id = service.docker_ok(
+        &s,
+        &[
+            "network",
+            "create",
+            "--label",
+            "team=a",
+            "--subnet",
+            "10.91.0.0/24",
+            "appnet",
+        ],
+    );
+    assert_eq!(
+        s.ok(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{.Id}} {{.Labels.team}}",
+            "appnet"
+        ]),
+        format!("{} a\n", id.trim())
+    );
+    s.ok(&["network", "create", "other"]);
+    let listed = service.docker_ok(&s, &["network", "ls", "-q", "--filter", "label=team=a"]);
+    assert_eq!(listed.trim(), &id.trim()[..12]);
+    let names = service.docker_ok(&s, &["network", "ls", "--format", "{{.Name}}"]);
+    assert_eq!(
+        sorted_lines(&names),
+        ["appnet", "bridge", "host", "none", "other"]
+    );
+    let out = service.docker(&s, &["network", "create", "appnet"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("already exists"),
+        "{out}"
+    );
+
+    // Containers run through the API find each other on the network by name and alias.
+    let script = "mkdir -p /www && echo from-db > /www/index.html && exec httpd -f -p 80 -h /www";
+    service.docker_ok(
+        &s,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "db",
+            "--network",
+            "appnet",
+            "--network-alias",
+            "database",
+            image,
+            "sh",
+            "-c",
+            script,
+        ],
+    );
+    let fetch =
+        "for i in $(seq 50); do wget -q -O- http://database/ && exit 0; sleep 0.2; done; exit 1";
+    let fetched = service.docker_ok(
+        &s,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "appnet",
+            image,
+            "sh",
+            "-c",
+            fetch,
+        ],
+    );
+    assert_eq!(fetched, "from-db\n");
+    let members = service.docker_ok(
+        &s,
+        &[
+            "network",
+            "inspect",
+            "-f",
+            "{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}",
+            "appnet",
+        ],
+    );
+    assert!(members.starts_with("db 10.91.0."), "{members}");
+
+    // A running container joins and leaves a second network.
+    service.docker_ok(
+        &s,
+        &["network", "connect", "--alias", "store", "other", "db"],
+    );
+    let joined = s.ok(&[
+        "inspect",
+        "-f",
+        "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+        "db",
+    ]);
+    assert_eq!(joined.trim(), "appnet other");
+    let fetched = s.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "other",
+        image,
+        "sh",
+        "-c",
+        &fetch.replace("database", "store"),
+    ]);
+    assert_eq!(fetched, "from-db\n");
+    service.docker_ok(&s, &["network", "disconnect", "other", "db"]);
+    let joined = s.ok(&[
+        "inspect",
+        "-f",
+        "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+        "db",
+    ]);
+    assert_eq!(joined.trim(), "appnet");
+
+    // In use, predefined, or missing: refused as docker refuses.
+    let out = service.docker(&s, &["network", "rm", "appnet"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("active endpoints"),
+        "{out}"
+    );
+    let out = service.docker(&s, &["network", "rm", "bridge"]);
+    assert!(out.code != 0 && out.stderr.contains("pre-defined"), "{out}");
+    let out = service.docker(&s, &["network", "inspect", "nowhere"]);
+    assert!(out.code != 0 && out.stderr.contains("not found"), "{out}");
+
+    let pruned = service.docker_ok(&s, &["network", "prune", "-f"]);
+    assert_eq!(pruned, "Deleted Networks:\nother\n\n");
+    s.ok(&["rm", "-f", "db"]);
+    service.docker_ok(&s, &["network", "rm", "appnet"]);
+    assert_eq!(
+        s.ok(&["network", "ls", "-q", "--filter", "type=custom"]),
+        ""
+    );
+}
+
+#[test]
+fn docker_renames_pauses_and_lists_the_processes_of_a_container() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    s.ok(&["run", "-d", "--name", "first", image, "sleep", "1000"]);
+    service.docker_ok(&s, &["rename", "first", "second"]);
+    assert_eq!(skiff_states(&s), ["second running"]);
+    s.ok(&["create", "--name", "other", image, "true"]);
+    let out = service.docker(&s, &["rename", "second", "other"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("already in use"),
+        "{out}"
+    );
+
+    let table = service.docker_ok(&s, &["top", "second"]);
+    let mut lines = table.lines();
+    let titles: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        titles,
+        ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+    );
+    assert!(lines.any(|l| l.ends_with("sleep 1000")), "{table}");
+    let out = service.docker(&s, &["top", "other"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("is not running"),
+        "{out}"
+    );
+
+    service.docker_ok(&s, &["pause", "second"]);
+    assert_eq!(
+        s.ok(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.State.Paused}}",
+            "second"
+        ]),
+        "paused true\n"
+    );
+    let out = service.docker(&s, &["pause", "second"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("already paused"),
+        "{out}"
+    );
+    service.docker_ok(&s, &["unpause", "second"]);
+    assert_eq!(
+        s.ok(&["inspect", "-f", "{{.State.Status}}", "second"]),
+        "running\n"
+    );
+    let out = service.docker(&s, &["unpause", "second"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("is not paused"),
+        "{out}"
+    );
+    s.ok(&["rm", "-f", "second", "other"]);
+}

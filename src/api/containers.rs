@@ -284,3 +284,20 @@ pub fn remove<'a>(context: &'a Context, request: &'a Request, name: &str) -> Api
     context.skiff(&args)?;
     Ok(Reply::Empty(204))
 }
+
+/// `POST /containers/{id}/rename?name=NEW`: 409 when the name is taken.
+pub fn rename<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiResult<Reply<'a>> {
+    let s = summary(context, name)?;
+    let new = request.param("name").trim_start_matches('/');
+    if new.is_empty() {
+        return Err(ApiError::bad_request("a new name is required"));
+    }
+    record::rename(&context.store, s.id(), new).map_err(|e| {
+        let message = format!("{e:#}");
+        match message.contains("already in use") {
+            true => ApiError::conflict(message),
+            false => ApiError::bad_request(message),
+        }
+    })?;
+    Ok(Reply::Empty(204))
+}

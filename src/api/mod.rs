@@ -11,6 +11,8 @@ mod exec;
 mod http;
 mod images;
 mod listener;
+mod networks;
+mod processes;
 mod router;
 mod server;
 mod system;
@@ -160,6 +162,10 @@ static ROUTES: &[Route<Handler>] = &[
     route("POST", "/exec/{id}/start", exec::start),
     route("POST", "/exec/{id}/resize", exec::resize),
     route("GET", "/exec/{id}/json", exec::inspect),
+    route("POST", "/containers/{id}/rename", containers::rename),
+    route("POST", "/containers/{id}/pause", processes::pause),
+    route("POST", "/containers/{id}/unpause", processes::unpause),
+    route("GET", "/containers/{id}/top", processes::top),
     route("DELETE", "/containers/{id}", containers::remove),
     route("GET", "/images/json", images::list),
     route("POST", "/images/create", images::pull),
@@ -170,4 +176,11 @@ static ROUTES: &[Route<Handler>] = &[
     route("POST", "/volumes/create", volumes::create),
     route("GET", "/volumes/{name}", volumes::inspect),
     route("DELETE", "/volumes/{name}", volumes::remove),
+    route("GET", "/networks", networks::list),
+    route("POST", "/networks/create", networks::create),
+    route("POST", "/networks/prune", networks::prune),
+    route("GET", "/networks/{id}", networks::inspect),
+    route("DELETE", "/networks/{id}", networks::remove),
+    route("POST", "/networks/{id}/connect", networks::connect),
+    route("POST", "/networks/{id}/disconnect", networks::disconnect),
 ];

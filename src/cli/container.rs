@@ -2,7 +2,7 @@
 //! top, rename, stats, update, prune, and the `container ...` forms of them.
 
 use super::format::{self, Format};
-use super::prune::{confirmed, PruneFilters, Section};
+use super::prune::{confirmed, Section};
 use crate::clock;
 use crate::container::exec::{self as executor, ExecOptions};
 use crate::container::filter::ContainerFilters;
@@ -11,7 +11,8 @@ use crate::container::logs::{self, LogQuery};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{self, Prepared};
 use crate::container::wait::{self, WaitCondition};
-use crate::container::{processes, record, remove, state, stop};
+use crate::container::{processes, record, remove, state, stop, top};
+use crate::filter::PruneFilters;
 use crate::net::network::AttachmentsByContainer;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
@@ -714,30 +715,27 @@ pub struct TopArgs {
 
 pub fn top(store: &Store, args: TopArgs) -> Result<i32> {
     let id = record::resolve(store, &args.container)?;
-    let current = state::load(store, &id)?;
-    if current.status != "running" {
-        bail!("container {} is not running", args.container);
-    }
-    let tick = processes::ticks_per_second();
-    let boot = boot_time();
-    let rows: Vec<Value> = processes::of_container(&current).into_iter().filter_map(processes::info).map(|p| {
-        let cpu = p.cpu_ticks / tick;
-        let started = clock::format_rfc3339((boot + (p.start_ticks / tick) as i64, 0));
-        json!({
-            "UID": user_name(p.uid), "PID": p.pid, "PPID": p.ppid, "C": 0, "STIME": &started[11..16], "TTY": p.tty,
-            "TIME": format!("{:02}:{:02}:{:02}", cpu / 3600, cpu / 60 % 60, cpu % 60), "CMD": p.command,
+    let rows: Vec<Value> = top::table(store, &id)?
+        .iter()
+        .map(|row| {
+            Value::Object(
+                top::TITLES
+                    .iter()
+                    .zip(row)
+                    .map(|(t, v)| (t.to_string(), json!(v)))
+                    .collect(),
+            )
         })
-    }).collect();
-    let columns = [
-        ("UID", "{{.UID}}"),
-        ("PID", "{{.PID}}"),
-        ("PPID", "{{.PPID}}"),
-        ("C", "{{.C}}"),
-        ("STIME", "{{.STIME}}"),
-        ("TTY", "{{.TTY}}"),
-        ("TIME", "{{.TIME}}"),
-        ("CMD", "{{.CMD}}"),
-    ];
+        .collect();
+    let templates: Vec<String> = top::TITLES
+        .iter()
+        .map(|t| format!("{{{{.{t}}}}}"))
+        .collect();
+    let columns: Vec<(&str, &str)> = top::TITLES
+        .iter()
+        .copied()
+        .zip(templates.iter().map(String::as_str))
+        .collect();
     format::print_list(
         &mut std::io::stdout().lock(),
         &Format::Default,
@@ -746,28 +744,6 @@ pub fn top(store: &Store, args: TopArgs) -> Result<i32> {
         &rows,
     )?;
     Ok(0)
-}
-
-fn boot_time() -> i64 {
-    std::fs::read_to_string("/proc/stat")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn user_name(uid: u32) -> String {
-    std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
-            })
-        })
-        .unwrap_or_else(|| uid.to_string())
 }
 
 #[derive(Args)]
@@ -779,13 +755,6 @@ pub struct RenameArgs {
 pub fn rename(store: &Store, args: RenameArgs) -> Result<i32> {
     let id = record::resolve(store, &args.container)?;
     record::rename(store, &id, &args.new_name)?;
-    crate::events::emit(
-        store,
-        "container",
-        "rename",
-        &id,
-        &[("name", &args.new_name), ("oldName", &args.container)],
-    );
     Ok(0)
 }
 

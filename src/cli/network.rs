@@ -1,18 +1,15 @@
 //! `skiff network create|ls|inspect|rm|prune`, with docker's flags and output shapes. The
 //! predefined networks (`bridge`, `host`, `none`) are listed and inspectable as docker's are.
 
-use super::filter::NamePattern;
-use super::filter::{self, Label};
 use super::format::{self, Format};
-use super::prune::{confirmed, PruneFilters, Section};
-use crate::clock;
-use crate::container::{record, state};
-use crate::net::network::{self, Network, NewNetwork};
-use crate::net::{mode, GATEWAY_IP};
+use super::prune::{confirmed, Section};
+use crate::container::network_list::{Listed, NetworkFilters};
+use crate::filter::PruneFilters;
+use crate::net::network::{self, NewNetwork};
 use crate::store::Store;
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -163,92 +160,6 @@ fn split_label(label: &str) -> (String, String) {
     (k.to_string(), v.to_string())
 }
 
-/// A network as `ls` and `inspect` show it: one of docker's predefined networks, or a user's.
-enum Shown {
-    Builtin {
-        name: &'static str,
-        driver: &'static str,
-    },
-    Custom(Network),
-}
-
-impl Shown {
-    /// The predefined networks and the user's, by name as docker sorts them.
-    fn all(store: &Store) -> Result<Vec<Shown>> {
-        let builtins = network::LISTED_BUILTINS
-            .iter()
-            .map(|&(name, driver)| Shown::Builtin { name, driver });
-        let custom = network::list(store)?.into_iter().map(Shown::Custom);
-        let mut all: Vec<Shown> = builtins.chain(custom).collect();
-        all.sort_by(|a, b| a.name().cmp(b.name()));
-        Ok(all)
-    }
-
-    /// A predefined network by name or id, else a user's by name, id or id prefix.
-    fn find(store: &Store, name_or_id: &str) -> Result<Shown> {
-        let builtin = network::LISTED_BUILTINS
-            .iter()
-            .find(|(name, _)| *name == name_or_id || network::builtin_id(name) == name_or_id);
-        match builtin {
-            Some(&(name, driver)) => Ok(Shown::Builtin { name, driver }),
-            None => network::load(store, name_or_id).map(Shown::Custom),
-        }
-    }
-
-    fn name(&self) -> &str {
-        match self {
-            Shown::Builtin { name, .. } => name,
-            Shown::Custom(n) => &n.name,
-        }
-    }
-
-    fn id(&self) -> String {
-        match self {
-            Shown::Builtin { name, .. } => network::builtin_id(name),
-            Shown::Custom(n) => n.id.clone(),
-        }
-    }
-
-    fn driver(&self) -> &str {
-        match self {
-            Shown::Builtin { driver, .. } => driver,
-            Shown::Custom(n) => &n.driver,
-        }
-    }
-
-    fn internal(&self) -> bool {
-        matches!(self, Shown::Custom(n) if n.internal)
-    }
-
-    fn labels(&self) -> BTreeMap<String, String> {
-        match self {
-            Shown::Builtin { .. } => BTreeMap::new(),
-            Shown::Custom(n) => n.labels.clone(),
-        }
-    }
-
-    /// The predefined networks exist since the store does, as docker's since its daemon started.
-    fn created(&self, store: &Store) -> String {
-        match self {
-            Shown::Builtin { .. } => {
-                let made =
-                    std::fs::metadata(&store.root).and_then(|m| m.created().or(m.modified()));
-                clock::format_rfc3339(made.map(clock::from_system).unwrap_or((0, 0)))
-            }
-            Shown::Custom(n) => n.created.clone(),
-        }
-    }
-
-    /// Whether any container, running or not, is attached: prune's and `dangling=`'s test.
-    /// The predefined networks count as used, as in docker.
-    fn in_use(&self, store: &Store) -> Result<bool> {
-        match self {
-            Shown::Builtin { .. } => Ok(true),
-            Shown::Custom(n) => Ok(!network::endpoints(store, n)?.is_empty()),
-        }
-    }
-}
-
 #[derive(Args)]
 pub struct LsArgs {
     /// Only display network IDs
@@ -265,72 +176,9 @@ pub struct LsArgs {
     format: Option<String>,
 }
 
-#[derive(Default)]
-struct NetworkFilters {
-    names: Vec<NamePattern>,
-    ids: Vec<String>,
-    drivers: Vec<String>,
-    labels: Vec<Label>,
-    /// `type=custom` (Some(true)) or `type=builtin` (Some(false)).
-    custom: Option<bool>,
-    dangling: Option<bool>,
-    until: Option<clock::Instant>,
-}
-
-impl NetworkFilters {
-    fn parse(filters: &[String]) -> Result<NetworkFilters> {
-        let mut f = NetworkFilters::default();
-        for text in filters {
-            let (key, value) = filter::split(text)?;
-            match key {
-                "name" => f.names.push(NamePattern::parse(value)?),
-                "id" => f.ids.push(value.to_string()),
-                "driver" => f.drivers.push(value.to_string()),
-                "label" => f.labels.push(Label::parse(value)),
-                "type" => {
-                    f.custom = Some(match value {
-                        "custom" => true,
-                        "builtin" => false,
-                        _ => bail!("invalid filter: 'type'='{value}' (use custom or builtin)"),
-                    })
-                }
-                "dangling" => f.dangling = Some(filter::boolean(key, value)?),
-                "until" => {
-                    f.until = Some(
-                        clock::parse_point_in_time(value)
-                            .ok_or_else(|| anyhow!("invalid filter 'until={value}'"))?,
-                    )
-                }
-                other => bail!("invalid filter '{other}'"),
-            }
-        }
-        Ok(f)
-    }
-
-    fn keeps(&self, store: &Store, n: &Shown) -> Result<bool> {
-        let id = n.id();
-        let created = clock::parse_rfc3339(&n.created(store)).unwrap_or((0, 0));
-        let kept = (self.names.is_empty() || self.names.iter().any(|x| x.matches(n.name())))
-            && (self.ids.is_empty() || self.ids.iter().any(|x| id.starts_with(x.as_str())))
-            && (self.drivers.is_empty() || self.drivers.iter().any(|d| d == n.driver()))
-            && self.labels.iter().all(|l| l.matches(&n.labels()))
-            && self
-                .custom
-                .is_none_or(|c| c == matches!(n, Shown::Custom(_)))
-            && self.until.is_none_or(|u| created < u);
-        Ok(kept && (self.dangling.is_none() || self.dangling != Some(n.in_use(store)?)))
-    }
-}
-
 fn ls(store: &Store, args: LsArgs) -> Result<i32> {
     let format = Format::parse(args.format.as_deref())?;
-    let filters = NetworkFilters::parse(&args.filters)?;
-    let mut shown = Vec::new();
-    for n in Shown::all(store)? {
-        if filters.keeps(store, &n)? {
-            shown.push(n);
-        }
-    }
+    let shown = NetworkFilters::parse(&args.filters)?.select(store)?;
     let mut out = std::io::stdout().lock();
     if args.quiet {
         for n in &shown {
@@ -367,7 +215,7 @@ fn short_id(id: &str, no_trunc: bool) -> &str {
 }
 
 /// The fields `network ls --format` offers, as docker's (booleans as text, as docker prints them).
-fn row_json(store: &Store, n: &Shown, no_trunc: bool) -> Value {
+fn row_json(store: &Store, n: &Listed, no_trunc: bool) -> Value {
     let labels: Vec<String> = n.labels().iter().map(|(k, v)| format!("{k}={v}")).collect();
     let created = n.created(store);
     json!({
@@ -394,81 +242,8 @@ pub struct InspectArgs {
 
 fn inspect(store: &Store, args: InspectArgs) -> Result<i32> {
     super::inspect_each(&args.names, args.format.as_deref(), |name| {
-        inspect_json(store, &Shown::find(store, name)?)
+        Listed::find(store, name)?.inspect_json(store)
     })
-}
-
-/// docker's `network inspect` object.
-fn inspect_json(store: &Store, n: &Shown) -> Result<Value> {
-    let (config, options, containers) = match n {
-        Shown::Builtin { name, .. } => builtin_details(name),
-        Shown::Custom(net) => {
-            let mut config =
-                json!({"Subnet": net.subnet_text(), "Gateway": net.gateway.to_string()});
-            if let Some(range) = &net.ip_range {
-                config["IPRange"] = json!(range);
-            }
-            (
-                vec![config],
-                json!(net.options),
-                running_containers(store, net)?,
-            )
-        }
-    };
-    Ok(json!({
-        "Name": n.name(),
-        "Id": n.id(),
-        "Created": n.created(store),
-        "Scope": "local",
-        "Driver": n.driver(),
-        "EnableIPv4": true,
-        "EnableIPv6": false,
-        "IPAM": {"Driver": "default", "Options": {}, "Config": config},
-        "Internal": n.internal(),
-        "Attachable": matches!(n, Shown::Custom(net) if net.attachable),
-        "Ingress": false,
-        "ConfigFrom": {"Network": ""},
-        "ConfigOnly": false,
-        "Containers": containers,
-        "Options": options,
-        "Labels": n.labels(),
-    }))
-}
-
-/// IPAM config and options of a predefined network: only `bridge` (the default network) has
-/// addresses.
-fn builtin_details(name: &str) -> (Vec<Value>, Value, Value) {
-    if name != "bridge" {
-        return (Vec::new(), json!({}), json!({}));
-    }
-    let config =
-        json!({"Subnet": network::default_subnet_text(), "Gateway": GATEWAY_IP.to_string()});
-    let options = json!({ network::MTU_OPTION: mode::DEFAULT_MTU.to_string() });
-    (vec![config], options, json!({}))
-}
-
-/// The running containers on a network, by id, as docker lists them.
-fn running_containers(store: &Store, net: &Network) -> Result<Value> {
-    let mut containers = Map::new();
-    for e in network::endpoints(store, net)? {
-        let running = state::load(store, &e.container_id).is_ok_and(|s| s.is_running());
-        let Ok(container) = record::load(store, &e.container_id) else {
-            continue;
-        };
-        if running {
-            containers.insert(
-                e.container_id.clone(),
-                json!({
-                    "Name": container.name,
-                    "EndpointID": e.endpoint_id,
-                    "MacAddress": e.mac,
-                    "IPv4Address": format!("{}/{}", e.ip, net.prefix_len),
-                    "IPv6Address": "",
-                }),
-            );
-        }
-    }
-    Ok(Value::Object(containers))
 }
 
 #[derive(Args)]
@@ -509,10 +284,7 @@ fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
 
 /// Removes the networks no container uses that `filters` keep.
 pub fn prune_networks(store: &Store, filters: &PruneFilters) -> Result<Section> {
-    let removed = network::prune(store, |n| {
-        let created = clock::parse_rfc3339(&n.created).unwrap_or((0, 0));
-        filters.keeps(&n.labels, created)
-    })?;
+    let removed = network::prune(store, filters)?;
     Ok(Section {
         heading: "Deleted Networks:",
         lines: removed.into_iter().map(|n| n.name).collect(),

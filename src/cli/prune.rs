@@ -1,8 +1,7 @@
 //! The prunes: `image prune`, `system prune`, and what every `… prune` shares (docker's
 //! confirmation, its "Deleted …:" sections and the reclaimed-space line).
 
-use super::filter::{self, Label};
-use crate::clock;
+use crate::filter::PruneFilters;
 use crate::image::store::{self as images, Image};
 use crate::runtime::userns::{self, IdMappings};
 use crate::store::Store;
@@ -53,45 +52,6 @@ pub fn confirmed(force: bool, warning: &str) -> Result<bool> {
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
-/// The filters every prune takes: `label=`, `label!=` and `until=`.
-#[derive(Default)]
-pub struct PruneFilters {
-    labels: Vec<Label>,
-    unwanted: Vec<Label>,
-    until: Option<clock::Instant>,
-}
-
-impl PruneFilters {
-    pub fn parse(texts: &[String]) -> Result<PruneFilters> {
-        let mut filters = PruneFilters::default();
-        for text in texts {
-            match filter::split(text)? {
-                ("label", value) => filters.labels.push(Label::parse(value)),
-                ("label!", value) => filters.unwanted.push(Label::parse(value)),
-                ("until", value) => {
-                    filters.until = Some(
-                        clock::parse_point_in_time(value)
-                            .ok_or_else(|| anyhow::anyhow!("invalid filter 'until={value}'"))?,
-                    )
-                }
-                _ => bail!("invalid filter '{text}': prune filters by label=, label!= and until="),
-            }
-        }
-        Ok(filters)
-    }
-
-    /// Whether something with these labels, made at `created`, is to go.
-    pub fn keeps(&self, labels: &BTreeMap<String, String>, created: clock::Instant) -> bool {
-        self.labels.iter().all(|l| l.matches(labels))
-            && !self.unwanted.iter().any(|l| l.matches(labels))
-            && self.until.is_none_or(|until| created < until)
-    }
-
-    pub fn has_until(&self) -> bool {
-        self.until.is_some()
-    }
 }
 
 #[derive(Args)]

@@ -1,8 +1,9 @@
 //! `skiff volume create|ls|inspect|rm|prune`, with docker's flags and output shapes.
 
 use super::format::{self, Format};
-use super::prune::{confirmed, PruneFilters, Section};
+use super::prune::{confirmed, Section};
 use crate::container::mounts;
+use crate::filter::PruneFilters;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
 use crate::volume::{self, NewVolume, Volume, VolumeFilters};

@@ -111,6 +111,13 @@ pub fn rename(store: &Store, id: &str, new: &str) -> Result<()> {
         return Err(e);
     }
     release_name(store, &old);
+    crate::events::emit(
+        store,
+        "container",
+        "rename",
+        id,
+        &[("name", new), ("oldName", &old)],
+    );
     Ok(())
 }
 

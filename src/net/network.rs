@@ -14,6 +14,7 @@ use super::{GATEWAY_IP, PREFIX_LEN};
 use crate::clock;
 use crate::container::state;
 use crate::events;
+use crate::filter::PruneFilters;
 use crate::store::{self, Lock, NotFound, Store};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -296,12 +297,13 @@ pub fn remove(store: &Store, name_or_id: &str) -> Result<Network> {
     Ok(network)
 }
 
-/// Removes the networks `select` picks that no container is attached to, running or not.
-pub fn prune(store: &Store, select: impl Fn(&Network) -> bool) -> Result<Vec<Network>> {
+/// Removes the networks `filters` keep that no container is attached to, running or not.
+pub fn prune(store: &Store, filters: &PruneFilters) -> Result<Vec<Network>> {
     let _lock = lock(store)?;
     let mut removed = Vec::new();
     for network in list(store)? {
-        if select(&network) && endpoints(store, &network)?.is_empty() {
+        let created = clock::parse_rfc3339(&network.created).unwrap_or((0, 0));
+        if filters.keeps(&network.labels, created) && endpoints(store, &network)?.is_empty() {
             discard(store, &network)?;
             removed.push(network);
         }
@@ -867,7 +869,7 @@ mod tests {
         let used = create(&store, named("used")).unwrap();
         create(&store, named("idle")).unwrap();
         allocate(&store, &used, "gone", None, None, &[]).unwrap();
-        let pruned: Vec<String> = prune(&store, |_| true)
+        let pruned: Vec<String> = prune(&store, &PruneFilters::default())
             .unwrap()
             .into_iter()
             .map(|n| n.name)
