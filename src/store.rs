@@ -19,11 +19,16 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the store, creating its directories on first use.
+    /// Opens the store, creating its directories on first use. Relative paths are made
+    /// absolute at once: container starts change directory, and supervisors outlive this one.
     pub fn open(root: Option<PathBuf>, runroot: Option<PathBuf>) -> Result<Store> {
+        let absolute = |path: PathBuf| {
+            std::path::absolute(&path)
+                .with_context(|| format!("cannot resolve the store path {}", path.display()))
+        };
         let store = Store {
-            root: root.unwrap_or_else(default_root),
-            runroot: runroot.unwrap_or_else(default_runroot),
+            root: absolute(root.unwrap_or_else(default_root))?,
+            runroot: absolute(runroot.unwrap_or_else(default_runroot))?,
             owner: owner_tag(std::process::id() as i32),
         };
         make_private_dir(&store.root)?;

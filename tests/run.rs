@@ -1343,3 +1343,18 @@ fn as_root_sigterm_reaches_pid_1() {
     let out = bg.wait(LIMIT);
     assert_eq!((out.code, out.stdout.as_str()), (7, "got TERM\n"), "{out}");
 }
+
+#[test]
+fn store_paths_given_relative_are_taken_from_the_working_directory() {
+    let s = Skiff::new();
+    let skiff = |args: &[&str]| {
+        let mut cmd = s.as_user(s.bin());
+        cmd.args(["--root", "rel-store", "--runroot", "rel-run"])
+            .args(args);
+        common::run_command(cmd, None)
+    };
+    let archive = common::busybox_archive_file().to_str().unwrap();
+    assert_eq!(skiff(&["load", "-i", archive]).code, 0);
+    let out = skiff(&["run", "--rm", common::BUSYBOX, "echo", "hi"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "hi\n"), "{out}");
+}

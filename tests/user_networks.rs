@@ -514,6 +514,14 @@ fn published_port_of_a_container_on_a_network() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(page.contains("published-page"), "{page}");
+    // Its neighbours reach the published port too, on its own network and on one it
+    // joined later: only replies to clients from outside its networks are sent home.
+    let (ok, out) = fetch_from(&s, "pub", "site");
+    assert!(ok && out.contains("published-page"), "{out}");
+    s.ok(&["network", "create", "second"]);
+    s.ok(&["network", "connect", "second", "site"]);
+    let (ok, out) = fetch_from(&s, "second", "site");
+    assert!(ok && out.contains("published-page"), "{out}");
     s.ok(&["rm", "-f", "site"]);
 }
 

@@ -38,8 +38,19 @@ fn run_options(body: &Value, name: Option<&str>) -> Result<RunOptions> {
     let own_network = crate::net::mode::NetworkMode::parse(&network)?.private_namespace();
     let endpoint = endpoint(body, &network);
     let mut volumes = words(&host["Binds"])?;
-    // Config.Volumes: the anonymous volumes of `-v /path`.
-    volumes.extend(object(&body["Volumes"]).keys().cloned());
+    // Config.Volumes: the anonymous volumes of `-v /path`, save those a bind or mount
+    // already fills (compose names each of its volumes in both places, as docker allows).
+    let filled: Vec<&str> = volumes
+        .iter()
+        .map(|v| bind_target(v))
+        .chain(array(&host["Mounts"]).iter().map(|m| text(&m["Target"])))
+        .collect();
+    let anonymous: Vec<String> = object(&body["Volumes"])
+        .keys()
+        .filter(|target| !filled.contains(&target.trim_end_matches('/')))
+        .cloned()
+        .collect();
+    volumes.extend(anonymous);
     let mac_address = [&endpoint["MacAddress"], &body["MacAddress"]]
         .into_iter()
         .map(text)
@@ -241,6 +252,13 @@ fn port_bindings(bindings: &Value) -> Vec<String> {
     publish
 }
 
+/// Where a `Binds` entry (`SOURCE:TARGET[:OPTIONS]`, or a bare `TARGET`) mounts.
+fn bind_target(bind: &str) -> &str {
+    let mut fields = bind.split(':');
+    let first = fields.next().unwrap_or_default();
+    fields.next().unwrap_or(first).trim_end_matches('/')
+}
+
 /// A `HostConfig.Mounts` entry as the `--mount` value that says the same.
 fn mount(m: &Value) -> String {
     let mut fields = vec![format!("type={}", text(&m["Type"]))];
@@ -322,7 +340,7 @@ mod tests {
         let body = json!({
             "Image": "busybox", "Cmd": ["echo", "hi"], "Tty": true, "OpenStdin": true,
             "StdinOnce": true, "Env": ["A=1"], "Labels": {"a": "b"}, "Entrypoint": [""],
-            "ExposedPorts": {"80/tcp": {}}, "Volumes": {"/data": {}},
+            "ExposedPorts": {"80/tcp": {}}, "Volumes": {"/data": {}, "/mnt": {}, "/v/": {}},
             "Healthcheck": {"Test": ["CMD", "true"], "Interval": 2_000_000_000u64},
             "HostConfig": {
                 "AutoRemove": true, "Binds": ["/tmp:/mnt:ro"], "NetworkMode": "default",

@@ -61,13 +61,13 @@ impl Prepared {
         })
     }
 
-    /// How the container is started; `address`: its own on its primary network, where its
-    /// published ports lead.
+    /// How the container is started; `inside`: its address and gateway on its primary
+    /// network, where its published ports lead.
     pub fn launch<'a>(
         &'a self,
         maps: &'a IdMappings,
         stdio: Stdio,
-        address: std::net::Ipv4Addr,
+        inside: crate::net::ports::Inside,
     ) -> Launch<'a> {
         Launch {
             spec: &self.spec,
@@ -84,7 +84,7 @@ impl Prepared {
             shm_donor: None,
             interfaces: &[],
             published: &self.record.ports,
-            address,
+            inside,
             cgroup: None,
             window: None,
         }
@@ -225,7 +225,7 @@ pub fn foreground(
     };
     let joins = super::network::Joins::gather(store, &prepared.record)?;
     let cgroup = super::resources::make(&prepared.record)?;
-    let mut launch = prepared.launch(maps, stdio, inside.address);
+    let mut launch = prepared.launch(maps, stdio, inside);
     joins.apply(&mut launch);
     launch.cgroup = cgroup.as_ref().map(OwnCgroup::cgroup);
     let started = runtime::start(&launch);

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use anyhow::{anyhow, Context, Result};
@@ -210,14 +210,22 @@ impl Netlink {
         .with_context(|| format!("cannot add the local default route of table {table}"))
     }
 
-    /// A policy rule: what leaves local port `port` (TCP or UDP, as `protocol`) is routed by
-    /// table `table`. No source address in it: a socket bound to 0.0.0.0 is routed before
-    /// its source is known.
-    pub fn add_port_rule(&mut self, protocol: IpProtocol, port: u16, table: u32) -> Result<()> {
+    /// A policy rule of priority `priority`: what leaves local port `port` (TCP or UDP, as
+    /// `protocol`), for `to` alone when given, is routed by table `table`. No source address
+    /// in it: a socket bound to 0.0.0.0 is routed before its source is known.
+    pub fn add_port_rule(
+        &mut self,
+        priority: u32,
+        protocol: IpProtocol,
+        port: u16,
+        to: Option<Ipv4Addr>,
+        table: u32,
+    ) -> Result<()> {
         let mut rule = RuleMessage::default();
         rule.header.family = AddressFamily::Inet;
         rule.header.action = RuleAction::ToTable;
         rule.attributes = vec![
+            RuleAttribute::Priority(priority),
             RuleAttribute::IpProtocol(protocol),
             RuleAttribute::SourcePortRange(RulePortRange {
                 start: port,
@@ -225,12 +233,36 @@ impl Netlink {
             }),
             RuleAttribute::Table(table),
         ];
+        if let Some(to) = to {
+            rule.header.dst_len = 32;
+            rule.attributes
+                .push(RuleAttribute::Destination(IpAddr::V4(to)));
+        }
+        self.add_rule(rule)
+            .with_context(|| format!("cannot add the routing rule for port {port}"))
+    }
+
+    /// A policy rule of priority `priority`: what the main table routes to an attached
+    /// subnet (any route but the default one) goes by the main table.
+    pub fn add_attached_subnets_rule(&mut self, priority: u32) -> Result<()> {
+        let mut rule = RuleMessage::default();
+        rule.header.family = AddressFamily::Inet;
+        rule.header.action = RuleAction::ToTable;
+        rule.attributes = vec![
+            RuleAttribute::Priority(priority),
+            RuleAttribute::Table(RouteHeader::RT_TABLE_MAIN as u32),
+            RuleAttribute::SuppressPrefixLen(0),
+        ];
+        self.add_rule(rule)
+            .context("cannot add the routing rule for attached subnets")
+    }
+
+    fn add_rule(&mut self, rule: RuleMessage) -> io::Result<()> {
         self.request(
             RouteNetlinkMessage::NewRule(rule),
             NLM_F_CREATE | NLM_F_EXCL,
         )
-        .with_context(|| format!("cannot add the routing rule for port {port}"))?;
-        Ok(())
+        .map(drop)
     }
 
     /// Deletes the interface `index` (for a veth, both ends).

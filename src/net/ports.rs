@@ -12,13 +12,15 @@
 //! container's replies to it would follow its default route out; a policy rule for each
 //! published port ([`route_replies_home`], made by the container's first process) sends
 //! what leaves the published port through a routing table where every address is local, so
-//! the replies come back to the supervisor's socket. The price: connections the container
-//! itself opens *from* a published port number do not get out.
+//! the replies come back to the supervisor's socket. Replies to the container's neighbours
+//! on its networks are spared. The price: connections the container itself opens *from* a
+//! published port number to outside its networks do not get out.
 
 use super::netlink::Netlink;
 use super::netns;
 use super::publish::{PortMapping, Protocol};
 use anyhow::{Context, Result};
+use netlink_packet_route::IpProtocol;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, UdpSocket};
@@ -35,6 +37,12 @@ const PIPE_SIZE: i32 = 256 * 1024;
 
 /// The routing table of replies to published ports' clients: every address is local.
 const REPLY_TABLE: u32 = 0x534b;
+/// The priorities of the policy rules that lead replies there, in the order they apply:
+/// replies to the gateway, then what goes to an attached subnet (by the main table), then
+/// the rest of what leaves a published port.
+const RULES_TO_GATEWAY: u32 = 1000;
+const RULE_ATTACHED_SUBNETS: u32 = 1001;
+const RULES_HOME: u32 = 1002;
 
 /// The container as published connections reach it.
 #[derive(Clone, Copy, Debug)]
@@ -60,26 +68,41 @@ impl Inside {
 }
 
 /// In the container's network namespace, as its first process, before the command runs:
-/// what leaves a published port of `address` is routed back to this host, where the
-/// supervisor's transparent sockets take it.
-pub fn route_replies_home(address: Ipv4Addr, published: &[PortMapping]) -> Result<()> {
+/// what leaves a published port for a client shown from outside the container's subnets is
+/// routed back to this host, where the supervisor's transparent sockets take it. Replies to
+/// its neighbours on its networks go out as usual, save those to the gateway: that is where
+/// clients on the host's loopback are shown from.
+pub fn route_replies_home(inside: Inside, published: &[PortMapping]) -> Result<()> {
     if published.is_empty() {
         return Ok(());
     }
     let mut netlink = Netlink::open()?;
-    netlink.add_local_default_route(REPLY_TABLE, address)?;
+    netlink.add_local_default_route(REPLY_TABLE, inside.address)?;
     let mut ports: Vec<(u16, Protocol)> = published
         .iter()
         .map(|p| (p.container_port, p.protocol))
         .collect();
     ports.sort_by_key(|&(port, protocol)| (port, protocol.name()));
     ports.dedup();
-    for (port, protocol) in ports {
-        let protocol = match protocol {
-            Protocol::Tcp => netlink_packet_route::IpProtocol::Tcp,
-            Protocol::Udp => netlink_packet_route::IpProtocol::Udp,
-        };
-        netlink.add_port_rule(protocol, port, REPLY_TABLE)?;
+    let ports: Vec<(u16, IpProtocol)> = ports
+        .into_iter()
+        .map(|(port, protocol)| match protocol {
+            Protocol::Tcp => (port, IpProtocol::Tcp),
+            Protocol::Udp => (port, IpProtocol::Udp),
+        })
+        .collect();
+    for &(port, protocol) in &ports {
+        netlink.add_port_rule(
+            RULES_TO_GATEWAY,
+            protocol,
+            port,
+            Some(inside.gateway),
+            REPLY_TABLE,
+        )?;
+    }
+    netlink.add_attached_subnets_rule(RULE_ATTACHED_SUBNETS)?;
+    for &(port, protocol) in &ports {
+        netlink.add_port_rule(RULES_HOME, protocol, port, None, REPLY_TABLE)?;
     }
     Ok(())
 }

@@ -377,7 +377,7 @@ fn setup_and_exec(launch: &Launch, sock: &OwnedFd) -> Result<std::convert::Infal
         let tun = crate::net::device::create_eth0(mtu)?;
         send(sock, &ChildMessage::Network, Some(tun.as_raw_fd()))?;
     }
-    crate::net::ports::route_replies_home(launch.address, launch.published)?;
+    crate::net::ports::route_replies_home(launch.inside, launch.published)?;
     rootfs::prepare(launch)?;
     if let Some(hostname) = spec.hostname() {
         nix::unistd::sethostname(hostname).context("cannot set the hostname")?;

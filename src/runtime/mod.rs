@@ -55,9 +55,9 @@ pub struct Launch<'a> {
     /// On user-defined networks, the interfaces the container gets on their bridges.
     pub interfaces: &'a [crate::net::bridge::Attachment],
     /// The published ports, whose replies are routed back to the supervisor, and the
-    /// container's address they lead to.
+    /// container's address and gateway they lead to.
     pub published: &'a [crate::net::publish::PortMapping],
-    pub address: std::net::Ipv4Addr,
+    pub inside: crate::net::ports::Inside,
     /// The cgroup of the container's limits, which its init joins before it goes on.
     pub cgroup: Option<&'a cgroup::Cgroup>,
     /// The size the container's terminal (`-t`) starts with; None: that of skiff's stdin.

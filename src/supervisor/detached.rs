@@ -283,9 +283,9 @@ fn run_once(
     let (err_r, err_w) = output_pipe()?;
     let stdio = Stdio::Fds([stdin_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()]);
     let joins = crate::container::network::Joins::gather(store, &prepared.record)?;
-    let address = crate::container::network::inside(store, &prepared.record).address;
+    let inside = crate::container::network::inside(store, &prepared.record);
     let cgroup = crate::container::resources::make(&prepared.record)?;
-    let mut launch = prepared.launch(maps, stdio, address);
+    let mut launch = prepared.launch(maps, stdio, inside);
     joins.apply(&mut launch);
     launch.cgroup = cgroup.as_ref().map(OwnCgroup::cgroup);
     if let Launcher::Attaches(window) = launcher {
