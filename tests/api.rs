@@ -1079,3 +1079,118 @@ fn docker_renames_pauses_and_lists_the_processes_of_a_container() {
     );
     s.ok(&["rm", "-f", "second", "other"]);
 }
+
+/// A port on the host's loopback that nothing listens on, just now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn docker_compose_brings_a_project_up_and_down() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let port = free_port();
+    let project = s.write_file(
+        "app/docker-compose.yml",
+        format!(
+            r#"version: "3.7"
+services:
+  web:
+    image: {image}
+    command: sh -c "mkdir -p /www && echo from-web > /www/index.html && exec httpd -f -p 80 -h /www"
+    ports: ["127.0.0.1:{port}:80"]
+    volumes: ["data:/data"]
+    stop_grace_period: 1s
+  client:
+    image: {image}
+    command: sh -c 'until wget -q -O- http://web/; do sleep 0.2; done; echo seen > /data/mark; exec sleep 1000'
+    depends_on: [web]
+    volumes: ["data:/data"]
+    stop_grace_period: 1s
+volumes:
+  data: {{}}
+"#
+        )
+        .as_bytes(),
+    );
+    let dir = project.parent().unwrap().to_path_buf();
+    let compose = |args: &[&str]| {
+        let mut cmd = s.as_user("docker-compose");
+        cmd.current_dir(&dir)
+            .env("DOCKER_HOST", &service.docker_host)
+            .args(["-p", "app"])
+            .args(args);
+        let out = run_command(cmd, None);
+        assert_eq!(
+            out.code,
+            0,
+            "`docker-compose {}` failed: {out}",
+            args.join(" ")
+        );
+        out
+    };
+    compose(&["up", "-d"]);
+    assert_eq!(
+        skiff_states(&s),
+        ["app_client_1 running", "app_web_1 running"]
+    );
+    // The client reached the web service by its name, and wrote to the shared volume.
+    let mut marked = String::new();
+    for _ in 0..100 {
+        marked = s.run(&["exec", "app_web_1", "cat", "/data/mark"]).stdout;
+        if !marked.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(marked, "seen\n");
+    let logs = compose(&["logs", "--no-color", "client"]).stdout;
+    assert!(logs.contains("client_1  | from-web"), "{logs}");
+    let mut page = String::new();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(&mut stream, b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    std::io::Read::read_to_string(&mut stream, &mut page).unwrap();
+    assert!(page.ends_with("from-web\n"), "{page}");
+    let ps = compose(&["ps"]).stdout;
+    assert!(ps.contains(&format!("127.0.0.1:{port}->80/tcp")), "{ps}");
+    let exec = compose(&["exec", "-T", "web", "cat", "/www/index.html"]).stdout;
+    assert_eq!(exec, "from-web\n");
+    assert_eq!(
+        s.ok(&["network", "ls", "-q", "--filter", "name=app_default"])
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(s.ok(&["volume", "ls", "-q"]), "app_data\n");
+
+    // A changed service is recreated; the other stays as it was.
+    let client_id = s.ok(&["inspect", "-f", "{{.Id}}", "app_client_1"]);
+    let changed = std::fs::read_to_string(&project)
+        .unwrap()
+        .replace("echo from-web", "echo from-new-web");
+    std::fs::write(&project, changed).unwrap();
+    compose(&["up", "-d"]);
+    assert_eq!(
+        skiff_states(&s),
+        ["app_client_1 running", "app_web_1 running"]
+    );
+    assert_eq!(
+        s.ok(&["inspect", "-f", "{{.Id}}", "app_client_1"]),
+        client_id
+    );
+    let exec = compose(&["exec", "-T", "web", "cat", "/www/index.html"]).stdout;
+    assert_eq!(exec, "from-new-web\n");
+
+    compose(&["down", "-v"]);
+    assert_eq!(skiff_states(&s), Vec::<String>::new());
+    assert_eq!(
+        s.ok(&["network", "ls", "-q", "--filter", "type=custom"]),
+        ""
+    );
+    assert_eq!(s.ok(&["volume", "ls", "-q"]), "");
+}
