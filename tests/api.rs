@@ -1194,3 +1194,73 @@ volumes:
     );
     assert_eq!(s.ok(&["volume", "ls", "-q"]), "");
 }
+
+#[test]
+fn docker_build_and_python_docker_build_images_from_a_context() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let dockerfile = format!(
+        "FROM {image}\nARG WHO=nobody\nCOPY hello.txt /hello.txt\nRUN echo built by $WHO > /who\nCMD cat /hello.txt /who\n"
+    );
+    let context = s.write_file("ctx/Dockerfile", dockerfile.as_bytes());
+    let context = context.parent().unwrap();
+    s.write_file("ctx/hello.txt", b"hello-file\n");
+    s.write_file(
+        "ctx/bad.Dockerfile",
+        format!("FROM {image}\nRUN echo oops; exit 3\n").as_bytes(),
+    );
+    let context_arg = context.to_str().unwrap();
+    let built = service.docker_ok(
+        &s,
+        &[
+            "build",
+            "-t",
+            "app:1",
+            "--build-arg",
+            "WHO=api",
+            context_arg,
+        ],
+    );
+    assert!(
+        built.contains("Step 4/5 : RUN echo built by $WHO"),
+        "{built}"
+    );
+    assert!(built.contains("Successfully tagged app:1"), "{built}");
+    assert_eq!(
+        s.ok(&["run", "--rm", "app:1"]),
+        "hello-file\nbuilt by api\n"
+    );
+    // Quiet, the build says only the new image's id.
+    let quiet = service.docker_ok(&s, &["build", "-q", context_arg]);
+    assert!(
+        quiet.starts_with("sha256:") && quiet.lines().count() == 1,
+        "{quiet}"
+    );
+    assert_eq!(
+        s.ok(&["run", "--rm", quiet.trim()]),
+        "hello-file\nbuilt by nobody\n"
+    );
+    let failed = service.docker(
+        &s,
+        &[
+            "build",
+            "-f",
+            &format!("{context_arg}/bad.Dockerfile"),
+            context_arg,
+        ],
+    );
+    assert_eq!(failed.code, 1, "{failed}");
+    assert!(failed.stdout.contains("oops"), "{failed}");
+    assert!(failed.stderr.contains("exit code 3"), "{failed}");
+    let out = service.python(
+        &s,
+        &format!(
+            "image, logs = client.images.build(path={context_arg:?}, tag='py:1', buildargs={{'WHO': 'py'}})\n\
+             print(image.tags)\n\
+             print(client.containers.run('py:1', remove=True).decode(), end='')"
+        ),
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "['py:1']\nhello-file\nbuilt by py\n");
+}

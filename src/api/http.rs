@@ -6,6 +6,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
 
 /// The most a request head (request line and headers) may take.
 const MAX_HEAD: usize = 64 * 1024;
@@ -17,9 +19,23 @@ pub struct Request {
     pub method: String,
     /// The path without its query, percent-decoded.
     pub path: String,
-    pub query: BTreeMap<String, String>,
+    /// The query's parameters in their order; a name may come more than once (`t=a&t=b`).
+    pub query: Vec<(String, String)>,
     pub headers: BTreeMap<String, String>,
     pub body: Vec<u8>,
+    /// The body of an upload (a build context, an archive): on disk, not in memory.
+    pub upload: Option<Upload>,
+}
+
+/// An uploaded body's file, removed when the request is done with.
+pub struct Upload {
+    pub path: PathBuf,
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 impl Request {
@@ -31,9 +47,18 @@ impl Request {
         serde_json::from_slice(&self.body).map_err(|e| anyhow::anyhow!("invalid JSON body: {e}"))
     }
 
-    /// One query parameter, or "" when absent.
+    /// One query parameter (its last value), or "" when absent.
     pub fn param(&self, name: &str) -> &str {
-        self.query.get(name).map_or("", String::as_str)
+        self.params(name).last().copied().unwrap_or_default()
+    }
+
+    /// Every value of a query parameter, in order.
+    pub fn params(&self, name: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// A boolean query parameter as docker reads them: `1`, `true` (any case) are true.
@@ -43,10 +68,9 @@ impl Request {
 
     /// A query parameter holding JSON (docker's `filters`), Null when absent.
     pub fn json_param(&self, name: &str) -> Result<Value> {
-        match self.query.get(name) {
-            None => Ok(Value::Null),
-            Some(text) if text.is_empty() => Ok(Value::Null),
-            Some(text) => serde_json::from_str(text)
+        match self.param(name) {
+            "" => Ok(Value::Null),
+            text => serde_json::from_str(text)
                 .map_err(|e| anyhow::anyhow!("invalid {name} parameter: {e}")),
         }
     }
@@ -60,32 +84,18 @@ impl Request {
     }
 }
 
-/// Reads the next request; None when the client closed the connection between requests.
-pub fn read_request(reader: &mut BufReader<impl Read>) -> Result<Option<Request>> {
-    let Some(head) = read_head(reader)? else {
-        return Ok(None);
-    };
-    // Read (and bounded) whether or not the endpoint wants it, so that the next request
-    // on the connection starts where it should.
-    let body = read_body(reader, &head.headers)?;
-    let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
-    Ok(Some(Request {
-        path: decode(path),
-        query: parse_query(query),
-        method: head.method,
-        headers: head.headers,
-        body,
-    }))
-}
-
-/// A request line and its headers (names in lower case).
-struct Head {
-    method: String,
-    target: String,
+/// A request line and its headers (names in lower case), the body not read yet.
+pub struct Head {
+    pub method: String,
+    /// The path without its query, percent-decoded.
+    pub path: String,
+    query: Vec<(String, String)>,
     headers: BTreeMap<String, String>,
 }
 
-fn read_head(reader: &mut BufReader<impl Read>) -> Result<Option<Head>> {
+/// Reads the next request's head; None when the client closed the connection between
+/// requests.
+pub fn read_head(reader: &mut BufReader<impl Read>) -> Result<Option<Head>> {
     let mut head = Vec::new();
     loop {
         let before = head.len();
@@ -111,9 +121,12 @@ fn read_head(reader: &mut BufReader<impl Read>) -> Result<Option<Head>> {
     if !parsed.parse(&head)?.is_complete() {
         bail!("incomplete request head");
     }
+    let target = parsed.path.unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     Ok(Some(Head {
         method: parsed.method.unwrap_or_default().to_string(),
-        target: parsed.path.unwrap_or_default().to_string(),
+        path: decode(path),
+        query: parse_query(query),
         headers: parsed
             .headers
             .iter()
@@ -127,11 +140,59 @@ fn read_head(reader: &mut BufReader<impl Read>) -> Result<Option<Head>> {
     }))
 }
 
-fn read_body(
+/// Reads the body after `head`: into memory (bounded: a JSON object), or, for an upload,
+/// into a new file at `upload_to`. Read whether or not the endpoint wants it, so that the
+/// next request on the connection starts where it should.
+pub fn read_body(
+    reader: &mut BufReader<impl Read>,
+    head: Head,
+    upload_to: Option<PathBuf>,
+) -> Result<Request> {
+    let mut body = Vec::new();
+    let upload = match upload_to {
+        None => {
+            copy_body(reader, &head.headers, &mut body, Some(MAX_JSON_BODY))?;
+            None
+        }
+        Some(path) => {
+            let upload = Upload { path };
+            let mut file = std::io::BufWriter::new(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&upload.path)?,
+            );
+            copy_body(reader, &head.headers, &mut file, None)?;
+            file.flush()?;
+            Some(upload)
+        }
+    };
+    Ok(Request {
+        method: head.method,
+        path: head.path,
+        query: head.query,
+        headers: head.headers,
+        body,
+        upload,
+    })
+}
+
+/// Copies a plain or chunked body to `out`, failing past `limit` bytes.
+fn copy_body(
     reader: &mut BufReader<impl Read>,
     headers: &BTreeMap<String, String>,
-) -> Result<Vec<u8>> {
-    let mut body = Vec::new();
+    out: &mut impl Write,
+    limit: Option<u64>,
+) -> Result<()> {
+    let mut copied: u64 = 0;
+    let mut check = |more: u64| {
+        copied += more;
+        match limit {
+            Some(limit) if copied > limit => bail!("request body larger than {limit} bytes"),
+            _ => Ok(()),
+        }
+    };
     if headers
         .get("transfer-encoding")
         .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
@@ -142,18 +203,18 @@ fn read_body(
             let size_text = size_line.trim().split(';').next().unwrap_or_default();
             let size = u64::from_str_radix(size_text, 16)
                 .map_err(|_| anyhow::anyhow!("bad chunk size {size_text:?}"))?;
-            if body.len() as u64 + size > MAX_JSON_BODY {
-                bail!("request body larger than {MAX_JSON_BODY} bytes");
-            }
+            check(size)?;
             if size == 0 {
                 // The trailer section ends with an empty line.
                 let mut line = String::new();
                 while reader.by_ref().take(1024).read_line(&mut line)? > 2 {
                     line.clear();
                 }
-                return Ok(body);
+                return Ok(());
             }
-            reader.by_ref().take(size).read_to_end(&mut body)?;
+            if std::io::copy(&mut reader.by_ref().take(size), out)? < size {
+                bail!("connection closed in the middle of a request body");
+            }
             let mut crlf = [0u8; 2];
             reader.read_exact(&mut crlf)?;
         }
@@ -165,14 +226,11 @@ fn read_body(
             .map_err(|_| anyhow::anyhow!("bad Content-Length {v:?}"))?,
         None => 0,
     };
-    if length > MAX_JSON_BODY {
-        bail!("request body larger than {MAX_JSON_BODY} bytes");
-    }
-    reader.by_ref().take(length).read_to_end(&mut body)?;
-    if (body.len() as u64) < length {
+    check(length)?;
+    if std::io::copy(&mut reader.by_ref().take(length), out)? < length {
         bail!("connection closed in the middle of a request body");
     }
-    Ok(body)
+    Ok(())
 }
 
 fn decode(text: &str) -> String {
@@ -181,7 +239,7 @@ fn decode(text: &str) -> String {
         .into_owned()
 }
 
-fn parse_query(query: &str) -> BTreeMap<String, String> {
+fn parse_query(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -361,13 +419,15 @@ mod tests {
     use super::*;
 
     fn parse(raw: &[u8]) -> Result<Option<Request>> {
-        read_request(&mut BufReader::new(raw))
+        let mut reader = BufReader::new(raw);
+        let Some(head) = read_head(&mut reader)? else {
+            return Ok(None);
+        };
+        read_body(&mut reader, head, None).map(Some)
     }
 
     fn body(raw: &[u8]) -> Vec<u8> {
-        let mut reader = BufReader::new(raw);
-        let head = read_head(&mut reader).unwrap().unwrap();
-        read_body(&mut reader, &head.headers).unwrap()
+        parse(raw).unwrap().unwrap().body
     }
 
     #[test]
@@ -378,6 +438,28 @@ mod tests {
         assert!(r.flag("all"));
         assert_eq!(r.param("filters"), r#"{"label":["a=b"]}"#);
         assert_eq!(body(raw), b"{}");
+    }
+
+    #[test]
+    fn keeps_every_value_of_a_parameter() {
+        let r = parse(b"POST /build?t=a%3A1&t=b&q=1 HTTP/1.1\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.params("t"), ["a:1", "b"]);
+        assert_eq!(r.param("t"), "b");
+    }
+
+    #[test]
+    fn an_upload_goes_to_its_file_and_leaves_with_the_request() {
+        let path = std::env::temp_dir().join(format!("skiff-upload-test-{}", std::process::id()));
+        let raw = b"POST /build HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+        let mut reader = BufReader::new(&raw[..]);
+        let head = read_head(&mut reader).unwrap().unwrap();
+        let request = read_body(&mut reader, head, Some(path.clone())).unwrap();
+        assert!(request.body.is_empty());
+        assert_eq!(std::fs::read(&path).unwrap(), b"abcde");
+        drop(request);
+        assert!(!path.exists());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! containers it starts have their own supervisors, so stopping the service loses nothing.
 
 mod attach;
+mod build;
 mod containers;
 mod create;
 mod error;
@@ -137,6 +138,17 @@ const fn route(method: &'static str, pattern: &'static str, handler: Handler) ->
         method,
         pattern,
         handler,
+        upload: false,
+    }
+}
+
+/// A route whose request body is an upload, streamed to a file.
+const fn upload(method: &'static str, pattern: &'static str, handler: Handler) -> Route<Handler> {
+    Route {
+        method,
+        pattern,
+        handler,
+        upload: true,
     }
 }
 
@@ -168,6 +180,7 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/containers/{id}/top", processes::top),
     route("DELETE", "/containers/{id}", containers::remove),
     route("GET", "/images/json", images::list),
+    upload("POST", "/build", build::build),
     route("POST", "/images/create", images::pull),
     route("GET", "/images/{name}/json", images::inspect),
     route("POST", "/images/{name}/tag", images::tag),

@@ -7,6 +7,9 @@ pub struct Route<H> {
     pub method: &'static str,
     pub pattern: &'static str,
     pub handler: H,
+    /// Whether its request body is an upload (a build context, an archive), kept on disk
+    /// rather than in memory.
+    pub upload: bool,
 }
 
 /// The path without an API version prefix (`/v1.44/info` -> `/info`).
@@ -48,20 +51,20 @@ pub fn matches(pattern: &str, path: &str) -> Option<String> {
     (!middle.iter().any(|s| s.is_empty())).then(|| middle.join("/"))
 }
 
-/// The handler for a request, with its variable part; Err(true) when the path is known but
+/// The route of a request, with its variable part; Err(true) when the path is known but
 /// not for this method (405), Err(false) when it is unknown (404).
 pub fn find<'r, H>(
     routes: &'r [Route<H>],
     method: &str,
     path: &str,
-) -> Result<(&'r H, String), bool> {
+) -> Result<(&'r Route<H>, String), bool> {
     let path = strip_version(path);
     let method = if method == "HEAD" { "GET" } else { method };
     let mut known_path = false;
     for route in routes {
         if let Some(var) = matches(route.pattern, path) {
             if route.method == method {
-                return Ok((&route.handler, var));
+                return Ok((route, var));
             }
             known_path = true;
         }
@@ -113,14 +116,18 @@ mod tests {
             method: "GET",
             pattern: "/_ping",
             handler: 1,
+            upload: false,
         }];
         assert_eq!(
-            find(&routes, "HEAD", "/v1.44/_ping").map(|(h, _)| *h),
+            find(&routes, "HEAD", "/v1.44/_ping").map(|(r, _)| r.handler),
             Ok(1)
         );
-        assert_eq!(find(&routes, "POST", "/_ping").map(|(h, _)| *h), Err(true));
         assert_eq!(
-            find(&routes, "GET", "/nothing").map(|(h, _)| *h),
+            find(&routes, "POST", "/_ping").map(|(r, _)| r.handler),
+            Err(true)
+        );
+        assert_eq!(
+            find(&routes, "GET", "/nothing").map(|(r, _)| r.handler),
             Err(false)
         );
     }

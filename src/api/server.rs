@@ -117,21 +117,24 @@ fn handle_connection(context: &Context, connection: Connection) -> Result<()> {
     let mut writer = connection.try_clone()?;
     let mut reader = BufReader::new(connection);
     loop {
-        let request = match http::read_request(&mut reader) {
-            Ok(Some(r)) => r,
+        let head = match http::read_head(&mut reader) {
+            Ok(Some(head)) => head,
             Ok(None) => return Ok(()),
-            Err(e) => {
-                // An unreadable request leaves the connection in no known state: answer, close.
-                let error = ApiError::bad_request(format!("{e:#}"));
-                let mut responder = Responder::new(&mut writer, &bad_request_stand_in());
-                let _ = responder.json(400, &error.body());
-                return Ok(());
-            }
+            Err(e) => return answer_unreadable(&mut writer, e),
+        };
+        let found = router::find(ROUTES, &head.method, &head.path);
+        let upload_to = match &found {
+            Ok((route, _)) if route.upload => Some(context.store.tmp_path("upload")),
+            _ => None,
+        };
+        let request = match http::read_body(&mut reader, head, upload_to) {
+            Ok(request) => request,
+            Err(e) => return answer_unreadable(&mut writer, e),
         };
         let mut responder = Responder::new(&mut writer, &request);
         let keep_alive = responder.keep_alive();
-        let reply = match router::find(ROUTES, &request.method, &request.path) {
-            Ok((handler, var)) => handler(context, &request, &var),
+        let reply = match found {
+            Ok((route, var)) => (route.handler)(context, &request, &var),
             Err(true) => Err(ApiError::new(405, "method not allowed")),
             Err(false) => Err(ApiError::new(
                 404,
@@ -176,13 +179,17 @@ fn handle_connection(context: &Context, connection: Connection) -> Result<()> {
     }
 }
 
-/// The request a malformed one is answered as: closing, with a body.
-fn bad_request_stand_in() -> http::Request {
-    http::Request {
+/// An unreadable request leaves the connection in no known state: answer it, then close.
+fn answer_unreadable(writer: &mut Connection, e: anyhow::Error) -> Result<()> {
+    let error = ApiError::bad_request(format!("{e:#}"));
+    let stand_in = http::Request {
         method: "GET".into(),
         path: String::new(),
-        query: Default::default(),
+        query: Vec::new(),
         headers: [("connection".to_string(), "close".to_string())].into(),
         body: Vec::new(),
-    }
+        upload: None,
+    };
+    let _ = Responder::new(writer, &stand_in).json(400, &error.body());
+    Ok(())
 }

@@ -60,9 +60,12 @@ fn from_dir(dir: &Path, file: Option<&str>, temporary: Option<&Path>) -> Result<
     let (dockerfile, name, path) = match file {
         Some("-") => (read_stdin()?, "Dockerfile".to_string(), None),
         Some(file) => {
-            // As docker: relative to the working directory, else to the context.
-            let path = [PathBuf::from(file), dir.join(file)]
+            // As docker: relative to the working directory, else to the context; for a
+            // context skiff unpacked or cloned, within it alone.
+            let in_working_dir = temporary.is_none().then(|| PathBuf::from(file));
+            let path = in_working_dir
                 .into_iter()
+                .chain([dir.join(file)])
                 .find(|p| p.is_file())
                 .ok_or_else(|| {
                     anyhow!("unable to prepare context: the Dockerfile {file:?} does not exist")
@@ -96,26 +99,31 @@ fn from_dir(dir: &Path, file: Option<&str>, temporary: Option<&Path>) -> Result<
 }
 
 /// `-`: a tarball (plain or compressed) is the context; anything else is the Dockerfile.
+/// Standard input is spooled to a file first: a context may be larger than memory.
 fn from_stdin(store: &Store, file: Option<&str>) -> Result<BuildContext> {
-    let mut data = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut data)
-        .context("cannot read standard input")?;
-    if !is_tarball(&data) {
+    let spool = Spool(store.tmp_path("context"));
+    let mut out = std::fs::File::create_new(&spool.0)
+        .with_context(|| format!("cannot create {}", spool.0.display()))?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut out).context("cannot read standard input")?;
+    drop(out);
+    let open = || {
+        std::fs::File::open(&spool.0).with_context(|| format!("cannot read {}", spool.0.display()))
+    };
+    if !is_tarball(open()?) {
         if file.is_some() {
             bail!("-f cannot be used when the Dockerfile comes from standard input");
         }
         return Ok(BuildContext {
             dir: None,
-            dockerfile: String::from_utf8_lossy(&data).into_owned(),
+            dockerfile: read_text(&spool.0)?,
             dockerfile_name: "Dockerfile".into(),
             ignore: DockerIgnore::default(),
             temporary: None,
         });
     }
     let dir = store.staging_dir()?;
-    let unpacked = unpack(&data, &dir)
+    let unpacked = open()
+        .and_then(|tarball| unpack(tarball, &dir))
         .and_then(|_| from_dir(&dir, file.map(|f| f.trim_start_matches('/')), Some(&dir)));
     if unpacked.is_err() {
         let _ = store::remove_tree(&dir);
@@ -123,8 +131,17 @@ fn from_stdin(store: &Store, file: Option<&str>) -> Result<BuildContext> {
     unpacked
 }
 
+/// A file standard input was copied to, removed on drop.
+struct Spool(PathBuf);
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Whether `data`, once decompressed, is a tar archive (its ustar magic).
-fn is_tarball(data: &[u8]) -> bool {
+fn is_tarball(data: impl Read) -> bool {
     let Ok(mut reader) = layer::decompress(BufReader::new(data)) else {
         return false;
     };
@@ -140,7 +157,7 @@ fn is_tarball(data: &[u8]) -> bool {
 }
 
 /// Unpacks a context tarball, refusing entries that would land outside `dir`.
-pub fn unpack(data: &[u8], dir: &Path) -> Result<()> {
+fn unpack(data: impl Read, dir: &Path) -> Result<()> {
     let reader = layer::decompress(BufReader::new(data))?;
     layer::extract(
         reader,
@@ -217,7 +234,7 @@ mod tests {
         assert!(is_git_url("git@host:app"));
         assert!(!is_git_url("./app"));
         assert!(!is_git_url("/srv/app.git"));
-        assert!(!is_tarball(b"FROM busybox\n"));
+        assert!(!is_tarball(&b"FROM busybox\n"[..]));
         let mut builder = tar::Builder::new(Vec::new());
         let mut header = tar::Header::new_ustar();
         header.set_size(1);
@@ -227,9 +244,9 @@ mod tests {
             .append_data(&mut header, "Dockerfile", &b"x"[..])
             .unwrap();
         let tar = builder.into_inner().unwrap();
-        assert!(is_tarball(&tar));
+        assert!(is_tarball(&tar[..]));
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, &tar).unwrap();
-        assert!(is_tarball(&gz.finish().unwrap()));
+        assert!(is_tarball(&gz.finish().unwrap()[..]));
     }
 }
