@@ -1264,3 +1264,82 @@ fn docker_build_and_python_docker_build_images_from_a_context() {
     assert_eq!(out.code, 0, "{out}");
     assert_eq!(out.stdout, "['py:1']\nhello-file\nbuilt by py\n");
 }
+
+#[test]
+fn docker_cp_copies_in_and_out_of_running_and_stopped_containers() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    s.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "box",
+        image,
+        "sh",
+        "-c",
+        "mkdir -p /srv/d && echo inside > /srv/d/f && ln -s /srv/d/f /srv/link && exec sleep 1000",
+    ]);
+    for _ in 0..100 {
+        if s.run(&["exec", "box", "test", "-L", "/srv/link"]).code == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = s.tempdir();
+    let host = |name: &str| out.join(name).to_str().unwrap().to_string();
+    let dest = format!("{}/", host(""));
+    // Out: a directory into a directory, a file under a new name, a link as a link.
+    service.docker_ok(&s, &["cp", "box:/srv/d", &dest]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("d/f")).unwrap(),
+        "inside\n"
+    );
+    service.docker_ok(&s, &["cp", "box:/srv/d/f", &host("renamed")]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("renamed")).unwrap(),
+        "inside\n"
+    );
+    service.docker_ok(&s, &["cp", "box:/srv/link", &dest]);
+    assert_eq!(
+        std::fs::read_link(out.join("link")).unwrap(),
+        Path::new("/srv/d/f")
+    );
+    // In: into a directory, and as a new name.
+    let file = s.write_file("hostfile", b"from-host\n");
+    let file = file.to_str().unwrap();
+    service.docker_ok(&s, &["cp", file, "box:/srv/"]);
+    service.docker_ok(&s, &["cp", file, "box:/srv/newname"]);
+    assert_eq!(
+        s.ok(&["exec", "box", "cat", "/srv/hostfile", "/srv/newname"]),
+        "from-host\nfrom-host\n"
+    );
+    // What is missing or in the way is said as docker says it.
+    let failed = service.docker(&s, &["cp", "box:/nope", &dest]);
+    assert!(
+        failed.code != 0
+            && failed
+                .stderr
+                .contains("Could not find the file /nope in container box"),
+        "{failed}"
+    );
+    let failed = service.docker(&s, &["cp", file, "box:/nodir/x"]);
+    assert!(
+        failed.code != 0 && failed.stderr.contains("Could not find the file /nodir"),
+        "{failed}"
+    );
+    let failed = service.docker(&s, &["cp", file, "box:/srv/hostfile/x"]);
+    assert!(
+        failed.code != 0 && failed.stderr.contains("not a directory"),
+        "{failed}"
+    );
+    // A stopped container's files, both ways.
+    s.ok(&["stop", "-t", "0", "box"]);
+    service.docker_ok(&s, &["cp", file, "box:/srv/later"]);
+    service.docker_ok(&s, &["cp", "box:/srv/later", &host("later")]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("later")).unwrap(),
+        "from-host\n"
+    );
+    s.ok(&["rm", "box"]);
+}

@@ -46,6 +46,7 @@ pub fn build<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResu
     drop(command);
     Ok(Reply::Stream {
         content_type: "application/json",
+        headers: Vec::new(),
         body: Box::new(move |sink: &mut dyn Sink| {
             let failure = relay(BufReader::new(reader), sink);
             let status = child.wait()?;

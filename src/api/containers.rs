@@ -170,6 +170,7 @@ pub fn wait<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiRe
     let id = s.id().to_string();
     Ok(Reply::Stream {
         content_type: "application/json",
+        headers: Vec::new(),
         body: Box::new(move |sink: &mut dyn Sink| {
             let code = wait::wait(&context.store, &id, condition)?;
             sink.json_line(&json!({"StatusCode": code, "Error": null}))
@@ -205,6 +206,7 @@ pub fn logs<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiRe
     );
     Ok(Reply::Stream {
         content_type: content_type(tty),
+        headers: Vec::new(),
         body: Box::new(move |sink: &mut dyn Sink| {
             let wanted = |e: &Entry| if e.stream == "stderr" { stderr } else { stdout };
             for e in log.entries(&query).iter().filter(|e| wanted(e)) {

@@ -329,12 +329,8 @@ impl<W: Write> Responder<W> {
 
     /// Starts a chunked response and flushes its head at once, so the client knows the request
     /// was taken before the body has anything to say.
-    pub fn stream(mut self, status: u16, content_type: &str) -> Result<Stream<W>> {
-        self.head(
-            status,
-            &[("Content-Type", content_type)],
-            "Transfer-Encoding: chunked\r\n",
-        )?;
+    pub fn stream(mut self, status: u16, headers: &[(&str, &str)]) -> Result<Stream<W>> {
+        self.head(status, headers, "Transfer-Encoding: chunked\r\n")?;
         self.out.flush()?;
         Ok(Stream { out: self.out })
     }

@@ -72,6 +72,7 @@ pub fn pull<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResul
         .map_err(anyhow::Error::from)?;
     Ok(Reply::Stream {
         content_type: "application/json",
+        headers: Vec::new(),
         body: Box::new(move |sink: &mut dyn Sink| {
             let relayed = relay_lines(&mut child, sink);
             if relayed.is_err() {

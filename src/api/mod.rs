@@ -3,6 +3,7 @@
 //! call, namespace work runs in child skiff processes (this process has many threads), and
 //! containers it starts have their own supervisors, so stopping the service loses nothing.
 
+mod archive;
 mod attach;
 mod build;
 mod containers;
@@ -43,6 +44,8 @@ pub enum Reply<'a> {
     /// travel inside the stream.
     Stream {
         content_type: &'static str,
+        /// More headers for the head (`X-Docker-Container-Path-Stat`).
+        headers: Vec<(&'static str, String)>,
         body: StreamBody<'a>,
     },
     /// The connection itself once the head is out (attach): the handler reads and writes
@@ -93,19 +96,18 @@ impl Context {
             // A child that fails early stops reading; its error says why.
             let _ = stdin.write_all(input);
         }
-        let out = child.wait_with_output().map_err(anyhow::Error::from)?;
-        if out.status.success() {
-            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-        }
-        let message = skiff_error(&out.stderr);
-        let status = if message.starts_with("Conflict.") {
-            409
-        } else if message.starts_with("No such") {
-            404
-        } else {
-            500
-        };
-        Err(error::ApiError::new(status, message))
+        outcome(child.wait_with_output().map_err(anyhow::Error::from)?)
+    }
+
+    /// As [`Context::skiff`], with the file `input` (an upload) as the child's stdin.
+    fn skiff_from_file(&self, args: &[&str], input: &std::path::Path) -> ApiResult<String> {
+        let input = std::fs::File::open(input).map_err(anyhow::Error::from)?;
+        let out = self
+            .skiff_command(args)
+            .stdin(input)
+            .output()
+            .map_err(anyhow::Error::from)?;
+        outcome(out)
     }
 
     /// `skiff ARGS` on this store.
@@ -120,6 +122,22 @@ impl Context {
             .args(args);
         command
     }
+}
+
+/// A child skiff's output, or its error with the status docker gives it.
+fn outcome(out: std::process::Output) -> ApiResult<String> {
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let message = skiff_error(&out.stderr);
+    let status = if message.starts_with("Conflict.") {
+        409
+    } else if message.starts_with("No such") {
+        404
+    } else {
+        500
+    };
+    Err(error::ApiError::new(status, message))
 }
 
 /// A failed skiff's message, without its `Error: ` prefixes.
@@ -178,6 +196,8 @@ static ROUTES: &[Route<Handler>] = &[
     route("POST", "/containers/{id}/pause", processes::pause),
     route("POST", "/containers/{id}/unpause", processes::unpause),
     route("GET", "/containers/{id}/top", processes::top),
+    route("GET", "/containers/{id}/archive", archive::get),
+    upload("PUT", "/containers/{id}/archive", archive::put),
     route("DELETE", "/containers/{id}", containers::remove),
     route("GET", "/images/json", images::list),
     upload("POST", "/build", build::build),

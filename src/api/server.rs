@@ -157,8 +157,14 @@ fn handle_connection(context: &Context, connection: Connection) -> Result<()> {
                 let _ = writer.shutdown(std::net::Shutdown::Both);
                 return result;
             }
-            Ok(Reply::Stream { content_type, body }) => {
-                let mut stream = responder.stream(200, content_type)?;
+            Ok(Reply::Stream {
+                content_type,
+                headers,
+                body,
+            }) => {
+                let mut all: Vec<(&str, &str)> = vec![("Content-Type", content_type)];
+                all.extend(headers.iter().map(|(k, v)| (*k, v.as_str())));
+                let mut stream = responder.stream(200, &all)?;
                 if let Err(e) = body(&mut stream) {
                     // The client may be gone; if not, the error goes where it reads.
                     use super::http::Sink;

@@ -121,6 +121,7 @@ pub fn events<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiRes
         crate::events::EventFilters::parse(store, &filters).map_err(ApiError::bad_request)?;
     Ok(Reply::Stream {
         content_type: "application/json",
+        headers: Vec::new(),
         body: Box::new(move |sink: &mut dyn Sink| {
             let sink = std::cell::RefCell::new(sink);
             crate::events::watch(

@@ -237,6 +237,14 @@ pub struct CpArgs {
     quiet: bool,
 }
 
+/// `__path-stat CONTAINER PATH`: what the API's archive endpoints say of a path.
+pub fn path_stat(store: &Store, container: &str, path: &str) -> Result<i32> {
+    let id = record::resolve(store, container)?;
+    let stat = files::stat(store, &IdMappings::detect(), &id, path)?;
+    println!("{stat}");
+    Ok(0)
+}
+
 pub fn cp(store: &Store, args: CpArgs) -> Result<i32> {
     let maps = IdMappings::detect();
     let opts = CopyOptions {

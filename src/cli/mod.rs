@@ -165,6 +165,9 @@ enum Command {
     /// Start a container whose output waits for a client to attach (run by the API service)
     #[command(hide = true, name = "__start-for-client")]
     StartForClient { id: String },
+    /// Print docker's stat of a path in a container as JSON (run by the API service)
+    #[command(hide = true, name = "__path-stat")]
+    PathStat { container: String, path: String },
     /// Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)
     #[command(hide = true, name = "__parse-dockerfile")]
     ParseDockerfile(build::ParseDockerfileArgs),
@@ -284,6 +287,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::CreateFromOptions => service::create(&store()?),
         Command::StartForClient { id } => service::start_for_client(&store()?, &id),
+        Command::PathStat { container, path } => authoring::path_stat(&store()?, &container, &path),
         Command::Build(args) => build::build(&store()?, args),
         Command::Compose(args) => compose::compose(args),
         Command::Commit(args) => authoring::commit(&store()?, args),

@@ -6,6 +6,7 @@
 
 use super::{record, state};
 use crate::build::copy;
+use crate::clock;
 use crate::image::layer::{self, ExtractOptions};
 use crate::image::overlay::Overlay;
 use crate::image::tarball::{TarWriter, WriteOptions};
@@ -58,12 +59,23 @@ fn with_root(
     write: bool,
     work: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
+    with_root_answering(store, maps, id, write, |root| {
+        work(root).map(|_| String::new())
+    })
+    .map(drop)
+}
+
+/// As [`with_root`], for work whose answer (a text) comes back from the helper.
+fn with_root_answering(
+    store: &Store,
+    maps: &IdMappings,
+    id: &str,
+    write: bool,
+    work: impl FnOnce(&Path) -> Result<String>,
+) -> Result<String> {
     let current = state::load(store, id)?;
     if write && current.is_running() && current.pid > 0 {
-        userns::run_in_container(maps, current.pid, || {
-            work(Path::new("/")).map(|_| String::new())
-        })?;
-        return Ok(());
+        return userns::run_in_container(maps, current.pid, || work(Path::new("/")));
     }
     let dir = record::dir(store, id);
     let (upper, work_dir) = (dir.join("upper"), dir.join("work"));
@@ -83,11 +95,62 @@ fn with_root(
             empty: &empty,
         }
         .mount(store, &merged)?;
-        work(&merged)?;
-        Ok(String::new())
+        work(&merged)
     });
     let _ = store::remove_tree(&staging);
-    result.map(|_| ())
+    result
+}
+
+/// docker's stat of a path in a container, as its archive endpoints send it: the name,
+/// size, mode (Go's file mode bits), modification time and, for a symlink, the path in the
+/// container it leads to.
+pub fn stat(store: &Store, maps: &IdMappings, id: &str, path: &str) -> Result<serde_json::Value> {
+    let answer = with_root_answering(store, maps, id, false, |root| {
+        let full = resolve_source(root, path, false)?;
+        let meta = std::fs::symlink_metadata(&full)?;
+        let link_target = match meta.file_type().is_symlink() {
+            true => copy::resolve_in_root(root, path.trim_start_matches('/'))
+                .map(|to| Path::new("/").join(to.strip_prefix(root).unwrap_or(&to)))
+                .map(|to| to.display().to_string())
+                .unwrap_or_default(),
+            false => String::new(),
+        };
+        let modified = meta.modified().map(clock::from_system).unwrap_or((0, 0));
+        let name = full.file_name().map(|n| n.to_string_lossy().into_owned());
+        let stat = serde_json::json!({
+            "name": name.unwrap_or_else(|| "/".into()),
+            "size": meta.len(),
+            "mode": go_file_mode(&meta),
+            "mtime": clock::format_rfc3339(modified),
+            "linkTarget": link_target,
+        });
+        Ok(stat.to_string())
+    })?;
+    Ok(serde_json::from_str(&answer)?)
+}
+
+/// A file's type and permission bits as Go's `os.FileMode`, which docker's clients decode.
+fn go_file_mode(meta: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let kind = meta.file_type();
+    let mode = meta.permissions().mode();
+    let mut bits = mode & 0o777;
+    for (set, bit) in [
+        (kind.is_dir(), 1 << 31),
+        (kind.is_symlink(), 1 << 27),
+        (kind.is_block_device(), 1 << 26),
+        (kind.is_char_device(), (1 << 26) | (1 << 21)),
+        (kind.is_fifo(), 1 << 25),
+        (kind.is_socket(), 1 << 24),
+        (mode & 0o4000 != 0, 1 << 23),
+        (mode & 0o2000 != 0, 1 << 22),
+        (mode & 0o1000 != 0, 1 << 20),
+    ] {
+        if set {
+            bits |= bit;
+        }
+    }
+    bits
 }
 
 /// `export`: the container's whole tree as a tar, to `out`.
