@@ -431,7 +431,7 @@ fn docker_images_tag_and_rmi_work_on_skiffs_store() {
 }
 
 #[test]
-fn docker_pull_fetches_from_a_registry_with_progress() {
+fn docker_push_and_pull_go_through_a_registry_with_progress() {
     let registry = std::env::var("SKIFF_TEST_REGISTRY")
         .expect("SKIFF_TEST_REGISTRY: the local registry .ci/run starts");
     let nanos = std::time::SystemTime::now()
@@ -444,8 +444,13 @@ fn docker_pull_fetches_from_a_registry_with_progress() {
     );
     let reference = format!("{repo}:1");
     let pusher = Skiff::new();
-    pusher.ok(&["tag", pusher.busybox(), &reference]);
-    pusher.ok(&["push", &reference]);
+    let pushing = Service::start(&pusher, &["--time", "0"]);
+    pushing.docker_ok(&pusher, &["tag", pusher.busybox(), &reference]);
+    let pushed = pushing.docker_ok(&pusher, &["push", &reference]);
+    assert!(pushed.contains(": Pushed"), "{pushed}");
+    assert!(pushed.contains("1: digest: sha256:"), "{pushed}");
+    let missing = pushing.docker(&pusher, &["push", &format!("{repo}:absent")]);
+    assert!(missing.code != 0 && missing.stderr.contains("No such image"), "{missing}");
 
     let s = Skiff::new();
     let service = Service::start(&s, &["--time", "0"]);

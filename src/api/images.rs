@@ -63,8 +63,24 @@ pub fn pull<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResul
         args.extend(["--platform", platform]);
     }
     args.push(&reference);
+    progress_stream(context, &args)
+}
+
+/// `POST /images/{name}/push?tag=T`: `skiff push`, its progress streamed as docker's.
+pub fn push<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiResult<Reply<'a>> {
+    let reference = match request.param("tag") {
+        "" => name.to_string(),
+        tag => format!("{name}:{tag}"),
+    };
+    images::resolve(&context.store, &reference)?;
+    progress_stream(context, &["push", "--json-progress", &reference])
+}
+
+/// Runs `skiff ARGS`, whose standard output is docker's JSON progress lines, and streams
+/// them; its failure ends the stream as an error.
+fn progress_stream<'a>(context: &'a Context, args: &[&str]) -> ApiResult<Reply<'a>> {
     let mut child = context
-        .skiff_command(&args)
+        .skiff_command(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -76,7 +92,7 @@ pub fn pull<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResul
         body: Box::new(move |sink: &mut dyn Sink| {
             let relayed = relay_lines(&mut child, sink);
             if relayed.is_err() {
-                // The client is gone: the pull it asked for stops with its stream.
+                // The client is gone: what it asked for stops with its stream.
                 let _ = child.kill();
             }
             let mut stderr = Vec::new();

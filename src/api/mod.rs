@@ -204,6 +204,7 @@ static ROUTES: &[Route<Handler>] = &[
     route("POST", "/images/create", images::pull),
     route("GET", "/images/{name}/json", images::inspect),
     route("POST", "/images/{name}/tag", images::tag),
+    route("POST", "/images/{name}/push", images::push),
     route("DELETE", "/images/{name}", images::remove),
     route("GET", "/volumes", volumes::list),
     route("POST", "/volumes/create", volumes::create),

@@ -101,13 +101,16 @@ pub struct PushArgs {
     /// Compression of layers that have no compressed form yet
     #[arg(long, value_enum, default_value = "gzip")]
     compression_format: push::Compression,
+    /// Report progress as docker's JSON lines (for the Engine API service, which relays them)
+    #[arg(long, hide = true)]
+    json_progress: bool,
     #[command(flatten)]
     tls: TlsArgs,
 }
 
 pub fn push(store: &Store, args: PushArgs) -> Result<i32> {
     let reference = Reference::parse(&args.image)?.with_default_tag();
-    let progress = Progress::new(args.quiet, false);
+    let progress = Progress::with_mode(args.quiet, false, args.json_progress);
     let opts = push::PushOptions {
         compression: args.compression_format,
         progress: progress.clone(),
