@@ -14,6 +14,7 @@ mod filter;
 mod host;
 mod image;
 mod net;
+mod prune;
 mod registry;
 mod runtime;
 mod size;

@@ -450,7 +450,10 @@ fn docker_push_and_pull_go_through_a_registry_with_progress() {
     assert!(pushed.contains(": Pushed"), "{pushed}");
     assert!(pushed.contains("1: digest: sha256:"), "{pushed}");
     let missing = pushing.docker(&pusher, &["push", &format!("{repo}:absent")]);
-    assert!(missing.code != 0 && missing.stderr.contains("No such image"), "{missing}");
+    assert!(
+        missing.code != 0 && missing.stderr.contains("No such image"),
+        "{missing}"
+    );
 
     let s = Skiff::new();
     let service = Service::start(&s, &["--time", "0"]);
@@ -1347,4 +1350,71 @@ fn docker_cp_copies_in_and_out_of_running_and_stopped_containers() {
         "from-host\n"
     );
     s.ok(&["rm", "box"]);
+}
+
+#[test]
+fn docker_prunes_what_skiff_prunes() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let stopped = s.ok(&["create", "--label", "keep=no", "-v", "/anon", image, "true"]);
+    let kept = s.ok(&["create", "--label", "keep=yes", image, "true"]);
+    s.ok(&["run", "-d", "--name", "up", image, "sleep", "1000"]);
+    let pruned = service.docker_ok(
+        &s,
+        &["container", "prune", "-f", "--filter", "label=keep=no"],
+    );
+    assert!(
+        pruned.starts_with(&format!("Deleted Containers:\n{}", stopped.trim())),
+        "{pruned}"
+    );
+    let mut left = s
+        .ok(&["ps", "-aq", "--no-trunc"])
+        .lines()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    left.sort();
+    let mut expected = vec![
+        kept.trim().to_string(),
+        s.ok(&["inspect", "-f", "{{.Id}}", "up"]).trim().to_string(),
+    ];
+    expected.sort();
+    assert_eq!(left, expected);
+    // Anonymous volumes go by default, named ones with --all.
+    s.ok(&["volume", "create", "named"]);
+    let pruned = service.docker_ok(&s, &["volume", "prune", "-f"]);
+    assert!(
+        pruned.starts_with("Deleted Volumes:\n") && !pruned.contains("named"),
+        "{pruned}"
+    );
+    assert_eq!(s.ok(&["volume", "ls", "-q"]), "named\n");
+    service.docker_ok(&s, &["volume", "prune", "-af"]);
+    assert_eq!(s.ok(&["volume", "ls", "-q"]), "");
+    // Images: dangling ones, then with -a every unused one; the running container's stays.
+    let dockerfile = s.write_file(
+        "Dockerfile",
+        format!("FROM {image}\nLABEL made=here\n").as_bytes(),
+    );
+    s.ok(&[
+        "build",
+        "-t",
+        "other:1",
+        dockerfile.parent().unwrap().to_str().unwrap(),
+    ]);
+    let out = service.docker(&s, &["image", "prune", "-af"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("untagged: other:1\ndeleted: sha256:"),
+        "{out}"
+    );
+    assert_eq!(
+        s.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]),
+        format!("{image}\n")
+    );
+    let bad = service.docker(&s, &["container", "prune", "-f", "--filter", "color=blue"]);
+    assert!(
+        bad.code != 0 && bad.stderr.contains("invalid filter"),
+        "{bad}"
+    );
+    s.ok(&["rm", "-f", "up", kept.trim()]);
 }

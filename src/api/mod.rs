@@ -15,6 +15,7 @@ mod images;
 mod listener;
 mod networks;
 mod processes;
+mod prune;
 mod router;
 mod server;
 mod system;
@@ -212,7 +213,11 @@ static ROUTES: &[Route<Handler>] = &[
     route("DELETE", "/volumes/{name}", volumes::remove),
     route("GET", "/networks", networks::list),
     route("POST", "/networks/create", networks::create),
-    route("POST", "/networks/prune", networks::prune),
+    route("POST", "/networks/prune", prune::networks),
+    route("POST", "/containers/prune", prune::containers),
+    route("POST", "/images/prune", prune::images),
+    route("POST", "/volumes/prune", prune::volumes),
+    route("POST", "/build/prune", prune::build_cache),
     route("GET", "/networks/{id}", networks::inspect),
     route("DELETE", "/networks/{id}", networks::remove),
     route("POST", "/networks/{id}/connect", networks::connect),

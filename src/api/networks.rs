@@ -1,12 +1,11 @@
-//! `/networks`: list, inspect, create, remove, connect, disconnect and prune, over the same
-//! network code as `skiff network`.
+//! `/networks`: list, inspect, create, remove, connect and disconnect, over the same network
+//! code as `skiff network`.
 
 use super::containers::filter_strings;
 use super::error::{ApiError, ApiResult};
 use super::http::Request;
 use super::{Context, Reply};
 use crate::container::network_list::{Listed, NetworkFilters};
-use crate::filter::PruneFilters;
 use crate::net::network::{self, NewNetwork};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -139,13 +138,4 @@ fn container_of(body: &Value) -> ApiResult<&str> {
         .as_str()
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ApiError::bad_request("no container given"))
-}
-
-/// `POST /networks/prune`, with `filters` (label, label!, until).
-pub fn prune<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
-    let filters = filter_strings(&request.json_param("filters")?)?;
-    let filters = PruneFilters::parse(&filters).map_err(ApiError::bad_request)?;
-    let removed = network::prune(&context.store, &filters)?;
-    let names: Vec<&str> = removed.iter().map(|n| n.name.as_str()).collect();
-    Ok(Reply::Json(200, json!({ "NetworksDeleted": names })))
 }

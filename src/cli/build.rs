@@ -189,14 +189,16 @@ pub fn builder_command(store: &Store, command: BuilderCommand) -> Result<i32> {
 
 /// Forgets the build cache, and removes the layers only it kept.
 pub fn prune_cache(store: &Store) -> Result<super::prune::Section> {
-    let entries = crate::build::cache::clear(store)?;
-    let maps = crate::runtime::userns::IdMappings::detect();
-    let reclaimed = super::image::remove_unused_layers(store, &maps)?;
-    Ok(super::prune::Section {
-        heading: "Deleted build cache objects:",
-        lines: entries,
-        reclaimed,
-    })
+    let pruned = crate::prune::prune(
+        store,
+        crate::prune::Kind::BuildCache,
+        false,
+        &Default::default(),
+    )?;
+    Ok(super::prune::Section::new(
+        "Deleted build cache objects:",
+        pruned,
+    ))
 }
 
 #[derive(Args)]

@@ -14,6 +14,7 @@ use crate::container::wait::{self, WaitCondition};
 use crate::container::{processes, record, remove, state, stop, top};
 use crate::filter::PruneFilters;
 use crate::net::network::AttachmentsByContainer;
+use crate::prune;
 use crate::runtime::userns::IdMappings;
 use crate::store::Store;
 use crate::supervisor::attach::Session;
@@ -294,7 +295,7 @@ fn ps_json(
     let size_text = if size {
         format!(
             "{} (virtual {})",
-            super::image::human_size(upper_size(store, s.id())),
+            super::image::human_size(record::upper_size(store, s.id())),
             image_size(store, &s.record.image_id)
         )
     } else {
@@ -335,11 +336,6 @@ fn mount_label(m: &crate::container::mounts::MountPoint) -> String {
     } else {
         m.name.clone()
     }
-}
-
-/// Bytes the container wrote into its own layer.
-pub(super) fn upper_size(store: &Store, id: &str) -> u64 {
-    crate::store::tree_size(&record::dir(store, id).join("upper"))
 }
 
 fn image_size(store: &Store, image_id: &str) -> String {
@@ -428,21 +424,8 @@ pub fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
 
 /// Removes the stopped containers `filters` keep.
 pub fn prune_containers(store: &Store, filters: &PruneFilters) -> Result<Section> {
-    let maps = IdMappings::detect();
-    let mut section = Section {
-        heading: "Deleted Containers:",
-        lines: Vec::new(),
-        reclaimed: 0,
-    };
-    for s in list::all(store)? {
-        if s.state.is_running() || !filters.keeps(&s.labels(), s.created()) {
-            continue;
-        }
-        section.reclaimed += upper_size(store, s.id());
-        remove::remove(store, &maps, s.id())?;
-        section.lines.push(s.id().to_string());
-    }
-    Ok(section)
+    let pruned = prune::prune(store, prune::Kind::Containers, false, filters)?;
+    Ok(Section::new("Deleted Containers:", pruned))
 }
 
 #[derive(Args)]

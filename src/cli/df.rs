@@ -58,7 +58,7 @@ fn measure(store: &Store) -> Result<Usage> {
     let containers: Vec<ContainerUsage> = list::all(store)?
         .into_iter()
         .map(|summary| ContainerUsage {
-            size: super::container::upper_size(store, summary.id()),
+            size: crate::container::record::upper_size(store, summary.id()),
             summary,
         })
         .collect();

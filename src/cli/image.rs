@@ -421,15 +421,6 @@ fn remove_image(store: &Store, maps: &IdMappings, name: &str, force: bool) -> Re
     Ok(lines)
 }
 
-/// Removes the layers that neither an image nor the build cache uses; returns their bytes.
-pub fn remove_unused_layers(store: &Store, maps: &IdMappings) -> Result<u64> {
-    let cached = crate::build::cache::layers_in_use(store);
-    let doomed = images::take_unused_layers(store, &cached)?;
-    let bytes = images::taken_size(&doomed);
-    userns::remove_trees(maps, doomed)?;
-    Ok(bytes)
-}
-
 #[derive(Args)]
 pub struct InspectArgs {
     #[arg(required = true)]

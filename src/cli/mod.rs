@@ -165,6 +165,9 @@ enum Command {
     /// Start a container whose output waits for a client to attach (run by the API service)
     #[command(hide = true, name = "__start-for-client")]
     StartForClient { id: String },
+    /// Prune one kind of object, printing what went as JSON (run by the API service)
+    #[command(hide = true, name = "__prune")]
+    Prune(prune::HiddenPruneArgs),
     /// Print docker's stat of a path in a container as JSON (run by the API service)
     #[command(hide = true, name = "__path-stat")]
     PathStat { container: String, path: String },
@@ -287,6 +290,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::CreateFromOptions => service::create(&store()?),
         Command::StartForClient { id } => service::start_for_client(&store()?, &id),
+        Command::Prune(args) => prune::hidden_prune(&store()?, args),
         Command::PathStat { container, path } => authoring::path_stat(&store()?, &container, &path),
         Command::Build(args) => build::build(&store()?, args),
         Command::Compose(args) => compose::compose(args),

@@ -284,10 +284,6 @@ fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
 
 /// Removes the networks no container uses that `filters` keep.
 pub fn prune_networks(store: &Store, filters: &PruneFilters) -> Result<Section> {
-    let removed = network::prune(store, filters)?;
-    Ok(Section {
-        heading: "Deleted Networks:",
-        lines: removed.into_iter().map(|n| n.name).collect(),
-        reclaimed: 0,
-    })
+    let pruned = crate::prune::prune(store, crate::prune::Kind::Networks, false, filters)?;
+    Ok(Section::new("Deleted Networks:", pruned))
 }

@@ -2,12 +2,9 @@
 //! confirmation, its "Deleted …:" sections and the reclaimed-space line).
 
 use crate::filter::PruneFilters;
-use crate::image::store::{self as images, Image};
-use crate::runtime::userns::{self, IdMappings};
 use crate::store::Store;
 use anyhow::{bail, Result};
 use clap::Args;
-use std::collections::BTreeMap;
 
 /// What one prune removed: the lines docker prints under its heading, and the bytes freed.
 pub struct Section {
@@ -17,6 +14,14 @@ pub struct Section {
 }
 
 impl Section {
+    pub fn new(heading: &'static str, pruned: crate::prune::Pruned) -> Section {
+        Section {
+            heading,
+            lines: pruned.removed,
+            reclaimed: pruned.reclaimed,
+        }
+    }
+
     /// The heading and its lines, then a blank line; nothing when nothing went.
     pub fn print(&self) {
         if self.lines.is_empty() {
@@ -83,20 +88,27 @@ pub fn image_prune(store: &Store, args: ImagePruneArgs) -> Result<i32> {
 }
 
 pub fn prune_images(store: &Store, all: bool, filters: &PruneFilters) -> Result<Section> {
-    let in_use = crate::container::record::images_in_use(store)?;
-    let cached = crate::build::cache::layers_in_use(store);
-    let no_labels = BTreeMap::new();
-    let select = |image: &Image| {
-        let labels = image.config.config.labels.as_ref().unwrap_or(&no_labels);
-        (all || image.tags.is_empty()) && filters.keeps(labels, image.created())
-    };
-    let pruned = images::prune(store, &in_use, &cached, select)?;
-    userns::remove_trees(&IdMappings::detect(), pruned.doomed)?;
-    Ok(Section {
-        heading: "Deleted Images:",
-        lines: pruned.lines,
-        reclaimed: pruned.reclaimed,
-    })
+    let pruned = crate::prune::prune(store, crate::prune::Kind::Images, all, filters)?;
+    Ok(Section::new("Deleted Images:", pruned))
+}
+
+#[derive(Args)]
+pub struct HiddenPruneArgs {
+    #[arg(value_enum)]
+    kind: crate::prune::Kind,
+    /// Images: every unused one; volumes: named ones too
+    #[arg(long)]
+    all: bool,
+    #[arg(long = "filter", value_name = "FILTER")]
+    filters: Vec<String>,
+}
+
+/// `__prune KIND`: the prune without asking, what went printed as JSON.
+pub fn hidden_prune(store: &Store, args: HiddenPruneArgs) -> Result<i32> {
+    let filters = PruneFilters::parse(&args.filters)?;
+    let pruned = crate::prune::prune(store, args.kind, args.all, &filters)?;
+    println!("{}", serde_json::to_string(&pruned)?);
+    Ok(0)
 }
 
 #[derive(Args)]

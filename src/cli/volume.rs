@@ -212,12 +212,6 @@ fn prune(store: &Store, args: PruneArgs) -> Result<i32> {
 /// Removes the volumes no container uses that `filters` keep: anonymous ones only, unless
 /// `all`.
 pub fn prune_volumes(store: &Store, all: bool, filters: &PruneFilters) -> Result<Section> {
-    let removed = mounts::prune_volumes(store, &IdMappings::detect(), |v| {
-        (all || v.is_anonymous()) && filters.keeps(&v.labels, (0, 0))
-    })?;
-    Ok(Section {
-        heading: "Deleted Volumes:",
-        reclaimed: removed.iter().map(|(_, size)| size).sum(),
-        lines: removed.into_iter().map(|(name, _)| name).collect(),
-    })
+    let pruned = crate::prune::prune(store, crate::prune::Kind::Volumes, all, filters)?;
+    Ok(Section::new("Deleted Volumes:", pruned))
 }

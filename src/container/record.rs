@@ -98,6 +98,11 @@ pub fn resolve(store: &Store, name_or_id: &str) -> Result<String> {
     found.ok_or_else(|| NotFound(format!("No such container: {name_or_id}")).into())
 }
 
+/// Bytes the container wrote into its own layer.
+pub fn upper_size(store: &Store, id: &str) -> u64 {
+    crate::store::tree_size(&dir(store, id).join("upper"))
+}
+
 /// Gives container `id` the name `new` in place of `old`.
 pub fn rename(store: &Store, id: &str, new: &str) -> Result<()> {
     let mut record = load(store, id)?;
