@@ -1418,3 +1418,108 @@ fn docker_prunes_what_skiff_prunes() {
     );
     s.ok(&["rm", "-f", "up", kept.trim()]);
 }
+
+#[test]
+fn docker_commits_diffs_exports_saves_loads_and_updates() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    s.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "work",
+        image,
+        "sh",
+        "-c",
+        "echo x > /newfile; rm /bin/ls; touch /ready; exec sleep 1000",
+    ]);
+    for _ in 0..100 {
+        if s.run(&["exec", "work", "test", "-e", "/ready"]).code == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let diff = service.docker_ok(&s, &["diff", "work"]);
+    assert_eq!(
+        sorted_lines(&diff),
+        ["A /newfile", "A /ready", "C /bin", "D /bin/ls"]
+    );
+    let id = service.docker_ok(
+        &s,
+        &[
+            "commit",
+            "-m",
+            "saved",
+            "-c",
+            "ENV STAGE=committed",
+            "work",
+            "made:1",
+        ],
+    );
+    assert_eq!(s.ok(&["image", "inspect", "-f", "{{.Id}}", "made:1"]), id);
+    assert_eq!(
+        s.ok(&[
+            "run",
+            "--rm",
+            "made:1",
+            "sh",
+            "-c",
+            "cat /newfile; echo $STAGE"
+        ]),
+        "x\ncommitted\n"
+    );
+    let history = service.docker_ok(
+        &s,
+        &["history", "--format", "{{.Comment}}|{{.ID}}", "made:1"],
+    );
+    assert!(
+        history.starts_with(&format!("saved|{}", &id.trim()[7..19])),
+        "{history}"
+    );
+    assert_eq!(
+        history.lines().count(),
+        s.ok(&["history", "-q", "made:1"]).lines().count()
+    );
+
+    let listing = s.tempdir().join("export.tar");
+    service.docker_ok(&s, &["export", "-o", listing.to_str().unwrap(), "work"]);
+    let names = tar_names(&listing);
+    assert!(
+        names.contains(&"newfile".to_string()) && !names.contains(&"bin/ls".to_string()),
+        "{names:?}"
+    );
+
+    let saved = s.tempdir().join("saved.tar");
+    service.docker_ok(&s, &["save", "-o", saved.to_str().unwrap(), "made:1"]);
+    s.ok(&["rmi", "made:1"]);
+    let loaded = service.docker_ok(&s, &["load", "-i", saved.to_str().unwrap()]);
+    assert_eq!(loaded, "Loaded image: made:1\n");
+    assert_eq!(s.ok(&["image", "inspect", "-f", "{{.Id}}", "made:1"]), id);
+
+    service.docker_ok(&s, &["update", "--restart", "on-failure:3", "work"]);
+    assert_eq!(
+        s.ok(&[
+            "inspect",
+            "-f",
+            "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}",
+            "work"
+        ]),
+        "on-failure 3\n"
+    );
+    let swarm = service.docker(&s, &["service", "ls"]);
+    assert!(
+        swarm.code != 0 && swarm.stderr.contains("not a swarm manager"),
+        "{swarm}"
+    );
+    s.ok(&["rm", "-f", "work"]);
+}
+
+/// The names in a tar file, without a leading `./` or trailing `/`.
+fn tar_names(path: &Path) -> Vec<String> {
+    let out = Command::new("tar").arg("-tf").arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim_start_matches("./").trim_end_matches('/').to_string())
+        .collect()
+}

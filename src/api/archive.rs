@@ -5,12 +5,10 @@
 
 use super::containers::summary;
 use super::error::{ApiError, ApiResult};
-use super::http::{Request, Sink};
+use super::http::Request;
 use super::{Context, Reply};
 use base64::Engine;
 use serde_json::Value;
-use std::io::Read;
-use std::process::Stdio;
 
 const STAT_HEADER: &str = "X-Docker-Container-Path-Stat";
 
@@ -25,39 +23,7 @@ pub fn get<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiRes
         return Ok(Reply::Text(headers, String::new()));
     }
     let source = format!("{}:{path}", s.id());
-    let mut child = context
-        .skiff_command(&["cp", &source, "-"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(anyhow::Error::from)?;
-    Ok(Reply::Stream {
-        content_type: "application/x-tar",
-        headers,
-        body: Box::new(move |sink: &mut dyn Sink| {
-            let mut tar = child.stdout.take().expect("the child's stdout is piped");
-            let mut buffer = vec![0u8; 64 * 1024];
-            let copied = loop {
-                match tar.read(&mut buffer) {
-                    Ok(0) => break Ok(()),
-                    Ok(n) => {
-                        if let Err(e) = sink.write(&buffer[..n]) {
-                            let _ = child.kill();
-                            break Err(e);
-                        }
-                    }
-                    Err(e) => break Err(e.into()),
-                }
-            };
-            let out = child.wait_with_output()?;
-            copied?;
-            match out.status.success() {
-                true => Ok(()),
-                false => anyhow::bail!("{}", super::skiff_error(&out.stderr)),
-            }
-        }),
-    })
+    context.skiff_download(&["cp", &source, "-"], "application/x-tar", headers)
 }
 
 /// `PUT /containers/{id}/archive?path=DIR`: the uploaded tar unpacked into directory DIR.

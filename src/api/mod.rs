@@ -5,6 +5,7 @@
 
 mod archive;
 mod attach;
+mod authoring;
 mod build;
 mod containers;
 mod create;
@@ -111,6 +112,50 @@ impl Context {
         outcome(out)
     }
 
+    /// Runs `skiff ARGS`, its standard output the body of the answer (a tar) as it comes;
+    /// its failure ends the stream as an error, and a client that goes away stops it.
+    fn skiff_download<'a>(
+        &self,
+        args: &[&str],
+        content_type: &'static str,
+        headers: Vec<(&'static str, String)>,
+    ) -> ApiResult<Reply<'a>> {
+        use std::io::Read;
+        let mut child = self
+            .skiff_command(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(anyhow::Error::from)?;
+        Ok(Reply::Stream {
+            content_type,
+            headers,
+            body: Box::new(move |sink: &mut dyn Sink| {
+                let mut out = child.stdout.take().expect("the child's stdout is piped");
+                let mut buffer = vec![0u8; 64 * 1024];
+                let copied = loop {
+                    match out.read(&mut buffer) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            if let Err(e) = sink.write(&buffer[..n]) {
+                                let _ = child.kill();
+                                break Err(e);
+                            }
+                        }
+                        Err(e) => break Err(e.into()),
+                    }
+                };
+                let out = child.wait_with_output()?;
+                copied?;
+                match out.status.success() {
+                    true => Ok(()),
+                    false => anyhow::bail!("{}", skiff_error(&out.stderr)),
+                }
+            }),
+        })
+    }
+
     /// `skiff ARGS` on this store.
     fn skiff_command(&self, args: &[&str]) -> std::process::Command {
         // The binary serving is the one to run; /proc/self/exe holds even if it was replaced.
@@ -123,6 +168,20 @@ impl Context {
             .args(args);
         command
     }
+}
+
+/// Whether a path belongs to swarm mode, which docker refuses outside a swarm (503) and
+/// skiff refuses always.
+fn is_swarm_path(path: &str) -> bool {
+    let first = router::strip_version(path)
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    matches!(
+        first,
+        "swarm" | "services" | "nodes" | "tasks" | "secrets" | "configs"
+    )
 }
 
 /// A child skiff's output, or its error with the status docker gives it.
@@ -178,6 +237,7 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/version", system::version),
     route("GET", "/info", system::info),
     route("GET", "/events", system::events),
+    route("GET", "/plugins", system::plugins),
     route("GET", "/containers/json", containers::list),
     route("GET", "/containers/{id}/json", containers::inspect),
     route("POST", "/containers/create", create::create),
@@ -197,8 +257,12 @@ static ROUTES: &[Route<Handler>] = &[
     route("POST", "/containers/{id}/pause", processes::pause),
     route("POST", "/containers/{id}/unpause", processes::unpause),
     route("GET", "/containers/{id}/top", processes::top),
+    route("POST", "/containers/{id}/update", processes::update),
     route("GET", "/containers/{id}/archive", archive::get),
     upload("PUT", "/containers/{id}/archive", archive::put),
+    route("GET", "/containers/{id}/changes", authoring::changes),
+    route("GET", "/containers/{id}/export", authoring::export),
+    route("POST", "/commit", authoring::commit),
     route("DELETE", "/containers/{id}", containers::remove),
     route("GET", "/images/json", images::list),
     upload("POST", "/build", build::build),
@@ -206,6 +270,10 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/images/{name}/json", images::inspect),
     route("POST", "/images/{name}/tag", images::tag),
     route("POST", "/images/{name}/push", images::push),
+    route("GET", "/images/{name}/history", authoring::history),
+    route("GET", "/images/get", authoring::save),
+    route("GET", "/images/{name}/get", authoring::save),
+    upload("POST", "/images/load", authoring::load),
     route("DELETE", "/images/{name}", images::remove),
     route("GET", "/volumes", volumes::list),
     route("POST", "/volumes/create", volumes::create),

@@ -136,6 +136,11 @@ fn handle_connection(context: &Context, connection: Connection) -> Result<()> {
         let reply = match found {
             Ok((route, var)) => (route.handler)(context, &request, &var),
             Err(true) => Err(ApiError::new(405, "method not allowed")),
+            Err(false) if super::is_swarm_path(&request.path) => Err(ApiError::new(
+                503,
+                "This node is not a swarm manager: skiff runs containers on this machine alone, \
+                 without swarm services, nodes, tasks, secrets or configs",
+            )),
             Err(false) => Err(ApiError::new(
                 404,
                 format!("page not found: {} {}", request.method, request.path),

@@ -22,6 +22,11 @@ pub fn ping<'a>(_: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>>
     ))
 }
 
+/// `GET /plugins`: skiff has none; its volume and network drivers are built in.
+pub fn plugins<'a>(_: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
+    Ok(Reply::Json(200, json!([])))
+}
+
 pub fn version<'a>(_: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
     let kernel = nix::sys::utsname::uname()
         .map(|u| u.release().to_string_lossy().into_owned())

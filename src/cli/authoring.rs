@@ -7,6 +7,7 @@ use crate::clock;
 use crate::container::commit::{self, CommitOptions};
 use crate::container::files::{self, CopyOptions};
 use crate::container::record;
+use crate::image::history;
 use crate::image::reference::Reference;
 use crate::image::save::{self, Format as SaveFormat};
 use crate::image::store::{self as images, short_id};
@@ -100,32 +101,16 @@ const CREATED_BY_WIDTH: usize = 45;
 pub fn history(store: &Store, args: HistoryArgs) -> Result<i32> {
     let format = Format::parse(args.format.as_deref())?;
     let image = images::resolve(store, &args.image)?;
-    let config = &image.config;
-    // Entries that made a layer take the image's layers in order.
-    let mut layers = image.diff_ids().iter();
     let mut rows: Vec<Value> = Vec::new();
-    let count = config.history.len();
-    for (i, entry) in config.history.iter().enumerate() {
-        let size = if entry.empty_layer {
-            0
-        } else {
-            layers.next().map_or(0, |d| images::layer_size(store, d))
+    for step in history::steps(store, &image) {
+        let id = match &step.image_id {
+            Some(id) if args.no_trunc => id.clone(),
+            Some(id) => short_id(id).to_string(),
+            None => "<missing>".to_string(),
         };
-        let id = if i + 1 == count {
-            if args.no_trunc {
-                image.id().to_string()
-            } else {
-                short_id(image.id()).to_string()
-            }
-        } else {
-            "<missing>".to_string()
-        };
-        let created = entry
-            .created
-            .as_deref()
-            .and_then(clock::parse_rfc3339)
-            .unwrap_or((0, 0));
-        let created_by = entry.created_by.clone().unwrap_or_default();
+        let created_at = step.created.clone().unwrap_or_default();
+        let created = clock::parse_rfc3339(&created_at).unwrap_or((0, 0));
+        let created_by = step.created_by;
         let shown = if args.no_trunc || created_by.chars().count() <= CREATED_BY_WIDTH {
             created_by
         } else {
@@ -134,14 +119,13 @@ pub fn history(store: &Store, args: HistoryArgs) -> Result<i32> {
         };
         rows.push(json!({
             "ID": id,
-            "CreatedSince": if args.human { clock::ago(created) } else { entry.created.clone().unwrap_or_default() },
-            "CreatedAt": entry.created.clone().unwrap_or_default(),
+            "CreatedSince": if args.human { clock::ago(created) } else { created_at.clone() },
+            "CreatedAt": created_at,
             "CreatedBy": shown,
-            "Size": if args.human { human_size(size) } else { size.to_string() },
-            "Comment": entry.comment.clone().unwrap_or_default(),
+            "Size": if args.human { human_size(step.size) } else { step.size.to_string() },
+            "Comment": step.comment,
         }));
     }
-    rows.reverse();
     let mut out = std::io::stdout().lock();
     if args.quiet {
         for row in &rows {
