@@ -91,3 +91,24 @@ fn features() -> Value {
         "newuidmap": exists("/usr/bin/newuidmap"),
     })
 }
+
+/// The CPU time the whole machine has spent since boot, in nanoseconds, from /proc/stat's
+/// first line: docker's `system_cpu_usage`, against which container CPU time is a share.
+pub fn cpu_time_nanos() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: u64 = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    ticks * 1_000_000_000 / ticks_per_second()
+}
+
+/// Clock ticks per second, for turning /proc times into seconds.
+pub fn ticks_per_second() -> u64 {
+    (unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).max(1) as u64
+}

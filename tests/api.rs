@@ -1523,3 +1523,47 @@ fn tar_names(path: &Path) -> Vec<String> {
         .map(|l| l.trim_start_matches("./").trim_end_matches('/').to_string())
         .collect()
 }
+
+#[test]
+fn docker_stats_samples_a_running_container() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    s.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "busy",
+        image,
+        "sh",
+        "-c",
+        "while true; do :; done",
+    ]);
+    let table = service.docker_ok(
+        &s,
+        &[
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}} {{.PIDs}} {{.CPUPerc}}",
+            "busy",
+        ],
+    );
+    let fields: Vec<&str> = table.split_whitespace().collect();
+    assert_eq!(fields[..2], ["busy", "1"], "{table}");
+    let cpu: f64 = fields[2].trim_end_matches('%').parse().unwrap();
+    assert!(cpu > 0.0, "{table}");
+    // The SDK's one sample and its stream, whose second sample knows the first.
+    let out = service.python(
+        &s,
+        "c = client.containers.get('busy')\n\
+         one = c.stats(stream=False)\n\
+         print(one['name'], one['cpu_stats']['cpu_usage']['total_usage'] > 0)\n\
+         samples = c.stats(stream=True, decode=True)\n\
+         next(samples)\n\
+         print(next(samples)['precpu_stats']['cpu_usage']['total_usage'] > 0)",
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "/busy True\nTrue\n");
+    s.ok(&["rm", "-f", "busy"]);
+}

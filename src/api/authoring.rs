@@ -28,7 +28,7 @@ pub fn commit<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiRes
             args.extend(["--change".to_string(), line.to_string()]);
         }
     }
-    let pause = !matches!(request.param("pause"), "0" | "false");
+    let pause = request.param("pause").is_empty() || request.flag("pause");
     args.push(format!("--pause={pause}"));
     args.push(s.id().to_string());
     let reference = match (request.param("repo"), request.param("tag")) {

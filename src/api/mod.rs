@@ -258,6 +258,7 @@ static ROUTES: &[Route<Handler>] = &[
     route("POST", "/containers/{id}/unpause", processes::unpause),
     route("GET", "/containers/{id}/top", processes::top),
     route("POST", "/containers/{id}/update", processes::update),
+    route("GET", "/containers/{id}/stats", processes::stats),
     route("GET", "/containers/{id}/archive", archive::get),
     upload("PUT", "/containers/{id}/archive", archive::put),
     route("GET", "/containers/{id}/changes", authoring::changes),

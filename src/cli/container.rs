@@ -10,6 +10,7 @@ use crate::container::list::{self, Summary};
 use crate::container::logs::{self, LogQuery};
 use crate::container::options::RestartPolicy;
 use crate::container::start::{self, Prepared};
+use crate::container::stats::{self, Sample};
 use crate::container::wait::{self, WaitCondition};
 use crate::container::{processes, record, remove, state, stop, top};
 use crate::filter::PruneFilters;
@@ -782,9 +783,9 @@ pub fn stats(store: &Store, args: StatsArgs) -> Result<i32> {
         ("PIDS", "{{.PIDs}}"),
     ];
     loop {
-        let first = sample(&chosen);
+        let first: Vec<Sample> = chosen.iter().map(stats::sample).collect();
         std::thread::sleep(std::time::Duration::from_millis(500));
-        let second = sample(&chosen);
+        let second: Vec<Sample> = chosen.iter().map(stats::sample).collect();
         let items: Vec<Value> = chosen
             .iter()
             .zip(first.iter().zip(&second))
@@ -804,93 +805,6 @@ pub fn stats(store: &Store, args: StatsArgs) -> Result<i32> {
             return Ok(0);
         }
     }
-}
-
-/// CPU time, memory, I/O and process count of one container at one moment.
-#[derive(Default)]
-struct Sample {
-    cpu_nanos: u64,
-    memory: u64,
-    /// The container's memory limit; the machine's memory when it has none.
-    memory_limit: Option<u64>,
-    pids: u64,
-    net: (u64, u64),
-    block: (u64, u64),
-}
-
-fn sample(containers: &[Summary]) -> Vec<Sample> {
-    containers
-        .iter()
-        .map(|s| {
-            if !s.state.is_running() {
-                return Sample::default();
-            }
-            let sample = match &s.state.cgroup {
-                Some(cgroup) => cgroup_sample(cgroup.usage()),
-                None => processes_sample(s.state.pid),
-            };
-            Sample {
-                net: net_io(s.state.pid),
-                ..sample
-            }
-        })
-        .collect()
-}
-
-/// What the container's cgroup counts.
-fn cgroup_sample(usage: crate::runtime::cgroup::Usage) -> Sample {
-    Sample {
-        cpu_nanos: usage.cpu_nanos,
-        memory: usage.memory,
-        memory_limit: usage.memory_limit,
-        pids: usage.pids,
-        block: usage.block,
-        ..Default::default()
-    }
-}
-
-/// Without a cgroup: the sums over the processes of the container's pid namespace.
-fn processes_sample(pid1: i32) -> Sample {
-    let members = processes::members(pid1);
-    let infos: Vec<_> = members.iter().filter_map(|&p| processes::info(p)).collect();
-    let block = members.iter().fold((0, 0), |acc, p| {
-        let io = std::fs::read_to_string(format!("/proc/{p}/io")).unwrap_or_default();
-        let field = |name: &str| {
-            io.lines()
-                .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        (acc.0 + field("read_bytes:"), acc.1 + field("write_bytes:"))
-    });
-    let ticks: u64 = infos.iter().map(|i| i.cpu_ticks).sum();
-    Sample {
-        cpu_nanos: ticks * 1_000_000_000 / processes::ticks_per_second(),
-        memory: infos.iter().map(|i| i.rss_bytes).sum(),
-        pids: infos.len() as u64,
-        block,
-        ..Default::default()
-    }
-}
-
-/// Bytes received and sent on the container's interfaces other than loopback.
-fn net_io(pid: i32) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/net/dev")).unwrap_or_default();
-    text.lines()
-        .skip(2)
-        .filter(|l| !l.trim_start().starts_with("lo:"))
-        .fold((0, 0), |acc, l| {
-            let fields: Vec<u64> = l
-                .split(':')
-                .nth(1)
-                .unwrap_or("")
-                .split_whitespace()
-                .filter_map(|f| f.parse().ok())
-                .collect();
-            (
-                acc.0 + fields.first().copied().unwrap_or(0),
-                acc.1 + fields.get(8).copied().unwrap_or(0),
-            )
-        })
 }
 
 fn stats_json(s: &Summary, a: &Sample, b: &Sample, seconds: f64, no_trunc: bool) -> Value {

@@ -24,6 +24,7 @@ pub mod run;
 pub mod spec;
 pub mod start;
 pub mod state;
+pub mod stats;
 pub mod stop;
 pub mod top;
 pub mod wait;

@@ -160,8 +160,3 @@ pub fn info(pid: i32) -> Option<ProcessInfo> {
         command,
     })
 }
-
-/// Clock ticks per second, for turning /proc times into seconds.
-pub fn ticks_per_second() -> u64 {
-    (unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).max(1) as u64
-}

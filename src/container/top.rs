@@ -15,7 +15,7 @@ pub fn table(store: &Store, id: &str) -> Result<Vec<[String; 8]>> {
     if current.status != "running" {
         bail!("container {} is not running", &id[..12]);
     }
-    let tick = processes::ticks_per_second();
+    let tick = crate::host::ticks_per_second();
     let boot = boot_time();
     let rows = processes::of_container(&current)
         .into_iter()
