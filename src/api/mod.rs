@@ -17,6 +17,7 @@ mod listener;
 mod networks;
 mod processes;
 mod prune;
+mod registry;
 mod router;
 mod server;
 mod system;
@@ -238,6 +239,8 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/info", system::info),
     route("GET", "/events", system::events),
     route("GET", "/plugins", system::plugins),
+    route("POST", "/auth", registry::auth),
+    route("GET", "/images/search", registry::search),
     route("GET", "/containers/json", containers::list),
     route("GET", "/containers/{id}/json", containers::inspect),
     route("POST", "/containers/create", create::create),

@@ -248,7 +248,7 @@ pub struct LoginArgs {
 }
 
 pub fn login(args: LoginArgs) -> Result<i32> {
-    let domain = registry_domain(args.server.as_deref())?;
+    let domain = signin::domain_of(args.server.as_deref())?;
     if args.password.is_some() {
         eprintln!("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
     }
@@ -296,7 +296,7 @@ pub struct LogoutArgs {
 }
 
 pub fn logout(args: LogoutArgs) -> Result<i32> {
-    let domain = registry_domain(args.server.as_deref())?;
+    let domain = signin::domain_of(args.server.as_deref())?;
     let shown = credentials::server_key(&domain);
     if credentials::erase(&domain)? {
         println!("Removing login credentials for {shown}");
@@ -307,25 +307,6 @@ pub fn logout(args: LogoutArgs) -> Result<i32> {
 }
 
 /// The registry a `login`/`logout` argument names: `host[:port]`, maybe as a URL.
-fn registry_domain(server: Option<&str>) -> Result<String> {
-    let Some(server) = server else {
-        return Ok(crate::image::reference::DEFAULT_DOMAIN.to_string());
-    };
-    let host = server
-        .trim_start_matches("https://")
-        .trim_start_matches("http://");
-    let host = host.split('/').next().unwrap_or_default();
-    if host.is_empty() {
-        bail!("invalid registry {server:?}");
-    }
-    Ok(match host {
-        "index.docker.io" | "registry-1.docker.io" | "docker.io" => {
-            crate::image::reference::DEFAULT_DOMAIN.to_string()
-        }
-        other => other.to_string(),
-    })
-}
-
 /// Asks on the terminal; the password without echo.
 fn prompt(question: &str, echo: bool) -> Result<String> {
     if !std::io::stdin().is_terminal() {
