@@ -9,6 +9,7 @@ mod cli;
 mod clock;
 mod compose;
 mod container;
+mod disk_usage;
 mod events;
 mod filter;
 mod host;

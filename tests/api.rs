@@ -1567,3 +1567,38 @@ fn docker_stats_samples_a_running_container() {
     assert_eq!(out.stdout, "/busy True\nTrue\n");
     s.ok(&["rm", "-f", "busy"]);
 }
+
+#[test]
+fn docker_system_df_counts_what_the_store_holds() {
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    s.ok(&["create", "-v", "kept:/data", image, "true"]);
+    s.ok(&["run", "-d", image, "sleep", "1000"]);
+    let df = service.docker_ok(
+        &s,
+        &[
+            "system",
+            "df",
+            "--format",
+            "{{.Type}}: {{.TotalCount}} {{.Active}}",
+        ],
+    );
+    assert_eq!(
+        df.lines().collect::<Vec<_>>(),
+        [
+            "Images: 1 1",
+            "Containers: 2 1",
+            "Local Volumes: 1 1",
+            "Build Cache: 0 0"
+        ]
+    );
+    let verbose = service.docker_ok(&s, &["system", "df", "-v"]);
+    assert!(
+        verbose.contains("kept ") && verbose.contains("busybox "),
+        "{verbose}"
+    );
+    for id in s.ok(&["ps", "-aq"]).split_whitespace() {
+        s.ok(&["rm", "-f", "-v", id]);
+    }
+}

@@ -56,7 +56,7 @@ pub fn filter_strings(filters: &Value) -> ApiResult<Vec<String>> {
 }
 
 /// One row of `GET /containers/json`, drawn from the same object `inspect` gives.
-fn summary_json(store: &crate::store::Store, s: &Summary) -> Value {
+pub fn summary_json(store: &crate::store::Store, s: &Summary) -> Value {
     let inspect = list::inspect_json(store, s);
     let ports: Vec<Value> = s
         .ports()

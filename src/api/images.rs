@@ -22,22 +22,26 @@ pub fn list<'a>(context: &'a Context, _: &'a Request, _: &str) -> ApiResult<Repl
     });
     let items: Vec<Value> = all
         .iter()
-        .map(|image| {
-            json!({
-                "Id": image.id(),
-                "ParentId": "",
-                "RepoTags": image.tags.iter().map(|t| t.familiar()).collect::<Vec<_>>(),
-                "RepoDigests": image.record.repo_digests,
-                "Created": image.created().0,
-                "Size": image.record.size,
-                "VirtualSize": image.record.size,
-                "SharedSize": -1,
-                "Labels": image.config.config.labels,
-                "Containers": -1,
-            })
-        })
+        .map(|image| summary_json(image, -1, -1))
         .collect();
     Ok(Reply::Json(200, Value::Array(items)))
+}
+
+/// One image as `GET /images/json` lists it; the shared size and container count are -1
+/// where they were not counted, as docker's.
+pub fn summary_json(image: &images::Image, shared: i64, containers: i64) -> Value {
+    json!({
+        "Id": image.id(),
+        "ParentId": "",
+        "RepoTags": image.tags.iter().map(|t| t.familiar()).collect::<Vec<_>>(),
+        "RepoDigests": image.record.repo_digests,
+        "Created": image.created().0,
+        "Size": image.record.size,
+        "VirtualSize": image.record.size,
+        "SharedSize": shared,
+        "Labels": image.config.config.labels,
+        "Containers": containers,
+    })
 }
 
 /// `POST /images/create?fromImage=NAME&tag=TAG`: a pull, in a child skiff process (layers are

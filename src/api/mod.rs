@@ -239,6 +239,7 @@ static ROUTES: &[Route<Handler>] = &[
     route("GET", "/info", system::info),
     route("GET", "/events", system::events),
     route("GET", "/plugins", system::plugins),
+    route("GET", "/system/df", system::disk_usage),
     route("POST", "/auth", registry::auth),
     route("GET", "/images/search", registry::search),
     route("GET", "/containers/json", containers::list),

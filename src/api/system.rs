@@ -22,6 +22,54 @@ pub fn ping<'a>(_: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>>
     ))
 }
 
+/// `GET /system/df`: what `skiff system df` measures, in docker's shapes.
+pub fn disk_usage<'a>(context: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
+    let store = &context.store;
+    let usage = crate::disk_usage::measure(store)?;
+    let images: Vec<Value> = usage
+        .images
+        .iter()
+        .map(|i| {
+            let mut image =
+                super::images::summary_json(&i.image, i.shared as i64, i.containers as i64);
+            image["Size"] = json!(i.size);
+            image["VirtualSize"] = json!(i.size);
+            image
+        })
+        .collect();
+    let containers: Vec<Value> = usage
+        .containers
+        .iter()
+        .map(|c| {
+            let mut container = super::containers::summary_json(store, &c.summary);
+            container["SizeRw"] = json!(c.size);
+            let image = crate::image::store::resolve(store, &c.summary.record.image_id);
+            let image_size = image.map_or(0, |i| i.record.size);
+            container["SizeRootFs"] = json!(c.size + image_size);
+            container
+        })
+        .collect();
+    let volumes: Vec<Value> = usage
+        .volumes
+        .iter()
+        .map(|v| {
+            let mut volume = v.volume.inspect_json(store);
+            volume["UsageData"] = json!({"Size": v.size, "RefCount": v.links});
+            volume
+        })
+        .collect();
+    Ok(Reply::Json(
+        200,
+        json!({
+            "LayersSize": usage.layers_total,
+            "Images": images,
+            "Containers": containers,
+            "Volumes": volumes,
+            "BuildCache": [],
+        }),
+    ))
+}
+
 /// `GET /plugins`: skiff has none; its volume and network drivers are built in.
 pub fn plugins<'a>(_: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
     Ok(Reply::Json(200, json!([])))

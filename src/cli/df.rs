@@ -4,15 +4,12 @@
 use super::format::{self, Format};
 use super::image::human_size;
 use crate::clock;
-use crate::container::list::{self, Summary};
-use crate::container::mounts::{self, Kind};
-use crate::image::store::{self as images, Image};
+use crate::container::mounts::Kind;
+use crate::disk_usage::{self, ContainerUsage, ImageUsage, Usage};
 use crate::store::Store;
-use crate::volume::{self, Volume};
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 #[derive(Args)]
@@ -25,114 +22,11 @@ pub struct DfArgs {
     format: Option<String>,
 }
 
-/// One image with what it shares with others and how many containers use it.
-struct ImageUsage {
-    image: Image,
-    size: u64,
-    shared: u64,
-    containers: usize,
-}
-
-struct ContainerUsage {
-    summary: Summary,
-    size: u64,
-}
-
-struct VolumeUsage {
-    volume: Volume,
-    links: usize,
-    size: u64,
-}
-
-/// Everything `df` reports, measured once.
-struct Usage {
-    images: Vec<ImageUsage>,
-    /// Bytes of all layers, each counted once, and of the layers of images in use.
-    layers_total: u64,
-    layers_active: u64,
-    containers: Vec<ContainerUsage>,
-    volumes: Vec<VolumeUsage>,
-}
-
-fn measure(store: &Store) -> Result<Usage> {
-    let containers: Vec<ContainerUsage> = list::all(store)?
-        .into_iter()
-        .map(|summary| ContainerUsage {
-            size: crate::container::record::upper_size(store, summary.id()),
-            summary,
-        })
-        .collect();
-    let mut per_image: HashMap<String, usize> = HashMap::new();
-    for c in &containers {
-        *per_image
-            .entry(c.summary.record.image_id.clone())
-            .or_default() += 1;
-    }
-    let all_images = images::list(store)?;
-    let mut layer_users: HashMap<&str, usize> = HashMap::new();
-    for image in &all_images {
-        for layer in distinct_layers(image) {
-            *layer_users.entry(layer).or_default() += 1;
-        }
-    }
-    let layer_size: HashMap<&str, u64> = layer_users
-        .keys()
-        .map(|l| (*l, images::layer_size(store, l)))
-        .collect();
-    let mut active_layers = HashSet::new();
-    let mut usages = Vec::new();
-    for image in &all_images {
-        let containers = per_image.get(image.id()).copied().unwrap_or(0);
-        let layers = distinct_layers(image);
-        if containers > 0 {
-            active_layers.extend(layers.iter().copied());
-        }
-        usages.push(ImageUsage {
-            size: layers.iter().map(|l| layer_size[l]).sum(),
-            shared: layers
-                .iter()
-                .filter(|l| layer_users[*l] > 1)
-                .map(|l| layer_size[l])
-                .sum(),
-            containers,
-            image: image.clone(),
-        });
-    }
-    let layers_total = layer_size.values().sum();
-    let layers_active = active_layers.iter().map(|l| layer_size[l]).sum();
-    let users = mounts::volume_users(store)?;
-    let volumes = volume::list(store)?
-        .into_iter()
-        .map(|v| VolumeUsage {
-            links: users.get(&v.name).map_or(0, Vec::len),
-            size: volume::size(store, &v.name),
-            volume: v,
-        })
-        .collect();
-    Ok(Usage {
-        images: usages,
-        layers_total,
-        layers_active,
-        containers,
-        volumes,
-    })
-}
-
-fn distinct_layers(image: &Image) -> Vec<&str> {
-    let mut seen = HashSet::new();
-    image
-        .diff_ids()
-        .iter()
-        .map(String::as_str)
-        .filter(|l| seen.insert(*l))
-        .collect()
-}
-
 pub fn df(store: &Store, args: DfArgs) -> Result<i32> {
     let format = Format::parse(args.format.as_deref())?;
     // What killed commands left is no one's: gone before the space is counted.
     crate::runtime::userns::sweep_abandoned(store, &crate::runtime::userns::IdMappings::detect())?;
-    let usage = measure(store)?;
+    let usage = disk_usage::measure(store)?;
     let mut out = std::io::stdout().lock();
     if args.verbose {
         print_verbose(&mut out, &usage)?;
