@@ -28,6 +28,12 @@ _skiff() {
             skiff,__parse-dockerfile)
                 cmd="skiff__subcmd____parse__subcmd__dockerfile"
                 ;;
+            skiff,__path-stat)
+                cmd="skiff__subcmd____path__subcmd__stat"
+                ;;
+            skiff,__prune)
+                cmd="skiff__subcmd____prune"
+                ;;
             skiff,__start-for-client)
                 cmd="skiff__subcmd____start__subcmd__for__subcmd__client"
                 ;;
@@ -380,7 +386,7 @@ _skiff() {
 
     case "${cmd}" in
         skiff)
-            opts="-h -V --root --runroot --help --version run create ps logs start stop restart kill rm exec attach wait pause unpause top rename stats update port container events commit diff history save export cp build compose builder images load import tag rmi inspect image pull push search login logout volume network system version info completion __supervise __supervise-exec __network-holder __generate-docs __create __start-for-client __parse-dockerfile"
+            opts="-h -V --root --runroot --help --version run create ps logs start stop restart kill rm exec attach wait pause unpause top rename stats update port container events commit diff history save export cp build compose builder images load import tag rmi inspect image pull push search login logout volume network system version info completion __supervise __supervise-exec __network-holder __generate-docs __create __start-for-client __prune __path-stat __parse-dockerfile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,6 +489,54 @@ _skiff() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd____path__subcmd__stat)
+            opts="-h --root --runroot --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        skiff__subcmd____prune)
+            opts="-h --all --filter --root --runroot --help containers images volumes networks build-cache"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3320,7 +3374,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__image__subcmd__push)
-            opts="-q -h --quiet --compression-format --tls-verify --root --runroot --help"
+            opts="-q -h --quiet --compression-format --json-progress --tls-verify --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4082,7 +4136,7 @@ _skiff() {
             return 0
             ;;
         skiff__subcmd__push)
-            opts="-q -h --quiet --compression-format --tls-verify --root --runroot --help"
+            opts="-q -h --quiet --compression-format --json-progress --tls-verify --root --runroot --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

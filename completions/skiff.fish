@@ -82,6 +82,8 @@ complete -c skiff -n "__fish_skiff_needs_command" -f -a "__network-holder" -d 'T
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__generate-docs" -d 'Regenerate the repository\'s completions/ and man/ (for skiff\'s developers)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__create" -d 'Create a container of the run options given as JSON on stdin (run by the API service)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__start-for-client" -d 'Start a container whose output waits for a client to attach (run by the API service)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "__prune" -d 'Prune one kind of object, printing what went as JSON (run by the API service)'
+complete -c skiff -n "__fish_skiff_needs_command" -f -a "__path-stat" -d 'Print docker\'s stat of a path in a container as JSON (run by the API service)'
 complete -c skiff -n "__fish_skiff_needs_command" -f -a "__parse-dockerfile" -d 'Show how skiff reads a Dockerfile: stages and instructions as JSON (for debugging builds)'
 complete -c skiff -n "__fish_skiff_using_subcommand run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (repeatable; stdout and stderr when not given)' -r
 complete -c skiff -n "__fish_skiff_using_subcommand run" -l sig-proxy -d 'Proxy received signals to the process (ignored with a terminal)' -r -f -a "true\t''
@@ -943,6 +945,7 @@ false\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from push" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from push" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Suppress verbose output'
+complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from push" -l json-progress -d 'Report progress as docker\'s JSON lines (for the Engine API service, which relays them)'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from prune" -l filter -d 'Filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIMESTAMP' -r
 complete -c skiff -n "__fish_skiff_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Where images, layers and containers are stored' -r -F
@@ -1008,6 +1011,7 @@ false\t''"
 complete -c skiff -n "__fish_skiff_using_subcommand push" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand push" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand push" -s q -l quiet -d 'Suppress verbose output'
+complete -c skiff -n "__fish_skiff_using_subcommand push" -l json-progress -d 'Report progress as docker\'s JSON lines (for the Engine API service, which relays them)'
 complete -c skiff -n "__fish_skiff_using_subcommand push" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand search" -l limit -d 'Show at most this many results' -r
 complete -c skiff -n "__fish_skiff_using_subcommand search" -s f -l filter -d 'Filter output: stars=N, is-official=true|false, is-automated=true|false' -r
@@ -1209,6 +1213,14 @@ complete -c skiff -n "__fish_skiff_using_subcommand __create" -s h -l help -d 'P
 complete -c skiff -n "__fish_skiff_using_subcommand __start-for-client" -l root -d 'Where images, layers and containers are stored' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __start-for-client" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __start-for-client" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand __prune" -l filter -r
+complete -c skiff -n "__fish_skiff_using_subcommand __prune" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __prune" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __prune" -l all -d 'Images: every unused one; volumes: named ones too'
+complete -c skiff -n "__fish_skiff_using_subcommand __prune" -s h -l help -d 'Print help'
+complete -c skiff -n "__fish_skiff_using_subcommand __path-stat" -l root -d 'Where images, layers and containers are stored' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __path-stat" -l runroot -d 'Where runtime state (pids, sockets) is kept' -r -F
+complete -c skiff -n "__fish_skiff_using_subcommand __path-stat" -s h -l help -d 'Print help'
 complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l build-arg -d 'A build argument for --expand: NAME=VALUE, or NAME to take it from the environment' -r
 complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l context -d 'Also show which files of this build context the .dockerignore excludes' -r -F
 complete -c skiff -n "__fish_skiff_using_subcommand __parse-dockerfile" -l root -d 'Where images, layers and containers are stored' -r -F
