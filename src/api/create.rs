@@ -164,11 +164,13 @@ fn run_options(body: &Value, name: Option<&str>) -> Result<RunOptions> {
 
 /// `[rows, columns]`; anything else is no size.
 fn console_size(value: &Value) -> [u16; 2] {
+    rows_columns(value).unwrap_or([0, 0])
+}
+
+/// A body's `[rows, columns]` (`ConsoleSize`, an exec's or a resize's), or None.
+pub(super) fn rows_columns(value: &Value) -> Option<[u16; 2]> {
     let number = |i: usize| value[i].as_u64().and_then(|n| u16::try_from(n).ok());
-    match (number(0), number(1)) {
-        (Some(rows), Some(columns)) => [rows, columns],
-        _ => [0, 0],
-    }
+    Some([number(0)?, number(1)?])
 }
 
 fn text(value: &Value) -> &str {

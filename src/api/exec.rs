@@ -206,13 +206,8 @@ pub fn start<'a>(context: &'a Context, request: &'a Request, id: &str) -> ApiRes
 
 /// `[rows, columns]` as a window size; None for anything else.
 fn window(value: &Value) -> Option<libc::winsize> {
-    let number = |i: usize| value[i].as_u64().and_then(|n| u16::try_from(n).ok());
-    Some(libc::winsize {
-        ws_row: number(0).filter(|&n| n > 0)?,
-        ws_col: number(1).filter(|&n| n > 0)?,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    })
+    let [rows, columns] = super::create::rows_columns(value)?;
+    crate::runtime::tty::window_of(rows, columns)
 }
 
 /// Without a terminal: the child's stdout and stderr become docker's frames, the client's

@@ -12,12 +12,7 @@ use serde_json::{json, Value};
 
 /// `POST /containers/prune`: the stopped containers.
 pub fn containers<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
-    let pruned = in_child(context, "containers", request)?;
-    Ok(answer(
-        "ContainersDeleted",
-        json!(pruned.removed),
-        pruned.reclaimed,
-    ))
+    listed(context, request, "containers", "ContainersDeleted")
 }
 
 /// `POST /images/prune`: the dangling images, or every unused one with `dangling=false`.
@@ -38,12 +33,7 @@ pub fn images<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiRes
 /// `POST /volumes/prune`: the anonymous volumes no container uses, or named ones too with
 /// `all=true` (docker's rule since API 1.42).
 pub fn volumes<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
-    let pruned = in_child(context, "volumes", request)?;
-    Ok(answer(
-        "VolumesDeleted",
-        json!(pruned.removed),
-        pruned.reclaimed,
-    ))
+    listed(context, request, "volumes", "VolumesDeleted")
 }
 
 /// `POST /build/prune`: the build cache.
@@ -52,12 +42,7 @@ pub fn build_cache<'a>(
     request: &'a Request,
     _: &str,
 ) -> ApiResult<Reply<'a>> {
-    let pruned = in_child(context, "build-cache", request)?;
-    Ok(answer(
-        "CachesDeleted",
-        json!(pruned.removed),
-        pruned.reclaimed,
-    ))
+    listed(context, request, "build-cache", "CachesDeleted")
 }
 
 /// `POST /networks/prune`: removing a network is store work alone, done here.
@@ -69,6 +54,17 @@ pub fn networks<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiR
         200,
         json!({ "NetworksDeleted": pruned.removed }),
     ))
+}
+
+/// A prune whose answer lists what went by id or name, under `field`.
+fn listed<'a>(
+    context: &Context,
+    request: &Request,
+    kind: &str,
+    field: &str,
+) -> ApiResult<Reply<'a>> {
+    let pruned = in_child(context, kind, request)?;
+    Ok(answer(field, json!(pruned.removed), pruned.reclaimed))
 }
 
 fn answer(field: &str, deleted: Value, reclaimed: u64) -> Reply<'static> {

@@ -30,12 +30,6 @@ pub fn create(store: &Store) -> Result<i32> {
 pub fn start_for_client(store: &Store, name: &str) -> Result<i32> {
     let id = record::resolve(store, name)?;
     let [rows, columns] = record::load(store, &id)?.options.console_size;
-    let window = (rows > 0 && columns > 0).then_some(libc::winsize {
-        ws_row: rows,
-        ws_col: columns,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    });
-    start::for_terminal(store, &id, window)?;
+    start::for_terminal(store, &id, crate::runtime::tty::window_of(rows, columns))?;
     Ok(0)
 }

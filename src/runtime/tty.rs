@@ -112,6 +112,16 @@ pub fn set_window_size(master: &OwnedFd, size: &libc::winsize) {
     unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, size) };
 }
 
+/// A window of `rows` by `columns`; None when either is 0 (no size given).
+pub fn window_of(rows: u16, columns: u16) -> Option<libc::winsize> {
+    (rows > 0 && columns > 0).then_some(libc::winsize {
+        ws_row: rows,
+        ws_col: columns,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    })
+}
+
 /// A window size as `ROWSxCOLUMNS`, the way a supervisor is told it.
 pub fn format_window_size(size: &libc::winsize) -> String {
     format!("{}x{}", size.ws_row, size.ws_col)
