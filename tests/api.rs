@@ -416,6 +416,30 @@ fn docker_images_tag_and_rmi_work_on_skiffs_store() {
     );
     assert_eq!(out.code, 0, "{out}");
     assert_eq!(out.stdout.trim(), format!("['{long_name}', '{image}']"));
+    // Filters, and a repository named: only the names they keep.
+    let named = service.docker_ok(
+        &s,
+        &["images", "--format", "{{.Repository}}:{{.Tag}}", "busybox"],
+    );
+    assert_eq!(named.trim(), image);
+    let globbed = service.docker_ok(
+        &s,
+        &[
+            "images",
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+            "--filter",
+            "reference=*/team/*",
+        ],
+    );
+    assert_eq!(globbed.trim(), long_name);
+    let dangling = service.docker_ok(&s, &["images", "-q", "--filter", "dangling=true"]);
+    assert_eq!(dangling, "");
+    let out = service.docker(&s, &["images", "--filter", "shape=round"]);
+    assert!(
+        out.code != 0 && out.stderr.contains("invalid filter"),
+        "{out}"
+    );
     let untagged = service.docker_ok(&s, &["rmi", long_name]);
     assert_eq!(untagged.trim(), format!("Untagged: {long_name}"));
     s.ok(&["create", "--name", "user", image, "true"]);

@@ -5,6 +5,7 @@
 use super::error::{ApiError, ApiResult};
 use super::http::{Request, Sink};
 use super::{Context, Reply};
+use crate::image::filter::ImageFilters;
 use crate::image::reference::Reference;
 use crate::image::store as images;
 use anyhow::bail;
@@ -12,9 +13,24 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};
 
-/// `GET /images/json`: every image, newest first, with its tags and digests.
-pub fn list<'a>(context: &'a Context, _: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
-    let mut all = images::list(&context.store)?;
+/// `GET /images/json`: the images `filters` keep, newest first, with their tags and digests;
+/// with a reference filter, only the tags it matches (as docker's).
+pub fn list<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
+    let filters = super::containers::filter_strings(&request.json_param("filters")?)?;
+    let filters = ImageFilters::parse(&context.store, &filters).map_err(ApiError::bad_request)?;
+    let mut all: Vec<images::Image> = images::list(&context.store)?
+        .into_iter()
+        .filter(|image| filters.keeps_image(image))
+        .filter_map(|mut image| {
+            if filters.names_references() {
+                image.tags.retain(|t| filters.keeps_reference(t));
+                if image.tags.is_empty() {
+                    return None;
+                }
+            }
+            Some(image)
+        })
+        .collect();
     all.sort_by(|a, b| {
         b.created()
             .cmp(&a.created())

@@ -2,7 +2,7 @@
 
 use super::format::{self, Format};
 use crate::clock;
-use crate::image::reference::{glob_match, Reference};
+use crate::image::reference::Reference;
 use crate::image::store::{self as images, short_id, Image};
 use crate::image::{archive, import as importer};
 use crate::runtime::userns::{self, IdMappings};
@@ -98,7 +98,7 @@ pub fn images(store: &Store, args: ImagesArgs) -> Result<i32> {
             .cmp(&a.created())
             .then_with(|| a.id().cmp(b.id()))
     });
-    let filters = ImageFilters::parse(store, &args.filters)?;
+    let filters = crate::image::filter::ImageFilters::parse(store, &args.filters)?;
     let wanted_repo = args
         .repository
         .as_deref()
@@ -107,7 +107,7 @@ pub fn images(store: &Store, args: ImagesArgs) -> Result<i32> {
     let mut rows = Vec::new();
     for image in all.iter().filter(|i| filters.keeps_image(i)) {
         if image.tags.is_empty() {
-            if wanted_repo.is_none() && filters.references.is_empty() {
+            if wanted_repo.is_none() && !filters.names_references() {
                 rows.push(Row {
                     image,
                     reference: None,
@@ -213,54 +213,6 @@ fn docker_time(t: clock::Instant) -> String {
 /// Docker's sizes: decimal units, three significant digits ("4.26MB", "77.8MB", "123MB").
 pub fn human_size(bytes: u64) -> String {
     crate::size::human(bytes, 3)
-}
-
-struct ImageFilters {
-    dangling: Option<bool>,
-    labels: Vec<super::filter::Label>,
-    references: Vec<String>,
-    since: Option<clock::Instant>,
-    before: Option<clock::Instant>,
-}
-
-impl ImageFilters {
-    fn parse(store: &Store, filters: &[String]) -> Result<ImageFilters> {
-        let mut parsed = ImageFilters {
-            dangling: None,
-            labels: Vec::new(),
-            references: Vec::new(),
-            since: None,
-            before: None,
-        };
-        for filter in filters {
-            let (key, value) = super::filter::split(filter)?;
-            match key {
-                "dangling" => parsed.dangling = Some(super::filter::boolean(key, value)?),
-                "label" => parsed.labels.push(super::filter::Label::parse(value)),
-                "reference" => parsed.references.push(value.to_string()),
-                "since" => parsed.since = Some(images::resolve(store, value)?.created()),
-                "before" => parsed.before = Some(images::resolve(store, value)?.created()),
-                other => bail!("invalid filter '{other}'"),
-            }
-        }
-        Ok(parsed)
-    }
-
-    fn keeps_image(&self, image: &Image) -> bool {
-        let labels = image.config.config.labels.clone().unwrap_or_default();
-        self.dangling.is_none_or(|d| d == image.tags.is_empty())
-            && self.labels.iter().all(|l| l.matches(&labels))
-            && self.since.is_none_or(|t| image.created() > t)
-            && self.before.is_none_or(|t| image.created() < t)
-    }
-
-    fn keeps_reference(&self, reference: &Reference) -> bool {
-        let repo = reference.familiar_repository();
-        let full = reference.familiar();
-        self.references
-            .iter()
-            .all(|p| glob_match(p, &repo) || glob_match(p, &full))
-    }
 }
 
 #[derive(Args)]

@@ -5,6 +5,7 @@ pub mod blobinfo;
 pub mod change;
 pub mod config;
 pub mod fetch;
+pub mod filter;
 pub mod history;
 pub mod import;
 pub mod ingest;
