@@ -55,9 +55,10 @@ pub fn filter_strings(filters: &Value) -> ApiResult<Vec<String>> {
     Ok(out)
 }
 
-/// One row of `GET /containers/json`, drawn from the same object `inspect` gives.
+/// One row of `GET /containers/json`, with the parts of the object `inspect` gives that a
+/// listing shows (the whole of it reads each container's spec: too slow for `docker ps`).
 pub fn summary_json(store: &crate::store::Store, s: &Summary) -> Value {
-    let inspect = list::inspect_json(store, s);
+    let mounts: Vec<Value> = s.record.mounts.iter().map(|m| m.inspect_json()).collect();
     let ports: Vec<Value> = s
         .ports()
         .iter()
@@ -76,9 +77,9 @@ pub fn summary_json(store: &crate::store::Store, s: &Summary) -> Value {
         "Labels": s.labels(),
         "State": s.status_word(),
         "Status": s.status_text(),
-        "HostConfig": {"NetworkMode": inspect["HostConfig"]["NetworkMode"]},
-        "NetworkSettings": {"Networks": inspect["NetworkSettings"]["Networks"]},
-        "Mounts": inspect["Mounts"],
+        "HostConfig": {"NetworkMode": s.record.options.network},
+        "NetworkSettings": {"Networks": list::network_settings(store, s)["Networks"]},
+        "Mounts": mounts,
     })
 }
 

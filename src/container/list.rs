@@ -301,7 +301,7 @@ fn port_map(ports: &[PortMapping], entry: impl Fn(&PortMapping) -> Value) -> Val
 
 /// `NetworkSettings`: the container's addresses on its networks while it runs, and its
 /// published ports, as docker shows them. The first network is the primary one.
-fn network_settings(store: &Store, s: &Summary) -> Value {
+pub fn network_settings(store: &Store, s: &Summary) -> Value {
     let running = s.state.is_running();
     let mut networks = serde_json::Map::new();
     let mut primary: Option<Value> = None;
