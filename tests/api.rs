@@ -899,6 +899,9 @@ fn python_docker_runs_containers() {
 c = client.containers.run('{image}', 'sleep 1000', detach=True, name='bg', labels={{'k': 'v'}})
 print(c.status, client.containers.get('bg').labels)
 c.remove(force=True)
+c = client.containers.run('{image}', ['sh', '-c', 'echo one; sleep 0.3; echo two'], detach=True)
+print([line.decode().strip() for line in c.logs(stream=True, follow=True)])
+c.remove()
 try:
     client.containers.create('nosuch:1')
 except docker.errors.ImageNotFound as e:
@@ -906,7 +909,10 @@ except docker.errors.ImageNotFound as e:
     );
     let out = service.python(&s, &script);
     assert_eq!(out.code, 0, "{out}");
-    assert_eq!(out.stdout, "b'hi\\nb\\n'\ncreated {'k': 'v'}\nnot found\n");
+    assert_eq!(
+        out.stdout,
+        "b'hi\\nb\\n'\ncreated {'k': 'v'}\n['one', 'two']\nnot found\n"
+    );
     assert!(skiff_states(&s).is_empty());
 }
 
