@@ -1632,3 +1632,43 @@ fn docker_system_df_counts_what_the_store_holds() {
         s.ok(&["rm", "-f", "-v", id]);
     }
 }
+
+#[test]
+fn testcontainers_starts_a_container_and_reaches_its_published_port() {
+    let python = std::env::var("SKIFF_TEST_TESTCONTAINERS_PYTHON").expect(
+        "SKIFF_TEST_TESTCONTAINERS_PYTHON: the python of the testcontainers environment .ci/run makes",
+    );
+    let s = Skiff::new();
+    let image = s.busybox();
+    let service = Service::start(&s, &["--time", "0"]);
+    let script = format!(
+        r#"
+import time, urllib.request
+from testcontainers.core.container import DockerContainer
+server = DockerContainer('{image}').with_command(
+    ['sh', '-c', 'echo from-testcontainers > /index.html; exec httpd -f -p 80 -h /']
+).with_exposed_ports(80)
+with server as c:
+    url = 'http://%s:%s/index.html' % (c.get_container_host_ip(), c.get_exposed_port(80))
+    for _ in range(100):
+        try:
+            print(urllib.request.urlopen(url).read().decode(), end='')
+            break
+        except OSError:
+            time.sleep(0.1)
+"#
+    );
+    let mut cmd = s.as_user(&python);
+    // Ryuk (testcontainers' reaper) is an image from Docker Hub: the `with` block removes
+    // the container itself. The docker host is the service's socket, whatever the machine
+    // looks like from inside.
+    cmd.env("DOCKER_HOST", &service.docker_host)
+        .env("TESTCONTAINERS_RYUK_DISABLED", "true")
+        .env("TESTCONTAINERS_CONNECTION_MODE", "docker_host")
+        .env("TC_HOST", "127.0.0.1")
+        .args(["-W", "ignore", "-c", &script]);
+    let out = run_command(cmd, None);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "from-testcontainers\n");
+    assert!(skiff_states(&s).is_empty());
+}
