@@ -1623,6 +1623,19 @@ fn docker_system_df_counts_what_the_store_holds() {
             "Build Cache: 0 0"
         ]
     );
+    // The sizes docker computes from the answer are the ones skiff prints.
+    let sizes = [
+        "system",
+        "df",
+        "--format",
+        "{{.Type}}: {{.Size}} {{.Reclaimable}}",
+    ];
+    let through_docker = service.docker_ok(&s, &sizes);
+    let from_skiff = s.ok(&sizes);
+    assert_eq!(
+        through_docker.lines().take(3).collect::<Vec<_>>(),
+        from_skiff.lines().collect::<Vec<_>>()
+    );
     let verbose = service.docker_ok(&s, &["system", "df", "-v"]);
     assert!(
         verbose.contains("kept ") && verbose.contains("busybox "),

@@ -92,16 +92,22 @@ fn row(kind: &str, total: usize, active: usize, size: u64, reclaimable: u64) -> 
         "Type": kind,
         "TotalCount": total.to_string(),
         "Active": active.to_string(),
-        "Size": human_size(size),
+        "Size": summary_size(size),
         "Reclaimable": reclaimable_text(reclaimable, size),
     })
 }
 
-/// `11.6MB (70%)`, docker's reclaimable column (the share rounded down).
+/// Sizes as docker's df prints them in its summary and volume rows: four significant digits
+/// (its image and container rows have three, as `images` and `ps` do).
+fn summary_size(bytes: u64) -> String {
+    crate::size::human(bytes, 4)
+}
+
+/// `11.63MB (70%)`, docker's reclaimable column (the share rounded down).
 fn reclaimable_text(reclaimable: u64, total: u64) -> String {
     match (reclaimable * 100).checked_div(total) {
-        Some(percent) => format!("{} ({percent}%)", human_size(reclaimable)),
-        None => human_size(reclaimable),
+        Some(percent) => format!("{} ({percent}%)", summary_size(reclaimable)),
+        None => summary_size(reclaimable),
     }
 }
 
@@ -138,7 +144,7 @@ fn print_verbose(out: &mut impl Write, u: &Usage) -> Result<()> {
     let volume_rows: Vec<Value> = u
         .volumes
         .iter()
-        .map(|v| json!({"Name": v.volume.name, "Links": v.links.to_string(), "Size": human_size(v.size)}))
+        .map(|v| json!({"Name": v.volume.name, "Links": v.links.to_string(), "Size": summary_size(v.size)}))
         .collect();
     let columns = [
         ("VOLUME NAME", "{{.Name}}"),
@@ -211,7 +217,8 @@ mod tests {
     #[test]
     fn reclaimable_as_docker() {
         assert_eq!(reclaimable_text(0, 0), "0B");
-        assert_eq!(reclaimable_text(11_630_000, 16_430_000), "11.6MB (70%)");
+        assert_eq!(reclaimable_text(11_630_000, 16_430_000), "11.63MB (70%)");
+        assert_eq!(reclaimable_text(1_982_256, 1_982_256), "1.982MB (100%)");
         assert_eq!(reclaimable_text(212, 212), "212B (100%)");
     }
 }
