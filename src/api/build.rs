@@ -54,7 +54,7 @@ pub fn build<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResu
             let _ = std::fs::remove_file(&iidfile);
             if status.success() {
                 if let Some(line) = failure {
-                    sink.json_line(&json!({ "stream": format!("{line}\n") }))?;
+                    sink.json_line(&json!({ "stream": format!("Error: {line}\n") }))?;
                 }
                 return sink.json_line(&json!({"aux": {"ID": id.trim()}}));
             }

@@ -3,15 +3,12 @@
 //! namespace work.
 
 use super::error::{ApiError, ApiResult};
-use super::http::{Request, Sink};
+use super::http::Request;
 use super::{Context, Reply};
 use crate::image::filter::ImageFilters;
 use crate::image::reference::Reference;
 use crate::image::store as images;
-use anyhow::bail;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Stdio};
 
 /// `GET /images/json`: the images `filters` keep, newest first, with their tags and digests;
 /// with a reference filter, only the tags it matches (as docker's).
@@ -83,7 +80,8 @@ pub fn pull<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResul
         args.extend(["--platform", platform]);
     }
     args.push(&reference);
-    progress_stream(context, &args)
+    // Its standard output is docker's JSON progress lines, passed on as they come.
+    context.skiff_download(&args, "application/json", Vec::new())
 }
 
 /// `POST /images/{name}/push?tag=T`: `skiff push`, its progress streamed as docker's.
@@ -93,53 +91,11 @@ pub fn push<'a>(context: &'a Context, request: &'a Request, name: &str) -> ApiRe
         tag => format!("{name}:{tag}"),
     };
     images::resolve(&context.store, &reference)?;
-    progress_stream(context, &["push", "--json-progress", &reference])
-}
-
-/// Runs `skiff ARGS`, whose standard output is docker's JSON progress lines, and streams
-/// them; its failure ends the stream as an error.
-fn progress_stream<'a>(context: &'a Context, args: &[&str]) -> ApiResult<Reply<'a>> {
-    let mut child = context
-        .skiff_command(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(anyhow::Error::from)?;
-    Ok(Reply::Stream {
-        content_type: "application/json",
-        headers: Vec::new(),
-        body: Box::new(move |sink: &mut dyn Sink| {
-            let relayed = relay_lines(&mut child, sink);
-            if relayed.is_err() {
-                // The client is gone: what it asked for stops with its stream.
-                let _ = child.kill();
-            }
-            let mut stderr = Vec::new();
-            if let Some(mut pipe) = child.stderr.take() {
-                let _ = pipe.read_to_end(&mut stderr);
-            }
-            let status = child.wait()?;
-            relayed?;
-            if !status.success() {
-                bail!("{}", super::skiff_error(&stderr));
-            }
-            Ok(())
-        }),
-    })
-}
-
-/// Passes the child's progress lines on, one chunk each.
-fn relay_lines(child: &mut Child, sink: &mut dyn Sink) -> anyhow::Result<()> {
-    let Some(stdout) = child.stdout.take() else {
-        return Ok(());
-    };
-    for line in BufReader::new(stdout).split(b'\n') {
-        let mut line = line?;
-        line.push(b'\n');
-        sink.write(&line)?;
-    }
-    Ok(())
+    context.skiff_download(
+        &["push", "--json-progress", &reference],
+        "application/json",
+        Vec::new(),
+    )
 }
 
 /// `GET /images/{name}/json`: what `skiff inspect` prints for an image.

@@ -185,6 +185,16 @@ fn is_swarm_path(path: &str) -> bool {
     )
 }
 
+/// A body's object of strings (`Labels`, `Options`); absent is empty.
+fn string_map(body: &Value, key: &str) -> ApiResult<std::collections::BTreeMap<String, String>> {
+    match &body[key] {
+        Value::Null => Ok(Default::default()),
+        value => serde_json::from_value(value.clone()).map_err(|_| {
+            error::ApiError::bad_request(format!("{key} must map strings to strings"))
+        }),
+    }
+}
+
 /// A child skiff's output, or its error with the status docker gives it.
 fn outcome(out: std::process::Output) -> ApiResult<String> {
     if out.status.success() {

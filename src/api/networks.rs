@@ -4,11 +4,10 @@
 use super::containers::filter_strings;
 use super::error::{ApiError, ApiResult};
 use super::http::Request;
-use super::{Context, Reply};
+use super::{string_map, Context, Reply};
 use crate::container::network_list::{Listed, NetworkFilters};
 use crate::net::network::{self, NewNetwork};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// `GET /networks`, with `filters`.
 pub fn list<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiResult<Reply<'a>> {
@@ -73,14 +72,6 @@ pub fn create<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiRes
 
 fn is_ipv6(config: &Value) -> bool {
     config["Subnet"].as_str().is_some_and(|s| s.contains(':'))
-}
-
-fn string_map(body: &Value, key: &str) -> ApiResult<BTreeMap<String, String>> {
-    match &body[key] {
-        Value::Null => Ok(BTreeMap::new()),
-        value => serde_json::from_value(value.clone())
-            .map_err(|_| ApiError::bad_request(format!("{key} must map strings to strings"))),
-    }
 }
 
 /// `DELETE /networks/{id}`: refused for the predefined networks and while a running

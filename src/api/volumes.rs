@@ -3,7 +3,7 @@
 use super::containers::filter_strings;
 use super::error::{ApiError, ApiResult};
 use super::http::Request;
-use super::{Context, Reply};
+use super::{string_map, Context, Reply};
 use crate::container::mounts;
 use crate::volume::{self, NewVolume, VolumeFilters};
 use serde_json::{json, Value};
@@ -35,20 +35,13 @@ pub fn create<'a>(context: &'a Context, request: &'a Request, _: &str) -> ApiRes
     let body = request.json_body().map_err(ApiError::bad_request)?;
     volume::driver::check_name(body["Driver"].as_str().unwrap_or_default())
         .map_err(ApiError::bad_request)?;
-    let map = |key: &str| -> ApiResult<BTreeMap<String, String>> {
-        match &body[key] {
-            Value::Null => Ok(BTreeMap::new()),
-            value => serde_json::from_value(value.clone())
-                .map_err(|_| ApiError::bad_request(format!("{key} must map strings to strings"))),
-        }
-    };
     let new = NewVolume {
         name: body["Name"]
             .as_str()
             .filter(|n| !n.is_empty())
             .map(String::from),
-        labels: map("Labels")?,
-        options: map("DriverOpts")?,
+        labels: string_map(&body, "Labels")?,
+        options: string_map(&body, "DriverOpts")?,
     };
     let (created, _) = volume::create(&context.store, new).map_err(ApiError::bad_request)?;
     Ok(Reply::Json(201, created.inspect_json(&context.store)))
